@@ -1,0 +1,182 @@
+"""The plain frozen dataclasses that flow between pipeline stages.
+
+Stages never pass dicts to each other: fetch yields `FetchResult`, extract yields `Record`,
+the cycle turns record changes into `Event`s, and the decider turns exposures and events into
+`Alert`s (each holding `AlertItem`s) for the notifiers. Storage speaks plain dicts; the
+conversion lives next to each dataclass (`to_row` / `from_row`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ShutdownKind = Literal["firm", "earliest", "region", "none"]
+RecordStatus = Literal["deprecated", "legacy", "retired"]
+RecordKind = Literal["model", "feature"]
+FetchOutcome = Literal["ok", "not_modified", "unchanged", "error", "skipped"]
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """What fetch needs to know about a source from the last successful fetch."""
+
+    id: str
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """The outcome of fetching one source. `body` is set only when outcome is "ok"."""
+
+    source_id: str
+    url: str
+    outcome: FetchOutcome
+    started: str
+    duration_ms: float
+    status: int | None = None
+    final_url: str | None = None
+    body: bytes | None = None
+    content_type: str | None = None
+    charset: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    sha256: str | None = None
+    size: int = 0
+    tries: int = 1
+    error_type: str | None = None
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome == "error"
+
+
+@dataclass(frozen=True)
+class Record:
+    """One deprecation record as extracted from one page: a model (or non-model feature)."""
+
+    provider: str
+    model: str
+    kind: RecordKind = "model"
+    aliases: tuple[str, ...] = ()
+    shutdown_date: str | None = None
+    shutdown_kind: ShutdownKind = "none"
+    announced_date: str | None = None
+    replacements: tuple[str, ...] = ()
+    status: RecordStatus = "deprecated"
+    evidence: str = ""
+    url: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable `sunset extract --json` shape."""
+        return {
+            "model": self.model,
+            "kind": self.kind,
+            "aliases": list(self.aliases),
+            "shutdown_date": self.shutdown_date,
+            "shutdown_kind": self.shutdown_kind,
+            "announced_date": self.announced_date,
+            "replacements": list(self.replacements),
+            "status": self.status,
+            "evidence": self.evidence,
+            "url": self.url,
+        }
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What extracting one document produced: records plus non-fatal warnings."""
+
+    records: tuple[Record, ...]
+    warnings: tuple[str, ...] = ()
+
+
+# Fields of a record whose change is tracked in record_changes and may trigger alerts.
+TRACKED_FIELDS = (
+    "kind",
+    "aliases",
+    "shutdown_date",
+    "shutdown_kind",
+    "announced_date",
+    "replacements",
+    "status",
+    "evidence",
+    "url",
+)
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened to a stored record during a cycle."""
+
+    kind: Literal["new", "changed", "unlisted", "relisted"]
+    record_id: int
+    provider: str
+    model: str
+    changes: tuple[tuple[str, Any, Any], ...] = ()  # (field, old, new)
+
+
+@dataclass(frozen=True)
+class AlertItem:
+    """One model inside an alert message."""
+
+    kind: str  # new | changed | reminder | past | ops | recovery
+    provider: str
+    model: str
+    shutdown_date: str | None = None
+    shutdown_kind: str = "none"
+    days_left: int | None = None
+    replacements: tuple[str, ...] = ()
+    status: str = "deprecated"
+    evidence: str = ""
+    url: str | None = None
+    change: str | None = None  # human text such as "shutdown date 2026-01-01 -> 2026-02-01"
+    matched_as: str | None = None  # the team's usage entry that matched
+    note: str | None = None  # ops alerts: what is wrong with the source
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["replacements"] = list(self.replacements)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AlertItem:
+        data = dict(data)
+        data["replacements"] = tuple(data.get("replacements") or ())
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One message to one team on one channel: the payload of an outbox row."""
+
+    team: str
+    channel: Literal["slack", "email"]
+    kind: str  # new | changed | reminder | past | ops | digest
+    title: str
+    items: tuple[AlertItem, ...] = field(default_factory=tuple)
+    destination: str | None = None  # channel name or e-mail list, never a secret
+
+    def to_payload(self) -> str:
+        return json.dumps(
+            {
+                "team": self.team,
+                "channel": self.channel,
+                "kind": self.kind,
+                "title": self.title,
+                "destination": self.destination,
+                "items": [item.to_dict() for item in self.items],
+            },
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_payload(cls, payload: str) -> Alert:
+        data = json.loads(payload)
+        data["items"] = tuple(AlertItem.from_dict(i) for i in data.get("items", []))
+        return cls(**data)

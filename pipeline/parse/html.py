@@ -1,0 +1,170 @@
+"""HTML -> Document with beautifulsoup4 + lxml.
+
+Navigation, scripts and styles are dropped; headings split the page into notices; tables keep
+their rows and cells; text keeps the whitespace between inline elements, so
+`<code>gpt-5</code> or <code>gpt-4.1</code>` stays "gpt-5 or gpt-4.1".
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+
+from pipeline.parse.document import Block, Document, Notice, Table, Text
+from pipeline.parse.registry import PARSERS
+
+log = logging.getLogger(__name__)
+
+DROP = frozenset(
+    "script style nav noscript svg template iframe form button select header footer aside "
+    "head title meta link".split()
+)
+HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+BLOCKS = frozenset(
+    "address article blockquote body dd details div dl dt fieldset figcaption figure "
+    "hr html li main ol p pre section summary ul table caption".split()
+)
+_WS = re.compile(r"\s+")
+
+
+def clean(text: str) -> str:
+    return _WS.sub(" ", text.replace("\xa0", " ")).strip()
+
+
+def inline_text(el: Tag) -> str:
+    """Visible text of an element; <br> and nested blocks count as spaces."""
+    return clean(raw_inline(el))
+
+
+def raw_inline(el: Tag) -> str:
+    """Visible text with its original whitespace (not collapsed)."""
+    parts: list[str] = []
+
+    def rec(node: Tag) -> None:
+        for child in node.children:
+            if isinstance(child, NavigableString):
+                if not isinstance(child, Comment):
+                    parts.append(str(child))
+            elif isinstance(child, Tag):
+                if child.name in DROP:
+                    continue
+                if child.name == "br" or child.name in BLOCKS:
+                    parts.append(" ")
+                rec(child)
+                if child.name in BLOCKS:
+                    parts.append(" ")
+
+    rec(el)
+    return "".join(parts)
+
+
+def _anchor(el: Tag) -> str | None:
+    if el.get("id"):
+        return str(el["id"])
+    inner = el.find(attrs={"id": True})
+    if isinstance(inner, Tag):
+        return str(inner["id"])
+    link = el.find("a", href=re.compile(r"^#"))
+    if isinstance(link, Tag):
+        return str(link["href"])[1:]
+    return None
+
+
+def parse_table(table: Tag) -> Table:
+    rows: list[tuple[str, ...]] = []
+    header: tuple[str, ...] = ()
+    for tr in table.find_all("tr"):
+        if tr.find_parent("table") is not table:
+            continue  # nested table
+        cells = []
+        for cell in tr.find_all(["th", "td"], recursive=False):
+            text = inline_text(cell)
+            try:
+                span = min(int(str(cell.get("colspan") or 1)), 20)
+            except ValueError:
+                span = 1
+            cells.extend([text] * span)
+        if not cells:
+            continue
+        in_head = tr.find_parent("thead") is not None
+        all_th = all(c.name == "th" for c in tr.find_all(["th", "td"], recursive=False))
+        if not rows and (in_head or all_th):
+            header = tuple(cells)  # the last header row wins
+        else:
+            rows.append(tuple(cells))
+    raw = tuple(" | ".join(c for c in row if c) for row in rows)
+    return Table(header=header, rows=tuple(rows), raw_rows=raw)
+
+
+class _Walker:
+    def __init__(self) -> None:
+        self.stack: list[tuple[int, str, str | None]] = []
+        self.blocks: list[Block] = []
+        self.notices: list[Notice] = []
+        self.buffer: list[str] = []
+
+    def flush_text(self, kind: str) -> None:
+        text = clean("".join(self.buffer))
+        self.buffer.clear()
+        if text:
+            self.blocks.append(Text(text=text, raw=text, kind=kind))
+
+    def flush_notice(self) -> None:
+        if self.blocks or self.stack:
+            anchor = next((a for _, _, a in reversed(self.stack) if a), None)
+            if self.blocks:
+                self.notices.append(
+                    Notice(
+                        headings=tuple(h for _, h, _ in self.stack),
+                        anchor=anchor,
+                        blocks=tuple(self.blocks),
+                    )
+                )
+        self.blocks = []
+
+    def walk(self, el: Tag, kind: str = "p") -> None:
+        for child in el.children:
+            if isinstance(child, NavigableString):
+                if not isinstance(child, Comment):
+                    self.buffer.append(str(child))
+                continue
+            if not isinstance(child, Tag) or child.name in DROP:
+                continue
+            name = child.name
+            if name in HEADINGS:
+                self.flush_text(kind)
+                self.flush_notice()
+                level = HEADINGS[name]
+                while self.stack and self.stack[-1][0] >= level:
+                    self.stack.pop()
+                self.stack.append((level, inline_text(child), _anchor(child)))
+            elif name == "table":
+                self.flush_text(kind)
+                self.blocks.append(parse_table(child))
+            elif name in BLOCKS:
+                self.flush_text(kind)
+                self.walk(child, "li" if name == "li" else "p")
+                self.flush_text("li" if name == "li" else "p")
+            elif name == "br":
+                self.buffer.append(" ")
+            elif child.find(list(HEADINGS) + ["table"]):
+                self.walk(child, kind)  # an inline wrapper around structure
+            else:
+                self.buffer.append(raw_inline(child))
+
+
+@PARSERS.register("html")
+def parse_html(text: str, url: str | None = None) -> Document:
+    soup = BeautifulSoup(text, "lxml")
+    title = clean(soup.title.get_text()) if soup.title else ""
+    root = soup.find("main") or soup.find(attrs={"role": "main"}) or soup.body or soup
+    walker = _Walker()
+    if isinstance(root, Tag):
+        walker.walk(root)
+    walker.flush_text("p")
+    walker.flush_notice()
+    warnings = () if walker.notices else ("no text found in HTML",)
+    return Document(fmt="html", url=url, title=title, notices=tuple(walker.notices),
+                    warnings=warnings)
