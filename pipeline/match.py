@@ -1,0 +1,263 @@
+"""Usage x records -> exposures: which team is exposed to which deprecation record.
+
+This module owns the matching rules (pure, no I/O, no database):
+
+- Everything is compared lowercased.
+- A usage is *exact* when its model equals the record's model, *alias* when it equals one of
+  the record's aliases, *normalized* when both reduce to the same canonical ID after platform-ID
+  normalisation (`normalize_model_id`), and *glob* when the usage model is an fnmatch pattern
+  that fully matches the record's model, an alias, or their canonical forms. Nothing is ever
+  matched by substring: `gpt-4` does not match `gpt-4o` or `gpt-4-0613`.
+- Provider: a usage whose provider is not `*` only matches records of that provider. A usage
+  with provider `*` written in a platform form (Bedrock `anthropic.claude-...`, Vertex
+  `...@20241022`, OpenRouter `openai/gpt-4o`) is pinned to that platform, because the platform
+  form proves where the model is called and a platform retires models on its own date (Claude
+  on Bedrock follows Bedrock's date, not Anthropic's). Only a platform-neutral usage with
+  provider `*` (`claude-3-5-sonnet-20241022`) matches the model on every provider.
+- Records of kind "feature" are never matched.
+- One exposure per (team, record), keeping the best match: exact > alias > normalized > glob.
+
+Waivers are not applied here; the decider handles them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import fnmatch
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.models import Record
+    from pipeline.usage import UsageEntry
+
+HOW_RANK = {"exact": 0, "alias": 1, "normalized": 2, "glob": 3}
+_ORIGIN_RANK = {"declared": 0, "import": 1, "scan": 2}
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """A team uses a model that a record is about."""
+
+    team: str
+    record_id: int
+    usage_model: str
+    usage_provider: str
+    how: str  # "exact" | "alias" | "glob" | "normalized"
+    origin: str
+
+
+# Bedrock model IDs: optional cross-region inference profile prefix, then the vendor.
+_BEDROCK_RE = re.compile(
+    r"^(?:(?:us|eu|apac|global|jp|au|ca|us-gov)\.)?"
+    r"(?:anthropic|meta|mistral|cohere|amazon|ai21|deepseek|qwen|openai|writer|twelvelabs"
+    r"|stability|moonshot|moonshotai)\.(?P<rest>.+)$"
+)
+_BEDROCK_VERSION_RE = re.compile(r"(?::\d+[a-z]*)+$")  # ":0", ":0:200k", ":1"
+_BEDROCK_REVISION_RE = re.compile(r"-v\d+$")  # "-v2" in "...-20241022-v2:0"
+
+# Agent-framework prefixes such as pydantic-ai's "openai:gpt-4o" or "bedrock:anthropic...".
+_FRAMEWORK_PREFIXES = {
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "google-gla": "google-gemini-api",
+    "google-vertex": "google-vertex",
+    "bedrock": "aws-bedrock",
+    "azure": "azure-openai",
+    "groq": "groq",
+    "mistral": "mistral",
+    "cohere": "cohere",
+    "deepseek": "deepseek",
+    "xai": "xai",
+    "grok": "xai",
+}
+_FRAMEWORK_RE = re.compile(r"^(?P<prefix>[a-z][a-z-]*):(?P<rest>[^:].*)$")
+
+# OpenRouter / Hugging Face style "org/model": only orgs whose models are served by that
+# provider itself map to a provider; "meta-llama/..." or "google/..." say nothing about where.
+_ORG_PROVIDERS = {
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "x-ai": "xai",
+    "xai": "xai",
+    "deepseek": "deepseek",
+    "mistralai": "mistral",
+    "cohere": "cohere",
+}
+_OPENROUTER_VARIANT_RE = re.compile(r":[a-z]+$")  # ":free", ":beta", ":nitro"
+_DATE_RE = re.compile(r"^\d{8}$")
+_GLOB_CHARS = ("*", "?", "[")
+
+
+def is_glob(model: str) -> bool:
+    """True when the usage model is an fnmatch pattern rather than an exact ID."""
+    return any(c in model for c in _GLOB_CHARS)
+
+
+def normalize_model_id(model: str) -> tuple[str | None, str]:
+    """Reduce a platform-specific model ID to (platform provider or None, canonical ID).
+
+    >>> normalize_model_id("us.anthropic.claude-3-5-sonnet-20241022-v2:0")
+    ('aws-bedrock', 'claude-3-5-sonnet-20241022')
+    >>> normalize_model_id("claude-3-5-sonnet-v2@20241022")
+    ('google-vertex', 'claude-3-5-sonnet-20241022')
+    >>> normalize_model_id("openai/gpt-4o")
+    ('openai', 'gpt-4o')
+    >>> normalize_model_id("models/gemini-1.5-pro")
+    (None, 'gemini-1.5-pro')
+    """
+    s = model.strip().lower()
+    platform: str | None = None
+
+    m = _FRAMEWORK_RE.match(s)
+    if m and m.group("prefix") in _FRAMEWORK_PREFIXES:
+        platform = _FRAMEWORK_PREFIXES[m.group("prefix")]
+        s = m.group("rest")
+
+    if "/" in s:
+        segments = s.split("/")
+        if "models" in segments[:-1]:
+            # "models/x" (Gemini API) or a Vertex resource ".../publishers/<p>/models/x".
+            if "publishers" in segments:
+                platform = platform or "google-vertex"
+            s = s.rsplit("/models/", 1)[-1] if "/models/" in s else s.split("/", 1)[1]
+        else:
+            org, s = segments[0], segments[-1]
+            platform = platform or _ORG_PROVIDERS.get(org)
+            s = _OPENROUTER_VARIANT_RE.sub("", s)
+
+    m = _BEDROCK_RE.match(s)
+    if m:
+        platform = platform or "aws-bedrock"
+        s = m.group("rest")
+        if not is_glob(s):
+            s = _BEDROCK_VERSION_RE.sub("", s)
+            stripped = _BEDROCK_REVISION_RE.sub("", s)
+            # "claude-instant-v1" is a name, not "claude-instant" revision 1.
+            if any(c.isdigit() for c in stripped):
+                s = stripped
+    elif "@" in s:
+        platform = platform or "google-vertex"
+        base, _, version = s.partition("@")
+        if version in ("latest", "default", ""):
+            s = base
+        else:
+            if _DATE_RE.match(version):
+                # Vertex "claude-3-5-sonnet-v2@20241022" is Anthropic's
+                # "claude-3-5-sonnet-20241022".
+                base = _BEDROCK_REVISION_RE.sub("", base)
+            s = f"{base}-{version}"
+    return platform, s
+
+
+@dataclass
+class _Index:
+    """Records indexed by exact model, alias and canonical ID; keys sorted for glob prefixes."""
+
+    exact: dict[str, list[tuple[int, str]]]
+    alias: dict[str, list[tuple[int, str]]]
+    canonical: dict[str, list[tuple[int, str]]]
+    glob_keys: list[str]
+    glob_targets: dict[str, list[tuple[int, str]]]
+
+
+def _build_index(records: Sequence[tuple[int, Record]]) -> _Index:
+    exact: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    alias: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    canonical: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    glob_targets: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for record_id, record in records:
+        if record.kind == "feature":
+            continue
+        target = (record_id, record.provider.strip().lower())
+        model = record.model.strip().lower()
+        aliases = {a.strip().lower() for a in record.aliases if a.strip()} - {model}
+        exact[model].append(target)
+        for a in aliases:
+            alias[a].append(target)
+        names = {model, *aliases}
+        canon = {normalize_model_id(n)[1] for n in names}
+        for c in canon:
+            canonical[c].append(target)
+        for key in names | canon:
+            glob_targets[key].append(target)
+    return _Index(
+        exact=dict(exact),
+        alias=dict(alias),
+        canonical=dict(canonical),
+        glob_keys=sorted(glob_targets),
+        glob_targets=dict(glob_targets),
+    )
+
+
+def _literal_prefix(pattern: str) -> str:
+    cut = min((i for i in (pattern.find(c) for c in _GLOB_CHARS) if i >= 0), default=len(pattern))
+    return pattern[:cut]
+
+
+def _glob_keys(index: _Index, pattern: str) -> list[str]:
+    """Record keys fully matched by one glob; only keys sharing its literal prefix are tried."""
+    regex = re.compile(fnmatch.translate(pattern))
+    prefix = _literal_prefix(pattern)
+    keys = index.glob_keys
+    lo = bisect.bisect_left(keys, prefix)
+    hi = bisect.bisect_left(keys, prefix + "\U0010ffff") if prefix else len(keys)
+    return [k for k in keys[lo:hi] if regex.match(k)]
+
+
+def _provider_ok(wanted: str, provider: str) -> bool:
+    return wanted == "*" or wanted == provider
+
+
+def match(usages: Sequence[UsageEntry], records: Sequence[tuple[int, Record]]) -> list[Exposure]:
+    """Match usage entries against (record id, record) pairs; one exposure per team x record.
+
+    The result is sorted by (team, record_id).
+    """
+    index = _build_index(records)
+    # (team, record_id) -> (sort key, exposure); the smallest sort key wins.
+    best: dict[tuple[str, int], tuple[tuple[int, int, str, str], Exposure]] = {}
+    glob_cache: dict[str, list[str]] = {}
+
+    def offer(usage: UsageEntry, model: str, provider: str, how: str, record_id: int) -> None:
+        key = (HOW_RANK[how], _ORIGIN_RANK.get(usage.origin, 9), model, provider)
+        slot = (usage.team, record_id)
+        current = best.get(slot)
+        if current is None or key < current[0]:
+            exposure = Exposure(usage.team, record_id, model, provider, how, usage.origin)
+            best[slot] = (key, exposure)
+
+    def hits(targets: Iterable[tuple[int, str]] | None, wanted: str) -> Iterable[int]:
+        for record_id, provider in targets or ():
+            if _provider_ok(wanted, provider):
+                yield record_id
+
+    for usage in usages:
+        model = usage.model.strip().lower()
+        if not model:
+            continue
+        provider = (usage.provider or "*").strip().lower() or "*"
+        platform, canon = normalize_model_id(model)
+        wanted = provider if provider != "*" else (platform or "*")
+
+        if is_glob(model):
+            for pattern in {model, canon}:
+                keys = glob_cache.get(pattern)
+                if keys is None:
+                    keys = glob_cache[pattern] = _glob_keys(index, pattern)
+                for key in keys:
+                    for record_id in hits(index.glob_targets[key], wanted):
+                        offer(usage, model, provider, "glob", record_id)
+            continue
+
+        for record_id in hits(index.exact.get(model), wanted):
+            offer(usage, model, provider, "exact", record_id)
+        for record_id in hits(index.alias.get(model), wanted):
+            offer(usage, model, provider, "alias", record_id)
+        for record_id in hits(index.canonical.get(canon), wanted):
+            offer(usage, model, provider, "normalized", record_id)
+
+    return [best[slot][1] for slot in sorted(best)]

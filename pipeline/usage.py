@@ -1,0 +1,384 @@
+"""Usage discovery: scanning code for model IDs and importing usage logs.
+
+This module owns the `UsageEntry` dataclass and two pure functions over files (no database):
+
+- `scan_paths` walks a source tree and reports every model identifier it finds, one entry per
+  (model, file:line), using a model-ID grammar of known families and platform forms plus any
+  IDs the caller already knows (stored records). Prose words ("the gpt model", "claude said")
+  and partial tokens (`my-gpt-4o`, `gpt_4o`) are never reported.
+- `import_usage_file` reads a CSV or JSONL usage export (column `model`, optional `provider`,
+  `requests`, `last_seen`) and aggregates duplicate rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pipeline.match import normalize_model_id
+
+Origin = Literal["declared", "scan", "import"]
+
+
+@dataclass(frozen=True)
+class UsageEntry:
+    """One team's use of a model (exact ID or fnmatch glob, lowercased)."""
+
+    team: str
+    model: str
+    provider: str = "*"
+    origin: Origin = "declared"
+    where: str | None = None  # "path/to/file.py:12" for scans, file name for imports
+    last_seen: str | None = None  # ISO date/time
+    volume: int | None = None  # requests, for imports
+
+
+class UsageImportError(ValueError):
+    """A usage file that cannot be imported; the message names the file, line and field."""
+
+    def __init__(self, path: Path, line: int | None, field: str, problem: str) -> None:
+        self.path = path
+        self.line = line
+        self.field = field
+        self.problem = problem
+        where = f"{path}:{line}" if line is not None else str(path)
+        super().__init__(f"{where}: field {field!r}: {problem}")
+
+
+# --- scanning ---------------------------------------------------------------------------
+
+SCAN_SUFFIXES = frozenset(
+    ".py .ipynb .ts .tsx .mts .cts .js .jsx .mjs .cjs .go .java .kt .kts .rb .rs .cs .php"
+    " .swift .scala .sh .yaml .yml .json .jsonc .toml .env .ini .cfg .conf .tf .tfvars .hcl"
+    " .properties".split()
+)
+SKIP_DIRS = frozenset(
+    ".git .hg .svn node_modules .venv venv __pycache__ dist build .tox .nox .mypy_cache"
+    " .pytest_cache .ruff_cache .cache .next .nuxt .terraform target site-packages"
+    " .eggs".split()
+)
+MAX_FILE_BYTES = 2 * 1024 * 1024
+_SNIFF_BYTES = 8192
+
+# A run of characters that can belong to a model ID (platform forms included). Underscore is
+# part of the run so that identifiers like `gpt_4o_client` are one token and never match.
+_TOKEN_RE = re.compile(r"[A-Za-z0-9_.:@/\-]+")
+
+_SEG = r"(?:[-.][a-z0-9]+)*"
+_FAMILIES = (
+    r"gpt-(?:\d|oss|image|realtime|audio)[a-z0-9]*" + _SEG,
+    r"o[134](?:-[a-z0-9]+)*",
+    r"chatgpt-[a-z0-9]+" + _SEG,
+    r"text-embedding-(?:ada|\d|preview|gecko)[a-z0-9]*" + _SEG,
+    r"text-(?:davinci|curie|babbage|ada|moderation|search|similarity)-[a-z0-9]+" + _SEG,
+    r"(?:code-)?(?:davinci|curie|babbage)-\d+" + _SEG,
+    r"(?:whisper|tts|dall-e)-\d" + _SEG,
+    r"omni-moderation-[a-z0-9]+" + _SEG,
+    r"claude-(?:\d|instant|opus|sonnet|haiku|v\d)[a-z0-9]*" + _SEG,
+    r"gemini-(?:\d|pro|ultra|exp|embedding|flash|nano)[a-z0-9]*" + _SEG,
+    r"gemma-?\d[a-z0-9]*" + _SEG,
+    r"(?:imagen|veo)-\d[a-z0-9]*" + _SEG,
+    r"(?:text|chat|code|codechat)-(?:bison|unicorn)(?:-[a-z0-9]+)*",
+    r"textembedding-gecko(?:-[a-z0-9]+)*",
+    r"text-multilingual-embedding-\d+",
+    r"command-(?:r7b|r|a|light|nightly|xlarge|medium)" + _SEG,
+    r"(?:embed|rerank)-(?:english|multilingual|v\d)[a-z0-9]*" + _SEG,
+    r"(?:open-)?(?:mistral|mixtral|codestral|pixtral|ministral|magistral|devstral|voxtral)"
+    r"-(?:\d[a-z0-9]*|tiny|small|medium|large|embed|saba|ocr|moderation|nemo|mamba|latest)" + _SEG,
+    r"grok-(?:\d|beta|vision|code)[a-z0-9]*" + _SEG,
+    r"llama-?\d[a-z0-9]*" + _SEG,
+    r"llama-guard" + _SEG,
+    r"qwen\d[a-z0-9]*" + _SEG,
+    r"qwen(?:-[a-z0-9]+)+" + _SEG,
+    r"qwq-[a-z0-9]+" + _SEG,
+    r"deepseek-(?:chat|reasoner|coder|v\d|r\d|llm|math|vl|prover)[a-z0-9]*" + _SEG,
+    r"moonshot-v\d" + _SEG,
+    r"kimi-(?:k\d|latest|thinking|dev)[a-z0-9]*" + _SEG,
+    r"jamba-(?:\d|instruct|mini|large)[a-z0-9]*" + _SEG,
+    r"titan-(?:text|embed|image|tg1|e1t|multimodal)" + _SEG,
+    r"nova-(?:pro|lite|micro|premier|canvas|reel|sonic)" + _SEG,
+)
+_MODEL_ID_RE = re.compile(
+    r"(?:(?:(?:us|eu|apac|global|jp|au|ca|us-gov)\.)?"
+    r"(?:anthropic|meta|mistral|cohere|amazon|ai21|deepseek|qwen|openai|writer|moonshot)\.)?"
+    r"(?:" + "|".join(_FAMILIES) + r")"
+    r"(?:@[a-z0-9][a-z0-9.-]*)?"  # Vertex version: "@20241022", "@002", "@latest"
+    r"(?::\d+[a-z]*)*"  # Bedrock version: ":0", ":0:200k"
+)
+# "org/model" forms (OpenRouter, Hugging Face, Groq, Gemini API "models/...").
+_ORGS = frozenset(
+    "openai anthropic google meta-llama meta mistralai x-ai xai deepseek deepseek-ai qwen"
+    " cohere moonshotai ai21 ai21labs amazon models".split()
+)
+_FRAMEWORK_PREFIXES = {
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "google-gla": "google-gemini-api",
+    "google-vertex": "google-vertex",
+    "bedrock": "aws-bedrock",
+    "azure": "azure-openai",
+    "groq": "groq",
+    "mistral": "mistral",
+    "cohere": "cohere",
+    "deepseek": "deepseek",
+}
+_TRAILING_ACTION_RE = re.compile(r":[a-z][a-z0-9-]*$")  # ":generateContent", ":free"
+_QUOTES = "\"'`"
+_ASSIGNED_BEFORE_RE = re.compile(r"[=:]\s*$")
+_VALUE_END_RE = re.compile(r"\s*(?:[,;#]|$)")
+
+
+def _is_scanned_file(name: str) -> bool:
+    if name.startswith(".env"):
+        return True
+    return os.path.splitext(name)[1].lower() in SCAN_SUFFIXES
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(root):
+        # Pruning in place keeps os.walk out of skipped trees; sorting makes output stable.
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if d not in SKIP_DIRS
+            and not d.endswith(".egg-info")
+            and not os.path.islink(os.path.join(dirpath, d))
+            and not os.path.exists(os.path.join(dirpath, d, "pyvenv.cfg"))
+        )
+        for name in sorted(filenames):
+            path = Path(dirpath, name)
+            if _is_scanned_file(name) and not path.is_symlink():
+                yield path
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if b"\x00" in data[:_SNIFF_BYTES]:
+        return None
+    return data.decode("utf-8", errors="replace")
+
+
+def _grammar_model(candidate: str, known: frozenset[str]) -> str | None:
+    if _MODEL_ID_RE.fullmatch(candidate) or candidate in known:
+        return candidate
+    stripped = _TRAILING_ACTION_RE.sub("", candidate)
+    if stripped != candidate and (_MODEL_ID_RE.fullmatch(stripped) or stripped in known):
+        return stripped
+    return None
+
+
+def _token_model(token: str, known: frozenset[str]) -> tuple[str, str | None] | None:
+    """The model ID a whole token stands for, with a provider hint; None if it is not one."""
+    token = token.lower().rstrip(".:/").lstrip("./:")
+    if not token:
+        return None
+    hint: str | None = None
+    prefix, sep, rest = token.partition(":")
+    if sep and prefix in _FRAMEWORK_PREFIXES and rest:
+        hint, token = _FRAMEWORK_PREFIXES[prefix], rest
+    if token in known:
+        return token, hint
+    if "/" not in token:
+        model = _grammar_model(token, known)
+        return (model, hint) if model else None
+    segments = token.split("/")
+    if "publishers" in segments[:-1]:
+        hint = hint or "google-vertex"
+    if len(segments) >= 2 and segments[-2] in _ORGS and hint is None:
+        model = _grammar_model(segments[-1], known)
+        if model:
+            return f"{segments[-2]}/{model}", None
+    model = _grammar_model(segments[-1], known)
+    return (model, hint) if model else None
+
+
+def _in_value_position(line: str, start: int, end: int) -> bool:
+    """A one-word ID ("o1", "qwen3") counts only as a quoted string or an assigned value."""
+    before, after = line[:start], line[end:]
+    if before and after and before[-1] in _QUOTES and after[0] == before[-1]:
+        return True
+    return bool(_ASSIGNED_BEFORE_RE.search(before) and _VALUE_END_RE.match(after))
+
+
+def _scan_text(text: str, rel: str, team: str, known: frozenset[str]) -> list[UsageEntry]:
+    entries: list[UsageEntry] = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        seen: set[tuple[str, str]] = set()
+        for m in _TOKEN_RE.finditer(line):
+            found = _token_model(m.group(), known)
+            if found is None:
+                continue
+            model, hint = found
+            if not any(c in model for c in "-./@:") and not _in_value_position(
+                line, m.start(), m.end()
+            ):
+                continue
+            provider = hint or normalize_model_id(model)[0] or "*"
+            if (model, provider) in seen:
+                continue
+            seen.add((model, provider))
+            entries.append(
+                UsageEntry(team, model, provider, origin="scan", where=f"{rel}:{lineno}")
+            )
+    return entries
+
+
+def scan_paths(root: Path, team: str, *, known_models: Iterable[str] = ()) -> list[UsageEntry]:
+    """Scan code and config files under `root` for model IDs; one entry per (model, file:line).
+
+    `known_models` (IDs of stored records) are found too, on token boundaries, even when the
+    grammar does not know their family. Files are read as UTF-8; binary files (a NUL byte in
+    the first 8 KiB), files over 2 MB, VCS/dependency/virtualenv/build directories are skipped.
+    """
+    root = Path(root)
+    known = frozenset(k.strip().lower() for k in known_models if k.strip() and " " not in k)
+    entries: list[UsageEntry] = []
+    files = [root] if root.is_file() else _walk(root)
+    for path in files:
+        text = _read_text(path)
+        if text is None:
+            continue
+        rel = path.name if path == root else path.relative_to(root).as_posix()
+        entries.extend(_scan_text(text, rel, team, known))
+    return entries
+
+
+# --- importing --------------------------------------------------------------------------
+
+_MODEL_VALUE_RE = re.compile(r"^[a-z0-9][a-z0-9._:@/*?\[\]\-]*$")
+_PROVIDER_VALUE_RE = re.compile(r"^(?:\*|[a-z0-9][a-z0-9-]*)$")
+
+
+def _parse_timestamp(value: str) -> datetime:
+    """An ISO date or date-time as an aware UTC datetime (dates and naive times are UTC)."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = datetime.combine(date.fromisoformat(value), datetime.min.time())
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _rows_csv(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if header is None:
+        return
+    columns = [h.strip().lower() for h in header]
+    if "model" not in columns:
+        raise UsageImportError(path, 1, "model", "required column is missing from the header")
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > len(columns):
+            raise UsageImportError(path, reader.line_num, "<row>", "more cells than columns")
+        yield reader.line_num, dict(zip(columns, row, strict=False))
+
+
+def _rows_jsonl(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise UsageImportError(path, lineno, "<json>", f"invalid JSON: {exc.msg}") from None
+        if not isinstance(row, dict):
+            raise UsageImportError(path, lineno, "<row>", "expected a JSON object")
+        yield lineno, {str(k).strip().lower(): v for k, v in row.items()}
+
+
+def _requests(path: Path, lineno: int, value: Any) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise UsageImportError(path, lineno, "requests", f"not an integer: {value!r}")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    else:
+        text = str(value).strip()
+        if not re.fullmatch(r"[+]?\d+", text):
+            raise UsageImportError(path, lineno, "requests", f"not an integer: {value!r}")
+        number = int(text)
+    if number < 0:
+        raise UsageImportError(path, lineno, "requests", f"negative: {value!r}")
+    return number
+
+
+def import_usage_file(path: Path, team: str) -> list[UsageEntry]:
+    """Read a usage export (.csv, .jsonl or .ndjson) into aggregated import entries.
+
+    Rows with the same (model, provider) are merged: requests are summed and the latest
+    `last_seen` is kept. The first bad row raises `UsageImportError`.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        reader = _rows_csv
+    elif suffix in (".jsonl", ".ndjson"):
+        reader = _rows_jsonl
+    else:
+        raise UsageImportError(path, None, "<file>", "expected a .csv, .jsonl or .ndjson file")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageImportError(path, None, "<file>", f"cannot read: {exc}") from None
+
+    # (model, provider) -> [volume or None, (parsed last_seen, original) or None]
+    merged: dict[tuple[str, str], list[Any]] = {}
+    for lineno, row in reader(path, text):
+        model = _text(row.get("model")).lower()
+        if not model:
+            raise UsageImportError(path, lineno, "model", "missing or empty")
+        if not _MODEL_VALUE_RE.match(model):
+            raise UsageImportError(path, lineno, "model", f"not a model ID: {model!r}")
+        provider = _text(row.get("provider")).lower() or "*"
+        if not _PROVIDER_VALUE_RE.match(provider):
+            raise UsageImportError(path, lineno, "provider", f"not a provider id: {provider!r}")
+        volume = _requests(path, lineno, row.get("requests"))
+        seen_text = _text(row.get("last_seen"))
+        seen: tuple[datetime, str] | None = None
+        if seen_text:
+            try:
+                seen = (_parse_timestamp(seen_text), seen_text)
+            except ValueError:
+                raise UsageImportError(
+                    path, lineno, "last_seen", f"not an ISO date/time: {seen_text!r}"
+                ) from None
+
+        slot = merged.setdefault((model, provider), [None, None])
+        if volume is not None:
+            slot[0] = volume if slot[0] is None else slot[0] + volume
+        if seen is not None and (slot[1] is None or seen[0] > slot[1][0]):
+            slot[1] = seen
+
+    return [
+        UsageEntry(
+            team=team,
+            model=model,
+            provider=provider,
+            origin="import",
+            where=path.name,
+            last_seen=seen[1] if seen else None,
+            volume=volume,
+        )
+        for (model, provider), (volume, seen) in merged.items()
+    ]
