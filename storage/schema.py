@@ -122,6 +122,9 @@ MIGRATIONS: list[list[str]] = [
             first_seen TEXT NOT NULL,
             last_seen TEXT NOT NULL,
             active INTEGER NOT NULL DEFAULT 1,
+            announced INTEGER NOT NULL DEFAULT 0,
+            reminded_lead INTEGER,
+            reminded_for TEXT,
             UNIQUE (team, record_id)
         )""",
         """CREATE TABLE waivers (
@@ -148,6 +151,13 @@ MIGRATIONS: list[list[str]] = [
             sent_at TEXT
         )""",
         "CREATE INDEX alerts_due ON alerts(status, next_attempt)",
+        # One row per alert-worthy fact already put in the outbox, so grouped messages never
+        # repeat an item: the key names the fact, alert_id the message that carried it.
+        """CREATE TABLE alert_keys (
+            key TEXT PRIMARY KEY,
+            alert_id INTEGER NOT NULL REFERENCES alerts(id),
+            created_at TEXT NOT NULL
+        )""",
         """CREATE TABLE runs (
             id INTEGER PRIMARY KEY,
             started TEXT NOT NULL,

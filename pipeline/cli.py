@@ -1,0 +1,344 @@
+"""The `sunset` command (also `python -m pipeline`): one sub-command per job.
+
+Commands that write take `--db` (default `sunset.db`, env `SUNSET_DB`); commands whose result
+depends on the date take `--now`. Configuration errors print one clear message, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline.clock import iso, parse_now
+from pipeline.config import ConfigError, TeamsFile, load_sources, load_teams
+from storage.db import DEFAULT_DB, open_db
+
+log = logging.getLogger("sunset")
+
+db_option = click.option(
+    "--db",
+    "db_path",
+    default=DEFAULT_DB,
+    envvar="SUNSET_DB",
+    show_default=True,
+    help="SQLite database file (env SUNSET_DB).",
+)
+now_option = click.option(
+    "--now", "now_text", default=None, help="Pretend the current time is this ISO date/time."
+)
+sources_option = click.option(
+    "--sources",
+    "sources_path",
+    default="sources.yml",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="sources.yml to read.",
+)
+teams_option = click.option(
+    "--teams",
+    "teams_path",
+    default="teams.yml",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="teams.yml to read (skipped with a warning when absent).",
+)
+
+
+def _now(text: str | None):
+    try:
+        return parse_now(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--now") from None
+
+
+def _load_teams_optional(path: Path) -> TeamsFile | None:
+    if not path.exists():
+        log.warning("%s not found: no matching or alerts this run", path)
+        return None
+    return load_teams(path)
+
+
+class SunsetGroup(click.Group):
+    """Turns configuration errors into one clear message and exit status 2."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=SunsetGroup)
+@click.option("-v", "--verbose", is_flag=True, help="Log debug details.")
+@click.option("-q", "--quiet", is_flag=True, help="Log warnings and errors only.")
+def main(verbose: bool, quiet: bool) -> None:
+    """Sunset Watch: tells teams about AI model deprecations before their models break."""
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+@main.command()
+@sources_option
+@teams_option
+def check(sources_path: Path, teams_path: Path) -> None:
+    """Validate sources.yml and teams.yml; print a summary or the problems."""
+    sources = load_sources(sources_path)
+    enabled = sum(1 for s in sources.sources if s.enabled)
+    providers = len({s.provider for s in sources.sources})
+    click.echo(
+        f"{sources_path}: ok: {len(sources.sources)} sources ({enabled} enabled), "
+        f"{providers} providers"
+    )
+    teams = load_teams(teams_path)
+    click.echo(f"{teams_path}: ok: {len(teams.teams)} teams")
+
+
+@main.command()
+@sources_option
+@teams_option
+@db_option
+@now_option
+@click.option("--source", "only", multiple=True, help="Only this source id (repeatable).")
+@click.option("--due", is_flag=True, help="Only sources whose interval has elapsed.")
+@click.option("--no-deliver", is_flag=True, help="Decide alerts but leave them in the outbox.")
+def run(
+    sources_path: Path,
+    teams_path: Path,
+    db_path: str,
+    now_text: str | None,
+    only: tuple[str, ...],
+    due: bool,
+    no_deliver: bool,
+) -> None:
+    """Run one cycle: fetch -> extract -> store -> match -> decide -> deliver."""
+    from pipeline.cycle import due_source_ids, run_cycle, sync_config
+
+    now = _now(now_text)
+    sources = load_sources(sources_path)
+    teams = _load_teams_optional(teams_path)
+    db = open_db(db_path)
+    selected = list(only) or None
+    if due:
+        sync_config(db, sources.sources)
+        selected = [s for s in due_source_ids(db, now) if not only or s in only]
+        if not selected:
+            click.echo("no source is due")
+            return
+    report = run_cycle(db, sources.sources, now=now, teams=teams, only=selected)
+    click.echo(
+        f"run {report.run_id}: {report.sources} sources, {report.fetched} changed, "
+        f"{report.not_modified} unchanged, {report.failed} failed; "
+        f"{report.records_new} new records, {report.records_changed} changed; "
+        f"{report.alerts_created} alerts decided"
+    )
+    for source_id, error in sorted(report.failures.items()):
+        click.echo(f"  failed: {source_id}: {error}")
+    if teams is not None and not no_deliver:
+        _deliver(db, teams, now)
+
+
+def _deliver(db, teams: TeamsFile, now) -> None:
+    from pipeline.notify.outbox import build_notifiers, deliver_due
+
+    result = deliver_due(
+        db, build_notifiers(teams), now=now, max_attempts=teams.delivery.max_attempts
+    )
+    click.echo(
+        f"delivery: {result.sent} sent, {result.failed} to retry, {result.dead} dead"
+    )
+
+
+@main.command()
+@teams_option
+@db_option
+@now_option
+def deliver(teams_path: Path, db_path: str, now_text: str | None) -> None:
+    """Send the alerts waiting in the outbox (retrying failed ones that are due)."""
+    _deliver(open_db(db_path), load_teams(teams_path), _now(now_text))
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "markdown", "rss", "atom", "json", "text"]),
+    help="Input format (default: from the file extension).",
+)
+@click.option("--provider", default="unknown", show_default=True, help="Provider id.")
+@click.option("--url", default=None, help="The page's URL (used for links and anchors).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of records.")
+@now_option
+def extract(
+    path: Path, fmt: str | None, provider: str, url: str | None, as_json: bool, now_text: str | None
+) -> None:
+    """Extract deprecation records from a saved page, feed or article."""
+    from pipeline.extract import extract_document, infer_format
+
+    now = _now(now_text)
+    result = extract_document(
+        path.read_bytes(),
+        fmt=fmt or infer_format(str(path)),
+        provider=provider,
+        url=url,
+        today=now.date(),
+    )
+    if as_json:
+        click.echo(json.dumps([r.to_json() for r in result.records], ensure_ascii=False, indent=1))
+        return
+    for record in result.records:
+        date = record.shutdown_date or "no date"
+        if record.shutdown_kind == "earliest":
+            date = f"not before {date}"
+        replacements = ", ".join(record.replacements) or "-"
+        click.echo(f"{record.model:45} {record.kind:8} {date:24} -> {replacements}")
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"{len(result.records)} records", err=True)
+
+
+@main.command()
+@db_option
+def sources(db_path: str) -> None:
+    """Show each source's state: last fetch, status, last change, failures."""
+    db = open_db(db_path)
+    rows = list(
+        db.query(
+            """SELECT id, provider, format, last_fetch_at, last_status, last_change_at,
+                      consecutive_failures, health, record_count, enabled
+               FROM sources ORDER BY id"""
+        )
+    )
+    if not rows:
+        click.echo("no sources yet: run `sunset run` first")
+        return
+    header = ("id", "provider", "format", "last fetch", "status", "last change", "fails", "health", "records")
+    table = [
+        (
+            r["id"] + ("" if r["enabled"] else " (off)"),
+            r["provider"],
+            r["format"],
+            r["last_fetch_at"] or "-",
+            r["last_status"] or "-",
+            r["last_change_at"] or "-",
+            str(r["consecutive_failures"]),
+            r["health"],
+            "-" if r["record_count"] is None else str(r["record_count"]),
+        )
+        for r in rows
+    ]
+    _print_table(header, table)
+
+
+def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows, strict=False)]
+    for line in (header, *rows):
+        click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=False)).rstrip())
+
+
+@main.command()
+@db_option
+@now_option
+@click.option("--team", default=None, help="Only models this team uses.")
+@click.option("--days", default=90, show_default=True, help="How far ahead to look.")
+def upcoming(db_path: str, now_text: str | None, team: str | None, days: int) -> None:
+    """List shutdowns in the next N days (for one team, or all records)."""
+    import datetime as dt
+
+    now = _now(now_text)
+    today = now.date()
+    until = (today + dt.timedelta(days=days)).isoformat()
+    db = open_db(db_path)
+    params: list = [today.isoformat(), until]
+    sql = """SELECT r.provider, r.model, r.shutdown_date, r.shutdown_kind, r.replacements
+             FROM records r WHERE r.kind = 'model' AND r.shutdown_date >= ?
+             AND r.shutdown_date <= ?"""
+    if team:
+        sql += " AND r.id IN (SELECT record_id FROM exposures WHERE team = ? AND active = 1)"
+        params.append(team)
+    sql += " ORDER BY r.shutdown_date, r.provider, r.model"
+    rows = list(db.query(sql, params))
+    if not rows:
+        click.echo(f"no shutdowns in the next {days} days" + (f" for {team}" if team else ""))
+        return
+    table = []
+    for r in rows:
+        left = (dt.date.fromisoformat(r["shutdown_date"]) - today).days
+        when = r["shutdown_date"] + (" (not before)" if r["shutdown_kind"] == "earliest" else "")
+        table.append(
+            (when, f"{left}d", r["provider"], r["model"], ", ".join(json.loads(r["replacements"])) or "-")
+        )
+    _print_table(("shutdown", "left", "provider", "model", "replacement"), table)
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, file_okay=True, path_type=Path))
+@click.option("--team", required=True, help="Team the usage belongs to.")
+@db_option
+def scan(path: Path, team: str, db_path: str) -> None:
+    """Find model identifiers in code and config files under PATH."""
+    from pipeline.usage import scan_paths
+    from storage import teams as team_store
+    from storage.db import transaction
+
+    db = open_db(db_path)
+    known = [row["model"] for row in db.query("SELECT DISTINCT model FROM records WHERE kind = 'model'")]
+    entries = scan_paths(path, team, known_models=known)
+    with transaction(db):
+        team_store.ensure_team(db, team)
+        team_store.add_usage(db, [_usage_row(e) for e in entries])
+    for entry in entries:
+        click.echo(f"{entry.where}: {entry.model}" + ("" if entry.provider == "*" else f" ({entry.provider})"))
+    click.echo(f"{len(entries)} usages of {len({e.model for e in entries})} models recorded for {team}")
+
+
+def _usage_row(entry) -> dict:
+    return {
+        "team": entry.team,
+        "provider": entry.provider,
+        "model": entry.model,
+        "origin": entry.origin,
+        "where_seen": entry.where or "",
+        "last_seen": entry.last_seen,
+        "volume": entry.volume,
+    }
+
+
+@main.group()
+def usage() -> None:
+    """Usage imported from logs or exports."""
+
+
+@usage.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--team", required=True, help="Team the usage belongs to.")
+@db_option
+def usage_import(file: Path, team: str, db_path: str) -> None:
+    """Import a CSV or JSONL usage export (columns model, provider, requests, last_seen)."""
+    from pipeline.usage import UsageImportError, import_usage_file
+    from storage import teams as team_store
+    from storage.db import transaction
+
+    try:
+        entries = import_usage_file(file, team)
+    except UsageImportError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    db = open_db(db_path)
+    with transaction(db):
+        team_store.ensure_team(db, team)
+        team_store.add_usage(db, [_usage_row(e) for e in entries])
+    click.echo(f"{len(entries)} usage rows imported for {team} from {file}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,289 @@
+"""Configuration: strict pydantic models for sources.yml and teams.yml.
+
+Unknown keys are rejected and duplicate ids refused; every problem is reported as one
+`ConfigError` naming the file, the entry and the field (never a traceback). Secrets are never
+in these files: they name environment variables (`token_env`, `webhook_env`, `password_env`)
+that are read only at delivery time by `secret()`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+DEFAULT_LEAD_DAYS = (90, 30, 7, 1)
+ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
+class ConfigError(ValueError):
+    """A configuration file is missing, unreadable or invalid."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _env_name(value: str) -> str:
+    if not ENV_NAME.match(value):
+        raise ValueError(f"{value!r} is not an environment variable name (A-Z, 0-9, _)")
+    return value
+
+
+EnvName = Annotated[str, AfterValidator(_env_name)]
+
+
+# ---------------------------------------------------------------- sources.yml
+
+
+class SourceConfig(Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    provider: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    url: HttpUrl
+    format: Literal["html", "markdown", "rss", "atom", "json", "text"]
+    interval: int = Field(default=360, ge=5, le=7 * 24 * 60, description="minutes")
+    enabled: bool = True
+    description: str | None = None
+
+
+class SourcesFile(Strict):
+    defaults: dict[str, Any] = Field(default_factory=dict)
+    sources: list[SourceConfig]
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> SourcesFile:
+        seen: set[str] = set()
+        for index, source in enumerate(self.sources):
+            if source.id in seen:
+                raise ValueError(f"sources[{index}] (id: {source.id}): duplicate id")
+            seen.add(source.id)
+        return self
+
+
+# ---------------------------------------------------------------- teams.yml
+
+
+class SlackDelivery(Strict):
+    token_env: EnvName = "SLACK_BOT_TOKEN"
+    api_url: HttpUrl = HttpUrl("https://slack.com/api/")
+
+
+class EmailDelivery(Strict):
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    tls: Literal["none", "starttls", "ssl"] = "none"
+    sender: str = "sunset@example.com"
+    username_env: EnvName | None = None
+    password_env: EnvName | None = None
+    timeout: float = 20.0
+
+
+class OpsDelivery(Strict):
+    slack_channel: str | None = None
+    webhook_env: EnvName | None = None
+    email: list[str] = Field(default_factory=list)
+
+
+class Delivery(Strict):
+    slack: SlackDelivery = SlackDelivery()
+    email: EmailDelivery = EmailDelivery()
+    ops: OpsDelivery = OpsDelivery()
+    max_attempts: int = Field(default=8, ge=1, le=50)
+    send_empty_digest: bool = False
+
+
+class DigestConfig(Strict):
+    time: str = "08:00"
+    timezone: str = "UTC"
+
+    @field_validator("time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        try:
+            dt.time.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a time like 08:00") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r}") from None
+        return value
+
+
+class UseConfig(Strict):
+    model: str = Field(min_length=1)
+    provider: str = "*"
+
+
+class WaiverConfig(Strict):
+    model: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+    until: dt.date
+
+
+class TeamConfig(Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    slack_channel: str | None = None
+    webhook_env: EnvName | None = None
+    email: list[str] = Field(default_factory=list)
+    digest: DigestConfig | None = DigestConfig()
+    lead_days: list[int] = Field(default_factory=lambda: list(DEFAULT_LEAD_DAYS))
+    uses: list[UseConfig] = Field(default_factory=list)
+    waivers: list[WaiverConfig] = Field(default_factory=list)
+
+    @field_validator("digest", mode="before")
+    @classmethod
+    def _digest_off(cls, value: Any) -> Any:
+        # YAML reads a bare `off` as False.
+        if value is False or value in ("off", "none"):
+            return None
+        return value
+
+    @field_validator("lead_days")
+    @classmethod
+    def _lead_days(cls, value: list[int]) -> list[int]:
+        if any(day < 0 or day > 3650 for day in value):
+            raise ValueError("lead days must be between 0 and 3650")
+        return sorted(set(value), reverse=True)
+
+    @field_validator("email")
+    @classmethod
+    def _emails(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", address):
+                raise ValueError(f"{address!r} is not an e-mail address")
+        return value
+
+    @model_validator(mode="after")
+    def _one_slack_destination(self) -> TeamConfig:
+        if self.slack_channel and self.webhook_env:
+            raise ValueError("give slack_channel or webhook_env, not both")
+        return self
+
+
+class TeamsFile(Strict):
+    delivery: Delivery = Delivery()
+    teams: list[TeamConfig] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> TeamsFile:
+        seen: set[str] = set()
+        for index, team in enumerate(self.teams):
+            if team.name in seen:
+                raise ValueError(f"teams[{index}] (name: {team.name}): duplicate team name")
+            seen.add(team.name)
+        return self
+
+    def team(self, name: str) -> TeamConfig:
+        for team in self.teams:
+            if team.name == name:
+                return team
+        raise ConfigError(f"no team named {name!r} (known: {', '.join(self.team_names())})")
+
+    def team_names(self) -> list[str]:
+        return [team.name for team in self.teams]
+
+
+# ---------------------------------------------------------------- loading
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{where}: invalid YAML: {problem}") from None
+
+
+def _describe_location(data: Any, loc: tuple[Any, ...]) -> str:
+    """Turn a pydantic error location into `sources[3] (id: openai) field url`."""
+    parts: list[str] = []
+    node = data
+    for key in loc:
+        if isinstance(key, int):
+            label = f"[{key}]"
+            if isinstance(node, list) and key < len(node) and isinstance(node[key], dict):
+                ident = node[key].get("id") or node[key].get("name") or node[key].get("model")
+                if ident is not None:
+                    label += f" ({ident})"
+            parts.append(label)
+            node = node[key] if isinstance(node, list) and key < len(node) else None
+        else:
+            parts.append(("." if parts else "") + str(key))
+            node = node.get(key) if isinstance(node, dict) else None
+    return "".join(parts) or "(top level)"
+
+
+def _validate(path: Path, model: type[BaseModel], data: Any) -> Any:
+    if data is None:
+        raise ConfigError(f"{path}: file is empty")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            where = _describe_location(data, tuple(error["loc"]))
+            message = error["msg"].removeprefix("Value error, ")
+            lines.append(f"{path}: {where}: {message}")
+        raise ConfigError("\n".join(lines)) from None
+
+
+def load_sources(path: str | Path) -> SourcesFile:
+    path = Path(path)
+    data = _read_yaml(path)
+    if isinstance(data, dict) and isinstance(data.get("defaults"), dict):
+        defaults = data["defaults"]
+        entries = data.get("sources")
+        if isinstance(entries, list):
+            data = dict(data)
+            data["sources"] = [
+                {**defaults, **entry} if isinstance(entry, dict) else entry for entry in entries
+            ]
+    return _validate(path, SourcesFile, data)
+
+
+def load_teams(path: str | Path) -> TeamsFile:
+    path = Path(path)
+    return _validate(path, TeamsFile, _read_yaml(path))
+
+
+def secret(env_name: str | None) -> str | None:
+    """Read a secret from the environment by the variable name given in config."""
+    if not env_name:
+        return None
+    value = os.environ.get(env_name)
+    return value or None
+
+
+def slack_api_url(delivery: Delivery) -> str:
+    """`SUNSET_SLACK_API_URL` overrides the configured Slack Web API base URL."""
+    url = os.environ.get("SUNSET_SLACK_API_URL") or str(delivery.slack.api_url)
+    return url if url.endswith("/") else url + "/"

@@ -1,0 +1,272 @@
+"""One cycle: fetch -> snapshot -> extract -> validate -> store -> events -> match -> decide.
+
+Each source is isolated: whatever goes wrong with one is recorded on its own rows and never
+stops the others. A source that fails, or parses to far fewer records than before, keeps its
+records and raises one operator alert (and one on recovery).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+import sqlite_utils
+
+from pipeline import decide
+from pipeline.clock import iso
+from pipeline.config import SourceConfig, TeamsFile
+from pipeline.extract import extract_document
+from pipeline.fetch import FetchSettings, fetch_sources
+from pipeline.models import FetchResult, Record, SourceState
+from pipeline.validate import cliff, validate
+from storage import records as record_store
+from storage import sources as source_store
+from storage.db import transaction
+
+log = logging.getLogger(__name__)
+
+FAILING_AFTER = 3  # consecutive failed fetches before the operator hears about it
+
+
+@dataclass
+class CycleReport:
+    run_id: int
+    sources: int = 0
+    fetched: int = 0
+    not_modified: int = 0
+    failed: int = 0
+    records_new: int = 0
+    records_changed: int = 0
+    alerts_created: int = 0
+    events: list[dict] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)
+
+
+def sync_config(db: sqlite_utils.Database, sources: Sequence[SourceConfig]) -> None:
+    source_store.sync_sources(
+        db,
+        [
+            {
+                "id": s.id,
+                "provider": s.provider,
+                "url": str(s.url),
+                "format": s.format,
+                "interval_minutes": s.interval,
+                "enabled": int(s.enabled),
+            }
+            for s in sources
+        ],
+    )
+
+
+def due_source_ids(db: sqlite_utils.Database, now: dt.datetime) -> list[str]:
+    return [
+        row["id"]
+        for row in db.query(
+            "SELECT id FROM sources WHERE enabled = 1 AND (next_due_at IS NULL OR next_due_at <= ?)"
+            " ORDER BY id",
+            [iso(now)],
+        )
+    ]
+
+
+def run_cycle(
+    db: sqlite_utils.Database,
+    sources: Sequence[SourceConfig],
+    *,
+    now: dt.datetime,
+    teams: TeamsFile | None = None,
+    settings: FetchSettings | None = None,
+    only: Sequence[str] | None = None,
+) -> CycleReport:
+    """Fetch and process the enabled sources (or `only` these ids), then decide alerts."""
+    started = time.monotonic()
+    sync_config(db, sources)
+    rows = [r for r in source_store.get_sources(db, list(only) if only else None) if r["enabled"]]
+    run_id = source_store.start_run(db, iso(now), len(rows))
+    report = CycleReport(run_id=run_id, sources=len(rows))
+    states = [
+        SourceState(
+            id=r["id"],
+            url=r["url"],
+            etag=r["etag"],
+            last_modified=r["last_modified"],
+            content_hash=r["content_hash"],
+        )
+        for r in rows
+    ]
+    results = fetch_sources(states, settings or FetchSettings(), now=lambda: now) if states else []
+    by_id = {r["id"]: r for r in rows}
+    for result in results:
+        try:
+            _process(db, by_id[result.source_id], result, now=now, teams=teams, report=report)
+        except Exception as exc:  # isolation: one source's bug never stops the cycle
+            log.exception("source %s: processing failed", result.source_id)
+            report.failures[result.source_id] = f"{type(exc).__name__}: {exc}"
+    if teams is not None:
+        report.alerts_created += decide.decide(db, teams, now=now, events=report.events)
+    source_store.finish_run(
+        db,
+        run_id,
+        finished=iso(dt.datetime.now(dt.UTC) if now is None else now),
+        status="ok" if not report.failures else "partial",
+        fetched=report.fetched,
+        not_modified=report.not_modified,
+        failed=report.failed,
+        records_new=report.records_new,
+        records_changed=report.records_changed,
+        alerts_created=report.alerts_created,
+        duration_ms=round((time.monotonic() - started) * 1000, 1),
+    )
+    return report
+
+
+def _fetch_row(result: FetchResult, run_id: int) -> dict:
+    return {
+        "run_id": run_id,
+        "source_id": result.source_id,
+        "started": result.started,
+        "duration_ms": round(result.duration_ms, 1),
+        "status": result.status,
+        "outcome": result.outcome,
+        "bytes": result.size,
+        "tries": result.tries,
+        "not_modified": int(result.outcome in ("not_modified", "unchanged")),
+        "error_type": result.error_type,
+        "error": result.error,
+        "sha256": result.sha256,
+    }
+
+
+def _process(
+    db: sqlite_utils.Database,
+    source: dict,
+    result: FetchResult,
+    *,
+    now: dt.datetime,
+    teams: TeamsFile | None,
+    report: CycleReport,
+) -> None:
+    stamp = iso(now)
+    next_due = iso(now + dt.timedelta(minutes=source["interval_minutes"]))
+    with transaction(db):
+        source_store.record_fetch(db, _fetch_row(result, report.run_id))
+        if result.failed:
+            report.failed += 1
+            failures = source["consecutive_failures"] + 1
+            report.failures[source["id"]] = f"{result.error_type}: {result.error}"
+            source_store.update_source(
+                db,
+                source["id"],
+                {
+                    "last_fetch_at": stamp,
+                    "last_status": "error",
+                    "last_error": f"{result.error_type}: {result.error}",
+                    "consecutive_failures": failures,
+                    "next_due_at": next_due,
+                },
+            )
+            log.warning("source %s: fetch failed (%s), %d in a row", source["id"], result.error_type, failures)
+            if failures >= FAILING_AFTER and source["health"] == "ok":
+                _set_health(db, source, "failing", f"{failures} failed fetches in a row: {result.error_type}: {result.error}", now, teams)
+            return
+        common = {
+            "last_fetch_at": stamp,
+            "last_status": result.outcome,
+            "last_error": None,
+            "consecutive_failures": 0,
+            "next_due_at": next_due,
+        }
+        if result.outcome != "ok" or result.body is None:
+            report.not_modified += 1
+            source_store.update_source(db, source["id"], common)
+            if source["health"] == "failing":
+                _set_health(db, source, "ok", "fetching again", now, teams)
+            return
+        report.fetched += 1
+        sha = source_store.store_snapshot(
+            db,
+            source_id=source["id"],
+            fetched_at=stamp,
+            body=result.body,
+            url=result.final_url or result.url,
+            content_type=result.content_type,
+            charset=result.charset,
+        )
+        extraction = extract_document(
+            result.body,
+            fmt=source["format"],
+            provider=source["provider"],
+            url=source["url"],
+            today=now.date(),
+        )
+        verdict = validate(extraction.records, today=now.date())
+        source_store.add_warnings(
+            db, report.run_id, source["id"], [*extraction.warnings, *verdict.warnings], stamp
+        )
+        previous = source["record_count"]
+        fields = {
+            **common,
+            "etag": result.etag,
+            "last_modified": result.last_modified,
+            "content_hash": sha,
+            "last_change_at": stamp,
+        }
+        models = [r for r in verdict.publish]
+        problem = cliff(len(models) + len(verdict.held), previous)
+        if problem:
+            source_store.update_source(db, source["id"], fields)
+            log.warning("source %s: %s; keeping its records", source["id"], problem)
+            if source["health"] != "cliff":
+                _set_health(db, source, "cliff", problem, now, teams)
+            return
+        events = record_store.apply_source_records(
+            db,
+            source_id=source["id"],
+            records=[_record_row(r) for r in models],
+            keep=[(r.provider, r.model) for r in verdict.held],
+            snapshot_sha256=sha,
+            now=stamp,
+            run_id=report.run_id,
+        )
+        fields["record_count"] = len(models) + len(verdict.held)
+        source_store.update_source(db, source["id"], fields)
+        if source["health"] != "ok":
+            _set_health(db, source, "ok", f"parsing again: {fields['record_count']} records", now, teams)
+        report.events.extend(events)
+        report.records_new += sum(1 for e in events if e["kind"] == "new")
+        report.records_changed += sum(1 for e in events if e["kind"] != "new")
+        log.info(
+            "source %s: %d records, %d events", source["id"], fields["record_count"], len(events)
+        )
+
+
+def _record_row(record: Record) -> dict:
+    return asdict(record)
+
+
+def _set_health(
+    db: sqlite_utils.Database,
+    source: dict,
+    health: str,
+    reason: str,
+    now: dt.datetime,
+    teams: TeamsFile | None,
+) -> None:
+    """Change a source's health and raise exactly one operator alert for the transition."""
+    previous = source["health"]
+    source_store.update_source(db, source["id"], {"health": health, "health_reason": reason})
+    decide.enqueue_ops(
+        db,
+        teams,
+        source_id=source["id"],
+        provider=source["provider"],
+        url=source["url"],
+        kind="recovered" if health == "ok" else health,
+        previous=previous,
+        note=reason,
+        now=now,
+    )

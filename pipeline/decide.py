@@ -1,0 +1,375 @@
+"""Deciding alerts: exposures and record events -> outbox rows (delivery is separate).
+
+Every alert-worthy fact gets a key (`new:payments:12`, `reminder:payments:12:2026-03-01:30`,
+...). A fact whose key is already in `alert_keys` is never put in the outbox again, and all of
+one team's fresh facts of a cycle are grouped into one message per channel. Deciding runs in
+one transaction, so a crash leaves either everything or nothing decided.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from fnmatch import fnmatchcase
+from typing import Any
+
+import sqlite_utils
+
+from pipeline.clock import iso
+from pipeline.config import TeamConfig, TeamsFile
+from pipeline.match import match
+from pipeline.models import Alert, AlertItem, Record
+from pipeline.usage import UsageEntry
+from storage import alerts as outbox
+from storage import records as record_store
+from storage import teams as team_store
+from storage.db import transaction
+
+log = logging.getLogger(__name__)
+
+ALERT_FIELDS = ("shutdown_date", "shutdown_kind", "replacements", "status")
+PAST_DAILY_FOR_DAYS = 30  # after this, "past shutdown, still in use" repeats weekly
+OPS_TEAM = "ops"
+
+
+def team_rows(teams: TeamsFile) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": t.name,
+            "slack_channel": t.slack_channel,
+            "slack_webhook_env": t.webhook_env,
+            "email": t.email,
+            "digest_time": t.digest.time if t.digest else None,
+            "digest_timezone": t.digest.timezone if t.digest else None,
+            "lead_days": t.lead_days,
+            "uses": [{"model": u.model, "provider": u.provider} for u in t.uses],
+            "waivers": [
+                {"model": w.model, "reason": w.reason, "until": w.until.isoformat()}
+                for w in t.waivers
+            ],
+        }
+        for t in teams.teams
+    ]
+
+
+def record_of(row: dict[str, Any]) -> Record:
+    return Record(
+        provider=row["provider"],
+        model=row["model"],
+        kind=row["kind"],
+        aliases=tuple(row["aliases"]),
+        shutdown_date=row["shutdown_date"],
+        shutdown_kind=row["shutdown_kind"],
+        announced_date=row["announced_date"],
+        replacements=tuple(row["replacements"]),
+        status=row["status"],
+        evidence=row["evidence"],
+        url=row["url"],
+    )
+
+
+def refresh_exposures(db: sqlite_utils.Database, now: dt.datetime) -> None:
+    """Match all usage against all model records; upsert `exposures`, deactivate stale ones."""
+    usages = [
+        UsageEntry(
+            team=u["team"],
+            model=u["model"],
+            provider=u["provider"],
+            origin=u["origin"],
+            where=u["where_seen"] or None,
+            last_seen=u["last_seen"],
+            volume=u["volume"],
+        )
+        for u in team_store.usage_rows(db)
+    ]
+    records = [(r["id"], record_of(r)) for r in record_store.all_records(db) if r["kind"] == "model"]
+    found = {(e.team, e.record_id): e for e in match(usages, records)}
+    existing = team_store.exposures(db)
+    stamp = iso(now)
+    for key, exposure in found.items():
+        values = {
+            "usage_model": exposure.usage_model,
+            "usage_provider": exposure.usage_provider,
+            "how": exposure.how,
+            "origin": exposure.origin,
+            "last_seen": stamp,
+            "active": 1,
+        }
+        if key in existing:
+            db["exposures"].update(existing[key]["id"], values)
+        else:
+            db["exposures"].insert({"team": key[0], "record_id": key[1], "first_seen": stamp, **values})
+    for key, row in existing.items():
+        if key not in found and row["active"]:
+            db["exposures"].update(row["id"], {"active": 0})
+
+
+def _days_left(shutdown: str | None, today: dt.date) -> int | None:
+    return (dt.date.fromisoformat(shutdown) - today).days if shutdown else None
+
+
+def _baseline(lead_days: Sequence[int], days_left: int | None) -> int | None:
+    """The smallest lead day already crossed: reminders fire only below it."""
+    if days_left is None:
+        return None
+    crossed = [d for d in lead_days if days_left <= d]
+    return min(crossed) if crossed else None
+
+
+def _waived(waivers: list[dict], team: str, record: dict, usage_model: str, today: dt.date) -> bool:
+    for waiver in waivers:
+        if waiver["team"] != team or waiver["until"] < today.isoformat():
+            continue
+        if any(fnmatchcase(name, waiver["model"]) for name in (record["model"], usage_model)):
+            return True
+    return False
+
+
+def _item(kind: str, record: dict, exposure: dict, today: dt.date, **extra: Any) -> AlertItem:
+    return AlertItem(
+        kind=kind,
+        provider=record["provider"],
+        model=record["model"],
+        shutdown_date=record["shutdown_date"],
+        shutdown_kind=record["shutdown_kind"],
+        days_left=_days_left(record["shutdown_date"], today),
+        replacements=tuple(record["replacements"]),
+        status=record["status"],
+        evidence=record["evidence"],
+        url=record["url"],
+        matched_as=exposure["usage_model"]
+        + ("" if exposure["usage_provider"] == "*" else f" ({exposure['usage_provider']})"),
+        **extra,
+    )
+
+
+def _describe_change(field: str, old: Any, new: Any) -> str:
+    label = field.replace("_", " ")
+    if field in record_store.JSON_FIELDS:
+        old = ", ".join(json.loads(old or "[]")) or "none"
+        new = ", ".join(json.loads(new or "[]")) or "none"
+    return f"{label} {old or 'none'} -> {new or 'none'}"
+
+
+def decide(
+    db: sqlite_utils.Database,
+    teams: TeamsFile,
+    *,
+    now: dt.datetime,
+    events: Sequence[dict[str, Any]] = (),
+) -> int:
+    """Refresh exposures and put every fresh fact in the outbox; return alerts created."""
+    today = now.date()
+    with transaction(db):
+        team_store.sync_teams(db, team_rows(teams))
+        refresh_exposures(db, now)
+        changes_by_record: dict[int, list[tuple[str, Any, Any]]] = defaultdict(list)
+        for event in events:
+            if event["kind"] == "changed":
+                changes_by_record[event["record_id"]].extend(
+                    c for c in event["changes"] if c[0] in ALERT_FIELDS
+                )
+        records = {r["id"]: r for r in record_store.all_records(db)}
+        waivers = team_store.waivers(db)
+        pending: dict[str, list[tuple[str, AlertItem, int]]] = defaultdict(list)
+        for exposure in db.query("SELECT * FROM exposures WHERE active = 1 ORDER BY id"):
+            team = exposure["team"]
+            try:
+                config = teams.team(team)
+            except Exception:
+                continue
+            record = records[exposure["record_id"]]
+            if _waived(waivers, team, record, exposure["usage_model"], today):
+                continue
+            for key, item, in _facts(db, config, exposure, record, changes_by_record, today):
+                pending[team].append((key, item, record["id"]))
+        created = 0
+        for team, facts in pending.items():
+            created += _enqueue_team(db, teams.team(team), facts, now)
+    return created
+
+
+def _facts(
+    db: sqlite_utils.Database,
+    team: TeamConfig,
+    exposure: dict,
+    record: dict,
+    changes_by_record: dict[int, list],
+    today: dt.date,
+) -> list[tuple[str, AlertItem]]:
+    facts: list[tuple[str, AlertItem]] = []
+    rid = record["id"]
+    days_left = _days_left(record["shutdown_date"], today)
+    baseline = _baseline(team.lead_days, days_left)
+    updates: dict[str, Any] = {}
+    if not exposure["announced"]:
+        kind = "past" if days_left is not None and days_left < 0 else "new"
+        facts.append((f"new:{team.name}:{rid}", _item(kind, record, exposure, today)))
+        updates = {"announced": 1, "reminded_lead": baseline, "reminded_for": record["shutdown_date"]}
+    else:
+        for field, old, new in changes_by_record.get(rid, []):
+            text = _describe_change(field, old, new)
+            digest = hashlib.sha1(f"{field}:{old}:{new}".encode()).hexdigest()[:12]
+            facts.append(
+                (f"changed:{team.name}:{rid}:{digest}", _item("changed", record, exposure, today, change=text))
+            )
+        if exposure["reminded_for"] != record["shutdown_date"]:
+            # A moved date resets the reminder baseline; the change alert told them.
+            updates = {"reminded_lead": baseline, "reminded_for": record["shutdown_date"]}
+        elif baseline is not None and (
+            exposure["reminded_lead"] is None or baseline < exposure["reminded_lead"]
+        ):
+            key = f"reminder:{team.name}:{rid}:{record['shutdown_date']}:{baseline}"
+            facts.append((key, _item("reminder", record, exposure, today, note=f"{baseline}-day reminder")))
+            updates = {"reminded_lead": baseline}
+        if days_left is not None and days_left < 0 and exposure["how"] != "glob":
+            period = (
+                today.isoformat()
+                if -days_left <= PAST_DAILY_FOR_DAYS
+                else "{}-W{:02d}".format(*today.isocalendar()[:2])
+            )
+            facts.append((f"past:{team.name}:{rid}:{period}", _item("past", record, exposure, today)))
+    if updates:
+        db["exposures"].update(exposure["id"], updates)
+    return facts
+
+
+def _channels(team: TeamConfig) -> list[tuple[str, str]]:
+    channels = []
+    if team.slack_channel or team.webhook_env:
+        channels.append(("slack", team.slack_channel or f"webhook:{team.webhook_env}"))
+    if team.email:
+        channels.append(("email", ", ".join(team.email)))
+    return channels
+
+
+def _title(team: str, items: Sequence[AlertItem]) -> str:
+    kinds = {item.kind for item in items}
+    count = len(items)
+    noun = "model" if count == 1 else "models"
+    if kinds == {"reminder"}:
+        return f"Reminder for {team}: {count} {noun} shutting down soon"
+    if kinds == {"changed"}:
+        return f"Deprecation changed for {team}: {count} {noun}"
+    if kinds == {"past"}:
+        return f"Still in use after shutdown for {team}: {count} {noun}"
+    return f"Model deprecations affecting {team}: {count} {noun}"
+
+
+def _enqueue_team(
+    db: sqlite_utils.Database,
+    team: TeamConfig,
+    facts: list[tuple[str, AlertItem, int]],
+    now: dt.datetime,
+) -> int:
+    fresh = [(k, item, rid) for k, item, rid in facts if not _key_used(db, k)]
+    if not fresh:
+        return 0
+    items = tuple(item for _, item, _ in fresh)
+    kinds = {item.kind for item in items}
+    kind = kinds.pop() if len(kinds) == 1 else "update"
+    group = hashlib.sha256("\n".join(sorted(k for k, _, _ in fresh)).encode()).hexdigest()[:16]
+    record_id = fresh[0][2] if len(fresh) == 1 else None
+    created = 0
+    channels = _channels(team)
+    if not channels:
+        log.warning("team %s has no Slack or e-mail destination; %d facts not sent", team.name, len(fresh))
+    first_alert_id: int | None = None
+    for channel, destination in channels:
+        alert = Alert(
+            team=team.name,
+            channel=channel,  # type: ignore[arg-type]
+            kind=kind,
+            title=_title(team.name, items),
+            items=items,
+            destination=destination,
+        )
+        key = f"{team.name}:{channel}:{group}"
+        if outbox.enqueue(
+            db,
+            team=team.name,
+            kind=kind,
+            channel=channel,
+            idempotency_key=key,
+            payload=alert.to_payload(),
+            now=iso(now),
+            record_id=record_id,
+        ):
+            created += 1
+            if first_alert_id is None:
+                first_alert_id = db.execute(
+                    "SELECT id FROM alerts WHERE idempotency_key = ?", [key]
+                ).fetchone()[0]
+    if first_alert_id is not None:
+        for fact_key, _, _ in fresh:
+            db.execute(
+                "INSERT OR IGNORE INTO alert_keys (key, alert_id, created_at) VALUES (?, ?, ?)",
+                [fact_key, first_alert_id, iso(now)],
+            )
+    return created
+
+
+def _key_used(db: sqlite_utils.Database, key: str) -> bool:
+    return db.execute("SELECT 1 FROM alert_keys WHERE key = ?", [key]).fetchone() is not None
+
+
+def enqueue_ops(
+    db: sqlite_utils.Database,
+    teams: TeamsFile | None,
+    *,
+    source_id: str,
+    provider: str,
+    url: str,
+    kind: str,
+    previous: str,
+    note: str,
+    now: dt.datetime,
+) -> int:
+    """One operator alert per source health transition (failing, cliff, recovered, ...)."""
+    if teams is None:
+        log.warning("source %s is %s (%s); no teams.yml, so no operator alert", source_id, kind, note)
+        return 0
+    ops = teams.delivery.ops
+    item = AlertItem(
+        kind="recovery" if kind == "recovered" else "ops",
+        provider=provider,
+        model=source_id,
+        url=url,
+        note=note,
+        status=kind,
+    )
+    title = {
+        "failing": f"Source {source_id} is failing",
+        "cliff": f"Source {source_id} parsed to far fewer records",
+        "recovered": f"Source {source_id} recovered",
+    }.get(kind, f"Source {source_id}: {kind}")
+    created = 0
+    destinations = []
+    if ops.slack_channel or ops.webhook_env:
+        destinations.append(("slack", ops.slack_channel or f"webhook:{ops.webhook_env}"))
+    if ops.email:
+        destinations.append(("email", ", ".join(ops.email)))
+    for channel, destination in destinations:
+        alert = Alert(
+            team=OPS_TEAM,
+            channel=channel,  # type: ignore[arg-type]
+            kind="ops",
+            title=title,
+            items=(item,),
+            destination=destination,
+        )
+        created += outbox.enqueue(
+            db,
+            team=OPS_TEAM,
+            kind="ops",
+            channel=channel,
+            idempotency_key=f"ops:{source_id}:{kind}:{previous}:{iso(now)}:{channel}",
+            payload=alert.to_payload(),
+            now=iso(now),
+        )
+    log.warning("source %s: %s -> %s (%s)", source_id, previous, kind, note)
+    return created

@@ -1,0 +1,99 @@
+"""Sources, their fetch outcomes, snapshots and runs: the store's side of a fetch cycle."""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from typing import Any
+
+import sqlite_utils
+
+from storage.db import transaction
+
+CONFIG_COLUMNS = ("provider", "url", "format", "interval_minutes", "enabled")
+
+
+def sync_sources(db: sqlite_utils.Database, sources: list[dict[str, Any]]) -> None:
+    """Insert or update the configured fields of each source; state columns are kept.
+
+    Sources no longer in the config are disabled, never deleted (their fetches and
+    records stay browsable).
+    """
+    with transaction(db):
+        known = {row["id"] for row in db.query("SELECT id FROM sources")}
+        for source in sources:
+            values = {column: source[column] for column in CONFIG_COLUMNS}
+            if source["id"] in known:
+                assignments = ", ".join(f"{column} = :{column}" for column in CONFIG_COLUMNS)
+                db.execute(
+                    f"UPDATE sources SET {assignments} WHERE id = :id", {**values, "id": source["id"]}
+                )
+            else:
+                db["sources"].insert({"id": source["id"], **values})
+        configured = {source["id"] for source in sources}
+        for source_id in known - configured:
+            db.execute("UPDATE sources SET enabled = 0 WHERE id = ?", [source_id])
+
+
+def get_sources(db: sqlite_utils.Database, ids: list[str] | None = None) -> list[dict[str, Any]]:
+    rows = list(db.query("SELECT * FROM sources ORDER BY id"))
+    if ids is not None:
+        wanted = set(ids)
+        rows = [row for row in rows if row["id"] in wanted]
+    return rows
+
+
+def start_run(db: sqlite_utils.Database, started: str, sources_total: int) -> int:
+    with transaction(db):
+        return db["runs"].insert({"started": started, "sources_total": sources_total}).last_pk
+
+
+def finish_run(db: sqlite_utils.Database, run_id: int, **fields: Any) -> None:
+    with transaction(db):
+        db["runs"].update(run_id, fields)
+
+
+def record_fetch(db: sqlite_utils.Database, fetch: dict[str, Any]) -> None:
+    db["fetches"].insert(fetch)
+
+
+def store_snapshot(
+    db: sqlite_utils.Database,
+    *,
+    source_id: str,
+    fetched_at: str,
+    body: bytes,
+    url: str | None,
+    content_type: str | None,
+    charset: str | None,
+) -> str:
+    """Store a compressed snapshot unless the same body is already stored; return its sha256."""
+    sha = hashlib.sha256(body).hexdigest()
+    db.execute(
+        """INSERT OR IGNORE INTO snapshots
+           (source_id, fetched_at, sha256, url, content_type, charset, size, body)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+        [source_id, fetched_at, sha, url, content_type, charset, len(body), zlib.compress(body, 6)],
+    )
+    return sha
+
+
+def load_snapshot(db: sqlite_utils.Database, source_id: str, sha256: str) -> bytes | None:
+    row = db.execute(
+        "SELECT body FROM snapshots WHERE source_id = ? AND sha256 = ?", [source_id, sha256]
+    ).fetchone()
+    return zlib.decompress(row[0]) if row else None
+
+
+def update_source(db: sqlite_utils.Database, source_id: str, fields: dict[str, Any]) -> None:
+    db["sources"].update(source_id, fields)
+
+
+def add_warnings(
+    db: sqlite_utils.Database, run_id: int, source_id: str, messages: list[str], now: str
+) -> None:
+    if messages:
+        db["warnings"].insert_all(
+            {"run_id": run_id, "source_id": source_id, "message": m[:1000], "created_at": now}
+            for m in messages
+        )
