@@ -55,15 +55,19 @@ class UsageImportError(ValueError):
 
 # --- scanning ---------------------------------------------------------------------------
 
-SCAN_SUFFIXES = frozenset(
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+SCAN_SUFFIXES = _words(
     ".py .ipynb .ts .tsx .mts .cts .js .jsx .mjs .cjs .go .java .kt .kts .rb .rs .cs .php"
     " .swift .scala .sh .yaml .yml .json .jsonc .toml .env .ini .cfg .conf .tf .tfvars .hcl"
-    " .properties".split()
+    " .properties"
 )
-SKIP_DIRS = frozenset(
+SKIP_DIRS = _words(
     ".git .hg .svn node_modules .venv venv __pycache__ dist build .tox .nox .mypy_cache"
-    " .pytest_cache .ruff_cache .cache .next .nuxt .terraform target site-packages"
-    " .eggs".split()
+    " .pytest_cache .ruff_cache .cache .next .nuxt .terraform target site-packages .eggs"
 )
 MAX_FILE_BYTES = 2 * 1024 * 1024
 _SNIFF_BYTES = 8192
@@ -114,9 +118,9 @@ _MODEL_ID_RE = re.compile(
     r"(?::\d+[a-z]*)*"  # Bedrock version: ":0", ":0:200k"
 )
 # "org/model" forms (OpenRouter, Hugging Face, Groq, Gemini API "models/...").
-_ORGS = frozenset(
+_ORGS = _words(
     "openai anthropic google meta-llama meta mistralai x-ai xai deepseek deepseek-ai qwen"
-    " cohere moonshotai ai21 ai21labs amazon models".split()
+    " cohere moonshotai ai21 ai21labs amazon models"
 )
 _FRAMEWORK_PREFIXES = {
     "openai": "openai",
