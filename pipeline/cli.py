@@ -152,9 +152,7 @@ def _deliver(db, teams: TeamsFile, now) -> None:
     result = deliver_due(
         db, build_notifiers(teams), now=now, max_attempts=teams.delivery.max_attempts
     )
-    click.echo(
-        f"delivery: {result.sent} sent, {result.failed} to retry, {result.dead} dead"
-    )
+    click.echo(f"delivery: {result.sent} sent, {result.failed} to retry, {result.dead} dead")
 
 
 @main.command()
@@ -221,7 +219,17 @@ def sources(db_path: str) -> None:
     if not rows:
         click.echo("no sources yet: run `sunset run` first")
         return
-    header = ("id", "provider", "format", "last fetch", "status", "last change", "fails", "health", "records")
+    header = (
+        "id",
+        "provider",
+        "format",
+        "last fetch",
+        "status",
+        "last change",
+        "fails",
+        "health",
+        "records",
+    )
     table = [
         (
             r["id"] + ("" if r["enabled"] else " (off)"),
@@ -242,7 +250,11 @@ def sources(db_path: str) -> None:
 def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
     widths = [max(len(str(x)) for x in column) for column in zip(header, *rows, strict=False)]
     for line in (header, *rows):
-        click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=False)).rstrip())
+        click.echo(
+            "  ".join(
+                str(cell).ljust(width) for cell, width in zip(line, widths, strict=False)
+            ).rstrip()
+        )
 
 
 @main.command()
@@ -275,7 +287,13 @@ def upcoming(db_path: str, now_text: str | None, team: str | None, days: int) ->
         left = (dt.date.fromisoformat(r["shutdown_date"]) - today).days
         when = r["shutdown_date"] + (" (not before)" if r["shutdown_kind"] == "earliest" else "")
         table.append(
-            (when, f"{left}d", r["provider"], r["model"], ", ".join(json.loads(r["replacements"])) or "-")
+            (
+                when,
+                f"{left}d",
+                r["provider"],
+                r["model"],
+                ", ".join(json.loads(r["replacements"])) or "-",
+            )
         )
     _print_table(("shutdown", "left", "provider", "model", "replacement"), table)
 
@@ -291,14 +309,21 @@ def scan(path: Path, team: str, db_path: str) -> None:
     from storage.db import transaction
 
     db = open_db(db_path)
-    known = [row["model"] for row in db.query("SELECT DISTINCT model FROM records WHERE kind = 'model'")]
+    known = [
+        row["model"] for row in db.query("SELECT DISTINCT model FROM records WHERE kind = 'model'")
+    ]
     entries = scan_paths(path, team, known_models=known)
     with transaction(db):
         team_store.ensure_team(db, team)
         team_store.add_usage(db, [_usage_row(e) for e in entries])
     for entry in entries:
-        click.echo(f"{entry.where}: {entry.model}" + ("" if entry.provider == "*" else f" ({entry.provider})"))
-    click.echo(f"{len(entries)} usages of {len({e.model for e in entries})} models recorded for {team}")
+        click.echo(
+            f"{entry.where}: {entry.model}"
+            + ("" if entry.provider == "*" else f" ({entry.provider})")
+        )
+    click.echo(
+        f"{len(entries)} usages of {len({e.model for e in entries})} models recorded for {team}"
+    )
 
 
 def _usage_row(entry) -> dict:

@@ -169,9 +169,21 @@ def _process(
                     "next_due_at": next_due,
                 },
             )
-            log.warning("source %s: fetch failed (%s), %d in a row", source["id"], result.error_type, failures)
+            log.warning(
+                "source %s: fetch failed (%s), %d in a row",
+                source["id"],
+                result.error_type,
+                failures,
+            )
             if failures >= FAILING_AFTER and source["health"] == "ok":
-                _set_health(db, source, "failing", f"{failures} failed fetches in a row: {result.error_type}: {result.error}", now, teams)
+                _set_health(
+                    db,
+                    source,
+                    "failing",
+                    f"{failures} failed fetches in a row: {result.error_type}: {result.error}",
+                    now,
+                    teams,
+                )
             return
         common = {
             "last_fetch_at": stamp,
@@ -235,7 +247,9 @@ def _process(
         fields["record_count"] = len(models) + len(verdict.held)
         source_store.update_source(db, source["id"], fields)
         if source["health"] != "ok":
-            _set_health(db, source, "ok", f"parsing again: {fields['record_count']} records", now, teams)
+            _set_health(
+                db, source, "ok", f"parsing again: {fields['record_count']} records", now, teams
+            )
         report.events.extend(events)
         report.records_new += sum(1 for e in events if e["kind"] == "new")
         report.records_changed += sum(1 for e in events if e["kind"] != "new")

@@ -86,7 +86,9 @@ def refresh_exposures(db: sqlite_utils.Database, now: dt.datetime) -> None:
         )
         for u in team_store.usage_rows(db)
     ]
-    records = [(r["id"], record_of(r)) for r in record_store.all_records(db) if r["kind"] == "model"]
+    records = [
+        (r["id"], record_of(r)) for r in record_store.all_records(db) if r["kind"] == "model"
+    ]
     found = {(e.team, e.record_id): e for e in match(usages, records)}
     existing = team_store.exposures(db)
     stamp = iso(now)
@@ -102,7 +104,9 @@ def refresh_exposures(db: sqlite_utils.Database, now: dt.datetime) -> None:
         if key in existing:
             db["exposures"].update(existing[key]["id"], values)
         else:
-            db["exposures"].insert({"team": key[0], "record_id": key[1], "first_seen": stamp, **values})
+            db["exposures"].insert(
+                {"team": key[0], "record_id": key[1], "first_seen": stamp, **values}
+            )
     for key, row in existing.items():
         if key not in found and row["active"]:
             db["exposures"].update(row["id"], {"active": 0})
@@ -185,7 +189,10 @@ def decide(
             record = records[exposure["record_id"]]
             if _waived(waivers, team, record, exposure["usage_model"], today):
                 continue
-            for key, item, in _facts(db, config, exposure, record, changes_by_record, today):
+            for (
+                key,
+                item,
+            ) in _facts(db, config, exposure, record, changes_by_record, today):
                 pending[team].append((key, item, record["id"]))
         created = 0
         for team, facts in pending.items():
@@ -209,13 +216,20 @@ def _facts(
     if not exposure["announced"]:
         kind = "past" if days_left is not None and days_left < 0 else "new"
         facts.append((f"new:{team.name}:{rid}", _item(kind, record, exposure, today)))
-        updates = {"announced": 1, "reminded_lead": baseline, "reminded_for": record["shutdown_date"]}
+        updates = {
+            "announced": 1,
+            "reminded_lead": baseline,
+            "reminded_for": record["shutdown_date"],
+        }
     else:
         for field, old, new in changes_by_record.get(rid, []):
             text = _describe_change(field, old, new)
             digest = hashlib.sha1(f"{field}:{old}:{new}".encode()).hexdigest()[:12]
             facts.append(
-                (f"changed:{team.name}:{rid}:{digest}", _item("changed", record, exposure, today, change=text))
+                (
+                    f"changed:{team.name}:{rid}:{digest}",
+                    _item("changed", record, exposure, today, change=text),
+                )
             )
         if exposure["reminded_for"] != record["shutdown_date"]:
             # A moved date resets the reminder baseline; the change alert told them.
@@ -224,7 +238,9 @@ def _facts(
             exposure["reminded_lead"] is None or baseline < exposure["reminded_lead"]
         ):
             key = f"reminder:{team.name}:{rid}:{record['shutdown_date']}:{baseline}"
-            facts.append((key, _item("reminder", record, exposure, today, note=f"{baseline}-day reminder")))
+            facts.append(
+                (key, _item("reminder", record, exposure, today, note=f"{baseline}-day reminder"))
+            )
             updates = {"reminded_lead": baseline}
         if days_left is not None and days_left < 0 and exposure["how"] != "glob":
             period = (
@@ -232,7 +248,9 @@ def _facts(
                 if -days_left <= PAST_DAILY_FOR_DAYS
                 else "{}-W{:02d}".format(*today.isocalendar()[:2])
             )
-            facts.append((f"past:{team.name}:{rid}:{period}", _item("past", record, exposure, today)))
+            facts.append(
+                (f"past:{team.name}:{rid}:{period}", _item("past", record, exposure, today))
+            )
     if updates:
         db["exposures"].update(exposure["id"], updates)
     return facts
@@ -277,7 +295,9 @@ def _enqueue_team(
     created = 0
     channels = _channels(team)
     if not channels:
-        log.warning("team %s has no Slack or e-mail destination; %d facts not sent", team.name, len(fresh))
+        log.warning(
+            "team %s has no Slack or e-mail destination; %d facts not sent", team.name, len(fresh)
+        )
     first_alert_id: int | None = None
     for channel, destination in channels:
         alert = Alert(
@@ -331,7 +351,9 @@ def enqueue_ops(
 ) -> int:
     """One operator alert per source health transition (failing, cliff, recovered, ...)."""
     if teams is None:
-        log.warning("source %s is %s (%s); no teams.yml, so no operator alert", source_id, kind, note)
+        log.warning(
+            "source %s is %s (%s); no teams.yml, so no operator alert", source_id, kind, note
+        )
         return 0
     ops = teams.delivery.ops
     item = AlertItem(

@@ -35,7 +35,10 @@ def _problems(record: Record, today: dt.date) -> list[str]:
         problems.append("model id has characters outside the model-ID grammar")
     if GLUED.search(record.model):
         problems.append("model id looks like two identifiers glued together")
-    for name, value in (("shutdown_date", record.shutdown_date), ("announced", record.announced_date)):
+    for name, value in (
+        ("shutdown_date", record.shutdown_date),
+        ("announced", record.announced_date),
+    ):
         if value is None:
             continue
         try:
@@ -69,7 +72,9 @@ def validate(records: Sequence[Record], *, today: dt.date) -> Verdict:
         problems = _problems(record, today)
         if problems:
             held.append(record)
-            warnings.append(f"held for review: {record.provider}/{record.model}: " + "; ".join(problems))
+            warnings.append(
+                f"held for review: {record.provider}/{record.model}: " + "; ".join(problems)
+            )
         else:
             publish.append(record)
     return Verdict(tuple(publish), tuple(held), tuple(warnings))

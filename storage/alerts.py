@@ -38,9 +38,7 @@ def enqueue(
 
 
 def exists(db: sqlite_utils.Database, idempotency_key: str) -> bool:
-    row = db.execute(
-        "SELECT 1 FROM alerts WHERE idempotency_key = ?", [idempotency_key]
-    ).fetchone()
+    row = db.execute("SELECT 1 FROM alerts WHERE idempotency_key = ?", [idempotency_key]).fetchone()
     return row is not None
 
 

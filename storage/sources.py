@@ -26,7 +26,8 @@ def sync_sources(db: sqlite_utils.Database, sources: list[dict[str, Any]]) -> No
             if source["id"] in known:
                 assignments = ", ".join(f"{column} = :{column}" for column in CONFIG_COLUMNS)
                 db.execute(
-                    f"UPDATE sources SET {assignments} WHERE id = :id", {**values, "id": source["id"]}
+                    f"UPDATE sources SET {assignments} WHERE id = :id",
+                    {**values, "id": source["id"]},
                 )
             else:
                 db["sources"].insert({"id": source["id"], **values})

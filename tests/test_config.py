@@ -1,0 +1,127 @@
+"""sources.yml / teams.yml validation: the repo's own files load, bad files name the problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.config import ConfigError, load_sources, load_teams, slack_api_url
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_repo_sources_are_real_and_valid():
+    sources = load_sources(REPO / "sources.yml")
+    providers = {s.provider for s in sources.sources}
+    assert len(providers) >= 12
+    assert sum(1 for s in sources.sources if s.format in ("rss", "atom")) >= 2
+    assert all(str(s.url).startswith("https://") for s in sources.sources)
+
+
+def test_repo_teams_are_valid():
+    teams = load_teams(REPO / "teams.yml")
+    payments = teams.team("payments")
+    assert payments.lead_days == [90, 30, 7, 1]
+    assert teams.team("support-bots").digest is None
+    assert teams.delivery.slack.token_env == "SLACK_BOT_TOKEN"
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_unknown_key_is_named_with_entry(tmp_path):
+    path = write(
+        tmp_path,
+        "sources.yml",
+        "sources:\n  - {id: a, provider: openai, url: 'https://x.test/', format: html}\n"
+        "  - {id: b, provider: openai, url: 'https://x.test/', format: html, intervall: 5}\n",
+    )
+    with pytest.raises(ConfigError) as err:
+        load_sources(path)
+    assert "sources[1] (b).intervall" in str(err.value)
+    assert str(path) in str(err.value)
+
+
+def test_duplicate_ids_rejected(tmp_path):
+    path = write(
+        tmp_path,
+        "sources.yml",
+        "sources:\n  - {id: a, provider: openai, url: 'https://x.test/', format: html}\n"
+        "  - {id: a, provider: openai, url: 'https://y.test/', format: html}\n",
+    )
+    with pytest.raises(ConfigError, match="duplicate id"):
+        load_sources(path)
+
+
+def test_bad_format_and_url(tmp_path):
+    path = write(
+        tmp_path,
+        "sources.yml",
+        "sources:\n  - {id: a, provider: openai, url: 'ftp://x', format: pdf}\n",
+    )
+    with pytest.raises(ConfigError) as err:
+        load_sources(path)
+    text = str(err.value)
+    assert "sources[0] (a).url" in text and "sources[0] (a).format" in text
+
+
+def test_invalid_yaml_names_line(tmp_path):
+    path = write(tmp_path, "teams.yml", "teams:\n  - name: a\n   bad: [\n")
+    with pytest.raises(ConfigError, match=r"teams.yml:\d+: invalid YAML"):
+        load_teams(path)
+
+
+def test_team_fields_validated(tmp_path):
+    path = write(
+        tmp_path,
+        "teams.yml",
+        "teams:\n  - name: a\n    email: [not-an-address]\n"
+        "    digest: {time: '25:00', timezone: Mars/Base}\n"
+        "    webhook_env: lower-case\n",
+    )
+    with pytest.raises(ConfigError) as err:
+        load_teams(path)
+    text = str(err.value)
+    assert "teams[0] (a).email" in text
+    assert "teams[0] (a).digest.time" in text
+    assert "teams[0] (a).digest.timezone" in text
+    assert "teams[0] (a).webhook_env" in text
+
+
+def test_digest_off_and_defaults(tmp_path):
+    path = write(tmp_path, "teams.yml", "teams:\n  - name: a\n    digest: off\n  - name: b\n")
+    teams = load_teams(path)
+    assert teams.team("a").digest is None
+    assert teams.team("b").lead_days == [90, 30, 7, 1]
+
+
+def test_slack_api_url_env_override(monkeypatch, tmp_path):
+    teams = load_teams(write(tmp_path, "teams.yml", "teams: []\n"))
+    assert slack_api_url(teams.delivery) == "https://slack.com/api/"
+    monkeypatch.setenv("SUNSET_SLACK_API_URL", "http://127.0.0.1:9/api")
+    assert slack_api_url(teams.delivery) == "http://127.0.0.1:9/api/"
+
+
+def test_check_command_reports_errors_without_traceback(tmp_path):
+    bad = write(tmp_path, "sources.yml", "sources:\n  - {id: a}\n")
+    result = CliRunner().invoke(
+        main, ["check", "--sources", str(bad), "--teams", str(REPO / "teams.yml")]
+    )
+    assert result.exit_code == 2
+    assert "sources[0] (a).provider" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_check_command_ok():
+    result = CliRunner().invoke(
+        main,
+        ["check", "--sources", str(REPO / "sources.yml"), "--teams", str(REPO / "teams.yml")],
+    )
+    assert result.exit_code == 0, result.output
+    assert "ok" in result.output
