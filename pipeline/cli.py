@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.clock import iso, parse_now
+from pipeline.clock import parse_now
 from pipeline.config import ConfigError, TeamsFile, load_sources, load_teams
 from storage.db import DEFAULT_DB, open_db
 

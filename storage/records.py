@@ -52,8 +52,9 @@ def apply_source_records(
     """Upsert one source's full record list; return events as dicts.
 
     `keep` names (provider, model) pairs held for review: still on the page, so not
-    unlisted, but not updated either. Each event: {"kind": new|changed|unlisted|relisted, "record_id", "provider", "model",
-    "changes": [(field, old, new), ...]}. Call inside a transaction.
+    unlisted, but not updated either. Each event: {"kind": new|changed|unlisted|relisted,
+    "record_id", "provider", "model", "changes": [(field, old, new), ...]}.
+    Call inside a transaction.
     """
     events: list[dict[str, Any]] = []
     seen_ids: set[int] = set()
