@@ -69,6 +69,8 @@ SKIP_DIRS = _words(
     ".git .hg .svn node_modules .venv venv __pycache__ dist build .tox .nox .mypy_cache"
     " .pytest_cache .ruff_cache .cache .next .nuxt .terraform target site-packages .eggs"
 )
+# Lockfiles list package names such as "gpt-3-encoder", never models a team calls.
+SKIP_FILES = _words("package-lock.json npm-shrinkwrap.json pnpm-lock.yaml")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 _SNIFF_BYTES = 8192
 
@@ -85,9 +87,11 @@ _FAMILIES = (
     r"text-(?:davinci|curie|babbage|ada|moderation|search|similarity)-[a-z0-9]+" + _SEG,
     r"(?:code-)?(?:davinci|curie|babbage)-\d+" + _SEG,
     r"(?:whisper|tts|dall-e)-\d" + _SEG,
+    r"whisper-large-v\d" + _SEG,
     r"omni-moderation-[a-z0-9]+" + _SEG,
-    r"claude-(?:\d|instant|opus|sonnet|haiku|v\d)[a-z0-9]*" + _SEG,
-    r"gemini-(?:\d|pro|ultra|exp|embedding|flash|nano)[a-z0-9]*" + _SEG,
+    r"claude-(?:\d|instant|opus|sonnet|haiku|v\d|[a-z]+-(?:\d|preview|latest))[a-z0-9]*" + _SEG,
+    r"gemini-(?:\d|pro|ultra|exp|embedding|flash|nano|(?:[a-z]+-){1,2}\d)[a-z0-9]*" + _SEG,
+    r"embedding-(?:gecko-)?\d{3}",
     r"gemma-?\d[a-z0-9]*" + _SEG,
     r"(?:imagen|veo)-\d[a-z0-9]*" + _SEG,
     r"(?:text|chat|code|codechat)-(?:bison|unicorn)(?:-[a-z0-9]+)*",
@@ -96,13 +100,15 @@ _FAMILIES = (
     r"command-(?:r7b|r|a|light|nightly|xlarge|medium)" + _SEG,
     r"(?:embed|rerank)-(?:english|multilingual|v\d)[a-z0-9]*" + _SEG,
     r"(?:open-)?(?:mistral|mixtral|codestral|pixtral|ministral|magistral|devstral|voxtral)"
-    r"-(?:\d[a-z0-9]*|tiny|small|medium|large|embed|saba|ocr|moderation|nemo|mamba|latest)" + _SEG,
+    r"-(?:\d[a-z0-9]*|tiny|small|medium|large|embed|saba|ocr|moderation|nemo|mamba|document|latest)"
+    + _SEG,
     r"grok-(?:\d|beta|vision|code)[a-z0-9]*" + _SEG,
     r"llama-?\d[a-z0-9]*" + _SEG,
     r"llama-guard" + _SEG,
     r"qwen\d[a-z0-9]*" + _SEG,
     r"qwen(?:-[a-z0-9]+)+" + _SEG,
     r"qwq-[a-z0-9]+" + _SEG,
+    r"deepseek\.r\d[a-z0-9]*" + _SEG,  # Bedrock "deepseek.r1-v1:0"
     r"deepseek-(?:chat|reasoner|coder|v\d|r\d|llm|math|vl|prover)[a-z0-9]*" + _SEG,
     r"moonshot-v\d" + _SEG,
     r"kimi-(?:k\d|latest|thinking|dev)[a-z0-9]*" + _SEG,
@@ -136,11 +142,13 @@ _FRAMEWORK_PREFIXES = {
 }
 _TRAILING_ACTION_RE = re.compile(r":[a-z][a-z0-9-]*$")  # ":generateContent", ":free"
 _QUOTES = "\"'`"
-_ASSIGNED_BEFORE_RE = re.compile(r"[=:]\s*$")
+_ASSIGNED_BEFORE_RE = re.compile(r"(?:[=:]|^\s*-)\s*$")  # "x = ", "key: ", YAML "- "
 _VALUE_END_RE = re.compile(r"\s*(?:[,;#]|$)")
 
 
 def _is_scanned_file(name: str) -> bool:
+    if name in SKIP_FILES:
+        return False
     if name.startswith(".env"):
         return True
     return os.path.splitext(name)[1].lower() in SCAN_SUFFIXES
@@ -279,15 +287,23 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
+def _checked(path: Path, reader: Any) -> Iterator[list[str]]:
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise UsageImportError(path, reader.line_num, "<csv>", str(exc)) from None
+
+
 def _rows_csv(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
+    rows = _checked(path, reader)
+    header = next(rows, None)
     if header is None:
         return
     columns = [h.strip().lower() for h in header]
     if "model" not in columns:
         raise UsageImportError(path, 1, "model", "required column is missing from the header")
-    for row in reader:
+    for row in rows:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(columns):

@@ -131,6 +131,26 @@ def test_scan_one_entry_per_model_and_line(tmp_path: Path) -> None:
     assert sorted(e.model for e in entries) == ["claude-3-opus-20240229", "gpt-4o"]
 
 
+def test_scan_single_word_ids_need_a_value_position(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        "c.yaml",
+        "models:\n  - o3\n  - qwen3\nreasoner: o1  # cheap\nprose: we tried o1 and o3 today\n",
+    )
+    assert _found(scan_paths(tmp_path, "t")) == {
+        ("o3", "c.yaml:2"),
+        ("qwen3", "c.yaml:3"),
+        ("o1", "c.yaml:4"),
+    }
+
+
+def test_scan_skips_lockfiles_and_accepts_a_file_root(tmp_path: Path) -> None:
+    _write(tmp_path, "package-lock.json", '{"gpt-3-encoder": "1.0"}\n')
+    path = _write(tmp_path, "main.go", 'client.Model("deepseek.r1-v1:0")\n')
+    assert _found(scan_paths(tmp_path, "t")) == {("deepseek.r1-v1:0", "main.go:1")}
+    assert _found(scan_paths(path, "t")) == {("deepseek.r1-v1:0", "main.go:1")}
+
+
 # --- import ---------------------------------------------------------------------------
 
 
@@ -180,6 +200,7 @@ def test_import_jsonl(tmp_path: Path) -> None:
         ("u.jsonl", '{"model": "gpt-4o", "requests": true}\n', 1, "requests"),
         ("u.ndjson", '{"model": "gpt-4o"}\n{not json\n', 2, "<json>"),
         ("u.jsonl", '["gpt-4o"]\n', 1, "<row>"),
+        ("u.csv", "model\ngpt-4o\n" + "x" * 200_000 + "\n", 3, "<csv>"),
     ],
 )
 def test_import_bad_rows_name_file_line_field(
