@@ -1,0 +1,174 @@
+"""`sunset demo`: the whole product, offline, in under 30 seconds.
+
+Serves the bundled sample pages (HTML, Markdown, RSS) on loopback, runs a cycle with a sample
+teams.yml, delivers Slack messages to a local capture server and e-mails to a local SMTP
+capture (both written to files), then simulates the next day with a moved date and a new
+deprecation, and prints the upcoming-shutdowns table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import textwrap
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+from pipeline.config import load_sources, load_teams
+from pipeline.cycle import run_cycle
+from pipeline.demo_servers import PageServer, SlackCapture, SmtpCapture
+from storage.db import open_db
+
+DEMO_TOKEN = "xoxb-demo-token"
+DAY_ONE = dt.datetime(2026, 11, 24, 7, 0, tzinfo=dt.UTC)
+
+SOURCES = """\
+sources:
+  - {{id: acme-deprecations, provider: acme, url: "{pages}acme-deprecations.html", format: html}}
+  - {{id: nimbus-deprecations, provider: nimbus, url: "{pages}nimbus-deprecations.md",
+      format: markdown}}
+  - {{id: acme-news, provider: acme, url: "{pages}news.xml", format: rss}}
+"""
+
+TEAMS = """\
+delivery:
+  slack: {{token_env: SUNSET_DEMO_SLACK_TOKEN, api_url: "{slack}/api/"}}
+  email: {{smtp_host: 127.0.0.1, smtp_port: {smtp_port}, tls: none,
+          sender: sunset-demo@example.com}}
+  ops: {{slack_channel: "#ml-platform-ops", email: [ml-platform@example.com]}}
+teams:
+  - name: payments
+    slack_channel: "#payments-alerts"
+    email: [payments-oncall@example.com]
+    digest: {{time: "08:00", timezone: Europe/Berlin}}
+    uses:
+      - {{model: acme-chat-2-1106, provider: acme}}
+      - {{model: nimbus-large-1, provider: nimbus}}
+      - {{model: acme-chat-3, provider: acme}}
+  - name: search
+    webhook_env: SUNSET_DEMO_SEARCH_WEBHOOK
+    email: [search-team@example.com]
+    uses:
+      - {{model: "acme-embed-*", provider: acme}}
+  - name: platform
+    slack_channel: "#platform"
+    email: [platform@example.com]
+    uses:
+      - {{model: nimbus-code-1, provider: "*"}}
+      - {{model: acme-vision-1, provider: acme}}
+"""
+
+
+def _copy_day(day: str, target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    folder = resources.files("pipeline") / "demo_data" / day
+    for entry in folder.iterdir():
+        (target / entry.name).write_bytes(entry.read_bytes())
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run_demo(out: Path, echo: Callable[[str], None] = print) -> int:
+    """Run the demo into folder `out`; return how many Slack messages and e-mails were sent."""
+    from pipeline.notify.outbox import build_notifiers, deliver_due
+
+    if out.exists():
+        shutil.rmtree(out)
+    pages = out / "pages"
+    _copy_day("day1", pages)
+    emails: list = []
+    with (
+        PageServer(pages) as page_server,
+        SlackCapture(out / "slack", DEMO_TOKEN) as slack,
+        SmtpCapture(out / "email", emails.append) as smtp,
+    ):
+        (out / "sources.yml").write_text(SOURCES.format(pages=page_server.url))
+        (out / "teams.yml").write_text(TEAMS.format(slack=slack.base, smtp_port=smtp.port))
+        sources = load_sources(out / "sources.yml")
+        teams = load_teams(out / "teams.yml")
+        db = open_db(out / "demo.db")
+        env = {
+            "SUNSET_DEMO_SLACK_TOKEN": DEMO_TOKEN,
+            "SUNSET_DEMO_SEARCH_WEBHOOK": f"{slack.base}/webhook/search",
+            "SUNSET_SLACK_API_URL": f"{slack.base}/api/",
+        }
+        with _environment(env):
+            for day, now in (("day 1", DAY_ONE), ("day 2", DAY_ONE + dt.timedelta(days=1))):
+                if day == "day 2":
+                    _copy_day("day2", pages)
+                echo(f"\n=== {day}: {now:%Y-%m-%d} ===")
+                report = run_cycle(db, sources.sources, now=now, teams=teams)
+                echo(
+                    f"cycle: {report.sources} sources fetched, {report.records_new} new records, "
+                    f"{report.records_changed} changed, {report.alerts_created} alerts decided"
+                )
+                slack_before, email_before = len(slack.messages), len(emails)
+                delivery = deliver_due(db, build_notifiers(teams), now=now)
+                _queue_digests(db, teams, now)
+                deliver_due(db, build_notifiers(teams), now=now)
+                echo(f"delivery: {delivery.sent} alerts sent, {delivery.failed} to retry")
+                _summarise(slack.messages[slack_before:], emails[email_before:], echo)
+        _print_upcoming(db, DAY_ONE + dt.timedelta(days=1), echo)
+        db.close()
+    echo(
+        textwrap.dedent(
+            f"""
+            Files: Slack messages in {out / "slack"}, e-mails in {out / "email"}.
+            Browse everything:  sunset serve --db {out / "demo.db"}
+            """
+        )
+    )
+    return len(slack.messages) + len(emails)
+
+
+def _queue_digests(db, teams, now: dt.datetime) -> None:
+    from pipeline.notify.digest import queue_digest
+
+    for team in teams.teams:
+        if team.digest is not None and team.email:
+            queue_digest(db, teams, team, now=now, force=True)
+
+
+def _summarise(slack_messages: list, emails: list, echo) -> None:
+    for message in slack_messages:
+        echo(f"  Slack {message.get('channel', '?')}: {message.get('text', '')[:110]}")
+    for message in emails:
+        echo(f"  E-mail to {message['To']}: {message['Subject']}")
+
+
+def _print_upcoming(db, now: dt.datetime, echo) -> None:
+    today = now.date()
+    echo("\nUpcoming shutdowns (all teams):")
+    rows = list(
+        db.query(
+            """SELECT r.shutdown_date, r.shutdown_kind, r.provider, r.model, r.replacements,
+                      (SELECT group_concat(team, ', ') FROM exposures e
+                        WHERE e.record_id = r.id AND e.active = 1) AS teams
+               FROM records r WHERE r.kind = 'model' AND r.shutdown_date >= ?
+               ORDER BY r.shutdown_date, r.model""",
+            [today.isoformat()],
+        )
+    )
+    for row in rows:
+        left = (dt.date.fromisoformat(row["shutdown_date"]) - today).days
+        replacement = ", ".join(json.loads(row["replacements"])) or "-"
+        echo(
+            f"  {row['shutdown_date']}  {left:>4}d  {row['provider']:7} {row['model']:24} "
+            f"-> {replacement:28} {row['teams'] or ''}"
+        )
