@@ -365,5 +365,129 @@ def usage_import(file: Path, team: str, db_path: str) -> None:
     click.echo(f"{len(entries)} usage rows imported for {team} from {file}")
 
 
+@main.command()
+@sources_option
+@teams_option
+@db_option
+@click.option("--once", is_flag=True, help="Run each job once and exit (for cron).")
+def worker(sources_path: Path, teams_path: Path, db_path: str, once: bool) -> None:
+    """Run the scheduler: sources on their intervals, delivery, reminders, digests."""
+    from pipeline.schedule import run_worker
+
+    load_sources(sources_path)  # fail fast with a clear message on a bad file
+    load_teams(teams_path)
+    run_worker(sources_path, teams_path, db_path, once=once)
+
+
+@main.command()
+@teams_option
+@db_option
+@now_option
+@click.option("--team", default=None, help="Only this team (default: every team with a digest).")
+@click.option("--dry-run", is_flag=True, help="Print the digest instead of sending it.")
+def digest(
+    teams_path: Path, db_path: str, now_text: str | None, team: str | None, dry_run: bool
+) -> None:
+    """Build each team's daily digest e-mail and send it (or print it with --dry-run)."""
+    from pipeline.notify.digest import collect_digest, queue_digest, render_digest
+
+    teams = load_teams(teams_path)
+    now = _now(now_text)
+    db = open_db(db_path)
+    chosen = [teams.team(team)] if team else [t for t in teams.teams if t.digest is not None]
+    for config in chosen:
+        if dry_run:
+            message = render_digest(config, collect_digest(db, config, now), now)
+            if message is None:
+                click.echo(f"{config.name}: nothing to say today")
+                continue
+            click.echo(f"To: {message['To']}\nSubject: {message['Subject']}\n")
+            click.echo(message.get_body(preferencelist=("plain",)).get_content())
+            continue
+        queued = queue_digest(db, teams, config, now=now, force=team is not None)
+        click.echo(f"{config.name}: " + ("digest queued" if queued else "nothing to send"))
+    if not dry_run:
+        _deliver(db, teams, now)
+
+
+@main.command()
+@db_option
+@click.option("--port", default=8001, show_default=True, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+def serve(db_path: str, port: int, host: str) -> None:
+    """Browse the store with Datasette (read-only, with canned queries)."""
+    import subprocess
+
+    from pipeline.serve import serve_command
+
+    open_db(db_path).close()  # create and migrate so Datasette sees the schema
+    click.echo(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)")
+    raise SystemExit(subprocess.call(serve_command(db_path, port, host=host)))
+
+
+@main.command()
+@db_option
+@now_option
+@teams_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["rss", "jsonfeed", "ics"]),
+    required=True,
+    help="Output format.",
+)
+@click.option("--team", default=None, help="Only records this team is exposed to.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to FILE instead of standard output.",
+)
+def export(
+    db_path: str,
+    now_text: str | None,
+    teams_path: Path,
+    fmt: str,
+    team: str | None,
+    output: Path | None,
+) -> None:
+    """Export deprecation events as RSS, JSON Feed or an iCalendar file."""
+    from pipeline.config import DEFAULT_LEAD_DAYS
+    from pipeline.export import export_feed
+
+    lead_days = list(DEFAULT_LEAD_DAYS)
+    if team and teams_path.exists():
+        lead_days = load_teams(teams_path).team(team).lead_days
+    data = export_feed(
+        open_db(db_path),
+        fmt,
+        team=team,
+        lead_days=lead_days,
+        now=_now(now_text),  # type: ignore[arg-type]
+    )
+    if output:
+        output.write_bytes(data)
+        click.echo(f"wrote {output} ({len(data)} bytes)", err=True)
+    else:
+        sys.stdout.buffer.write(data)
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-output"),
+    show_default=True,
+    help="Folder for the demo's database, messages and e-mails.",
+)
+def demo(out: Path) -> None:
+    """Run the whole product offline on sample pages, with local Slack and SMTP captures."""
+    from pipeline.demo import run_demo
+
+    logging.getLogger().setLevel(logging.WARNING)
+    run_demo(out, echo=click.echo)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -31,7 +31,7 @@ def free_port() -> int:
 
 
 class _Quiet(BaseHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -43,7 +43,7 @@ class PageServer:
         server = self
 
         class Handler(_Quiet):
-            def do_GET(self) -> None:  # noqa: N802 - stdlib name
+            def do_GET(self) -> None:
                 path = server.folder / self.path.lstrip("/").split("?")[0]
                 if not path.is_file() or path.parent != server.folder:
                     self.send_error(HTTPStatus.NOT_FOUND)
@@ -78,7 +78,7 @@ class SlackCapture:
         capture = self
 
         class Handler(_Quiet):
-            def do_POST(self) -> None:  # noqa: N802 - stdlib name
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 try:
@@ -145,7 +145,7 @@ class SmtpCapture:
         capture = self
 
         class Handler:
-            async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
+            async def handle_DATA(self, server, session, envelope):
                 capture.count += 1
                 raw = envelope.original_content or envelope.content
                 (capture.out / f"{capture.count:03d}.eml").write_bytes(raw)
