@@ -17,6 +17,7 @@ class Text:
     text: str
     raw: str = ""  # the source text as printed (Markdown source line), for evidence
     kind: str = "p"  # p | li | note
+    codes: tuple[str, ...] = ()  # contents of code spans: strong hints of model IDs
 
 
 @dataclass(frozen=True)

@@ -104,12 +104,14 @@ class _Walker:
         self.blocks: list[Block] = []
         self.notices: list[Notice] = []
         self.buffer: list[str] = []
+        self.codes: list[str] = []
 
     def flush_text(self, kind: str) -> None:
         text = clean("".join(self.buffer))
         self.buffer.clear()
+        codes, self.codes = tuple(self.codes), []
         if text:
-            self.blocks.append(Text(text=text, raw=text, kind=kind))
+            self.blocks.append(Text(text=text, raw=text, kind=kind, codes=codes))
 
     def flush_notice(self) -> None:
         if self.blocks or self.stack:
@@ -152,6 +154,10 @@ class _Walker:
             elif child.find(list(HEADINGS) + ["table"]):
                 self.walk(child, kind)  # an inline wrapper around structure
             else:
+                if name == "code":
+                    self.codes.append(clean(child.get_text()))
+                else:
+                    self.codes.extend(clean(c.get_text()) for c in child.find_all("code"))
                 self.buffer.append(raw_inline(child))
 
 
@@ -166,5 +172,6 @@ def parse_html(text: str, url: str | None = None) -> Document:
     walker.flush_text("p")
     walker.flush_notice()
     warnings = () if walker.notices else ("no text found in HTML",)
-    return Document(fmt="html", url=url, title=title, notices=tuple(walker.notices),
-                    warnings=warnings)
+    return Document(
+        fmt="html", url=url, title=title, notices=tuple(walker.notices), warnings=warnings
+    )

@@ -1,0 +1,99 @@
+"""Per-document knowledge shared by the table and prose extractors.
+
+`DocContext` holds the IDs the page prints (table cells, code spans), the display-name -> ID
+map the page gives ("Claude Opus 4.0 | anthropic.claude-opus-4-20250514-v1:0",
+"Gemini 1.5 Flash (gemini-1.5-flash-001)"), and document-wide notes such as "the dates are
+the earliest possible".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.extract.cues import FLOOR
+from pipeline.extract.model_ids import (
+    display_key,
+    display_name,
+    find_ids,
+    is_cell_id,
+    normalise,
+    slug,
+    strip_parens,
+)
+from pipeline.extract.tables import classify, id_score
+from pipeline.parse.document import Document, Table, Text
+
+_DISPLAY_PAREN = re.compile(
+    r"\b([A-Z][\w.]*(?:[ -][A-Za-z0-9][\w.]*){0,5})\s*\(`?([a-z][a-z0-9._:@/-]*[a-z0-9])`?\)"
+)
+
+
+@dataclass
+class DocContext:
+    known: set[str] = field(default_factory=set)
+    display_to_id: dict[str, str] = field(default_factory=dict)
+    all_earliest: bool = False
+
+    def map_display(self, name: str) -> str | None:
+        """The page's ID for a display name, when the page ties them together."""
+        key = display_key(name)
+        if key in self.display_to_id:
+            return self.display_to_id[key]
+        candidate = slug(strip_parens(name))
+        return candidate if candidate in self.known else None
+
+
+def build_context(doc: Document) -> DocContext:
+    ctx = DocContext()
+    for notice in doc.notices:
+        for block in notice.blocks:
+            if isinstance(block, Table):
+                _learn_table(ctx, block)
+            elif isinstance(block, Text):
+                _learn_text(ctx, block)
+    return ctx
+
+
+def _learn_text(ctx: DocContext, block: Text) -> None:
+    for code in block.codes:
+        if is_cell_id(code):
+            ctx.known.add(normalise(code))
+    for mention in find_ids(block.text):
+        ctx.known.add(mention.model)
+    for m in _DISPLAY_PAREN.finditer(block.text):
+        ctx.display_to_id.setdefault(display_key(m.group(1)), normalise(m.group(2)))
+        ctx.known.add(normalise(m.group(2)))
+    if FLOOR.search(block.text) and re.search(
+        r"dates?\b.*\b(?:indicate|are|is)\b.*earliest possible", block.text, re.IGNORECASE
+    ):
+        ctx.all_earliest = True
+
+
+def _learn_table(ctx: DocContext, table: Table) -> None:
+    cols = classify(table)
+    for row in table.rows:
+        for index in (cols.model, *cols.replacement):
+            if index is not None and index < len(row):
+                cell = strip_parens(row[index])
+                if is_cell_id(cell):
+                    ctx.known.add(normalise(cell))
+                for mention in find_ids(cell):
+                    ctx.known.add(mention.model)
+    if cols.model is not None and cols.display is not None:
+        for row in table.rows:
+            if max(cols.model, cols.display) < len(row) and is_cell_id(row[cols.model]):
+                name = display_name(row[cols.display])
+                if name:
+                    ctx.display_to_id.setdefault(display_key(name), normalise(row[cols.model]))
+    # "Stable Diffusion XL 1.x | stability.stable-diffusion-xl-v1" replacement pairs
+    id_cols = [i for i in cols.replacement if id_score(table, i) > 0]
+    name_cols = [i for i in cols.replacement if i not in id_cols]
+    if id_cols and name_cols:
+        for row in table.rows:
+            i, n = id_cols[0], name_cols[0]
+            if max(i, n) < len(row):
+                ids = find_ids(row[i])
+                names = re.split(r"\s*(?:,|\bor\b|\band\b)\s*", row[n])
+                if len(ids) == 1 and len(names) == 1 and names[0]:
+                    ctx.display_to_id.setdefault(display_key(names[0]), ids[0].model)

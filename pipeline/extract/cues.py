@@ -1,0 +1,92 @@
+"""Sentence cues: deprecation vs. active/replacement wording, floor dates, feature contexts.
+
+Polarity is decided per mention from the nearest cue before it in the same sentence
+("deprecation of X" vs "migrate to X"), then from what follows ("X is deprecated",
+"X is now the stable version"). Released, recommended or replacement models are never
+reported as deprecated.
+"""
+
+from __future__ import annotations
+
+import re
+
+DEPRECATION = re.compile(
+    r"\b(deprecat\w*|retir\w*|shut\s*(?:down|off)\w*|shutting down|sunset\w*|discontinu\w*|"
+    r"remov\w*|end[- ]of[- ]life|EOL|turn(?:ed|ing)? off|ceas\w*|no longer (?:be )?"
+    r"(?:available|supported|accessible|offered|served)|will be upgraded|"
+    r"upgraded to|need to (?:manually )?upgrade|older|legacy|instead of|(?:will|to) be replaced|"
+    r"移除|下线|停用|弃用|退役|停止)",
+    re.IGNORECASE,
+)
+ACTIVE = re.compile(
+    r"\b(releas\w*|launch\w*|introduc\w*|migrat\w* to|switch\w* to|upgrad\w* to|mov\w* to|"
+    r"transition\w* to|in favou?r of|instead|replac\w*|recommend\w*|specify\w*|"
+    r"alternative\w*|successor|newer|new|latest|try|use|generally available|"
+    r"stable version|now available|generally available|GA\b)",
+    re.IGNORECASE,
+)
+# Phrases that mention deprecation without announcing one.
+NOT_ANNOUNCEMENT = re.compile(
+    r"not (?:be )?affected by (?:this|the) deprecation|deprecation (?:policy|process|schedule)",
+    re.IGNORECASE,
+)
+FLOOR = re.compile(
+    r"\b(not sooner than|no sooner than|no earlier than|not earlier than|at (?:the )?earliest|"
+    r"or later|earliest possible)",
+    re.IGNORECASE,
+)
+# A model mentioned in these contexts is a feature of it, not the model itself.
+FEATURE_BEFORE = re.compile(
+    r"(fine[- ]tun\w*(?:\s+training)?(?:\s+(?:on|with|for))?|trained with|training on|"
+    r"support for using\b.*\bwith)\s*(?:the\s+|these\s+)?$",
+    re.IGNORECASE,
+)
+FEATURE_ITEM = re.compile(
+    r"^\s*(/|openai-beta|new fine-tuning|fine-tuning)|\bAPI\b|\bendpoints?\b|\bparameters?\b|"
+    r"=|\bheader\b|\bSDK\b|\bintegration\b|\bWeb UI\b",
+    re.IGNORECASE,
+)
+ANNOUNCE_VERB = re.compile(
+    r"^\W*(?:,\s*)?(?:we|anthropic|openai|google|\w+)?\s*(?:notified|emailed|announced|informed)",
+    re.IGNORECASE,
+)
+REGION = re.compile(r"\((?!all regions)[^)]*\b(regions?|us-|eu-|ap-|only in)\b[^)]*\)", re.I)
+PAST = re.compile(
+    r"\b(has been|have been|was|were|is no longer|are no longer|retired|shut down|removed)\b",
+    re.IGNORECASE,
+)
+SENTENCE = re.compile(r"(?<=[.!?。])\s+(?=[\w`(\"“])|(?<=。)")
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in SENTENCE.split(text) if s.strip()]
+
+
+def announces_deprecation(text: str) -> bool:
+    return bool(DEPRECATION.search(NOT_ANNOUNCEMENT.sub(" ", text)))
+
+
+def polarity(sentence: str, start: int, end: int) -> str:
+    """'deprecated' | 'active' | 'feature' for the mention at [start, end)."""
+    before = sentence[:start]
+    after = sentence[end:]
+    if FEATURE_BEFORE.search(before[-80:]):
+        return "feature"
+    if re.match(
+        r"\s*(?:model\s+)?(?:\)|,)?\s*(?:instead\b|is now the stable|is now generally|"
+        r"is generally available|is available|as (?:a|the) replacement)",
+        after,
+        re.IGNORECASE,
+    ):
+        return "active"
+    last_dep = max((m.end() for m in DEPRECATION.finditer(before)), default=-1)
+    last_act = max((m.end() for m in ACTIVE.finditer(before)), default=-1)
+    if last_act >= 0 and last_act >= last_dep:
+        return "active"
+    if last_dep >= 0:
+        return "deprecated"
+    first_dep = DEPRECATION.search(after)
+    first_act = ACTIVE.search(after)
+    if first_dep and (not first_act or first_dep.start() < first_act.start()):
+        return "deprecated"
+    return "active"

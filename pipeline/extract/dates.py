@@ -1,0 +1,139 @@
+"""Date grammar: an ordered chain of small regex parsers, no guessing.
+
+Recognised: ISO `2027-01-20` (any Unicode dash), `2027/01/20`, `Jan 20, 2027`,
+`January 20th, 2027`, `20 January 2027`, `2025年7月14日`, and US `04/14/25` / `4/14/2025`
+where the caller allows it (tables). Month-only ("October 2025") and relative dates ("in six
+months") give nothing. Years outside a plausible window are rejected (the real typo
+"2525/06/06"). `find_dates` returns every date in a text with its span.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+DASH = "\\-\u2010\u2011\u2012\u2013\u2014\u2212"
+MIN_YEAR, MAX_YEAR = 2015, 2040
+
+MONTHS = {
+    name: i
+    for i, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_MONTH = r"(?P<mon>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>\d{4})"
+
+PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "iso",
+        re.compile(
+            rf"(?<![\d/.])(?P<year>\d{{4}})[{DASH}](?P<mon>\d{{1,2}})[{DASH}](?P<day>\d{{1,2}})(?![\d{DASH}])"
+        ),
+    ),
+    (
+        "ymd_slash",
+        re.compile(r"(?<![\d/])(?P<year>\d{4})/(?P<mon>\d{1,2})/(?P<day>\d{1,2})(?![\d/])"),
+    ),
+    ("zh", re.compile(r"(?P<year>\d{4})\s*年\s*(?P<mon>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*[日号]")),
+    ("mdy", re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.IGNORECASE)),
+    ("dmy", re.compile(rf"\b{_DAY}(?:\s+of)?\s+{_MONTH},?\s+{_YEAR}\b", re.IGNORECASE)),
+]
+US_PATTERN = re.compile(
+    r"(?<![\d/.])(?P<mon>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{2}|\d{4})(?![\d/])"
+)
+# A day without a year ("November 12:", "December 2nd") - the caller supplies the year.
+MONTH_DAY = re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?!,?\s*\d{{4}})(?!\s*\d)", re.IGNORECASE)
+MONTH_ONLY = re.compile(rf"\b{_MONTH},?\s+{_YEAR}\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    date: dt.date
+    start: int
+    end: int
+    text: str
+
+
+def _month(value: str) -> int | None:
+    if value.isdigit():
+        return int(value)
+    return MONTHS.get(value.lower().rstrip("."))
+
+
+def make_date(year: int, month: int | None, day: int) -> dt.date | None:
+    """A real, plausible calendar date or None."""
+    if month is None or not MIN_YEAR <= year <= MAX_YEAR:
+        return None
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def find_dates(text: str, *, us_numeric: bool = False) -> list[FoundDate]:
+    """All full dates in `text`, in order of appearance; overlapping matches dropped."""
+    found: list[FoundDate] = []
+    taken: list[tuple[int, int]] = []
+    patterns = list(PATTERNS)
+    if us_numeric:
+        patterns.append(("us", US_PATTERN))
+    for _name, pattern in patterns:
+        for m in pattern.finditer(text):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            year = int(m.group("year"))
+            if year < 100:
+                year += 2000
+            date = make_date(year, _month(m.group("mon")), int(m.group("day")))
+            if date is None:
+                continue
+            taken.append((m.start(), m.end()))
+            found.append(FoundDate(date, m.start(), m.end(), m.group(0)))
+    found.sort(key=lambda f: f.start)
+    return found
+
+
+def parse_date(text: str, *, us_numeric: bool = False) -> dt.date | None:
+    """The first full date in `text`, or None."""
+    found = find_dates(text, us_numeric=us_numeric)
+    return found[0].date if found else None
+
+
+def month_day(text: str, context: dt.date) -> dt.date | None:
+    """A "November 12" style date, its year taken from `context` (the entry date).
+
+    The date is the first occurrence on or after the context date, within a year.
+    """
+    m = MONTH_DAY.search(text)
+    if not m:
+        return None
+    month = _month(m.group("mon"))
+    day = int(m.group("day"))
+    for year in (context.year, context.year + 1):
+        date = make_date(year, month, day)
+        if date and date >= context:
+            return date
+    return None
+
+
+def has_month_only(text: str) -> bool:
+    """True when the text names a month and year but no day ("October 2025")."""
+    return bool(MONTH_ONLY.search(text)) and not find_dates(text)

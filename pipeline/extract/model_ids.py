@@ -1,0 +1,114 @@
+"""Model-ID grammar: which tokens are API model identifiers, and display-name keys.
+
+An ID is printed as one token of `[a-z0-9._:@/-]` (case-insensitive): `gpt-4.1`,
+`anthropic.claude-v2:1`, `textembedding-gecko@003`, `qwen/qwen3-32b`. In running prose a token
+must also mix letters with digits and a separator, or be known from the page (code spans,
+table cells). Dates, regions, prices, paths and header values are never IDs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2212"), "-")
+
+TOKEN = re.compile(r"(?<![\w/.@:$-])([A-Za-z0-9][A-Za-z0-9._:@/+-]*[A-Za-z0-9+])(?![\w@/-])")
+_DATE_LIKE = re.compile(r"^\d{1,4}([-/.])\d{1,2}\1\d{1,4}$|^\d+(\.\d+)*$|^\d{4}-\d{2}$")
+_REGION = re.compile(r"^(us|eu|ap|sa|ca|me|af|il|mx|cn)(-gov)?-[a-z]+-\d$")
+_UNIT = re.compile(r"^\d+(\.\d+)?([kmb]|ms|gb|mb|px|x|s|k-tokens)?$", re.IGNORECASE)
+_NOT_ID = frozenset(
+    "n/a na none tbd tba http https www api beta preview latest legacy deprecated retired "
+    "active model models text image video audio chat".split()
+)
+_PAREN = re.compile(r"\([^()]*\)")
+_DISPLAY_MARKS = re.compile(r"[↗*†‡\u00ae\u2122]")
+
+
+def normalise(model: str) -> str:
+    """Canonical form used as the record key: lowercased, ASCII dashes, no footnote marks."""
+    model = model.translate(DASHES).strip().strip("`'\"").rstrip("*†‡").lower()
+    return re.sub(r"^models/", "", model)
+
+
+def _shape_ok(token: str) -> bool:
+    low = token.lower()
+    if low in _NOT_ID or _DATE_LIKE.match(low) or _REGION.match(low) or _UNIT.match(low):
+        return False
+    if "://" in token or token.startswith("/"):
+        return False
+    return not re.match(r"^v\d+(\.\d+)*$", low)  # bare versions (v1, v2.0)
+
+
+def is_strong_id(token: str) -> bool:
+    """A token that looks like a model ID anywhere: letters, digits and a separator."""
+    token = token.translate(DASHES)
+    if not _shape_ok(token):
+        return False
+    has_digit = any(c.isdigit() for c in token)
+    has_alpha = any(c.isalpha() for c in token)
+    has_sep = any(c in "-.:@/" for c in token)
+    if not (has_digit and has_alpha and has_sep):
+        return False
+    if "/" in token and not re.match(r"^[a-z0-9-]+/[a-z0-9._:-]+$", token.lower()):
+        return False
+    return not re.match(r"^\d+[a-z]{0,2}-[a-z]+$", token.lower())  # "128k-token"
+
+
+def is_cell_id(text: str) -> bool:
+    """A whole table cell / list item that is a single ID-shaped token (`command`, `ada`)."""
+    token = text.strip().strip("`").rstrip("*†‡").translate(DASHES)
+    if not token or " " in token or not TOKEN.fullmatch(token):
+        return False
+    return _shape_ok(token) and any(c.isalpha() for c in token)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A model ID found in text, with its span."""
+
+    model: str
+    start: int
+    end: int
+    printed: str
+
+
+def find_ids(text: str, known: Iterable[str] = ()) -> list[Mention]:
+    """ID mentions in prose: strong IDs, or tokens the page shows as IDs elsewhere."""
+    known_set = known if isinstance(known, (set, frozenset)) else set(known)
+    out: list[Mention] = []
+    for m in TOKEN.finditer(text.translate(DASHES)):
+        token = m.group(1).rstrip(".:")
+        low = normalise(token)
+        lowercase_printed = token == token.lower()
+        if (is_strong_id(token) and (lowercase_printed or low in known_set)) or (
+            low in known_set and lowercase_printed
+        ):
+            out.append(Mention(low, m.start(1), m.start(1) + len(token), token))
+    return out
+
+
+def strip_parens(text: str) -> str:
+    prev = None
+    while prev != text:
+        prev, text = text, _PAREN.sub(" ", text)
+    return " ".join(text.split())
+
+
+def display_name(text: str) -> str:
+    """A display name as the record key: lowercased, footnote marks and arrows dropped."""
+    text = _DISPLAY_MARKS.sub("", text)
+    return " ".join(text.split()).strip(" .,;:").lower()
+
+
+def display_key(text: str) -> str:
+    """Loose key to match display names across tables ("Claude Opus 4.0" ~ "Claude Opus 4")."""
+    key = display_name(strip_parens(text)).replace("-", " ")
+    key = re.sub(r"(\d+)\.(?:0|x)\b", r"\1", key)
+    return " ".join(key.split())
+
+
+def slug(text: str) -> str:
+    """ "Gemini 1.5 Flash 001" -> "gemini-1.5-flash-001"."""
+    return "-".join(display_name(text).replace("-", " ").split())

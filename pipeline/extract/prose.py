@@ -1,0 +1,262 @@
+"""Paragraphs and lists -> candidates, sentence by sentence.
+
+Handles lead-ins ("The following models will be deprecated:" then a list, optionally split
+by day labels such as "November 12:"), replacement lists ("migrate to ...:"), and single
+sentences ("X will be deprecated on July 15, 2025", "Deprecation for A and B coming ...").
+Each mention gets a polarity from `cues.polarity`; only deprecated mentions become candidates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from pipeline.extract.candidate import Candidate
+from pipeline.extract.context import DocContext
+from pipeline.extract.cues import (
+    ANNOUNCE_VERB,
+    FEATURE_ITEM,
+    FLOOR,
+    PAST,
+    announces_deprecation,
+    polarity,
+    sentences,
+)
+from pipeline.extract.dates import MONTH_DAY, find_dates, has_month_only, month_day
+from pipeline.extract.model_ids import (
+    Mention,
+    display_name,
+    find_ids,
+    is_cell_id,
+    normalise,
+    strip_parens,
+)
+from pipeline.parse.document import Text
+
+_DATE_LABEL = re.compile(r"^\s*[A-Za-z]+\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s*\d{4})?\s*:\s*$")
+_REPLACEMENT_LEAD = re.compile(
+    r"alternative|migrat\w* to|recommend|replacement|instead|upgrade to|switch to", re.I
+)
+_DISPLAY = re.compile(
+    r"\b((?:[A-Z][A-Za-z]+)(?:[ -](?:[A-Z][\w.]*|\d[\w.]*|preview|mini|pro|flash|lite|vision|"
+    r"turbo|instruct|ultra|large|small|medium))+)"
+)
+_SUBJECT_PATTERN = re.compile(
+    r"^(?:support for\s+)?(?P<name>.+?)\s+(?:is |has been |was |were |are )?(?:now )?"
+    r"(?:deprecated|no longer supported|no longer available|removed|shut ?down|retired)\b",
+    re.IGNORECASE,
+)
+_ZH_PREVIEW = re.compile(r"([A-Za-z][\w.-]*\d[\w.-]*)\s*预览版")
+_FAMILY_AFTER = re.compile(r"^[\s`]*(?:models|family|series|suite)\b", re.IGNORECASE)
+_PRODUCT_ONLY = re.compile(r"\bChatGPT\b")
+
+
+@dataclass
+class _Lead:
+    kind: str  # deprecated | replacement | feature
+    date: dt.date | None = None
+    floor: bool = False
+    text: str = ""
+
+
+@dataclass
+class ProseResult:
+    candidates: list[Candidate] = field(default_factory=list)
+    replacements: list[str] = field(default_factory=list)
+    announced: dt.date | None = None
+
+
+def announcement_date(text: str) -> dt.date | None:
+    """'On June 10th, 2025, we notified ...' -> 2025-06-10."""
+    for found in find_dates(text):
+        if ANNOUNCE_VERB.match(text[found.end :]):
+            return found.date
+    return None
+
+
+def notice_prose(
+    blocks: list[Text],
+    *,
+    section_date: dt.date | None,
+    ctx: DocContext,
+    anchor: str | None,
+    order: int,
+) -> ProseResult:
+    result = ProseResult()
+    lead: _Lead | None = None
+    sub_date: dt.date | None = None
+    for n, block in enumerate(blocks):
+        text = block.text
+        if lead and _DATE_LABEL.match(text):
+            found = find_dates(text)
+            sub_date = (
+                found[0].date
+                if found
+                else (
+                    month_day(text, section_date)
+                    if section_date and MONTH_DAY.search(text)
+                    else None
+                )
+            )
+            continue
+        if text.rstrip().endswith(":"):
+            lead, sub_date = _lead_of(text), None
+            continue
+        if lead and block.kind == "li":
+            if lead.kind == "replacement":
+                result.replacements.extend(m.model for m in find_ids(text, ctx.known))
+                continue
+            cand = _list_item(block, lead, sub_date, anchor, order + n, ctx)
+            if cand:
+                result.candidates.append(cand)
+            continue
+        lead = None
+        _sentences(text, block, result, ctx, anchor, order + n, section_date)
+    return result
+
+
+def _lead_of(text: str) -> _Lead | None:
+    if announces_deprecation(text) and not _REPLACEMENT_LEAD.search(text):
+        kind = (
+            "feature"
+            if FEATURE_ITEM.search(text) and "model" not in text.lower()
+            else ("deprecated")
+        )
+        found = find_dates(text)
+        date = found[0].date if found and not has_month_only(text) else None
+        return _Lead(kind, date, bool(FLOOR.search(text)), text)
+    if _REPLACEMENT_LEAD.search(text):
+        return _Lead("replacement", text=text)
+    return None
+
+
+def _list_item(
+    block: Text,
+    lead: _Lead,
+    sub_date: dt.date | None,
+    anchor: str | None,
+    order: int,
+    ctx: DocContext,
+) -> Candidate | None:
+    text = block.text
+    main = strip_parens(text).split(" ")[0].strip("`").rstrip(".,;:*")
+    if lead.kind == "feature" or (FEATURE_ITEM.search(text) and not is_cell_id(main)):
+        name = strip_parens(text) or text
+        return Candidate(
+            model=name,
+            kind="feature",
+            evidence=block.raw or text,
+            anchor=anchor,
+            source="list",
+            order=order,
+        )
+    if not is_cell_id(main) or main != main.lower() and normalise(main) not in ctx.known:
+        return None
+    inner = text[len(text.split("(")[0]) :] if "(" in text else ""
+    aliases = tuple(m.model for m in find_ids(inner, ctx.known) if m.model != normalise(main))
+    date = sub_date or lead.date
+    return Candidate(
+        model=normalise(main),
+        aliases=aliases,
+        shutdown_date=date,
+        shutdown_kind=("earliest" if lead.floor or ctx.all_earliest else "firm")
+        if date
+        else "none",
+        evidence=block.raw or text,
+        anchor=anchor,
+        source="list",
+        order=order,
+        status="retired" if PAST.search(lead.text) and "will" not in lead.text else None,
+    )
+
+
+def _display_mentions(sentence: str, taken: list[Mention], ctx: DocContext) -> list[Mention]:
+    out = []
+    for m in _DISPLAY.finditer(sentence):
+        name = m.group(1)
+        if not any(c.isdigit() for c in name) or any(
+            t.start < m.end() and m.start() < t.end for t in taken
+        ):
+            continue
+        mapped = ctx.map_display(name)
+        if mapped:
+            out.append(Mention(mapped, m.start(), m.end(), name))
+            continue
+        subject = _SUBJECT_PATTERN.match(sentence)
+        if subject and subject.group("name").strip() == name and "API" not in name:
+            out.append(Mention(display_name(name), m.start(), m.end(), name))
+    for m in _ZH_PREVIEW.finditer(sentence):
+        out.append(Mention(normalise(m.group(1)) + "-preview", m.start(), m.end(), m.group(0)))
+    return out
+
+
+def _sentences(
+    text: str,
+    block: Text,
+    result: ProseResult,
+    ctx: DocContext,
+    anchor: str | None,
+    order: int,
+    section_date: dt.date | None,
+) -> None:
+    for sentence in sentences(text):
+        said = announcement_date(sentence)
+        if said and (result.announced is None or said > result.announced):
+            result.announced = said
+        if not announces_deprecation(sentence):
+            if re.search(r"\binstead\b|\bmigrat|\brecommend", sentence, re.I):
+                result.replacements.extend(m.model for m in find_ids(sentence, ctx.known))
+            continue
+        if _PRODUCT_ONLY.search(sentence) and "API" not in sentence:
+            continue
+        mentions = find_ids(sentence, ctx.known)
+        mentions += _display_mentions(sentence, mentions, ctx)
+        if not mentions:
+            continue
+        dates = [
+            f
+            for f in find_dates(sentence)
+            if not ANNOUNCE_VERB.match(sentence[f.end :]) and f.date != said
+        ]
+        date = dates[0].date if dates else None
+        if (
+            date
+            and section_date
+            and date == section_date
+            and not re.search(r"retir|shut|sunset|remov|discontinu", sentence, re.I)
+        ):
+            date = None  # "Effective <announcement day>, ... deprecated": not a shutdown date
+        kind = (
+            ("earliest" if FLOOR.search(sentence) or ctx.all_earliest else "firm")
+            if date
+            else "none"
+        )
+        for mention in mentions:
+            if _FAMILY_AFTER.match(sentence[mention.end :]):
+                continue
+            pol = polarity(sentence, mention.start, mention.end)
+            if pol == "active":
+                result.replacements.append(mention.model)
+                continue
+            if pol == "feature":
+                continue
+            is_display = mention.model != normalise(mention.printed)
+            result.candidates.append(
+                Candidate(
+                    model=mention.model,
+                    aliases=(display_name(mention.printed),)
+                    if is_display and " " in mention.printed
+                    else (),
+                    shutdown_date=date,
+                    shutdown_kind=kind,  # type: ignore[arg-type]
+                    evidence=sentence,
+                    anchor=anchor,
+                    source="prose",
+                    order=order,
+                    status="retired"
+                    if re.search(r"no longer|has been|have been|\bwas\b|\bwere\b", sentence, re.I)
+                    and not re.search(r"\bwill\b", sentence, re.I)
+                    else None,
+                )
+            )

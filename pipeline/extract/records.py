@@ -1,0 +1,125 @@
+"""Document -> merged `Record`s: run the table and prose extractors per notice, then merge.
+
+One record per model per document. When a model appears in several notices, the most recent
+announcement wins; within one announcement a dated sighting beats an undated one and a table
+row beats prose. Replacements of equal sightings are united (a model listed in two tables).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import replace
+
+from pipeline.extract.candidate import SOURCE_RANK, Candidate
+from pipeline.extract.context import DocContext, build_context
+from pipeline.extract.cues import announces_deprecation
+from pipeline.extract.dates import find_dates
+from pipeline.extract.prose import notice_prose
+from pipeline.extract.rows import table_candidates
+from pipeline.models import Record
+from pipeline.parse.document import Document, Notice, Table, Text
+
+log = logging.getLogger(__name__)
+FEEDS = frozenset({"rss", "atom", "json"})
+
+
+def _section_date(notice: Notice) -> dt.date | None:
+    if notice.published:
+        found = find_dates(notice.published)
+        if found:
+            return found[0].date
+    for heading in reversed(notice.headings):
+        found = find_dates(heading)
+        if found:
+            return found[0].date
+    return None
+
+
+def notice_candidates(notice: Notice, ctx: DocContext, order: int, fmt: str) -> list[Candidate]:
+    if fmt in FEEDS or fmt == "text":
+        body = " ".join(b.text for b in notice.blocks if isinstance(b, Text))
+        if not announces_deprecation(f"{notice.title} {body}"):
+            return []
+    section_date = _section_date(notice)
+    texts = [b for b in notice.blocks if isinstance(b, Text)]
+    prose = notice_prose(texts, section_date=section_date, ctx=ctx, anchor=notice.anchor,
+                         order=order)
+    announced = prose.announced or section_date
+    table_cands: list[Candidate] = []
+    for i, block in enumerate(notice.blocks):
+        if isinstance(block, Table):
+            table_cands += table_candidates(block, headings=notice.headings,
+                                            anchor=notice.anchor, announced=announced,
+                                            ctx=ctx, order=order + i * 100)
+    if not prose.announced and section_date and any(
+        c.shutdown_date == section_date for c in table_cands
+    ):
+        # The heading date is the shutdown day (Groq style), not the announcement.
+        table_cands = [replace(c, announced=None) if c.announced == section_date else c
+                       for c in table_cands]
+        announced = None
+    in_tables = {c.model for c in table_cands}
+    extra = tuple(dict.fromkeys(prose.replacements))
+    prose_cands = []
+    for c in prose.candidates:
+        if c.model in in_tables:
+            continue
+        reps = c.replacements or tuple(r for r in extra if r != c.model)
+        prose_cands.append(replace(c, announced=announced, replacements=reps))
+    return [replace(c, link=notice.link) for c in table_cands + prose_cands]
+
+
+def _rank(c: Candidate) -> tuple:
+    return (c.announced or dt.date.min, c.shutdown_date is not None, SOURCE_RANK[c.source],
+            -c.order)
+
+
+def merge(cands: list[Candidate]) -> list[Candidate]:
+    groups: dict[str, list[Candidate]] = {}
+    for c in cands:
+        groups.setdefault(c.model, []).append(c)
+    merged = []
+    for group in groups.values():
+        best = max(group, key=_rank)
+        reps = list(best.replacements)
+        aliases = list(best.aliases)
+        for other in group:
+            if other.announced == best.announced and other.shutdown_date == best.shutdown_date:
+                reps += other.replacements
+            aliases += other.aliases
+        merged.append(replace(
+            best,
+            replacements=tuple(r for r in dict.fromkeys(reps) if r != best.model),
+            aliases=tuple(a for a in dict.fromkeys(aliases) if a != best.model),
+        ))
+    merged.sort(key=lambda c: c.order)
+    return merged
+
+
+def to_record(c: Candidate, provider: str, url: str | None, today: dt.date) -> Record:
+    status = c.status
+    if status not in ("deprecated", "legacy", "retired"):
+        status = "retired" if c.shutdown_date and c.shutdown_date < today else "deprecated"
+    link = c.link or (f"{url.split('#')[0]}#{c.anchor}" if url and c.anchor else url)
+    return Record(
+        provider=provider,
+        model=c.model,
+        kind=c.kind,
+        aliases=c.aliases,
+        shutdown_date=c.shutdown_date.isoformat() if c.shutdown_date else None,
+        shutdown_kind=c.shutdown_kind if c.shutdown_date else "none",
+        announced_date=c.announced.isoformat() if c.announced else None,
+        replacements=c.replacements,
+        status=status,
+        evidence=c.evidence,
+        url=link,
+    )
+
+
+def extract_records(doc: Document, provider: str, today: dt.date) -> list[Record]:
+    ctx = build_context(doc)
+    cands: list[Candidate] = []
+    for n, notice in enumerate(doc.notices):
+        cands += notice_candidates(notice, ctx, n * 10_000, doc.fmt)
+    return [to_record(c, provider, doc.url, today) for c in merge(cands)]

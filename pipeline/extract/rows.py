@@ -1,0 +1,160 @@
+"""Deprecation-table rows -> `Candidate`s (one per row), using `tables.classify` columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from pipeline.extract.candidate import Candidate
+from pipeline.extract.context import DocContext
+from pipeline.extract.cues import FEATURE_ITEM, FLOOR, REGION
+from pipeline.extract.dates import find_dates
+from pipeline.extract.model_ids import (
+    display_name,
+    find_ids,
+    is_cell_id,
+    normalise,
+    strip_parens,
+)
+from pipeline.extract.replacements import parse_replacements
+from pipeline.extract.tables import Columns, classify
+from pipeline.parse.document import Table
+
+DEPRECATION_HEADING = re.compile(
+    r"deprecat|retire|legacy|\beol\b|end[- ]of[- ]life|sunset|shut ?down", re.IGNORECASE
+)
+_NO_VALUE = re.compile(r"^\s*(n/?a|none|-+|—|tbd|tba)?\s*$", re.IGNORECASE)
+
+
+def _cell(row: tuple[str, ...], index: int | None) -> str:
+    return row[index] if index is not None and index < len(row) else ""
+
+
+def _status_of(text: str) -> str | None:
+    low = text.lower()
+    for word, status in (
+        ("retired", "retired"),
+        ("deprecated", "deprecated"),
+        ("legacy", "legacy"),
+        ("eol", "retired"),
+        ("active", "active"),
+        ("available", "active"),
+        ("ga", "active"),
+    ):
+        if re.search(rf"\b{word}\b", low):
+            return status
+    return None
+
+
+def _heading_status(headings: tuple[str, ...]) -> str | None:
+    last = " ".join(headings[-2:]).lower()
+    if "legacy" in last:
+        return "legacy"
+    if re.search(r"\b(eol|end[- ]of[- ]life)\b|^retired", headings[-1].lower() if headings else ""):
+        return "retired"
+    return None
+
+
+def table_candidates(
+    table: Table,
+    *,
+    headings: tuple[str, ...],
+    anchor: str | None,
+    announced: dt.date | None,
+    ctx: DocContext,
+    order: int,
+) -> list[Candidate]:
+    cols: Columns = classify(table)
+    if cols.model is None and cols.display is None:
+        return []
+    context = " ".join(headings)
+    if cols.shutdown is None and not DEPRECATION_HEADING.search(context):
+        return []
+    heading_status = _heading_status(headings)
+    model_header = " ".join(table.header[i] for i in (cols.model, cols.display) if i is not None)
+    legacy_table = bool(re.search(r"legacy|deprecated", model_header, re.IGNORECASE))
+    out: list[Candidate] = []
+    for n, row in enumerate(table.rows):
+        if sum(1 for c in row if c.strip()) <= 1:
+            continue  # sub-heading rows such as "Preview models"
+        cand = _row(row, cols, ctx)
+        if cand is None:
+            continue
+        model, aliases, kind, display = cand
+        date_cell = _cell(row, cols.shutdown)
+        dates = find_dates(date_cell, us_numeric=True)
+        shutdown = dates[0].date if dates else None
+        floor = bool(FLOOR.search(date_cell))
+        status = _status_of(_cell(row, cols.status)) if cols.status is not None else None
+        if status == "active":
+            continue
+        if floor and not legacy_table and status is None:
+            continue  # an active model with only a floor date
+        if shutdown is None and status is None:
+            continue
+        if shutdown is None:
+            shutdown_kind = "none"
+        elif floor or ctx.all_earliest:
+            shutdown_kind = "earliest"
+        elif REGION.search(date_cell):
+            shutdown_kind = "region"
+        else:
+            shutdown_kind = "firm"
+        row_announced = None
+        for i in cols.announce:
+            found = find_dates(_cell(row, i), us_numeric=True)
+            if found:
+                row_announced = found[0].date
+                break
+        replacements: tuple[str, ...] = ()
+        for i in cols.replacement:
+            replacements = parse_replacements(_cell(row, i), ctx)
+            if replacements:
+                break
+        raw = table.raw_rows[n] if n < len(table.raw_rows) else " | ".join(row)
+        out.append(
+            Candidate(
+                model=model,
+                kind=kind,
+                aliases=aliases,
+                shutdown_date=shutdown,
+                shutdown_kind=shutdown_kind,  # type: ignore[arg-type]
+                announced=row_announced or announced,
+                replacements=replacements,
+                status=status or heading_status,  # type: ignore[arg-type]
+                evidence=raw,
+                anchor=anchor,
+                source="table",
+                order=order + n,
+                display=display,
+            )
+        )
+    return out
+
+
+def _row(
+    row: tuple[str, ...], cols: Columns, ctx: DocContext
+) -> tuple[str, tuple[str, ...], str, str | None] | None:
+    """(model, aliases, kind, display name) for a row, or None when it names nothing."""
+    cell = _cell(row, cols.model)
+    display_cell = _cell(row, cols.display)
+    if _NO_VALUE.match(cell) and _NO_VALUE.match(display_cell):
+        return None
+    text = cell if not _NO_VALUE.match(cell) else display_cell
+    if FEATURE_ITEM.search(text) and not is_cell_id(strip_parens(text)):
+        return " ".join(text.split()), (), "feature", None
+    main = strip_parens(text).strip("`").rstrip("*†‡ ")
+    if is_cell_id(main):
+        inner = text[len(text.split("(")[0]) :] if "(" in text else ""
+        aliases = tuple(m.model for m in find_ids(inner) if m.model != normalise(main))
+        display = display_name(display_cell) if display_cell and display_cell != text else None
+        return normalise(main), aliases, "model", display
+    name = display_name(strip_parens(text))
+    if not name or len(name) > 60:
+        return None
+    mapped = ctx.map_display(name)
+    if mapped:
+        return mapped, (name,), "model", name
+    if cols.model is not None and text is display_cell:
+        return None  # the page prints IDs, this row has none: not an API model
+    return name, (), "model", name

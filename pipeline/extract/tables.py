@@ -1,0 +1,96 @@
+"""Table rows -> candidates, by header semantics.
+
+Columns are recognised by their header words: model / model ID / API / deprecated model;
+shutdown, retirement, EOL or sunset date; legacy / deprecation (announcement) date;
+replacement / recommended / alternative; status / current state. A table yields records
+only when it has a shutdown column or sits under a deprecation/retirement/legacy heading.
+Rows of active models with only a floor date ("No sooner than ...") are not records.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.extract.model_ids import is_cell_id, strip_parens
+from pipeline.parse.document import Table
+
+_WORDS = re.compile(r"[*_`]|\(utc\)")
+REPLACEMENT = re.compile(r"replac|recommend|alternative|suggest|upgrade|successor|migrat")
+SHUTDOWN = re.compile(
+    r"shut\s*down|shutdown|retire|eol|end[- ]of[- ]life|sunset|discontinu|removal|"
+    r"deprecation time"
+)
+ANNOUNCE = re.compile(r"legacy|deprecat|notif|announc")
+MODEL = re.compile(r"model|system|\bapi\b|\bid\b|name")
+STATUS = re.compile(r"status|state|lifecycle|stage")
+IGNORED = re.compile(r"price|cost|usage|release|launch|region|modalit|provider|category|version$")
+
+
+@dataclass(frozen=True)
+class Columns:
+    model: int | None = None
+    display: int | None = None
+    shutdown: int | None = None
+    announce: tuple[int, ...] = ()
+    replacement: tuple[int, ...] = ()
+    status: int | None = None
+
+
+def _norm(header: str) -> str:
+    return " ".join(_WORDS.sub(" ", header.lower()).split())
+
+
+def id_score(table: Table, index: int) -> int:
+    return sum(1 for row in table.rows if index < len(row) and is_cell_id(strip_parens(row[index])))
+
+
+def classify(table: Table) -> Columns:
+    model_cols: list[int] = []
+    shutdown: list[int] = []
+    announce: list[int] = []
+    replacement: list[int] = []
+    status = None
+    for i, raw in enumerate(table.header):
+        h = _norm(raw)
+        if not h:
+            continue
+        if REPLACEMENT.search(h):
+            replacement.append(i)
+        elif re.search(r"price|cost|usage", h):
+            continue
+        elif SHUTDOWN.search(h) and not MODEL.search(h.replace("date", "")):
+            shutdown.append(i)
+        elif ANNOUNCE.search(h) and ("date" in h or "time" in h or not MODEL.search(h)):
+            announce.append(i)
+        elif MODEL.search(h) and not re.search(r"release|launch|date", h):
+            model_cols.append(i)
+        elif STATUS.search(h):
+            status = i
+        elif h == "version" or IGNORED.search(h):
+            continue
+    if (
+        not shutdown
+        and announce
+        and any(re.search(r"time|date", _norm(table.header[i])) for i in announce)
+    ):
+        # A lone "Deprecation time/date" column is when the model stops working.
+        shutdown = [announce.pop(0)] if len(announce) == 1 else shutdown
+    # ID columns first among replacements ("Recommended model ID" before display names)
+    replacement.sort(key=lambda i: -id_score(table, i))
+    model = display = None
+    if model_cols:
+        ranked = sorted(model_cols, key=lambda i: -id_score(table, i))
+        if id_score(table, ranked[0]) > 0:
+            model = ranked[0]
+            display = next((i for i in ranked[1:] if id_score(table, i) == 0), None)
+        else:
+            display = model_cols[0]
+    return Columns(
+        model=model,
+        display=display,
+        shutdown=shutdown[0] if shutdown else None,
+        announce=tuple(announce),
+        replacement=tuple(replacement),
+        status=status,
+    )

@@ -1,0 +1,160 @@
+"""Markdown -> Document with markdown-it-py: headings, paragraphs, list items, tables.
+
+YAML front matter (title, url) is read and removed. Text is the rendered plain text; `raw`
+keeps the source line(s) so evidence can quote the file exactly.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from pipeline.parse.document import Block, Document, Notice, Table, Text
+from pipeline.parse.frontmatter import split_front_matter
+from pipeline.parse.registry import PARSERS
+
+log = logging.getLogger(__name__)
+
+_MD = MarkdownIt("commonmark", {"html": True}).enable("table")
+_WS = re.compile(r"\s+")
+_TAG = re.compile(r"<[^>]+>")
+_SLUG_DROP = re.compile(r"[^\w\- ]")
+
+
+def _clean(text: str) -> str:
+    return _WS.sub(" ", text.replace("\xa0", " ")).strip()
+
+
+def inline_plain(token: Token) -> str:
+    """Plain text of an inline token: text and code spans, links reduced to their text."""
+    parts: list[str] = []
+    for child in token.children or ():
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "html_inline":
+            parts.append(" ")
+        elif child.type == "image":
+            continue
+    return _clean("".join(parts))
+
+
+def _anchor(token: Token, text: str) -> str:
+    for child in token.children or ():
+        href = str(child.attrs.get("href", "")) if child.type == "link_open" else ""
+        if href.startswith("#"):
+            return href[1:]
+    return _SLUG_DROP.sub("", text.lower()).strip().replace(" ", "-")
+
+
+def _source(lines: list[str], token: Token) -> str:
+    if token.map:
+        return "\n".join(lines[token.map[0] : token.map[1]]).strip()
+    return ""
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.stack: list[tuple[int, str, str]] = []
+        self.blocks: list[Block] = []
+        self.notices: list[Notice] = []
+
+    def flush(self) -> None:
+        if self.blocks:
+            self.notices.append(
+                Notice(
+                    headings=tuple(h for _, h, _ in self.stack),
+                    anchor=self.stack[-1][2] if self.stack else None,
+                    blocks=tuple(self.blocks),
+                )
+            )
+        self.blocks = []
+
+    def heading(self, level: int, text: str, anchor: str) -> None:
+        self.flush()
+        while self.stack and self.stack[-1][0] >= level:
+            self.stack.pop()
+        self.stack.append((level, text, anchor))
+
+
+def _table(tokens: list[Token], start: int, lines: list[str]) -> tuple[Table, int]:
+    header: tuple[str, ...] = ()
+    rows: list[tuple[str, ...]] = []
+    raw: list[str] = []
+    cells: list[str] = []
+    row_token: Token | None = None
+    in_head = False
+    i = start
+    while i < len(tokens) and tokens[i].type != "table_close":
+        tok = tokens[i]
+        if tok.type == "thead_open":
+            in_head = True
+        elif tok.type == "thead_close":
+            in_head = False
+        elif tok.type == "tr_open":
+            cells, row_token = [], tok
+        elif tok.type == "inline":
+            cells.append(inline_plain(tok))
+        elif tok.type == "tr_close":
+            if in_head:
+                header = tuple(cells)
+            else:
+                rows.append(tuple(cells))
+                line = lines[row_token.map[0]] if row_token and row_token.map else ""
+                raw.append(line.strip() or " | ".join(cells))
+        i += 1
+    return Table(header=header, rows=tuple(rows), raw_rows=tuple(raw)), i
+
+
+@PARSERS.register("markdown")
+def parse_markdown(text: str, url: str | None = None) -> Document:
+    meta, body, warnings = split_front_matter(text)
+    lines = body.splitlines()
+    tokens = _MD.parse(body)
+    builder = _Builder()
+    list_depth = 0
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.type == "heading_open":
+            inline = tokens[i + 1]
+            title = inline_plain(inline)
+            builder.heading(int(tok.tag[1]), title, _anchor(inline, title))
+            i += 3
+            continue
+        if tok.type == "table_open":
+            table, i = _table(tokens, i, lines)
+            builder.blocks.append(table)
+        elif tok.type in ("bullet_list_open", "ordered_list_open"):
+            list_depth += 1
+        elif tok.type in ("bullet_list_close", "ordered_list_close"):
+            list_depth -= 1
+        elif tok.type == "paragraph_open":
+            inline = tokens[i + 1]
+            plain = inline_plain(inline)
+            if plain:
+                kind = "li" if list_depth else "p"
+                codes = tuple(c.content for c in inline.children or () if c.type == "code_inline")
+                builder.blocks.append(
+                    Text(text=plain, raw=_source(lines, tok), kind=kind, codes=codes)
+                )
+        elif tok.type == "html_block":
+            plain = _clean(_TAG.sub(" ", tok.content))
+            if plain:
+                builder.blocks.append(Text(text=plain, raw=tok.content.strip(), kind="note"))
+        i += 1
+    builder.flush()
+    title = str(meta.get("title") or "")
+    if not title:
+        title = next((n.headings[0] for n in builder.notices if n.headings), "")
+    return Document(
+        fmt="markdown",
+        url=url or (str(meta["url"]) if meta.get("url") else None),
+        title=title,
+        notices=tuple(builder.notices),
+        warnings=tuple(warnings),
+    )
