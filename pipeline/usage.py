@@ -225,12 +225,29 @@ def _in_value_position(line: str, start: int, end: int) -> bool:
     return bool(_ASSIGNED_BEFORE_RE.search(before) and _VALUE_END_RE.match(after))
 
 
-def _scan_text(text: str, rel: str, team: str, known: frozenset[str]) -> list[UsageEntry]:
+_Found = tuple[str, str | None] | None
+
+
+def _scan_text(
+    text: str, rel: str, team: str, known: frozenset[str], memo: dict[str, _Found]
+) -> list[UsageEntry]:
+    # Classify each distinct token once (memoised across files) and only walk the lines that
+    # hold a hit: most files contain no model ID at all.
+    hits = []
+    for token in set(_TOKEN_RE.findall(text)):
+        if token not in memo:
+            memo[token] = _token_model(token, known)
+        if memo[token] is not None:
+            hits.append(token)
     entries: list[UsageEntry] = []
+    if not hits:
+        return entries
     for lineno, line in enumerate(text.splitlines(), start=1):
+        if not any(hit in line for hit in hits):
+            continue
         seen: set[tuple[str, str]] = set()
         for m in _TOKEN_RE.finditer(line):
-            found = _token_model(m.group(), known)
+            found = memo[m.group()]
             if found is None:
                 continue
             model, hint = found
@@ -257,6 +274,7 @@ def scan_paths(root: Path, team: str, *, known_models: Iterable[str] = ()) -> li
     """
     root = Path(root)
     known = frozenset(k.strip().lower() for k in known_models if k.strip() and " " not in k)
+    memo: dict[str, _Found] = {}
     entries: list[UsageEntry] = []
     files = [root] if root.is_file() else _walk(root)
     for path in files:
@@ -264,7 +282,7 @@ def scan_paths(root: Path, team: str, *, known_models: Iterable[str] = ()) -> li
         if text is None:
             continue
         rel = path.name if path == root else path.relative_to(root).as_posix()
-        entries.extend(_scan_text(text, rel, team, known))
+        entries.extend(_scan_text(text, rel, team, known, memo))
     return entries
 
 
