@@ -40,12 +40,12 @@ _ORIGIN_RANK = {"declared": 0, "import": 1, "scan": 2}
 
 @dataclass(frozen=True)
 class Exposure:
-    """A team uses a model that a record is about."""
+    """A team uses a model that a record is about; `usage_*` echo the matching usage entry."""
 
     team: str
     record_id: int
-    usage_model: str
-    usage_provider: str
+    usage_model: str  # lowercased, as declared / scanned / imported
+    usage_provider: str  # the usage's own provider ("*" stays "*"), not the platform inferred
     how: str  # "exact" | "alias" | "glob" | "normalized"
     origin: str
 

@@ -247,7 +247,8 @@ def _scan_text(
             continue
         seen: set[tuple[str, str]] = set()
         for m in _TOKEN_RE.finditer(line):
-            found = memo[m.group()]
+            token = m.group()
+            found = memo[token] if token in memo else _token_model(token, known)
             if found is None:
                 continue
             model, hint = found
