@@ -55,7 +55,7 @@ PAST = re.compile(
     r"\b(has been|have been|was|were|is no longer|are no longer|retired|shut down|removed)\b",
     re.IGNORECASE,
 )
-SENTENCE = re.compile(r"(?<=[.!?。])\s+(?=[\w`(\"“])|(?<=。)")
+SENTENCE = re.compile(r"(?<=[.!?。])\s+(?=[\w`(\"“])|(?<=。)|(?<=:)\s+(?=[A-Z])")
 
 
 def sentences(text: str) -> list[str]:

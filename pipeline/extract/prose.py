@@ -50,6 +50,12 @@ _SUBJECT_PATTERN = re.compile(
 _ZH_PREVIEW = re.compile(r"([A-Za-z][\w.-]*\d[\w.-]*)\s*预览版")
 _FAMILY_AFTER = re.compile(r"^[\s`]*(?:models|family|series|suite)\b", re.IGNORECASE)
 _PRODUCT_ONLY = re.compile(r"\bChatGPT\b")
+# Sentences about a capability of models (fine-tuning them, a tool on them), not the models.
+_FEATURE_SENTENCE = re.compile(
+    r"^(?:the\s+)?(?:new\s+)?(?:fine[- ]tun\w*|training|support for using|tool support)\b",
+    re.IGNORECASE,
+)
+_EXAMPLE_BEFORE = re.compile(r"(?:for example|for instance|e\.g\.|i\.e\.)[,:]?\s*$", re.I)
 
 
 @dataclass
@@ -210,6 +216,8 @@ def _sentences(
             continue
         if _PRODUCT_ONLY.search(sentence) and "API" not in sentence:
             continue
+        if _FEATURE_SENTENCE.match(sentence):
+            continue
         mentions = find_ids(sentence, ctx.known)
         mentions += _display_mentions(sentence, mentions, ctx)
         if not mentions:
@@ -233,7 +241,9 @@ def _sentences(
             else "none"
         )
         for mention in mentions:
-            if _FAMILY_AFTER.match(sentence[mention.end :]):
+            if _FAMILY_AFTER.match(sentence[mention.end :]) or _EXAMPLE_BEFORE.search(
+                sentence[: mention.start]
+            ):
                 continue
             pol = polarity(sentence, mention.start, mention.end)
             if pol == "active":

@@ -63,8 +63,10 @@ def notice_candidates(notice: Notice, ctx: DocContext, order: int, fmt: str) -> 
     extra = tuple(dict.fromkeys(prose.replacements))
     prose_cands = []
     for c in prose.candidates:
-        if c.model in in_tables:
-            continue
+        if c.model in in_tables or (
+            c.shutdown_date is None and any(t.startswith(c.model + "-") for t in in_tables)
+        ):
+            continue  # the table lists this one, or it names the family of the table's models
         reps = c.replacements or tuple(r for r in extra if r != c.model)
         prose_cands.append(replace(c, announced=announced, replacements=reps))
     return [replace(c, link=notice.link) for c in table_cands + prose_cands]
@@ -94,7 +96,9 @@ def merge(cands: list[Candidate]) -> list[Candidate]:
             aliases=tuple(a for a in dict.fromkeys(aliases) if a != best.model),
         ))
     merged.sort(key=lambda c: c.order)
-    return merged
+    # A model that is only an alias of another record is that record.
+    alias_of = {a for c in merged for a in c.aliases}
+    return [c for c in merged if c.model not in alias_of or c.kind != "model"]
 
 
 def to_record(c: Candidate, provider: str, url: str | None, today: dt.date) -> Record:

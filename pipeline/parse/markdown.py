@@ -143,9 +143,15 @@ def parse_markdown(text: str, url: str | None = None) -> Document:
                     Text(text=plain, raw=_source(lines, tok), kind=kind, codes=codes)
                 )
         elif tok.type == "html_block":
-            plain = _clean(_TAG.sub(" ", tok.content))
+            inline = _MD.parseInline(_TAG.sub(" ", tok.content))
+            plain = _clean(" ".join(inline_plain(t) for t in inline))
+            codes = tuple(
+                c.content for t in inline for c in t.children or () if c.type == "code_inline"
+            )
             if plain:
-                builder.blocks.append(Text(text=plain, raw=tok.content.strip(), kind="note"))
+                builder.blocks.append(
+                    Text(text=plain, raw=tok.content.strip(), kind="note", codes=codes)
+                )
         i += 1
     builder.flush()
     title = str(meta.get("title") or "")
