@@ -242,7 +242,12 @@ def _facts(
                 (key, _item("reminder", record, exposure, today, note=f"{baseline}-day reminder"))
             )
             updates = {"reminded_lead": baseline}
-        if days_left is not None and days_left < 0 and exposure["how"] != "glob":
+        if (
+            days_left is not None
+            and days_left < 0
+            and exposure["how"] != "glob"
+            and not _announced_on(db, f"new:{team.name}:{rid}", today)
+        ):
             period = (
                 today.isoformat()
                 if -days_left <= PAST_DAILY_FOR_DAYS
@@ -331,6 +336,11 @@ def _enqueue_team(
                 [fact_key, first_alert_id, iso(now)],
             )
     return created
+
+
+def _announced_on(db: sqlite_utils.Database, key: str, day: dt.date) -> bool:
+    row = db.execute("SELECT created_at FROM alert_keys WHERE key = ?", [key]).fetchone()
+    return row is not None and row[0][:10] == day.isoformat()
 
 
 def _key_used(db: sqlite_utils.Database, key: str) -> bool:
