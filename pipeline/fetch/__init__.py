@@ -1,0 +1,24 @@
+"""Fetching source pages: the only module that does HTTP.
+
+Owns async httpx fetching with conditional GET (ETag / Last-Modified, body hash), retries via
+stamina (Retry-After honoured), robots.txt via protego, global and per-host concurrency
+limits, connect/read/total timeouts, body-size and decompressed-size caps, redirect policy,
+and per-source isolation: every source yields one `FetchResult`, failures included.
+
+Layout: `settings` (limits), `client` (the run, retries, outcomes), `body` (capped streaming
+and decoding), `robots` (robots.txt cache), `errors` (error types, URL redaction).
+"""
+
+from pipeline.fetch.client import fetch_all, fetch_sources
+from pipeline.fetch.errors import ErrorType, FetchError, redact_url
+from pipeline.fetch.settings import DEFAULT_USER_AGENT, FetchSettings
+
+__all__ = [
+    "DEFAULT_USER_AGENT",
+    "ErrorType",
+    "FetchError",
+    "FetchSettings",
+    "fetch_all",
+    "fetch_sources",
+    "redact_url",
+]

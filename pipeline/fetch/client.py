@@ -1,0 +1,283 @@
+"""One `fetch_all` run: shared client, concurrency limits, retries and per-source isolation."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+import stamina
+
+from pipeline.fetch.body import ACCEPT_ENCODING, Body, read_body
+from pipeline.fetch.errors import FetchError, classify, redact_url, retry_after_seconds
+from pipeline.fetch.robots import RobotsCache
+from pipeline.fetch.settings import FetchSettings
+from pipeline.models import FetchResult, SourceState
+
+logger = logging.getLogger(__name__)
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_SCHEMES = frozenset({"http", "https"})
+
+
+@dataclass(frozen=True)
+class _Exchange:
+    """What one successful attempt produced (2xx or 304)."""
+
+    status: int
+    final_url: str
+    headers: httpx.Headers
+    charset: str | None
+    body: Body | None  # None for 304
+
+
+class _Run:
+    """State shared by all sources of one `fetch_all` call."""
+
+    def __init__(
+        self, client: httpx.AsyncClient, settings: FetchSettings, now: Callable[[], datetime]
+    ) -> None:
+        self.client = client
+        self.settings = settings
+        self.now = now
+        self.slots = asyncio.Semaphore(settings.concurrency)
+        self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(settings.per_host)
+        )
+        self.robots = RobotsCache(client, self.host_slot, settings.robots_max_bytes)
+
+    @asynccontextmanager
+    async def host_slot(self, host: str) -> AsyncIterator[None]:
+        async with self._hosts[host.lower()]:
+            yield
+
+
+def _parse_url(raw: str) -> httpx.URL:
+    try:
+        url = httpx.URL(raw)
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        raise FetchError("invalid_url", f"invalid URL {redact_url(raw)}") from exc
+    if url.scheme not in _SCHEMES or not url.host:
+        raise FetchError("invalid_url", f"not an http(s) URL: {redact_url(raw)}")
+    return url
+
+
+def _without_userinfo(url: httpx.URL) -> str:
+    return str(url.copy_with(username=None, password=None)) if url.userinfo else str(url)
+
+
+async def _attempt(run: _Run, url: httpx.URL, headers: dict[str, str]) -> _Exchange:
+    """One attempt: follow redirects ourselves (http(s) only, no loops), then read the body."""
+    settings = run.settings
+    seen = {str(url)}
+    async with asyncio.timeout(settings.total_timeout):
+        for _ in range(settings.max_redirects + 1):
+            if settings.respect_robots and not await run.robots.allowed(url):
+                raise FetchError("robots_disallowed", f"robots.txt disallows {redact_url(url)}")
+            async with (
+                run.host_slot(url.host),
+                run.client.stream("GET", url, headers=headers) as response,
+            ):
+                status = response.status_code
+                location = response.headers.get("location")
+                if status in _REDIRECTS and location:
+                    try:
+                        target = url.join(location.strip())
+                    except (httpx.InvalidURL, ValueError) as exc:
+                        raise FetchError("redirect", "redirect to an invalid URL") from exc
+                    if target.scheme not in _SCHEMES or not target.host:
+                        raise FetchError(
+                            "redirect", f"redirect to non-http(s) scheme {target.scheme!r}"
+                        )
+                    if str(target) in seen:
+                        raise FetchError("redirect", f"redirect loop at {redact_url(target)}")
+                    seen.add(str(target))
+                    url = target
+                    continue
+                if status == 304:
+                    return _Exchange(status, str(url), response.headers, None, None)
+                if status == 429 or status >= 500:
+                    wait = retry_after_seconds(response.headers.get("retry-after"), run.now())
+                    raise FetchError(
+                        "http_status",
+                        f"HTTP {status}",
+                        retryable=True,
+                        status=status,
+                        retry_after=wait,
+                    )
+                if not 200 <= status < 300:
+                    raise FetchError("http_status", f"HTTP {status}", status=status)
+                body = await read_body(
+                    response, settings.max_bytes, settings.max_decompressed_bytes
+                )
+                return _Exchange(
+                    status, str(url), response.headers, response.charset_encoding, body
+                )
+    raise FetchError("redirect", f"more than {settings.max_redirects} redirects")
+
+
+def _conditional_headers(source: SourceState) -> dict[str, str]:
+    headers = {}
+    if source.etag:
+        headers["If-None-Match"] = source.etag
+    if source.last_modified:
+        headers["If-Modified-Since"] = source.last_modified
+    return headers
+
+
+def _backoff_hook(settings: FetchSettings, source_id: str) -> Callable[[Exception], bool | float]:
+    """stamina hook: retry transport errors, 5xx and 429; a Retry-After overrides the backoff."""
+
+    def hook(exc: Exception) -> bool | float:
+        if not (isinstance(exc, FetchError) and exc.retryable):
+            return False
+        if exc.retry_after is None:
+            return True
+        wait = min(exc.retry_after, settings.retry_after_cap)
+        logger.debug("%s: Retry-After %.1fs, waiting %.1fs", source_id, exc.retry_after, wait)
+        return wait
+
+    return hook
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat()
+
+
+async def _fetch_one(run: _Run, source: SourceState) -> FetchResult:
+    settings = run.settings
+    started = _iso(run.now())
+    t0 = time.perf_counter()
+    tries = 0
+    common = {"source_id": source.id, "url": source.url, "started": started}
+    try:
+        url = _parse_url(source.url)
+        headers = _conditional_headers(source)
+        async for attempt in stamina.retry_context(
+            on=_backoff_hook(settings, source.id),
+            attempts=settings.attempts,
+            timeout=None,
+            wait_initial=settings.backoff_initial,
+            wait_max=settings.backoff_max,
+            wait_jitter=settings.backoff_jitter,
+        ):
+            with attempt:
+                tries += 1
+                try:
+                    async with run.slots:  # not held while backing off
+                        exchange = await _attempt(run, url, headers)
+                except FetchError:
+                    raise
+                except Exception as exc:
+                    raise classify(exc) from exc
+        result = _result(source, exchange, common, tries, t0)
+    except Exception as exc:
+        error = classify(exc)
+        result = FetchResult(
+            **common,
+            outcome="error",
+            duration_ms=(time.perf_counter() - t0) * 1000,
+            status=error.status,
+            tries=max(tries, 1),
+            error_type=error.error_type,
+            error=error.message,
+        )
+    logger.info(
+        "fetch %s: %s status=%s tries=%d %.0fms%s",
+        source.id,
+        result.outcome,
+        result.status,
+        result.tries,
+        result.duration_ms,
+        f" {result.error_type}: {result.error}" if result.failed else f" {result.size}B",
+    )
+    return result
+
+
+def _result(
+    source: SourceState, exchange: _Exchange, common: dict[str, str], tries: int, t0: float
+) -> FetchResult:
+    headers = exchange.headers
+    media_type = (headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    meta = {
+        "status": exchange.status,
+        "final_url": _without_userinfo(httpx.URL(exchange.final_url)),
+        "tries": tries,
+        "duration_ms": (time.perf_counter() - t0) * 1000,
+        "content_type": media_type or None,
+        "charset": exchange.charset,
+    }
+    if exchange.body is None:
+        # 304: keep the validators and hash we already had unless the server sent new ones.
+        return FetchResult(
+            **common,
+            **meta,
+            outcome="not_modified",
+            etag=headers.get("etag") or source.etag,
+            last_modified=headers.get("last-modified") or source.last_modified,
+            sha256=source.content_hash,
+        )
+    body = exchange.body
+    unchanged = body.sha256 == source.content_hash
+    return FetchResult(
+        **common,
+        **meta,
+        outcome="unchanged" if unchanged else "ok",
+        body=None if unchanged else body.data,
+        etag=headers.get("etag"),
+        last_modified=headers.get("last-modified"),
+        sha256=body.sha256,
+        size=len(body.data),
+    )
+
+
+async def fetch_all(
+    sources: Sequence[SourceState],
+    settings: FetchSettings = FetchSettings(),  # noqa: B008 - frozen, safe as a default
+    *,
+    now: Callable[[], datetime] | None = None,
+) -> list[FetchResult]:
+    """Fetch every source concurrently; one `FetchResult` per source, in input order.
+
+    Never raises for a source's failure: each becomes an "error" result.
+    """
+    clock = now or (lambda: datetime.now(UTC))
+    client = httpx.AsyncClient(
+        headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+        timeout=httpx.Timeout(
+            connect=settings.connect_timeout,
+            read=settings.read_timeout,
+            write=settings.read_timeout,
+            pool=settings.total_timeout,
+        ),
+        limits=httpx.Limits(
+            max_connections=settings.concurrency,
+            max_keepalive_connections=settings.concurrency,
+        ),
+        follow_redirects=False,
+        trust_env=settings.trust_env,
+    )
+    async with client:
+        run = _Run(client, settings, clock)
+        return list(await asyncio.gather(*(_fetch_one(run, s) for s in sources)))
+
+
+def fetch_sources(
+    sources: Sequence[SourceState],
+    settings: FetchSettings = FetchSettings(),  # noqa: B008
+    *,
+    now: Callable[[], datetime] | None = None,
+) -> list[FetchResult]:
+    """Synchronous `fetch_all` for callers without an event loop (runs its own)."""
+    return asyncio.run(fetch_all(sources, settings, now=now))
+
+
+__all__ = ["fetch_all", "fetch_sources"]
