@@ -1,0 +1,135 @@
+"""One cycle end to end against a real local HTTP server: fetch, snapshot, extract, store,
+conditional GET, cliff detection and failing sources with one operator alert each way."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from werkzeug import Request, Response
+
+from pipeline.config import SourceConfig, TeamsFile
+from pipeline.cycle import due_source_ids, run_cycle
+from pipeline.fetch import FetchSettings
+
+PAGE = (Path(__file__).parent / "fixtures" / "cycle" / "page.html").read_text()
+DAY = dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC)
+FAST = FetchSettings(attempts=1, backoff_initial=0.01, backoff_max=0.01, respect_robots=False)
+TEAMS = TeamsFile.model_validate(
+    {
+        "delivery": {"ops": {"slack_channel": "#ops", "email": ["ops@example.com"]}},
+        "teams": [{"name": "core", "slack_channel": "#core", "uses": [{"model": "zeta-2"}]}],
+    }
+)
+
+
+class Page:
+    """A page whose body can change, answering conditional GETs with 304."""
+
+    def __init__(self, body: str) -> None:
+        self.body = body
+        self.status = 200
+
+    def __call__(self, request: Request) -> Response:
+        if self.status != 200:
+            return Response("down", status=self.status)
+        etag = f'"{abs(hash(self.body))}"'
+        if request.headers.get("If-None-Match") == etag:
+            return Response(status=304, headers={"ETag": etag})
+        return Response(self.body, content_type="text/html; charset=utf-8", headers={"ETag": etag})
+
+
+@pytest.fixture
+def site(httpserver):
+    pages = {"/a": Page(PAGE), "/b": Page(PAGE.replace("zeta", "eta"))}
+    for path, page in pages.items():
+        httpserver.expect_request(path).respond_with_handler(page)
+    sources = [
+        SourceConfig(id=name, provider="zeta", url=httpserver.url_for(f"/{name}"), format="html")
+        for name in ("a", "b")
+    ]
+    return pages, sources
+
+
+def count(db, sql: str) -> int:
+    return db.execute(sql).fetchone()[0]
+
+
+def test_first_and_unchanged_second_cycle(db, site):
+    _, sources = site
+    report = run_cycle(db, sources, now=DAY, settings=FAST, teams=TEAMS)
+    assert (report.fetched, report.records_new, report.failed) == (2, 8, 0)
+    assert count(db, "SELECT COUNT(*) FROM snapshots") == 2
+    row = next(db.query("SELECT * FROM records WHERE model = 'zeta-2'"))
+    assert row["shutdown_date"] == "2027-02-01" and row["source_id"] == "a"
+    assert report.alerts_created == 1  # team core uses zeta-2 -> one Slack message
+
+    second = run_cycle(db, sources, now=DAY + dt.timedelta(hours=6), settings=FAST, teams=TEAMS)
+    assert (second.fetched, second.not_modified, second.records_new) == (0, 2, 0)
+    assert count(db, "SELECT COUNT(*) FROM snapshots") == 2
+    assert count(db, "SELECT COUNT(*) FROM fetches WHERE not_modified = 1") == 2
+    assert count(db, "SELECT COUNT(*) FROM runs") == 2
+
+
+def test_changed_page_records_history(db, site):
+    pages, sources = site
+    run_cycle(db, sources, now=DAY, settings=FAST)
+    pages["/a"].body = PAGE.replace("2027-02-01", "2027-03-15")
+    report = run_cycle(db, sources, now=DAY + dt.timedelta(days=1), settings=FAST)
+    assert report.records_changed == 2
+    changes = list(db.query("SELECT field, old_value, new_value FROM record_changes"))
+    assert {"field": "shutdown_date", "old_value": "2027-02-01", "new_value": "2027-03-15"} in (
+        changes
+    )
+
+
+def test_cliff_keeps_records_and_alerts_once_each_way(db, site):
+    pages, sources = site
+    run_cycle(db, sources, now=DAY, settings=FAST, teams=TEAMS)
+    pages["/a"].body = "<html><body><h1>We moved!</h1></body></html>"
+    for hour in (1, 2, 3):
+        run_cycle(db, sources, now=DAY + dt.timedelta(hours=hour), settings=FAST, teams=TEAMS)
+    assert count(db, "SELECT COUNT(*) FROM records WHERE source_id = 'a' AND listed = 1") == 4
+    ops = list(db.query("SELECT * FROM alerts WHERE team = 'ops'"))
+    assert len(ops) == 2  # one Slack + one e-mail, not one per run
+    assert next(db.query("SELECT health FROM sources WHERE id = 'a'"))["health"] == "cliff"
+    pages["/a"].body = PAGE
+    run_cycle(db, sources, now=DAY + dt.timedelta(hours=4), settings=FAST, teams=TEAMS)
+    assert count(db, "SELECT COUNT(*) FROM alerts WHERE team = 'ops'") == 4
+    assert next(db.query("SELECT health FROM sources WHERE id = 'a'"))["health"] == "ok"
+
+
+def test_failing_source_isolated_and_alerted_after_three(db, site):
+    pages, sources = site
+    run_cycle(db, sources, now=DAY, settings=FAST, teams=TEAMS)
+    pages["/b"].status = 404
+    for hour in range(1, 6):
+        report = run_cycle(
+            db, sources, now=DAY + dt.timedelta(hours=hour), settings=FAST, teams=TEAMS
+        )
+        assert report.failed == 1 and report.not_modified == 1  # source a unaffected
+    row = next(db.query("SELECT * FROM sources WHERE id = 'b'"))
+    assert row["consecutive_failures"] == 5 and row["health"] == "failing"
+    assert count(db, "SELECT COUNT(*) FROM records WHERE source_id = 'b' AND listed = 1") == 4
+    assert count(db, "SELECT COUNT(*) FROM alerts WHERE team = 'ops'") == 2
+    assert count(db, "SELECT COUNT(*) FROM fetches WHERE outcome = 'error'") == 5
+    pages["/b"].status = 200
+    run_cycle(db, sources, now=DAY + dt.timedelta(hours=7), settings=FAST, teams=TEAMS)
+    assert count(db, "SELECT COUNT(*) FROM alerts WHERE team = 'ops'") == 4
+    assert next(db.query("SELECT health FROM sources WHERE id = 'b'"))["health"] == "ok"
+
+
+def test_connection_refused_source_does_not_stop_others(db, site):
+    _, sources = site
+    dead = SourceConfig(id="dead", provider="zeta", url="http://127.0.0.1:9/x", format="html")
+    report = run_cycle(db, [*sources, dead], now=DAY, settings=FAST)
+    assert report.fetched == 2 and report.failed == 1
+    assert "dead" in report.failures
+
+
+def test_due_sources_follow_interval(db, site):
+    _, sources = site
+    run_cycle(db, sources, now=DAY, settings=FAST)
+    assert due_source_ids(db, DAY + dt.timedelta(minutes=30)) == []
+    assert due_source_ids(db, DAY + dt.timedelta(hours=6)) == ["a", "b"]
