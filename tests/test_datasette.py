@@ -1,0 +1,349 @@
+"""Datasette over a real store: metadata, canned queries, views and full-text search.
+
+Starts `serve_command` as a subprocess on a free loopback port and reads its JSON API.
+Dates are relative to the real today because the canned queries use SQLite's date('now').
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from pipeline.serve import database_name, metadata_for, packaged_metadata, serve_command
+from storage.db import open_db
+
+STARTUP_DEADLINE_S = 20.0
+
+
+def _day(offset: int) -> str:
+    return (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=offset)).isoformat()
+
+
+def _stamp(offset_days: int) -> str:
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(days=offset_days)).isoformat(timespec="seconds")
+
+
+def _record(
+    db: Any, rid: int, provider: str, model: str, shutdown: str | None, **extra: Any
+) -> None:
+    row = {
+        "id": rid,
+        "provider": provider,
+        "model": model,
+        "shutdown_date": shutdown,
+        "shutdown_kind": "firm" if shutdown else "none",
+        "replacements": "[]",
+        "aliases": "[]",
+        "evidence": "",
+        "first_seen": _stamp(-40),
+        "last_seen": _stamp(0),
+        **extra,
+    }
+    db["records"].insert(row)
+
+
+def _insert(db: Any, table: str, rows: list[dict[str, Any]]) -> None:
+    # One insert per row: insert_all would fill columns missing from a row with NULL.
+    for row in rows:
+        db[table].insert(row)
+
+
+def _populate(path: Path) -> None:
+    db = open_db(path)
+    _insert(
+        db,
+        "sources",
+        [
+            {
+                "id": "openai-deprecations",
+                "provider": "openai",
+                "url": "https://o.test/d",
+                "format": "html",
+                "health": "ok",
+                "last_status": "200",
+            },
+            {
+                "id": "anthropic-deprecations",
+                "provider": "anthropic",
+                "url": "https://a.test/d",
+                "format": "html",
+                "health": "failing",
+                "consecutive_failures": 3,
+                "last_status": "503",
+                "last_error": "HTTP 503",
+            },
+        ],
+    )
+    _insert(
+        db,
+        "fetches",
+        [
+            {"source_id": "openai-deprecations", "started": _stamp(-1), "outcome": "ok"},
+            {"source_id": "anthropic-deprecations", "started": _stamp(-1), "outcome": "error"},
+        ],
+    )
+    _record(
+        db,
+        1,
+        "openai",
+        "gpt-4o-2024-05-13",
+        _day(20),
+        aliases='["gpt-4o-may"]',
+        replacements='["gpt-4.1"]',
+        evidence="gpt-4o-2024-05-13 will be retired",
+        url="https://o.test/d",
+    )
+    _record(db, 2, "anthropic", "claude-2.1", _day(200), evidence="Claude 2.1 retirement")
+    _record(db, 3, "openai", "text-davinci-003", _day(-100))
+    _record(db, 4, "openai", "dall-e-2", None, aliases='["zebracorn"]')
+    _insert(
+        db,
+        "record_changes",
+        [
+            {
+                "record_id": 1,
+                "field": "shutdown_date",
+                "old_value": _day(10),
+                "new_value": _day(20),
+                "changed_at": _stamp(-2),
+            },
+            {
+                "record_id": 2,
+                "field": "status",
+                "old_value": "active",
+                "new_value": "deprecated",
+                "changed_at": _stamp(-30),
+            },
+        ],
+    )
+    _insert(db, "teams", [{"name": "search"}, {"name": "billing"}])
+    _insert(
+        db,
+        "exposures",
+        [
+            {
+                "team": "search",
+                "record_id": 1,
+                "usage_model": "gpt-4o-2024-05-13",
+                "usage_provider": "openai",
+                "how": "exact",
+                "origin": "declared",
+                "first_seen": _stamp(-5),
+                "last_seen": _stamp(0),
+            },
+            {
+                "team": "billing",
+                "record_id": 2,
+                "usage_model": "claude-2*",
+                "usage_provider": "*",
+                "how": "glob",
+                "origin": "scan",
+                "first_seen": _stamp(-5),
+                "last_seen": _stamp(0),
+            },
+        ],
+    )
+    alert = {
+        "team": "search",
+        "record_id": 1,
+        "kind": "new",
+        "channel": "slack",
+        "next_attempt": _stamp(0),
+        "payload": "{}",
+        "created_at": _stamp(-1),
+    }
+    _insert(
+        db,
+        "alerts",
+        [
+            {**alert, "idempotency_key": "k1", "status": "pending"},
+            {**alert, "idempotency_key": "k2", "status": "sent"},
+            {**alert, "idempotency_key": "k3", "status": "dead", "last_error": "HTTP 404"},
+        ],
+    )
+    db.conn.close()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    def __init__(self, base: str, db_path: Path) -> None:
+        self.base = base
+        self.db_path = db_path
+        self.name = database_name(db_path)
+
+    def get(self, path: str, **params: Any) -> Any:
+        response = httpx.get(self.base + path, params=params, timeout=10)
+        assert response.status_code == 200, (path, response.status_code, response.text[:500])
+        return response.json()
+
+    def rows(self, path: str, **params: Any) -> list[dict[str, Any]]:
+        return self.get(f"/{self.name}/{path}.json", _shape="array", **params)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    directory = tmp_path_factory.mktemp("datasette")
+    db_path = directory / "sunset.db"
+    _populate(db_path)
+    port = _free_port()
+    log_path = directory / "datasette.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            serve_command(db_path, port), stdout=log, stderr=subprocess.STDOUT
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_DEADLINE_S
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"datasette exited {process.returncode}: {log_path.read_text()}")
+            try:
+                if httpx.get(base + "/-/versions.json", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"datasette did not answer in time: {log_path.read_text()}")
+            time.sleep(0.05)
+        yield Server(base, db_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_serve_command_is_read_only_with_packaged_metadata(tmp_path: Path) -> None:
+    argv = serve_command(tmp_path / "sunset.db", 8123)
+    assert argv[:4] == [sys.executable, "-m", "datasette", "serve"]
+    assert "--immutable" not in argv
+    assert argv[argv.index("--port") + 1] == "8123"
+    assert argv[argv.index("--host") + 1] == "127.0.0.1"
+    assert Path(argv[argv.index("--metadata") + 1]) == packaged_metadata()
+    assert packaged_metadata().is_file()
+
+
+def test_metadata_is_rekeyed_for_other_file_names(tmp_path: Path) -> None:
+    path = metadata_for(tmp_path / "watch.db")
+    metadata = json.loads(path.read_text())
+    assert list(metadata["databases"]) == ["watch"]
+    assert "upcoming" in metadata["databases"]["watch"]["queries"]
+    assert metadata_for(tmp_path / "watch.db") == path
+
+
+def test_metadata_titles(server: Server) -> None:
+    metadata = server.get("/-/metadata.json")
+    assert metadata["title"] == "Sunset Watch"
+    tables = metadata["databases"]["sunset"]["tables"]
+    for table in (
+        "sources",
+        "fetches",
+        "snapshots",
+        "records",
+        "record_changes",
+        "teams",
+        "usage",
+        "exposures",
+        "waivers",
+        "alerts",
+        "runs",
+        "warnings",
+        "locks",
+        "upcoming_shutdowns",
+        "team_exposure",
+    ):
+        assert tables[table]["title"] and tables[table]["description"], table
+
+
+def test_upcoming(server: Server) -> None:
+    soon = server.rows("upcoming", days=30)
+    assert [r["model"] for r in soon] == ["gpt-4o-2024-05-13"]
+    assert soon[0]["days_left"] == 20
+    assert soon[0]["teams_exposed"] == 1
+    year = server.rows("upcoming", days=365)
+    assert [r["model"] for r in year] == ["gpt-4o-2024-05-13", "claude-2.1"]
+    default = server.rows("upcoming")  # no :days given: 90
+    assert "gpt-4o-2024-05-13" in [r["model"] for r in default]
+    assert "claude-2.1" not in [r["model"] for r in default]
+
+
+def test_exposure_by_team(server: Server) -> None:
+    search = server.rows("exposure_by_team", team="search")
+    assert [(r["team"], r["model"], r["how"]) for r in search] == [
+        ("search", "gpt-4o-2024-05-13", "exact")
+    ]
+    everyone = server.rows("exposure_by_team", team="")
+    assert {r["team"] for r in everyone} == {"search", "billing"}
+    assert server.rows("exposure_by_team") == everyone
+
+
+def test_changes_this_week(server: Server) -> None:
+    changes = server.rows("changes_this_week")
+    assert [(r["model"], r["provider"], r["field"]) for r in changes] == [
+        ("gpt-4o-2024-05-13", "openai", "shutdown_date")
+    ]
+    assert changes[0]["new_value"] == _day(20)
+
+
+def test_source_health(server: Server) -> None:
+    sources = server.rows("source_health")
+    assert [s["id"] for s in sources] == ["anthropic-deprecations", "openai-deprecations"]
+    failing = sources[0]
+    assert failing["health"] == "failing"
+    assert failing["consecutive_failures"] == 3
+    assert failing["last_error"] == "HTTP 503"
+    assert failing["last_fetch_outcome"] == "error"
+
+
+def test_alerts_attention(server: Server) -> None:
+    alerts = server.rows("alerts_attention")
+    assert [(a["status"], a["model"]) for a in alerts] == [
+        ("dead", "gpt-4o-2024-05-13"),
+        ("pending", "gpt-4o-2024-05-13"),
+    ]
+
+
+def test_views(server: Server) -> None:
+    upcoming = server.rows("upcoming_shutdowns")
+    assert [r["model"] for r in upcoming] == ["gpt-4o-2024-05-13", "claude-2.1"]
+    exposure = server.rows("team_exposure")
+    assert [(r["team"], r["model"]) for r in exposure] == [
+        ("billing", "claude-2.1"),
+        ("search", "gpt-4o-2024-05-13"),
+    ]
+
+
+def test_full_text_search(server: Server) -> None:
+    assert [r["model"] for r in server.rows("records", _search="zebracorn")] == ["dall-e-2"]
+    assert [r["id"] for r in server.rows("records", _search="retired")] == [1]
+
+
+def test_facets(server: Server) -> None:
+    page = server.get(f"/{server.name}/records.json")
+    assert {"provider", "status", "shutdown_kind", "kind", "listed"} <= set(page["facet_results"])
+
+
+def test_sees_writes_to_the_live_file(server: Server) -> None:
+    db = open_db(server.db_path)
+    try:
+        _record(db, 5, "google", "gemini-1.0-pro", _day(5))
+    finally:
+        db.conn.close()
+    assert [r["model"] for r in server.rows("upcoming", days=7)] == ["gemini-1.0-pro"]
