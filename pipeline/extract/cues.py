@@ -87,6 +87,6 @@ def polarity(sentence: str, start: int, end: int) -> str:
         return "deprecated"
     first_dep = DEPRECATION.search(after)
     first_act = ACTIVE.search(after)
-    if first_dep and (not first_act or first_dep.start() < first_act.start()):
+    if first_dep and (not first_act or first_dep.start() <= first_act.start()):
         return "deprecated"
     return "active"

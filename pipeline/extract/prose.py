@@ -157,7 +157,7 @@ def _list_item(
             source="list",
             order=order,
         )
-    if not is_cell_id(main) or main != main.lower() and normalise(main) not in ctx.known:
+    if not is_cell_id(main) or (main != main.lower() and normalise(main) not in ctx.known):
         return None
     inner = text[len(text.split("(")[0]) :] if "(" in text else ""
     aliases = tuple(m.model for m in find_ids(inner, ctx.known) if m.model != normalise(main))

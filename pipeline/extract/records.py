@@ -43,21 +43,30 @@ def notice_candidates(notice: Notice, ctx: DocContext, order: int, fmt: str) -> 
             return []
     section_date = _section_date(notice)
     texts = [b for b in notice.blocks if isinstance(b, Text)]
-    prose = notice_prose(texts, section_date=section_date, ctx=ctx, anchor=notice.anchor,
-                         order=order)
+    prose = notice_prose(
+        texts, section_date=section_date, ctx=ctx, anchor=notice.anchor, order=order
+    )
     announced = prose.announced or section_date
     table_cands: list[Candidate] = []
     for i, block in enumerate(notice.blocks):
         if isinstance(block, Table):
-            table_cands += table_candidates(block, headings=notice.headings,
-                                            anchor=notice.anchor, announced=announced,
-                                            ctx=ctx, order=order + i * 100)
-    if not prose.announced and section_date and any(
-        c.shutdown_date == section_date for c in table_cands
+            table_cands += table_candidates(
+                block,
+                headings=notice.headings,
+                anchor=notice.anchor,
+                announced=announced,
+                ctx=ctx,
+                order=order + i * 100,
+            )
+    if (
+        not prose.announced
+        and section_date
+        and any(c.shutdown_date == section_date for c in table_cands)
     ):
         # The heading date is the shutdown day (Groq style), not the announcement.
-        table_cands = [replace(c, announced=None) if c.announced == section_date else c
-                       for c in table_cands]
+        table_cands = [
+            replace(c, announced=None) if c.announced == section_date else c for c in table_cands
+        ]
         announced = None
     in_tables = {c.model for c in table_cands}
     extra = tuple(dict.fromkeys(prose.replacements))
@@ -73,8 +82,12 @@ def notice_candidates(notice: Notice, ctx: DocContext, order: int, fmt: str) -> 
 
 
 def _rank(c: Candidate) -> tuple:
-    return (c.announced or dt.date.min, c.shutdown_date is not None, SOURCE_RANK[c.source],
-            -c.order)
+    return (
+        c.announced or dt.date.min,
+        c.shutdown_date is not None,
+        SOURCE_RANK[c.source],
+        -c.order,
+    )
 
 
 def merge(cands: list[Candidate]) -> list[Candidate]:
@@ -90,11 +103,13 @@ def merge(cands: list[Candidate]) -> list[Candidate]:
             if other.announced == best.announced and other.shutdown_date == best.shutdown_date:
                 reps += other.replacements
             aliases += other.aliases
-        merged.append(replace(
-            best,
-            replacements=tuple(r for r in dict.fromkeys(reps) if r != best.model),
-            aliases=tuple(a for a in dict.fromkeys(aliases) if a != best.model),
-        ))
+        merged.append(
+            replace(
+                best,
+                replacements=tuple(r for r in dict.fromkeys(reps) if r != best.model),
+                aliases=tuple(a for a in dict.fromkeys(aliases) if a != best.model),
+            )
+        )
     merged.sort(key=lambda c: c.order)
     # A model that is only an alias of another record is that record.
     alias_of = {a for c in merged for a in c.aliases}

@@ -77,73 +77,110 @@ def table_candidates(
     for n, row in enumerate(table.rows):
         if sum(1 for c in row if c.strip()) <= 1:
             continue  # sub-heading rows such as "Preview models"
-        cand = _row(row, cols, ctx)
-        if cand is None:
-            continue
-        model, aliases, kind, display = cand
-        date_cell = _cell(row, cols.shutdown)
-        dates = find_dates(date_cell, us_numeric=True)
-        shutdown = dates[0].date if dates else None
-        floor = bool(FLOOR.search(date_cell))
-        status = _status_of(_cell(row, cols.status)) if cols.status is not None else None
-        if status == "active":
-            continue
-        if floor and not legacy_table and status is None:
-            continue  # an active model with only a floor date
-        if shutdown is None and status is None:
-            continue
-        if shutdown is None:
-            shutdown_kind = "none"
-        elif floor or ctx.all_earliest:
-            shutdown_kind = "earliest"
-        elif REGION.search(date_cell):
-            shutdown_kind = "region"
-        else:
-            shutdown_kind = "firm"
-        row_announced = None
-        for i in cols.announce:
-            found = find_dates(_cell(row, i), us_numeric=True)
-            if found:
-                row_announced = found[0].date
-                break
-        replacements: tuple[str, ...] = ()
-        for i in cols.replacement:
-            replacements = parse_replacements(_cell(row, i), ctx)
-            if replacements:
-                break
-        raw = table.raw_rows[n] if n < len(table.raw_rows) else " | ".join(row)
-        out.append(
-            Candidate(
-                model=model,
-                kind=kind,
-                aliases=aliases,
-                shutdown_date=shutdown,
-                shutdown_kind=shutdown_kind,  # type: ignore[arg-type]
-                announced=row_announced or announced,
-                replacements=replacements,
-                status=status or heading_status,  # type: ignore[arg-type]
-                evidence=raw,
-                anchor=anchor,
-                source="table",
-                order=order + n,
-                display=display,
+        for cand in _row(row, cols, ctx):
+            out.extend(
+                _candidate(
+                    cand,
+                    row,
+                    n,
+                    table,
+                    cols,
+                    ctx,
+                    legacy_table,
+                    heading_status,
+                    announced,
+                    anchor,
+                    order,
+                )
             )
-        )
     return out
 
 
-def _row(
-    row: tuple[str, ...], cols: Columns, ctx: DocContext
-) -> tuple[str, tuple[str, ...], str, str | None] | None:
-    """(model, aliases, kind, display name) for a row, or None when it names nothing."""
+def _candidate(
+    cand: tuple[str, tuple[str, ...], str, str | None],
+    row: tuple[str, ...],
+    n: int,
+    table: Table,
+    cols: Columns,
+    ctx: DocContext,
+    legacy_table: bool,
+    heading_status: str | None,
+    announced: dt.date | None,
+    anchor: str | None,
+    order: int,
+) -> list[Candidate]:
+    model, aliases, kind, display = cand
+    date_cell = _cell(row, cols.shutdown)
+    dates = find_dates(date_cell, us_numeric=True)
+    shutdown = dates[0].date if dates else None
+    floor = bool(FLOOR.search(date_cell))
+    status = _status_of(_cell(row, cols.status)) if cols.status is not None else None
+    if status == "active":
+        return []
+    if floor and not legacy_table and status is None:
+        return []  # an active model with only a floor date
+    if shutdown is None and status is None:
+        return []
+    if shutdown is None:
+        shutdown_kind = "none"
+    elif floor or ctx.all_earliest:
+        shutdown_kind = "earliest"
+    elif REGION.search(date_cell):
+        shutdown_kind = "region"
+    else:
+        shutdown_kind = "firm"
+    row_announced = None
+    for i in cols.announce:
+        found = find_dates(_cell(row, i), us_numeric=True)
+        if found:
+            row_announced = found[0].date
+            break
+    replacements: tuple[str, ...] = ()
+    for i in cols.replacement:
+        replacements = parse_replacements(_cell(row, i), ctx)
+        if replacements:
+            break
+    raw = table.raw_rows[n] if n < len(table.raw_rows) else " | ".join(row)
+    return [
+        Candidate(
+            model=model,
+            kind=kind,
+            aliases=aliases,
+            shutdown_date=shutdown,
+            shutdown_kind=shutdown_kind,  # type: ignore[arg-type]
+            announced=row_announced or announced,
+            replacements=replacements,
+            status=status or heading_status,  # type: ignore[arg-type]
+            evidence=raw,
+            anchor=anchor,
+            source="table",
+            order=order + n,
+            display=display,
+        )
+    ]
+
+
+Row = tuple[str, tuple[str, ...], str, str | None]
+
+
+def _row(row: tuple[str, ...], cols: Columns, ctx: DocContext) -> list[Row]:
+    """(model, aliases, kind, display name) per model a row names (usually one)."""
     cell = _cell(row, cols.model)
     display_cell = _cell(row, cols.display)
     if _NO_VALUE.match(cell) and _NO_VALUE.match(display_cell):
-        return None
+        return []
     text = cell if not _NO_VALUE.match(cell) else display_cell
     if FEATURE_ITEM.search(text) and not is_cell_id(strip_parens(text)):
-        return " ".join(text.split()), (), "feature", None
+        return [(" ".join(text.split()), (), "feature", None)]
     main = strip_parens(text).strip("`").rstrip("*†‡ ")
+    parts = main.replace(",", " ").split()
+    if len(parts) > 1 and all(is_cell_id(p) and p == p.lower() for p in parts):
+        return [(normalise(p), (), "model", None) for p in parts]  # "gpt-35-turbo<br>gpt-4"
+    one = _one(text, main, display_cell, cols, ctx)
+    return [one] if one else []
+
+
+def _one(text: str, main: str, display_cell: str, cols: Columns, ctx: DocContext) -> Row | None:
     if is_cell_id(main):
         inner = text[len(text.split("(")[0]) :] if "(" in text else ""
         aliases = tuple(m.model for m in find_ids(inner) if m.model != normalise(main))

@@ -8,12 +8,13 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import time
 from typing import Any
 
 import feedparser
 
-from pipeline.parse.document import Block, Document, Notice, Text
+from pipeline.parse.document import Block, Document, Notice, Table, Text
 from pipeline.parse.html import parse_html
 from pipeline.parse.registry import PARSERS
 
@@ -29,10 +30,32 @@ def _iso(struct: time.struct_time | None) -> str | None:
         return None
 
 
+_KEY_VALUE = re.compile(r"^\s*([A-Z][\w /()-]{1,40}):\s+(\S.*?)\s*$")
+
+
+def _plain_blocks(text: str) -> tuple[Block, ...]:
+    """Plain-text entry bodies; runs of "Key: value" lines become a one-row table."""
+    keys: list[str] = []
+    values: list[str] = []
+    blocks: list[Block] = []
+    for line in text.splitlines():
+        match = _KEY_VALUE.match(line)
+        if match:
+            keys.append(match.group(1))
+            values.append(match.group(2))
+        elif line.strip():
+            blocks.append(Text(text=" ".join(line.split()), raw=line.strip()))
+    if len(keys) >= 2:
+        raw = " | ".join(f"{k}: {v}" for k, v in zip(keys, values, strict=True))
+        blocks.insert(0, Table(header=tuple(keys), rows=(tuple(values),), raw_rows=(raw,)))
+    elif keys:
+        blocks.insert(0, Text(text=f"{keys[0]}: {values[0]}"))
+    return tuple(blocks)
+
+
 def _content_blocks(html: str) -> tuple[Block, ...]:
     if "<" not in html:
-        text = " ".join(html.split())
-        return (Text(text=text, raw=text),) if text else ()
+        return _plain_blocks(html)
     doc = parse_html(f"<html><body><main>{html}</main></body></html>")
     return tuple(block for notice in doc.notices for block in notice.blocks)
 

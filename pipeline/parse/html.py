@@ -18,13 +18,11 @@ from pipeline.parse.registry import PARSERS
 log = logging.getLogger(__name__)
 
 DROP = frozenset(
-    "script style nav noscript svg template iframe form button select header footer aside "
-    "head title meta link".split()
+    ["script", "style", "nav", "noscript", "svg", "template", "iframe", "form", "button", "select", "header", "footer", "aside", "head", "title", "meta", "link"]
 )
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 BLOCKS = frozenset(
-    "address article blockquote body dd details div dl dt fieldset figcaption figure "
-    "hr html li main ol p pre section summary ul table caption".split()
+    ["address", "article", "blockquote", "body", "dd", "details", "div", "dl", "dt", "fieldset", "figcaption", "figure", "hr", "html", "li", "main", "ol", "p", "pre", "section", "summary", "ul", "table", "caption"]
 )
 _WS = re.compile(r"\s+")
 

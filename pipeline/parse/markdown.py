@@ -34,9 +34,7 @@ def inline_plain(token: Token) -> str:
     for child in token.children or ():
         if child.type in ("text", "code_inline"):
             parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-        elif child.type == "html_inline":
+        elif child.type in ("softbreak", "hardbreak") or child.type == "html_inline":
             parts.append(" ")
         elif child.type == "image":
             continue
