@@ -65,7 +65,11 @@ def rows(db: sqlite_utils.Database, sql: str, params: list[Any]) -> list[dict[st
 def feed_items(db: sqlite_utils.Database, team: str | None, now: dt.datetime) -> list[FeedItem]:
     """Record and change events, newest first, at most `MAX_ITEMS`."""
     where, params = team_clause(team, "id")
-    records = {r["id"]: r for r in rows(db, f"SELECT * FROM records WHERE 1 = 1{where}", params)}
+    recent = rows(
+        db,
+        f"SELECT * FROM records WHERE 1 = 1{where} ORDER BY first_seen DESC, id DESC LIMIT ?",
+        [*params, MAX_ITEMS],
+    )
     change_where, change_params = team_clause(team, "record_id")
     changes = rows(
         db,
@@ -73,8 +77,17 @@ def feed_items(db: sqlite_utils.Database, team: str | None, now: dt.datetime) ->
         f" WHERE 1 = 1{change_where} ORDER BY changed_at DESC, id DESC LIMIT ?",
         [*change_params, MAX_ITEMS],
     )
-    items = [_record_item(r, now) for r in records.values()]
-    items += [_change_item(c, records[c["record_id"]], now) for c in changes]
+    records = {r["id"]: r for r in recent}
+    missing = sorted({c["record_id"] for c in changes} - records.keys())
+    if missing:
+        marks = ", ".join("?" * len(missing))
+        for record in rows(db, f"SELECT * FROM records WHERE id IN ({marks})", missing):
+            records[record["id"]] = record
+    items = [_record_item(r, now) for r in recent]
+    # Defensive: skip a change whose record row is gone rather than fail the whole export.
+    items += [
+        _change_item(c, records[c["record_id"]], now) for c in changes if c["record_id"] in records
+    ]
     # Ties (same timestamp) put a change above its record's creation, then higher ids first,
     # so the order is total and re-exports are identical.
     items.sort(key=lambda i: (i.published, i.change is not None, _id_number(i)), reverse=True)
