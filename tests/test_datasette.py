@@ -344,6 +344,9 @@ def test_sees_writes_to_the_live_file(server: Server) -> None:
     db = open_db(server.db_path)
     try:
         _record(db, 5, "google", "gemini-1.0-pro", _day(5))
+        assert [r["model"] for r in server.rows("upcoming", days=7)] == ["gemini-1.0-pro"]
     finally:
+        # The server is shared by this module's tests: leave the store as it was.
+        db["records"].delete(5)
         db.conn.close()
-    assert [r["model"] for r in server.rows("upcoming", days=7)] == ["gemini-1.0-pro"]
+    assert server.rows("upcoming", days=7) == []
