@@ -72,6 +72,22 @@ def _without_userinfo(url: httpx.URL) -> str:
     return str(url.copy_with(username=None, password=None)) if url.userinfo else str(url)
 
 
+@asynccontextmanager
+async def _open(
+    client: httpx.AsyncClient, url: httpx.URL, headers: dict[str, str]
+) -> AsyncIterator[httpx.Response]:
+    request = client.build_request("GET", url, headers=headers)
+    try:
+        response = await client.send(request, stream=True)
+    except httpx.InvalidURL as exc:
+        # httpx resolves a Location header even when not following it.
+        raise FetchError("redirect", "redirect to an invalid URL") from exc
+    try:
+        yield response
+    finally:
+        await response.aclose()
+
+
 async def _attempt(run: _Run, url: httpx.URL, headers: dict[str, str]) -> _Exchange:
     """One attempt: follow redirects ourselves (http(s) only, no loops), then read the body."""
     settings = run.settings
@@ -82,7 +98,7 @@ async def _attempt(run: _Run, url: httpx.URL, headers: dict[str, str]) -> _Excha
                 raise FetchError("robots_disallowed", f"robots.txt disallows {redact_url(url)}")
             async with (
                 run.host_slot(url.host),
-                run.client.stream("GET", url, headers=headers) as response,
+                _open(run.client, url, headers) as response,
             ):
                 status = response.status_code
                 location = response.headers.get("location")
