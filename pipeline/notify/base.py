@@ -1,0 +1,184 @@
+"""What Slack and e-mail share: the delivery error, the notifier protocol, and the wording.
+
+`item_view` turns an `AlertItem` into cleaned, truncated plain strings (not yet escaped for
+any channel) with kind-specific wording, so both channels say the same thing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from functools import cache
+from pathlib import Path
+from typing import Protocol
+
+import jinja2
+
+from pipeline.models import Alert, AlertItem
+from pipeline.notify.escape import one_line, safe_url, short
+
+MODEL_MAX = 200
+PROVIDER_MAX = 80
+EVIDENCE_MAX = 300
+NOTE_MAX = 600
+TITLE_MAX = 200
+OPS_KINDS = ("ops", "recovery", "source")
+
+LABELS = {
+    "new": "New deprecation",
+    "changed": "Changed",
+    "reminder": "Reminder",
+    "past": "Past shutdown, still in use",
+    "upcoming": "Upcoming",
+    "waived": "Waived",
+    "source": "Failing source",
+    "recovery": "Source recovered",
+}
+OPS_LABELS = {
+    "failing": "Source failing",
+    "cliff": "Source parsed far fewer records",
+    "recovered": "Source recovered",
+    "dead": "Alert delivery failed",
+}
+
+
+class DeliveryError(Exception):
+    """A send failed. `retry_after` (seconds) comes from a 429; `permanent` means retrying the
+    same payload cannot help; `delivered_items` counts items already sent in earlier parts."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        permanent: bool = False,
+        outage: bool = False,
+        delivered_items: int = 0,
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.permanent = permanent
+        self.outage = outage  # the destination is down or rate limited: skip it this run
+        self.delivered_items = delivered_items
+
+
+class Notifier(Protocol):
+    def send(self, alert: Alert, *, now: dt.datetime) -> None:
+        """Deliver the alert or raise `DeliveryError`."""
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """One alert item as cleaned plain text, ready for a channel's own escaping."""
+
+    label: str
+    model: str
+    provider: str
+    when: str
+    replacements: str
+    evidence: str
+    url: str | None  # only a safe http(s) URL
+    url_text: str  # an unsafe URL, shown as text
+    change: str
+    note: str
+    matched_as: str
+    days_left: int | None
+    ops: bool  # an operator notice about a source or delivery, not a model date
+
+    @property
+    def summary(self) -> str:
+        tail = self.change or self.note or self.when
+        return f"{self.label}: {self.model} ({self.provider}) - {tail}"
+
+
+def relative_days(days: int) -> str:
+    if days == 0:
+        return "today"
+    if days > 0:
+        return f"in {days} day{'s' if days != 1 else ''}"
+    return f"{-days} day{'s' if days != -1 else ''} ago"
+
+
+def days_until(date_text: str | None, now: dt.datetime) -> int | None:
+    try:
+        return (dt.date.fromisoformat(date_text or "") - now.astimezone(dt.UTC).date()).days
+    except ValueError:
+        return None
+
+
+def when_text(item: AlertItem, now: dt.datetime) -> str:
+    """'shuts down 2026-03-01 (in 30 days)', 'not before 2026-03-01 (...)', ..."""
+    if not item.shutdown_date:
+        return "no shutdown date announced"
+    date = one_line(item.shutdown_date, 40)
+    days = days_until(item.shutdown_date, now)
+    rel = f" ({relative_days(days)})" if days is not None else ""
+    if item.shutdown_kind == "earliest":
+        return f"not before {date}{rel}"
+    if item.shutdown_kind == "region":
+        return f"shuts down in some regions on {date}{rel}"
+    if days is not None and days < 0:
+        return f"shut down on {date}{rel}"
+    return f"shuts down on {date}{rel}"
+
+
+def item_label(item: AlertItem) -> str:
+    if item.kind == "ops":
+        return OPS_LABELS.get(item.status, "Operator notice")
+    return LABELS.get(item.kind, item.kind.capitalize() or "Notice")
+
+
+def item_view(item: AlertItem, now: dt.datetime) -> ItemView:
+    url = safe_url(item.url)
+    return ItemView(
+        label=item_label(item),
+        model=one_line(item.model, MODEL_MAX),
+        provider=one_line(item.provider, PROVIDER_MAX),
+        when=when_text(item, now),
+        replacements=one_line(", ".join(item.replacements), 300),
+        evidence=short(item.evidence, EVIDENCE_MAX),
+        url=url,
+        url_text="" if url or not item.url else one_line(item.url, 300),
+        change=one_line(item.change, 300),
+        note=short(item.note, NOTE_MAX),
+        matched_as=one_line(item.matched_as, 200),
+        days_left=days_until(item.shutdown_date, now),
+        ops=item.kind in OPS_KINDS,
+    )
+
+
+def heading(alert: Alert) -> str:
+    """The alert's title as one clean line (the decider words it per kind)."""
+    title = one_line(alert.title, TITLE_MAX)
+    if title:
+        return title
+    labels = sorted({item_label(item) for item in alert.items}) or ["Notice"]
+    return f"Sunset Watch: {', '.join(labels)}"
+
+
+@cache
+def templates() -> jinja2.Environment:
+    """Jinja2 templates next to this module; HTML templates are autoescaped, text ones not."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def compose(
+    *, subject: str, text: str, html: str, sender: str, recipients: Sequence[str]
+) -> EmailMessage:
+    """A multipart/alternative message; the subject is forced onto one line."""
+    message = EmailMessage()
+    message["Subject"] = one_line(subject, TITLE_MAX)
+    message["From"] = sender
+    message["To"] = ", ".join(recipients)
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message

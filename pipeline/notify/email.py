@@ -1,0 +1,120 @@
+"""E-mail delivery: alerts (and digests) as multipart text + HTML over stdlib smtplib.
+
+HTML comes from autoescaped Jinja2 templates in `templates/`; subjects are forced onto one
+line. SMTP credentials are read from the environment by the router and never appear in
+errors or logs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+import ssl
+from collections.abc import Sequence
+from dataclasses import asdict
+from email.message import EmailMessage
+
+from pipeline.config import EmailDelivery
+from pipeline.models import Alert
+from pipeline.notify import digest
+from pipeline.notify.base import DeliveryError, compose, heading, item_view, templates
+from pipeline.notify.escape import one_line, truncate
+
+log = logging.getLogger(__name__)
+
+
+def render_alert_email(
+    alert: Alert, *, now: dt.datetime, sender: str, recipients: Sequence[str]
+) -> EmailMessage:
+    """An immediate alert, or a digest alert (rendered from its items at send time)."""
+    if alert.kind == "digest":
+        subject, text, html = digest.render_digest_parts(
+            alert.team, digest.data_from_alert(alert), now
+        )
+    else:
+        subject = heading(alert)
+        context = {
+            "title": subject,
+            "team": one_line(alert.team, 80),
+            "views": [asdict(item_view(item, now)) for item in alert.items],
+        }
+        text = templates().get_template("alert.txt.j2").render(context)
+        html = templates().get_template("alert.html.j2").render(context)
+    return compose(subject=subject, text=text, html=html, sender=sender, recipients=recipients)
+
+
+class EmailNotifier:
+    """Sends alerts through one SMTP server to a fixed list of recipients."""
+
+    def __init__(
+        self,
+        *,
+        delivery: EmailDelivery,
+        recipients: Sequence[str],
+        username: str | None = None,
+        password: str | None = None,
+    ) -> None:
+        if not recipients:
+            raise ValueError("EmailNotifier needs at least one recipient")
+        self._delivery = delivery
+        self._recipients = list(recipients)
+        self._username = username
+        self._password = password
+
+    def send(self, alert: Alert, *, now: dt.datetime) -> None:
+        message = render_alert_email(
+            alert, now=now, sender=self._delivery.sender, recipients=self._recipients
+        )
+        self.send_message(message)
+
+    def send_message(self, message: EmailMessage) -> None:
+        d = self._delivery
+        where = f"SMTP {d.smtp_host}:{d.smtp_port}"
+        try:
+            if d.tls == "ssl":
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    d.smtp_host,
+                    d.smtp_port,
+                    timeout=d.timeout,
+                    context=ssl.create_default_context(),
+                )
+            else:
+                smtp = smtplib.SMTP(d.smtp_host, d.smtp_port, timeout=d.timeout)
+            with smtp:
+                if d.tls == "starttls":
+                    smtp.starttls(context=ssl.create_default_context())
+                if self._username and self._password:
+                    smtp.login(self._username, self._password)
+                smtp.send_message(message, to_addrs=self._recipients)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            raise DeliveryError(
+                self._redact(f"{where}: recipients refused ({codes})"),
+                permanent=all(code >= 500 for code in codes),
+            ) from None
+        except smtplib.SMTPResponseException as exc:
+            text = (
+                exc.smtp_error.decode("utf-8", "replace")
+                if isinstance(exc.smtp_error, bytes)
+                else str(exc.smtp_error)
+            )
+            auth = isinstance(exc, smtplib.SMTPAuthenticationError)
+            raise DeliveryError(
+                self._redact(
+                    f"{where}: {type(exc).__name__} {exc.smtp_code} {truncate(text, 200)}"
+                ),
+                permanent=not auth and exc.smtp_code >= 500,
+                outage=auth or exc.smtp_code < 500,
+            ) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise DeliveryError(
+                self._redact(f"{where}: {type(exc).__name__}: {truncate(str(exc), 200)}"),
+                outage=True,
+            ) from None
+
+    def _redact(self, text: str) -> str:
+        # Belt and braces: no server reply should echo the password, but never store it.
+        if self._password:
+            text = text.replace(self._password, "***")
+        return text

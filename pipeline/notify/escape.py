@@ -1,0 +1,64 @@
+"""Making scraped text safe to send: control/bidi stripping, truncation, Slack escaping, URLs.
+
+Everything a provider page said (model names, evidence quotes, URLs) is hostile until it has
+passed through here. Slack mrkdwn and HTML escaping are separate: HTML is escaped by Jinja2's
+autoescape, Slack text by `slack_escape`.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+ELLIPSIS = "…"
+# Bidi embeddings/overrides/isolates (U+202A-202E, U+2066-2069) plus the marks U+200E/F and
+# U+061C, C0 controls except tab/newline, DEL and C1 controls.
+_INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SPACE = re.compile(r"\s+")
+URL_MAX = 2000
+
+
+def clean(text: str | None) -> str:
+    """Drop bidi controls and control characters (keeping newlines and tabs)."""
+    if not text:
+        return ""
+    return _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def truncate(text: str, limit: int) -> str:
+    """At most `limit` characters, ending with an ellipsis when shortened."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)].rstrip() + ELLIPSIS
+
+
+def one_line(text: str | None, limit: int) -> str:
+    """Cleaned, whitespace collapsed to single spaces (no CR/LF), truncated."""
+    return truncate(_SPACE.sub(" ", clean(text)).strip(), limit)
+
+
+def short(text: str | None, limit: int) -> str:
+    """Cleaned and truncated, keeping line breaks (for quotes and notes)."""
+    return truncate(clean(text).strip(), limit)
+
+
+def slack_escape(text: str) -> str:
+    """Slack's three control characters; this also defuses <!channel>, <@U..>, <#C..>."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it is an absolute http(s) URL fit to be a link, else None (show as text)."""
+    if not url:
+        return None
+    url = url.strip()
+    if len(url) > URL_MAX or _INVISIBLE.search(url) or _SPACE.search(url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    # `|` ends the URL part of a Slack link and `<>` end the link; percent-encode them.
+    return url.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E")

@@ -1,0 +1,231 @@
+"""Slack delivery: Block Kit rendering within Slack's limits, and sending via the Web API
+(`chat.postMessage` with a bot token) or an incoming webhook behind one interface.
+
+Scraped text is escaped (`&`, `<`, `>`), which also defuses `<!channel>`, `<@U..>` and
+`<#C..>`; mrkdwn objects carry `verbatim: true` and we never ask for `link_names` or
+`parse=full`. Only http(s) URLs become links.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from slack_sdk import WebClient, WebhookClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from pipeline.models import Alert
+from pipeline.notify.base import DeliveryError, ItemView, heading, item_view
+from pipeline.notify.escape import ELLIPSIS, slack_escape, truncate
+
+log = logging.getLogger(__name__)
+# slack-sdk's webhook client logs its URL (a secret) at DEBUG; keep that logger quiet.
+_sdk_log = logging.getLogger(__name__ + ".sdk")
+_sdk_log.setLevel(logging.WARNING)
+
+MAX_BLOCKS = 50
+SECTION_MAX = 3000
+HEADER_MAX = 150
+FALLBACK_MAX = 3500
+SECTIONS_PER_MESSAGE = 40  # leaves room for the header and footer blocks
+MESSAGE_TEXT_MAX = 12_000  # sum of section texts per message
+PERMANENT_ERRORS = {
+    "invalid_blocks",
+    "invalid_blocks_format",
+    "invalid_arguments",
+    "invalid_payload",
+    "msg_too_long",
+    "no_text",
+    "too_many_attachments",
+}
+
+
+def fit(text: str, limit: int) -> str:
+    """Truncate escaped mrkdwn without cutting an `&amp;` entity or one of our `<...>` links."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    lt = cut.rfind("<")
+    if lt != -1 and ">" not in cut[lt:]:
+        cut = cut[:lt]
+    return cut + ELLIPSIS
+
+
+def section_text(view: ItemView) -> str:
+    e = slack_escape
+    lines = [f"*{e(view.label)}:* *{e(view.model)}* ({e(view.provider)})"]
+    if view.change:
+        lines.append(f"Changed: {e(view.change)}")
+    if not view.ops:
+        lines.append(f"When: {e(view.when)}")
+    if view.note:
+        lines.append(e(view.note))
+    if view.replacements:
+        lines.append(f"Replacement: {e(view.replacements)}")
+    if view.matched_as:
+        lines.append(f"Matched your usage: {e(view.matched_as)}")
+    if view.evidence:
+        lines.append("> " + e(view.evidence).replace("\n", "\n> "))
+    if view.url:
+        lines.append(f"<{e(view.url)}|Source page>")
+    elif view.url_text:
+        lines.append(f"Source (not a link): {e(view.url_text)}")
+    return fit("\n".join(lines), SECTION_MAX)
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": True}}
+
+
+def _chunks(alert: Alert, now: dt.datetime) -> list[list[tuple[str, str]]]:
+    """Group (section text, fallback line) pairs so each message stays within the limits."""
+    chunks: list[list[tuple[str, str]]] = [[]]
+    size = fallback = 0
+    for item in alert.items:
+        view = item_view(item, now)
+        text = section_text(view)
+        line = "- " + slack_escape(truncate(view.summary, 240))
+        current = chunks[-1]
+        if current and (
+            len(current) >= SECTIONS_PER_MESSAGE
+            or size + len(text) > MESSAGE_TEXT_MAX
+            or fallback + len(line) + 1 > FALLBACK_MAX - HEADER_MAX - 20
+        ):
+            chunks.append([])
+            size = fallback = 0
+        chunks[-1].append((text, line))
+        size += len(text)
+        fallback += len(line) + 1
+    return chunks
+
+
+def render_parts(alert: Alert, *, now: dt.datetime) -> list[tuple[dict[str, Any], int]]:
+    """Messages as ({"text", "blocks"}, number of alert items in that message)."""
+    title = heading(alert)
+    chunks = _chunks(alert, now)
+    parts = []
+    for number, chunk in enumerate(chunks, start=1):
+        suffix = f" ({number}/{len(chunks)})" if len(chunks) > 1 else ""
+        header = fit(slack_escape(title), HEADER_MAX - len(suffix)) + suffix
+        footer = f"Sunset Watch - {slack_escape(truncate(alert.team, 80))}"
+        blocks: list[dict[str, Any]] = [
+            {"type": "header", "text": {"type": "plain_text", "text": header}}
+        ]
+        blocks.extend(_section(text) for text, _ in chunk)
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
+        text = fit("\n".join([header, *(line for _, line in chunk)]), FALLBACK_MAX)
+        parts.append(({"text": text, "blocks": blocks}, len(chunk)))
+    return parts
+
+
+def render_slack_messages(alert: Alert, *, now: dt.datetime) -> list[dict[str, Any]]:
+    """The alert as one or more Slack messages, each `{"text": fallback, "blocks": [...]}`."""
+    return [message for message, _ in render_parts(alert, now=now)]
+
+
+def _retry_after(headers: dict[str, Any] | None) -> float | None:
+    for key, value in (headers or {}).items():
+        if key.lower() == "retry-after":
+            value = value[0] if isinstance(value, list) else value
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def _http_error(
+    what: str, status: int, error: str, headers: dict[str, Any] | None
+) -> DeliveryError:
+    error = truncate(error, 100)
+    if status == 429:
+        after = _retry_after(headers)
+        return DeliveryError(
+            f"{what}: rate limited (429, Retry-After {after})", retry_after=after, outage=True
+        )
+    if status >= 500:
+        return DeliveryError(f"{what}: HTTP {status} {error}", outage=True)
+    return DeliveryError(f"{what}: HTTP {status} {error}", permanent=error in PERMANENT_ERRORS)
+
+
+class SlackNotifier:
+    """Posts alerts to Slack with a bot token (`channel` required) or an incoming webhook."""
+
+    def __init__(
+        self,
+        *,
+        token: str | None,
+        api_url: str,
+        webhook_url: str | None,
+        channel: str | None = None,
+        timeout: float = 10,
+        rate_limit_retries: int = 1,
+    ) -> None:
+        handlers = [RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries)]
+        self._web: WebClient | None = None
+        self._hook: WebhookClient | None = None
+        self._channel = channel
+        if webhook_url:
+            self._hook = WebhookClient(
+                webhook_url, timeout=max(int(timeout), 1), retry_handlers=handlers, logger=_sdk_log
+            )
+        elif token and channel:
+            self._web = WebClient(
+                token=token,
+                base_url=api_url,
+                timeout=max(int(timeout), 1),
+                retry_handlers=handlers,
+                logger=_sdk_log,
+            )
+        else:
+            raise ValueError("SlackNotifier needs a webhook URL, or a token and a channel")
+
+    def send(self, alert: Alert, *, now: dt.datetime) -> None:
+        delivered = 0
+        for message, count in render_parts(alert, now=now):
+            try:
+                self._post(message)
+            except DeliveryError as exc:
+                exc.delivered_items = delivered
+                raise
+            delivered += count
+
+    def _post(self, message: dict[str, Any]) -> None:
+        try:
+            if self._hook is not None:
+                response = self._hook.send(text=message["text"], blocks=message["blocks"])
+                if response.status_code != 200:
+                    raise _http_error(
+                        "Slack webhook", response.status_code, response.body or "", response.headers
+                    )
+                return
+            assert self._web is not None
+            self._web.chat_postMessage(
+                channel=self._channel or "",
+                text=message["text"],
+                blocks=message["blocks"],
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SlackApiError as exc:
+            response = exc.response
+            data = response.data if isinstance(response.data, dict) else {}
+            error = str(data.get("error") or "")
+            status = response.status_code
+            if status == 200:
+                raise DeliveryError(
+                    f"Slack API error: {truncate(error, 100)}",
+                    permanent=error in PERMANENT_ERRORS,
+                    outage=error in ("invalid_auth", "not_authed", "token_revoked"),
+                ) from None
+            raise _http_error("Slack API", status, error, response.headers) from None
+        except (SlackClientError, OSError) as exc:
+            # OSError covers URLError, refused connections and timeouts; none carries secrets.
+            raise DeliveryError(
+                f"Slack unreachable: {type(exc).__name__}: {truncate(str(exc), 200)}", outage=True
+            ) from None
