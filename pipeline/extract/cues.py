@@ -14,8 +14,8 @@ DEPRECATION = re.compile(
     r"\b(deprecat\w*|retir\w*|shut\s*(?:down|off)\w*|shutting down|sunset\w*|discontinu\w*|"
     r"remov\w*|end[- ]of[- ]life|EOL|turn(?:ed|ing)? off|ceas\w*|no longer (?:be )?"
     r"(?:available|supported|accessible|offered|served)|will be upgraded|"
-    r"upgraded to|need to (?:manually )?upgrade|older|legacy|instead of|(?:will|to) be replaced|"
-    r"移除|下线|停用|弃用|退役|停止)",
+    r"upgraded to|need to (?:manually )?upgrade|older|legacy|instead of|(?:will|to) be replaced"
+    r")|(移除|下线|停用|弃用|退役|停止|关停)",
     re.IGNORECASE,
 )
 ACTIVE = re.compile(

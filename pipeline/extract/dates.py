@@ -45,7 +45,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "iso",
         re.compile(
-            rf"(?<![\d/.])(?P<year>\d{{4}})[{DASH}](?P<mon>\d{{1,2}})[{DASH}](?P<day>\d{{1,2}})(?![\d{DASH}])"
+            rf"(?<![\w/.{DASH}])(?P<year>\d{{4}})[{DASH}](?P<mon>\d{{1,2}})"
+            rf"[{DASH}](?P<day>\d{{1,2}})(?!(?!T\d)[\w{DASH}])"
         ),
     ),
     (

@@ -19,7 +19,31 @@ _DATE_LIKE = re.compile(r"^\d{1,4}([-/.])\d{1,2}\1\d{1,4}$|^\d+(\.\d+)*$|^\d{4}-
 _REGION = re.compile(r"^(us|eu|ap|sa|ca|me|af|il|mx|cn)(-gov)?-[a-z]+-\d$")
 _UNIT = re.compile(r"^\d+(\.\d+)?([kmb]|ms|gb|mb|px|x|s|k-tokens)?$", re.IGNORECASE)
 _NOT_ID = frozenset(
-    ["n/a", "na", "none", "tbd", "tba", "http", "https", "www", "api", "beta", "preview", "latest", "legacy", "deprecated", "retired", "active", "model", "models", "text", "image", "video", "audio", "chat"]
+    [
+        "n/a",
+        "na",
+        "none",
+        "tbd",
+        "tba",
+        "http",
+        "https",
+        "www",
+        "api",
+        "beta",
+        "preview",
+        "latest",
+        "legacy",
+        "deprecated",
+        "retired",
+        "active",
+        "model",
+        "models",
+        "text",
+        "image",
+        "video",
+        "audio",
+        "chat",
+    ]
 )
 _PAREN = re.compile(r"\([^()]*\)")
 _DISPLAY_MARKS = re.compile(r"[↗*†‡\u00ae\u2122]")

@@ -48,7 +48,7 @@ def _status_of(text: str) -> str | None:
 
 def _heading_status(headings: tuple[str, ...]) -> str | None:
     last = " ".join(headings[-2:]).lower()
-    if "legacy" in last:
+    if re.search(r"^legacy\b|\blegacy (?:versions|models)\b", last):
         return "legacy"
     if re.search(r"\b(eol|end[- ]of[- ]life)\b|^retired", headings[-1].lower() if headings else ""):
         return "retired"
@@ -173,7 +173,7 @@ def _row(row: tuple[str, ...], cols: Columns, ctx: DocContext) -> list[Row]:
     if FEATURE_ITEM.search(text) and not is_cell_id(strip_parens(text)):
         return [(" ".join(text.split()), (), "feature", None)]
     main = strip_parens(text).strip("`").rstrip("*†‡ ")
-    parts = main.replace(",", " ").split()
+    parts = [p for p in re.split(r"[\s,]+", main) if p.lower() not in ("and", "or", "&", "")]
     if len(parts) > 1 and all(is_cell_id(p) and p == p.lower() for p in parts):
         return [(normalise(p), (), "model", None) for p in parts]  # "gpt-35-turbo<br>gpt-4"
     one = _one(text, main, display_cell, cols, ctx)

@@ -19,8 +19,8 @@ __all__ = ["PARSERS", "Block", "Document", "Notice", "Table", "Text", "parse_doc
 def parse_document(body: bytes | str, fmt: str, url: str | None = None) -> Document:
     """Decode `body` and parse it as `fmt`; problems end up in `Document.warnings`."""
     parser = PARSERS.get(fmt)
-    text, warnings = decode(body)
-    doc = parser(text, url)
+    decoded, warnings = decode(body)
+    doc = parser(decoded, url)
     if warnings:
         doc = replace(doc, warnings=(*warnings, *doc.warnings))
     return doc

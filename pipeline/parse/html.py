@@ -18,11 +18,54 @@ from pipeline.parse.registry import PARSERS
 log = logging.getLogger(__name__)
 
 DROP = frozenset(
-    ["script", "style", "nav", "noscript", "svg", "template", "iframe", "form", "button", "select", "header", "footer", "aside", "head", "title", "meta", "link"]
+    [
+        "script",
+        "style",
+        "nav",
+        "noscript",
+        "svg",
+        "template",
+        "iframe",
+        "form",
+        "button",
+        "select",
+        "header",
+        "footer",
+        "aside",
+        "head",
+        "title",
+        "meta",
+        "link",
+    ]
 )
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 BLOCKS = frozenset(
-    ["address", "article", "blockquote", "body", "dd", "details", "div", "dl", "dt", "fieldset", "figcaption", "figure", "hr", "html", "li", "main", "ol", "p", "pre", "section", "summary", "ul", "table", "caption"]
+    [
+        "address",
+        "article",
+        "blockquote",
+        "body",
+        "dd",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "hr",
+        "html",
+        "li",
+        "main",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "ul",
+        "table",
+        "caption",
+    ]
 )
 _WS = re.compile(r"\s+")
 
@@ -149,7 +192,7 @@ class _Walker:
                 self.flush_text("li" if name == "li" else "p")
             elif name == "br":
                 self.buffer.append(" ")
-            elif child.find(list(HEADINGS) + ["table"]):
+            elif child.find([*HEADINGS, "table"]):
                 self.walk(child, kind)  # an inline wrapper around structure
             else:
                 if name == "code":

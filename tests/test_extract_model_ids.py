@@ -1,0 +1,30 @@
+"""Model-ID grammar."""
+
+from pipeline.extract.model_ids import display_key, find_ids, is_cell_id, normalise, slug
+
+
+def ids(text: str) -> list[str]:
+    return [m.model for m in find_ids(text)]
+
+
+def test_provider_prefixed_ids_kept_whole() -> None:
+    assert ids("use anthropic.claude-v2:1 or qwen/qwen3-32b") == [
+        "anthropic.claude-v2:1",
+        "qwen/qwen3-32b",
+    ]
+
+
+def test_footnote_marks_and_punctuation_dropped() -> None:
+    assert ids("gpt-5 or gpt-4.1*.") == ["gpt-5", "gpt-4.1"]
+    assert normalise("textembedding-gecko@003*") == "textembedding-gecko@003"
+
+
+def test_not_ids() -> None:
+    assert ids("us-east-1 2025-09-26 $1.00 /v1/fine-tunes 128k-token v1 text-only") == []
+
+
+def test_cell_ids_and_display_names() -> None:
+    assert is_cell_id("command")
+    assert not is_cell_id("Jamba Instruct")
+    assert slug("Gemini 1.5 Flash 001") == "gemini-1.5-flash-001"
+    assert display_key("Claude Opus 4.0") == display_key("Claude Opus 4")
