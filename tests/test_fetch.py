@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from werkzeug import Request, Response
 from pipeline.fetch import DEFAULT_USER_AGENT, FetchSettings, fetch_sources, redact_url
 from pipeline.fetch.errors import retry_after_seconds
 from pipeline.models import SourceState
+from tests.faults import RawServer, respond
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 FAST = FetchSettings(
@@ -392,3 +394,26 @@ def test_started_uses_injected_clock_even_when_naive(server: HTTPServer) -> None
     [result] = fetch_sources([SourceState("s", server.url_for("/p"))], FAST, now=lambda: naive)
     assert result.started == "2026-02-03T04:05:06+00:00"
     assert datetime.fromisoformat(result.started).utcoffset() == timedelta(0)
+
+
+def test_per_host_and_global_limits() -> None:
+    active = 0
+    peak = 0
+    lock = threading.Lock()
+
+    def handler(conn: socket.socket, request: bytes, server: RawServer) -> None:
+        nonlocal active, peak
+        with lock:
+            active += 1
+            peak = max(peak, active)
+        time.sleep(0.05)
+        with lock:
+            active -= 1
+        respond(conn, 200, PAGE)
+
+    settings = FetchSettings(**{**FAST.__dict__, "per_host": 2, "concurrency": 50})
+    with RawServer(handler) as server:
+        sources = [SourceState(f"s{i}", server.url(f"/{i}")) for i in range(8)]
+        results = fetch(*sources, settings=settings)
+    assert all(r.outcome == "ok" for r in results)
+    assert peak == 2
