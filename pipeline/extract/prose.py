@@ -47,7 +47,7 @@ _SUBJECT_PATTERN = re.compile(
     r"(?:deprecated|no longer supported|no longer available|removed|shut ?down|retired)\b",
     re.IGNORECASE,
 )
-_ZH_PREVIEW = re.compile(r"([A-Za-z][\w.-]*\d[\w.-]*)\s*预览版")
+_ZH_PREVIEW = re.compile(r"([A-Za-z][A-Za-z0-9.-]*\d[A-Za-z0-9.-]*)\s*预览版")
 _FAMILY_AFTER = re.compile(r"^[\s`]*(?:models|family|series|suite)\b", re.IGNORECASE)
 _PRODUCT_ONLY = re.compile(r"\bChatGPT\b")
 # Sentences about a capability of models (fine-tuning them, a tool on them), not the models.

@@ -1,0 +1,60 @@
+"""Extraction throughput over the shared corpus pages: prints pages/s and MB/s.
+
+Usage: python benchmarks/extract_throughput.py [PAGES_DIR] [--rounds N]
+Default PAGES_DIR is ../shared/corpus/pages relative to the repository root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from pipeline.extract import extract_document, infer_format
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_PAGES = ROOT.parent / "shared" / "corpus" / "pages"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("pages", nargs="?", type=Path, default=DEFAULT_PAGES)
+    ap.add_argument("--rounds", type=int, default=5)
+    args = ap.parse_args()
+    if not args.pages.is_dir():
+        print(f"corpus pages not found: {args.pages} (pass a folder of saved pages)")
+        return 2
+    pages = [(p, p.read_bytes()) for p in sorted(args.pages.iterdir()) if p.is_file()]
+    if not pages:
+        print(f"no pages in {args.pages}")
+        return 2
+    for path, body in pages:  # warm-up (imports, regex compilation)
+        extract_document(body, fmt=infer_format(str(path)), provider="bench")
+    per_page: dict[str, float] = {}
+    start = time.perf_counter()
+    for _ in range(args.rounds):
+        for path, body in pages:
+            t0 = time.perf_counter()
+            extract_document(body, fmt=infer_format(str(path)), provider="bench")
+            per_page[path.name] = per_page.get(path.name, 0.0) + time.perf_counter() - t0
+    elapsed = time.perf_counter() - start
+    count = len(pages) * args.rounds
+    size = sum(len(b) for _, b in pages) * args.rounds
+    html = [(p, b) for p, b in pages if p.suffix in (".html", ".htm")]
+    print(f"pages: {len(pages)} x {args.rounds} rounds, {size / 1e6:.2f} MB in {elapsed:.2f} s")
+    print(f"all pages : {count / elapsed:7.1f} pages/s  {size / 1e6 / elapsed:6.2f} MB/s")
+    if html:
+        t_html = sum(per_page[p.name] for p, _ in html)
+        mb_html = sum(len(b) for _, b in html) * args.rounds / 1e6
+        print(
+            f"HTML pages: {len(html) * args.rounds / t_html:7.1f} pages/s  "
+            f"{mb_html / t_html:6.2f} MB/s  (mean {mb_html * 1e3 / len(html) / args.rounds:.0f} KB)"
+        )
+    for name, seconds in sorted(per_page.items(), key=lambda kv: -kv[1]):
+        print(f"  {name:48s} {seconds * 1e3 / args.rounds:7.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+"""One parametrized test over tests/fixtures/extract/<case>/{page.*, expected.json}."""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.extract import extract_document, infer_format
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extract"
+URLS = {
+    "lifecycle-table": "https://example.com/lifecycle",
+    "changelog-prose": "https://example.com/changelog",
+}
+CASES = sorted(p for p in FIXTURES.iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_fixture(case: Path) -> None:
+    page = next(case.glob("page.*"))
+    out = extract_document(
+        page.read_bytes(),
+        fmt=infer_format(str(page)),
+        provider="acme",
+        url=URLS.get(case.name),
+        today=dt.date(2025, 11, 13),
+    )
+    got = [r.to_json() for r in out.records]
+    assert got == json.loads((case / "expected.json").read_text())
