@@ -1,0 +1,128 @@
+"""E-mail alerts against a real aiosmtpd server: multipart, escaping, subjects, secrets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+
+from pipeline.config import EmailDelivery
+from pipeline.models import Alert, AlertItem
+from pipeline.notify.base import DeliveryError
+from pipeline.notify.email import EmailNotifier, render_alert_email
+from tests.slack_stub import SmtpSink, free_port
+
+NOW = dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC)
+PASSWORD = "pw-SENTINEL-7f3a9c"
+HOSTILE = '<script>alert(1)</script> <!channel> <@U123> \u202egnp.exe\u2069 nul\x00 & "q"'
+
+
+@pytest.fixture
+def sink() -> Iterator[SmtpSink]:
+    with SmtpSink() as running:
+        yield running
+
+
+def delivery(port: int, **fields: Any) -> EmailDelivery:
+    return EmailDelivery(smtp_host="127.0.0.1", smtp_port=port, timeout=5, **fields)
+
+
+def hostile_alert() -> Alert:
+    item = AlertItem(
+        kind="reminder",
+        provider="openai",
+        model=HOSTILE,
+        shutdown_date="2026-12-24",
+        shutdown_kind="earliest",
+        replacements=("gpt-5",),
+        evidence=HOSTILE,
+        url="javascript:alert(document.cookie)",
+        note="30-day reminder",
+    )
+    safe = AlertItem(kind="new", provider="openai", model="gpt-4o", url="https://ex.com/d?a=1&b=2")
+    return Alert(
+        team="payments",
+        channel="email",
+        kind="reminder",
+        title="Reminder\r\nBcc: victim@example.com " + HOSTILE,
+        items=(item, safe),
+    )
+
+
+def parts(message: EmailMessage) -> tuple[str, str]:
+    text = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    assert text is not None and html is not None
+    return text.get_content(), html.get_content()
+
+
+def test_alert_email_is_multipart_and_escaped(sink: SmtpSink) -> None:
+    notifier = EmailNotifier(delivery=delivery(sink.port), recipients=["payments@example.com"])
+    notifier.send(hostile_alert(), now=NOW)
+    assert len(sink.messages) == 1
+    message = sink.messages[0]
+    assert sink.envelopes[0] == ("sunset@example.com", ["payments@example.com"])
+    assert message["To"] == "payments@example.com"
+    assert message.get_content_type() == "multipart/alternative"
+    assert "\n" not in message["Subject"] and "\r" not in message["Subject"]
+    assert message["Bcc"] is None
+    text, html = parts(message)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert 'href="javascript:' not in html and "javascript:alert" in html
+    assert '<a href="https://ex.com/d?a=1&amp;b=2">' in html
+    assert "not before 2026-12-24 (in 30 days)" in text
+    assert "gpt-4o (openai)" in text
+    for part in (text, html, message["Subject"]):
+        assert "\u202e" not in part and "\u2069" not in part and "\x00" not in part
+
+
+def test_huge_names_are_truncated() -> None:
+    item = AlertItem(kind="new", provider="p", model="m" * 10_000, evidence="e" * 10_000)
+    alert = Alert(team="t", channel="email", kind="new", title="x" * 10_000, items=(item,))
+    message = render_alert_email(alert, now=NOW, sender="s@example.com", recipients=["a@b.co"])
+    text, html = parts(message)
+    assert len(text) < 2000 and len(html) < 3000 and "…" in text
+    assert len(message["Subject"]) <= 200
+
+
+def test_auth_failure_never_shows_the_password(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    with SmtpSink(reject_auth=True) as sink:
+        notifier = EmailNotifier(
+            delivery=delivery(sink.port),
+            recipients=["a@example.com"],
+            username="sunset",
+            password=PASSWORD,
+        )
+        with pytest.raises(DeliveryError) as caught:
+            notifier.send(hostile_alert(), now=NOW)
+    assert "SMTPAuthenticationError" in str(caught.value) and "535" in str(caught.value)
+    assert PASSWORD not in str(caught.value) and PASSWORD not in repr(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert PASSWORD not in caplog.text
+    assert not sink.messages
+
+
+def test_starttls_unsupported_is_an_error_without_the_password(sink: SmtpSink) -> None:
+    notifier = EmailNotifier(
+        delivery=delivery(sink.port, tls="starttls"),
+        recipients=["a@example.com"],
+        username="sunset",
+        password=PASSWORD,
+    )
+    with pytest.raises(DeliveryError) as caught:
+        notifier.send(hostile_alert(), now=NOW)
+    assert "STARTTLS" in str(caught.value) and PASSWORD not in str(caught.value)
+    assert not sink.messages
+
+
+def test_smtp_down_is_an_outage() -> None:
+    notifier = EmailNotifier(delivery=delivery(free_port()), recipients=["a@example.com"])
+    with pytest.raises(DeliveryError) as caught:
+        notifier.send(hostile_alert(), now=NOW)
+    assert caught.value.outage and not caught.value.permanent
+    assert "127.0.0.1" in str(caught.value)
