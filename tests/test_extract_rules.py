@@ -19,7 +19,8 @@ TABLE = """## 2025-09-26: Legacy snapshots
 
 | Shutdown date | Model / system | Recommended replacement |
 | --- | --- | --- |
-| 2026\u201103\u201126 | `gpt-4-0125-preview` (including `gpt-4-turbo-preview`, which points to this snapshot) | `gpt-5` or `gpt-4.1*` |
+| 2026\u201103\u201126 | `gpt-4-0125-preview` (including `gpt-4-turbo-preview`, \
+which points to this snapshot) | `gpt-5` or `gpt-4.1*` |
 | 2024-01-04 | `/v1/edits` | `/v1/chat/completions` |
 | 2025-10-27 | `text-moderation-007` | `omni-moderation` |
 """

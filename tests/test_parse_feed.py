@@ -7,7 +7,8 @@ from pipeline.parse import Table, parse_document
 RSS = b"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>F</title>
 <item><title>Deprecating model-x-1</title><link>https://e.com/1</link>
 <pubDate>Fri, 21 Nov 2025 03:05:41 GMT</pubDate>
-<description>&lt;p&gt;We will retire &lt;code&gt;model-x-1&lt;/code&gt; on 2026-01-01.&lt;/p&gt;</description>
+<description>&lt;p&gt;We will retire &lt;code&gt;model-x-1&lt;/code&gt;
+on 2026-01-01.&lt;/p&gt;</description>
 </item><item><title>Kv</title><description>Model ID: m-2
 Shutdown Date: 2026-02-17</description></item></channel></rss>"""
 

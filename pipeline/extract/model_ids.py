@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2212"), "-")
 
@@ -64,6 +65,7 @@ def _shape_ok(token: str) -> bool:
     return not re.match(r"^v\d+(\.\d+)*$", low)  # bare versions (v1, v2.0)
 
 
+@lru_cache(maxsize=65536)
 def is_strong_id(token: str) -> bool:
     """A token that looks like a model ID anywhere: letters, digits and a separator."""
     token = token.translate(DASHES)
@@ -79,6 +81,7 @@ def is_strong_id(token: str) -> bool:
     return not re.match(r"^\d+[a-z]{0,2}-[a-z]+$", token.lower())  # "128k-token"
 
 
+@lru_cache(maxsize=65536)
 def is_cell_id(text: str) -> bool:
     """A whole table cell / list item that is a single ID-shaped token (`command`, `ada`)."""
     token = text.strip().strip("`").rstrip("*†‡").translate(DASHES)

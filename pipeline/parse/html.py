@@ -116,9 +116,10 @@ def _anchor(el: Tag) -> str | None:
 def parse_table(table: Tag) -> Table:
     rows: list[tuple[str, ...]] = []
     header: tuple[str, ...] = ()
+    nested = table.find("table") is not None
     for tr in table.find_all("tr"):
-        if tr.find_parent("table") is not table:
-            continue  # nested table
+        if nested and tr.find_parent("table") is not table:
+            continue  # a row of a nested table
         cells = []
         for cell in tr.find_all(["th", "td"], recursive=False):
             text = inline_text(cell)
@@ -129,7 +130,7 @@ def parse_table(table: Tag) -> Table:
             cells.extend([text] * span)
         if not cells:
             continue
-        in_head = tr.find_parent("thead") is not None
+        in_head = tr.parent is not None and tr.parent.name == "thead"
         all_th = all(c.name == "th" for c in tr.find_all(["th", "td"], recursive=False))
         if not rows and (in_head or all_th):
             header = tuple(cells)  # the last header row wins
@@ -146,6 +147,7 @@ class _Walker:
         self.notices: list[Notice] = []
         self.buffer: list[str] = []
         self.codes: list[str] = []
+        self.structural: set[int] = set()  # ids of elements that contain headings or tables
 
     def flush_text(self, kind: str) -> None:
         text = clean("".join(self.buffer))
@@ -192,7 +194,7 @@ class _Walker:
                 self.flush_text("li" if name == "li" else "p")
             elif name == "br":
                 self.buffer.append(" ")
-            elif child.find([*HEADINGS, "table"]):
+            elif id(child) in self.structural:
                 self.walk(child, kind)  # an inline wrapper around structure
             else:
                 if name == "code":
@@ -209,6 +211,8 @@ def parse_html(text: str, url: str | None = None) -> Document:
     root = soup.find("main") or soup.find(attrs={"role": "main"}) or soup.body or soup
     walker = _Walker()
     if isinstance(root, Tag):
+        for el in root.find_all([*HEADINGS, "table"]):
+            walker.structural.update(id(parent) for parent in el.parents)
         walker.walk(root)
     walker.flush_text("p")
     walker.flush_notice()
