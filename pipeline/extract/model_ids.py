@@ -16,7 +16,9 @@ from functools import lru_cache
 DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2212"), "-")
 
 TOKEN = re.compile(r"(?<![\w/.@:$-])([A-Za-z0-9][A-Za-z0-9._:@/+-]*[A-Za-z0-9+])(?![\w@/-])")
-_DATE_LIKE = re.compile(r"^\d{1,4}([-/.])\d{1,2}\1\d{1,4}$|^\d+(\.\d+)*$|^\d{4}-\d{2}$")
+_DATE_LIKE = re.compile(
+    r"^\d{1,4}([-/.])\d{1,2}\1\d{1,4}$|^\d+(\.\d+)*$|^\d{4}-\d{2}$|^\d{1,2}-\d{4}$"
+)
 _REGION = re.compile(r"^(us|eu|ap|sa|ca|me|af|il|mx|cn)(-gov)?-[a-z]+-\d$")
 _UNIT = re.compile(r"^\d+(\.\d+)?([kmb]|ms|gb|mb|px|x|s|k-tokens)?$", re.IGNORECASE)
 _NOT_ID = frozenset(

@@ -265,7 +265,9 @@ def _sentences(
                     source="prose",
                     order=order,
                     status="retired"
-                    if re.search(r"no longer|has been|have been|\bwas\b|\bwere\b", sentence, re.I)
+                    if re.search(
+                        r"no longer|has been|have been|\bwas\b|\bwere\b|\bremoved\b", sentence, re.I
+                    )
                     and not re.search(r"\bwill\b", sentence, re.I)
                     else None,
                 )

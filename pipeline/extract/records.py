@@ -69,6 +69,7 @@ def notice_candidates(notice: Notice, ctx: DocContext, order: int, fmt: str) -> 
         ]
         announced = None
     in_tables = {c.model for c in table_cands}
+    deprecated_here = in_tables | {c.model for c in prose.candidates}
     extra = tuple(dict.fromkeys(prose.replacements))
     prose_cands = []
     for c in prose.candidates:
@@ -76,7 +77,7 @@ def notice_candidates(notice: Notice, ctx: DocContext, order: int, fmt: str) -> 
             c.shutdown_date is None and any(t.startswith(c.model + "-") for t in in_tables)
         ):
             continue  # the table lists this one, or it names the family of the table's models
-        reps = c.replacements or tuple(r for r in extra if r != c.model)
+        reps = c.replacements or tuple(r for r in extra if r not in deprecated_here)
         prose_cands.append(replace(c, announced=announced, replacements=reps))
     return [replace(c, link=notice.link) for c in table_cands + prose_cands]
 

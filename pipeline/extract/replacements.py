@@ -10,7 +10,7 @@ import re
 
 from pipeline.extract.model_ids import display_name, find_ids, is_cell_id, normalise, strip_parens
 
-_SPLIT = re.compile(r"\s*(?:,|;|\bor\b|\band\b|/|\+)\s*", re.IGNORECASE)
+_SPLIT = re.compile(r"\s*(?:,|;|\bor\b|\band\b|/)\s*", re.IGNORECASE)
 _NONE = re.compile(r"^\s*(n/?a|none|-+|—|tbd|no replacement.*)?\s*$", re.IGNORECASE)
 
 
