@@ -1,0 +1,332 @@
+"""The `sunset worker`: APScheduler 3.x jobs for the cycle, delivery, reminders and digests.
+
+This module owns the worker's jobs, their schedule and its process life (signals, logs):
+- tick (every minute): re-read the config, run a cycle over the sources that are due
+  (`next_due_at` plus a per-source jitter), under the SQLite lock `cycle`;
+- deliver (every minute): send the due outbox rows, under the lock `deliver`;
+- reminders (daily): `decide` with no events (exposures, lead-day reminders, past shutdowns);
+- digest:<team> (daily at the team's local time): queue that team's digest.
+
+Threads: jobs run in APScheduler's thread pool, and every job run opens (and closes) its own
+SQLite connection, so no connection is shared between threads and a long cycle never holds
+up delivery. Writers queue on SQLite's busy timeout (BEGIN IMMEDIATE), never fail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from pipeline import decide
+from pipeline.clock import utcnow
+from pipeline.config import ConfigError, SourcesFile, TeamsFile, load_sources, load_teams
+from pipeline.cycle import due_source_ids, run_cycle, sync_config
+from pipeline.fetch import FetchSettings
+from storage import lock
+from storage import sources as source_store
+from storage.db import open_db
+
+log = logging.getLogger(__name__)
+
+JITTER_FRACTION = 0.1  # a source waits up to 10% of its interval longer, fixed per source id
+LOCK_TTL = dt.timedelta(minutes=3)  # a killed worker's lock lapses after this
+HEARTBEAT_SECONDS = 45.0  # a live worker refreshes its lock this often during a long job
+REMINDER_TIME = (7, 0)  # UTC hour and minute of the daily reminders job
+JOB_OPTIONS: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 300}
+
+Clock = Callable[[], dt.datetime]
+
+
+def jitter(source_id: str, interval_minutes: int) -> dt.timedelta:
+    """Deterministic delay in [0, 10% of the interval) so sources drift apart, stable in tests."""
+    fraction = int(hashlib.sha256(source_id.encode()).hexdigest()[:8], 16) / 2**32
+    return dt.timedelta(seconds=round(fraction * JITTER_FRACTION * interval_minutes * 60))
+
+
+def due_with_jitter(db: sqlite_utils.Database, now: dt.datetime) -> list[str]:
+    """Sources due at `now` once their jitter is added; never-fetched sources are due at once."""
+    candidates = due_source_ids(db, now)
+    due = []
+    for row in source_store.get_sources(db, candidates):
+        if row["next_due_at"] is None:
+            due.append(row["id"])
+            continue
+        next_due = dt.datetime.fromisoformat(row["next_due_at"].replace("Z", "+00:00"))
+        if next_due + jitter(row["id"], row["interval_minutes"]) <= now:
+            due.append(row["id"])
+    return due
+
+
+class Worker:
+    """The jobs, with the last good configuration; each job opens its own connection."""
+
+    def __init__(
+        self,
+        sources_path: Path,
+        teams_path: Path,
+        db_path: str,
+        *,
+        now: Clock = utcnow,
+        settings: FetchSettings | None = None,
+        owner: str | None = None,
+    ) -> None:
+        self.sources_path = Path(sources_path)
+        self.teams_path = Path(teams_path)
+        self.db_path = db_path
+        self.now = now
+        self.settings = settings or FetchSettings()
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._config_lock = threading.Lock()
+        self._last_error: str | None = None
+        # A bad file at start-up is fatal (ConfigError); later bad edits keep these.
+        self.sources: SourcesFile = load_sources(self.sources_path)
+        self.teams: TeamsFile = load_teams(self.teams_path)
+        self.on_teams_change: Callable[[TeamsFile], None] | None = None
+
+    def reload(self) -> tuple[SourcesFile, TeamsFile]:
+        """Re-read both files; on a bad edit log one error (once per distinct error), keep old."""
+        with self._config_lock:
+            try:
+                sources, teams = load_sources(self.sources_path), load_teams(self.teams_path)
+            except ConfigError as exc:
+                if str(exc) != self._last_error:
+                    log.error("config: %s; keeping the previous configuration", exc)
+                self._last_error = str(exc)
+                return self.sources, self.teams
+            if self._last_error is not None:
+                log.info("config: valid again, applying it")
+                self._last_error = None
+            changed = teams != self.teams
+            self.sources, self.teams = sources, teams
+        if changed and self.on_teams_change is not None:
+            self.on_teams_change(teams)
+        return sources, teams
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite_utils.Database]:
+        db = open_db(self.db_path)
+        try:
+            yield db
+        finally:
+            db.close()
+
+    @contextmanager
+    def _locked(self, db: sqlite_utils.Database, name: str, job: str) -> Iterator[bool]:
+        """Hold lock `name` for the block (True), refreshed from a heartbeat thread; or
+        yield False if another worker holds it."""
+        if not lock.acquire(db, name, self.owner, self.now(), LOCK_TTL):
+            row = lock.holder(db, name) or {}
+            log.info(
+                "%s: lock %s busy (held by %s until %s), skipped",
+                job,
+                name,
+                row.get("owner"),
+                row.get("expires_at"),
+            )
+            yield False
+            return
+        stop = threading.Event()
+        beat = threading.Thread(target=self._heartbeat, args=(name, stop), daemon=True)
+        beat.start()
+        try:
+            yield True
+        finally:
+            stop.set()
+            beat.join()
+            lock.release(db, name, self.owner)
+
+    def _heartbeat(self, name: str, stop: threading.Event) -> None:
+        if stop.wait(HEARTBEAT_SECONDS):
+            return  # the usual case: the job ended before the first beat, no connection needed
+        with self._db() as db:
+            while True:
+                if not lock.refresh(db, name, self.owner, self.now(), LOCK_TTL):
+                    log.warning("lock %s: lost to another worker", name)
+                    return
+                if stop.wait(HEARTBEAT_SECONDS):
+                    return
+
+    def tick(self) -> str:
+        sources, teams = self.reload()
+        now = self.now()
+        with self._db() as db, self._locked(db, "cycle", "tick") as held:
+            if not held:
+                return "lock busy"
+            sync_config(db, sources.sources)
+            due = due_with_jitter(db, now)
+            if not due:
+                return "no source due"
+            report = run_cycle(
+                db, sources.sources, now=now, teams=teams, settings=self.settings, only=due
+            )
+            return (
+                f"run {report.run_id}: {report.sources} sources due, {report.fetched} changed, "
+                f"{report.not_modified} unchanged, {report.failed} failed, "
+                f"{report.records_new} new records, {report.records_changed} changed, "
+                f"{report.alerts_created} alerts decided"
+            )
+
+    def deliver(self) -> str:
+        teams = self.teams
+        with self._db() as db, self._locked(db, "deliver", "deliver") as held:
+            if not held:
+                return "lock busy"
+            result = deliver_outbox(db, teams, self.now())
+            return f"{result.sent} sent, {result.failed} to retry, {result.dead} dead"
+
+    def reminders(self) -> str:
+        # No lock: deciding is one transaction with idempotency keys, so running beside
+        # another worker's cycle is harmless, and skipping would lose a day of reminders.
+        with self._db() as db:
+            created = decide.decide(db, self.teams, now=self.now())
+        return f"{created} alerts decided"
+
+    def digest(self, team: str) -> str:
+        # No lock either: the outbox key `digest:<team>:<local day>` makes it once a day.
+        with self._db() as db:
+            queued = queue_digest(db, self.teams, team, self.now())
+        return "digest queued" if queued else "nothing to send"
+
+
+def deliver_outbox(db: sqlite_utils.Database, teams: TeamsFile, now: dt.datetime) -> Any:
+    """Send due outbox rows through the notify layer (its report has sent/failed/dead)."""
+    from pipeline.notify.outbox import build_notifiers, deliver_due
+
+    return deliver_due(
+        db, build_notifiers(teams), now=now, max_attempts=teams.delivery.max_attempts
+    )
+
+
+def queue_digest(db: sqlite_utils.Database, teams: TeamsFile, team: str, now: dt.datetime) -> bool:
+    """Queue one team's digest in the outbox (the deliver job sends it); True if queued."""
+    from pipeline.notify.digest import enqueue_digest
+
+    return bool(enqueue_digest(db, teams, team, now))
+
+
+def run_job(name: str, job: Callable[[], str]) -> None:
+    """Run one job with a start line and an end line (with counts); never raise."""
+    log.info("job %s: start", name)
+    started = time.monotonic()
+    try:
+        summary = job()
+    except Exception:
+        log.exception("job %s: failed after %.1f s", name, time.monotonic() - started)
+        return
+    log.info("job %s: end: %s (%.1f s)", name, summary, time.monotonic() - started)
+
+
+def sync_digest_jobs(scheduler: BackgroundScheduler, worker: Worker, teams: TeamsFile) -> None:
+    """One cron job per team with a digest, at its local time; jobs of other teams removed."""
+    wanted = {}
+    for team in teams.teams:
+        if team.digest is not None:
+            hour, minute = (int(part) for part in team.digest.time.split(":")[:2])
+            trigger = CronTrigger(hour=hour, minute=minute, timezone=ZoneInfo(team.digest.timezone))
+            wanted[f"digest:{team.name}"] = (team.name, trigger)
+    for job in scheduler.get_jobs():
+        if job.id.startswith("digest:") and job.id not in wanted:
+            scheduler.remove_job(job.id)
+    for job_id, (team, trigger) in wanted.items():
+        scheduler.add_job(
+            run_job,
+            trigger,
+            args=[job_id, lambda team=team: worker.digest(team)],
+            id=job_id,
+            name=job_id,
+            replace_existing=True,
+            **JOB_OPTIONS,
+        )
+
+
+def build_scheduler(worker: Worker, *, start_now: bool = True) -> BackgroundScheduler:
+    """A stopped scheduler with the worker's jobs; tick and deliver first run at once."""
+    scheduler = BackgroundScheduler(timezone=dt.UTC)
+    first = dt.datetime.now(dt.UTC) if start_now else None
+    for name, job in (("tick", worker.tick), ("deliver", worker.deliver)):
+        scheduler.add_job(
+            run_job,
+            IntervalTrigger(minutes=1, timezone=dt.UTC),
+            args=[name, job],
+            id=name,
+            name=name,
+            next_run_time=first,
+            **JOB_OPTIONS,
+        )
+    hour, minute = REMINDER_TIME
+    scheduler.add_job(
+        run_job,
+        CronTrigger(hour=hour, minute=minute, timezone=dt.UTC),
+        args=["reminders", worker.reminders],
+        id="reminders",
+        name="reminders",
+        **JOB_OPTIONS,
+    )
+    sync_digest_jobs(scheduler, worker, worker.teams)
+    worker.on_teams_change = lambda teams: sync_digest_jobs(scheduler, worker, teams)
+    return scheduler
+
+
+def _ensure_logging() -> None:
+    if not logging.getLogger().handlers:  # the CLI configures logging; `python -c` does not
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+
+
+def run_worker(
+    sources_path: Path,
+    teams_path: Path,
+    db_path: str,
+    *,
+    once: bool = False,
+    now: Clock = utcnow,
+    settings: FetchSettings | None = None,
+) -> None:
+    """Run the worker until SIGTERM/SIGINT (running jobs finish first), or each job once."""
+    _ensure_logging()
+    worker = Worker(sources_path, teams_path, db_path, now=now, settings=settings)
+    open_db(db_path).close()  # create and migrate once, before jobs race to do it
+    if once:
+        for name, job in (
+            ("tick", worker.tick),
+            ("deliver", worker.deliver),
+            ("reminders", worker.reminders),
+        ):
+            run_job(name, job)
+        return
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        log.info("shutdown: %s received, finishing running jobs", signal.Signals(signum).name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    scheduler = build_scheduler(worker)
+    try:
+        scheduler.start()
+        log.info("worker %s started: %d jobs", worker.owner, len(scheduler.get_jobs()))
+        while not stop.wait(0.5):
+            pass
+        scheduler.shutdown(wait=True)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    log.info("shutdown: worker %s stopped cleanly", worker.owner)
