@@ -17,6 +17,7 @@ from pipeline.notify.digest import (
     DigestData,
     collect_digest,
     enqueue_digest,
+    queue_digest,
     render_digest,
 )
 from pipeline.notify.email import EmailNotifier
@@ -204,3 +205,22 @@ def test_team_without_email_gets_no_digest(store: sqlite_utils.Database) -> None
     quiet = TeamConfig(name="payments")
     assert not enqueue_digest(store, TeamsFile(teams=[quiet]), "payments", NOW)
     assert isinstance(collect_digest(store, quiet, NOW), DigestData)
+
+
+def test_forced_digest_is_queued_even_when_empty_or_repeated(store: sqlite_utils.Database) -> None:
+    add(store, "far", "2027-06-01")
+    teams = TeamsFile(teams=[TEAM])
+    assert not queue_digest(store, teams, TEAM, now=NOW)
+    assert queue_digest(store, teams, TEAM, now=NOW, force=True)
+    assert queue_digest(store, teams, "payments", now=NOW + dt.timedelta(minutes=1), force=True)
+    assert store.execute("SELECT COUNT(*) FROM alerts WHERE kind = 'digest'").fetchone()[0] == 2
+
+
+def test_facts_from_the_run_of_the_previous_digest_are_not_new_again(
+    store: sqlite_utils.Database,
+) -> None:
+    teams = TeamsFile(teams=[TEAM])
+    add(store, "soon", "2026-12-04", exposed=iso(NOW))
+    assert queue_digest(store, teams, TEAM, now=NOW)
+    data = collect_digest(store, TEAM, NOW + dt.timedelta(days=1))
+    assert not data.new and names(data.upcoming) == ["soon"]

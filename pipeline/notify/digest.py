@@ -120,7 +120,7 @@ def collect_digest(db: sqlite_utils.Database, team: TeamConfig, now: dt.datetime
     marks = ",".join("?" * len(CHANGE_FIELDS))
     for change in db.query(
         f"""SELECT record_id, field, old_value, new_value FROM record_changes
-            WHERE changed_at >= ? AND field IN ({marks}) ORDER BY id""",
+            WHERE changed_at > ? AND field IN ({marks}) ORDER BY id""",
         [since, *CHANGE_FIELDS],
     ):
         changes.setdefault(change["record_id"], []).append(
@@ -140,7 +140,7 @@ def collect_digest(db: sqlite_utils.Database, team: TeamConfig, now: dt.datetime
             note = f"waived until {waiver[2]}: {waiver[1]}"
             sections["waived"].append(_item("waived", row, note=note))
             continue
-        if row["exposed_since"] >= since:
+        if row["exposed_since"] > since:
             sections["new"].append(_item("new", row))
         if row["id"] in changes:
             sections["changed"].append(_item("changed", row, change="; ".join(changes[row["id"]])))
@@ -253,24 +253,38 @@ def enqueue_digest(
     db: sqlite_utils.Database, teams: TeamsFile, team_name: str, now: dt.datetime
 ) -> bool:
     """Put today's digest for one team in the outbox (once per local day); True if queued."""
-    team = teams.team(team_name)
-    if not team.email:
-        log.info("team %s: no e-mail address, no digest", team.name)
+    return queue_digest(db, teams, team_name, now=now)
+
+
+def queue_digest(
+    db: sqlite_utils.Database,
+    teams: TeamsFile,
+    team: TeamConfig | str,
+    *,
+    now: dt.datetime,
+    force: bool = False,
+) -> bool:
+    """Queue one team's digest; `force` (an operator asked) queues it even when there is
+    nothing new or today's digest was already queued."""
+    config = teams.team(team) if isinstance(team, str) else team
+    if not config.email:
+        log.info("team %s: no e-mail address, no digest", config.name)
         return False
-    alert = digest_alert(
-        team, collect_digest(db, team, now), send_empty=teams.delivery.send_empty_digest
-    )
+    data = collect_digest(db, config, now)
+    alert = digest_alert(config, data, send_empty=force or teams.delivery.send_empty_digest)
     if alert is None:
-        log.info("team %s: nothing for the digest", team.name)
+        log.info("team %s: nothing for the digest", config.name)
         return False
-    zone = ZoneInfo(team.digest.timezone if team.digest else "UTC")
-    day = now.astimezone(zone).date().isoformat()
+    zone = ZoneInfo(config.digest.timezone if config.digest else "UTC")
+    key = f"digest:{config.name}:{now.astimezone(zone).date().isoformat()}"
+    if force and outbox.exists(db, key):
+        key = f"{key}:{iso(now)}"
     return outbox.enqueue(
         db,
-        team=team.name,
+        team=config.name,
         kind="digest",
         channel="email",
-        idempotency_key=f"digest:{team.name}:{day}",
+        idempotency_key=key,
         payload=alert.to_payload(),
         now=iso(now),
     )
