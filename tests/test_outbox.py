@@ -253,3 +253,24 @@ def test_secrets_never_reach_the_database_or_logs(
         assert sentinel not in dump
         assert sentinel not in caplog.text
     assert db.execute("SELECT COUNT(*) FROM alerts WHERE status = 'dead'").fetchone()[0] >= 3
+
+
+def test_unexpected_exception_is_contained(
+    db: sqlite_utils.Database, stub: SlackStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = queue(db, "a")
+    fine = queue(db, "b")
+    route = router(free_port())
+    real = route.route
+
+    class Exploding:
+        def send(self, alert: Alert, *, now: dt.datetime) -> None:
+            raise RuntimeError("template bug")
+
+    def fake(alert: Alert) -> Any:
+        return ("boom", Exploding()) if alert.title == "Alert a" else real(alert)
+
+    monkeypatch.setattr(route, "route", fake)
+    assert deliver_due(db, route, now=NOW) == DeliveryReport(sent=1, failed=1, dead=0, skipped=0)
+    assert "RuntimeError: template bug" in row(db, broken)["last_error"]
+    assert row(db, fine)["status"] == "sent"

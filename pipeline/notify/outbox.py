@@ -191,8 +191,12 @@ def _deliver_one(
         error = DeliveryError(f"unexpected {type(exc).__name__}: {exc}")
         return _failed(db, router, row, alert, error, now, max_attempts)
     outbox.mark_sent(db, row["id"], iso(now))
-    log.info("alert %s (team %s, %s, %s) sent", row["id"], row["team"], row["channel"], row["kind"])
+    log.info("%s sent", _name(row))
     return "sent"
+
+
+def _name(row: dict[str, Any]) -> str:
+    return f"alert {row['id']} (team {row['team']}, {row['channel']}, {row['kind']})"
 
 
 def _failed(
@@ -212,25 +216,12 @@ def _failed(
         with transaction(db):
             outbox.mark_failed(db, row["id"], error=error, next_attempt=iso(now), dead=True)
             _report_dead(db, router, row, attempts, error, now)
-        log.error(
-            "alert %s (team %s, %s) dead after %d attempts: %s",
-            row["id"],
-            row["team"],
-            row["channel"],
-            attempts,
-            error,
-        )
+        log.error("%s dead after %d attempts: %s", _name(row), attempts, error)
         return "dead"
     retry_at = now + backoff(attempts, exc.retry_after)
     outbox.mark_failed(db, row["id"], error=error, next_attempt=iso(retry_at), dead=False)
     log.warning(
-        "alert %s (team %s, %s) failed (attempt %d, retry at %s): %s",
-        row["id"],
-        row["team"],
-        row["channel"],
-        attempts,
-        iso(retry_at),
-        error,
+        "%s failed (attempt %d, retry at %s): %s", _name(row), attempts, iso(retry_at), error
     )
     return "failed"
 
@@ -262,9 +253,8 @@ def _split(
         outbox.mark_sent(db, row["id"], iso(now))
         outbox.mark_failed(db, rest_id, error=error, next_attempt=iso(now + backoff(1)), dead=False)
     log.warning(
-        "alert %s (team %s) partly sent; %d items moved to alert %s: %s",
-        row["id"],
-        row["team"],
+        "%s partly sent; %d items moved to alert %s: %s",
+        _name(row),
         len(rest.items),
         rest_id,
         error,
@@ -296,8 +286,8 @@ def _report_dead(
     )
     alert = Alert(
         team=OPS_TEAM,
-        channel=channel,
-        kind="ops",  # type: ignore[arg-type]
+        channel=channel,  # type: ignore[arg-type]
+        kind="ops",
         title=f"Alert delivery failed for team {row['team']}",
         items=(item,),
         destination=where,
