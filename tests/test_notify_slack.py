@@ -176,14 +176,22 @@ def test_429_retry_after_is_honoured_by_the_client(stub: SlackStub) -> None:
     assert stub.requests == 2 and len(stub.messages) == 1
 
 
-def test_429_still_failing_surfaces_retry_after(stub: SlackStub) -> None:
+def test_long_retry_after_goes_back_to_the_caller(stub: SlackStub) -> None:
     stub.fail_next(1, status=429, retry_after=30)
-    notifier = SlackNotifier(
-        token=stub.token, api_url=stub.api_url, webhook_url=None, channel="#p", rate_limit_retries=0
-    )
+    notifier = SlackNotifier(token=stub.token, api_url=stub.api_url, webhook_url=None, channel="#p")
+    started = time.monotonic()
     with pytest.raises(DeliveryError) as caught:
         notifier.send(alert(item()), now=NOW)
+    assert time.monotonic() - started < 5  # no 30 s sleep inside the delivery run
     assert caught.value.retry_after == 30 and caught.value.outage
+
+
+def test_429_after_the_inline_retry_surfaces_retry_after(stub: SlackStub) -> None:
+    stub.fail_next(2, status=429, retry_after=0)
+    notifier = SlackNotifier(token=stub.token, api_url=stub.api_url, webhook_url=None, channel="#p")
+    with pytest.raises(DeliveryError) as caught:
+        notifier.send(alert(item()), now=NOW)
+    assert caught.value.retry_after == 0 and stub.requests == 2
 
 
 def test_500_then_success(stub: SlackStub) -> None:

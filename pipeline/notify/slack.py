@@ -15,6 +15,10 @@ from typing import Any
 from slack_sdk import WebClient, WebhookClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 
 from pipeline.models import Alert
 from pipeline.notify.base import DeliveryError, ItemView, heading, item_view
@@ -31,6 +35,7 @@ HEADER_MAX = 150
 FALLBACK_MAX = 3500
 SECTIONS_PER_MESSAGE = 40  # leaves room for the header and footer blocks
 MESSAGE_TEXT_MAX = 12_000  # sum of section texts per message
+MAX_INLINE_WAIT = 5.0  # seconds; a longer Retry-After goes back to the outbox
 PERMANENT_ERRORS = {
     "invalid_blocks",
     "invalid_blocks_format",
@@ -153,6 +158,28 @@ def _http_error(
     return DeliveryError(f"{what}: HTTP {status} {error}", permanent=error in PERMANENT_ERRORS)
 
 
+class ShortRateLimitRetry(RateLimitErrorRetryHandler):
+    """slack-sdk's 429 handler sleeps for Retry-After; only let it when the wait is short, so a
+    long wait never blocks the delivery run (the outbox reschedules the alert instead)."""
+
+    def __init__(self, max_retry_count: int, max_wait: float = MAX_INLINE_WAIT) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait = max_wait
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        after = _retry_after(response.headers)
+        return after is not None and after <= self.max_wait
+
+
 class SlackNotifier:
     """Posts alerts to Slack with a bot token (`channel` required) or an incoming webhook."""
 
@@ -166,7 +193,7 @@ class SlackNotifier:
         timeout: float = 10,
         rate_limit_retries: int = 1,
     ) -> None:
-        handlers = [RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries)]
+        handlers: list[RetryHandler] = [ShortRateLimitRetry(max_retry_count=rate_limit_retries)]
         self._web: WebClient | None = None
         self._hook: WebhookClient | None = None
         self._channel = channel
@@ -198,7 +225,12 @@ class SlackNotifier:
     def _post(self, message: dict[str, Any]) -> None:
         try:
             if self._hook is not None:
-                response = self._hook.send(text=message["text"], blocks=message["blocks"])
+                response = self._hook.send(
+                    text=message["text"],
+                    blocks=message["blocks"],
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
                 if response.status_code != 200:
                     raise _http_error(
                         "Slack webhook", response.status_code, response.body or "", response.headers
