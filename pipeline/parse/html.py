@@ -9,8 +9,16 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import (
+    BeautifulSoup,
+    Comment,
+    MarkupResemblesLocatorWarning,
+    NavigableString,
+    Tag,
+    XMLParsedAsHTMLWarning,
+)
 
 from pipeline.parse.document import Block, Document, Notice, Table, Text
 from pipeline.parse.registry import PARSERS
@@ -206,7 +214,11 @@ class _Walker:
 
 @PARSERS.register("html")
 def parse_html(text: str, url: str | None = None) -> Document:
-    soup = BeautifulSoup(text, "lxml")
+    with warnings.catch_warnings():
+        # Feeds and odd pages are often XML or bare URLs; bs4 copes, its warnings are noise.
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(text, "lxml")
     title = clean(soup.title.get_text()) if soup.title else ""
     root = soup.find("main") or soup.find(attrs={"role": "main"}) or soup.body or soup
     walker = _Walker()
@@ -216,7 +228,7 @@ def parse_html(text: str, url: str | None = None) -> Document:
         walker.walk(root)
     walker.flush_text("p")
     walker.flush_notice()
-    warnings = () if walker.notices else ("no text found in HTML",)
+    problems = () if walker.notices else ("no text found in HTML",)
     return Document(
-        fmt="html", url=url, title=title, notices=tuple(walker.notices), warnings=warnings
+        fmt="html", url=url, title=title, notices=tuple(walker.notices), warnings=problems
     )
