@@ -76,6 +76,10 @@ BLOCKS = frozenset(
     ]
 )
 _WS = re.compile(r"\s+")
+# Dropped before parsing: far cheaper than building their subtrees and discarding them.
+_INVISIBLE = re.compile(
+    r"<(script|style|svg|noscript|template)\b[^>]*>.*?</\1\s*>", re.DOTALL | re.IGNORECASE
+)
 
 
 def clean(text: str) -> str:
@@ -218,7 +222,7 @@ def parse_html(text: str, url: str | None = None) -> Document:
         # Feeds and odd pages are often XML or bare URLs; bs4 copes, its warnings are noise.
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-        soup = BeautifulSoup(text, "lxml")
+        soup = BeautifulSoup(_INVISIBLE.sub(" ", text), "lxml", multi_valued_attributes=None)
     title = clean(soup.title.get_text()) if soup.title else ""
     root = soup.find("main") or soup.find(attrs={"role": "main"}) or soup.body or soup
     walker = _Walker()
