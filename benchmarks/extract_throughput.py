@@ -50,9 +50,10 @@ def main() -> int:
     if html:
         t_html = sum(per_page[p.name] for p, _ in html)
         mb_html = sum(len(b) for _, b in html) * args.rounds / 1e6
+        mean_kb = mb_html * 1e3 / len(html) / args.rounds
         print(
             f"HTML pages: {len(html) * args.rounds / t_html:7.1f} pages/s  "
-            f"{mb_html / t_html:6.2f} MB/s (CPU time, mean {mb_html * 1e3 / len(html) / args.rounds:.0f} KB)"
+            f"{mb_html / t_html:6.2f} MB/s (CPU time, mean {mean_kb:.0f} KB)"
         )
     for name, seconds in sorted(per_page.items(), key=lambda kv: -kv[1]):
         print(f"  {name:48s} {seconds * 1e3 / args.rounds:7.1f} ms CPU")
