@@ -227,3 +227,15 @@ def test_unreachable_slack_is_an_outage() -> None:
     with pytest.raises(DeliveryError) as caught:
         notifier.send(alert(item()), now=NOW)
     assert caught.value.outage and not caught.value.permanent
+
+
+def test_stub_rejects_what_slack_rejects(stub: SlackStub) -> None:
+    notifier = SlackNotifier(token=stub.token, api_url=stub.api_url, webhook_url=None, channel="#p")
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "x"}}
+    too_long = {"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}
+    header = {"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}
+    for blocks in ([section] * 51, [too_long], [header]):
+        with pytest.raises(DeliveryError) as caught:
+            notifier._post({"text": "t", "blocks": blocks})
+        assert "invalid_blocks" in str(caught.value) and caught.value.permanent
+    assert not stub.messages
