@@ -1,0 +1,180 @@
+"""Crash safety: `sunset run` killed with SIGKILL at random points, over and over.
+
+The guarantee checked here (and promised to operators):
+- the database is never corrupt (`PRAGMA integrity_check` is "ok" after every kill);
+- no decided alert is lost: an outbox row that existed before a kill still exists after it,
+  pending, failed or sent (deciding is one transaction, so a kill leaves all or nothing);
+- nothing is decided twice (idempotency keys), so a kill can only cause duplicate *sends*:
+  delivery is at-least-once, and a kill between Slack accepting a message and the row being
+  marked sent repeats that one message on the next run. Delivery is sequential, so each crash
+  causes at most one duplicate message;
+- the next run after the kills completes and delivers everything that was decided.
+
+Kill points are seeded random delays over one run's duration, so failures reproduce.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from werkzeug import Request, Response
+
+from tests.slack_stub import TOKEN, SlackStub
+
+REPO = Path(__file__).resolve().parents[2]
+KILLED_RUNS = 30
+CLEAN_EVERY = 6  # every 6th run is left to finish: it must, and it re-times the work
+SEED = 20261124
+SOURCES = 4
+TEAMS = 3
+NOW = "2026-11-24T06:00:00Z"
+
+
+class GrowingPage:
+    """A deprecations table that gains one model per run, so every run decides new alerts."""
+
+    def __init__(self, source: int, fetched: threading.Event) -> None:
+        self.source = source
+        self.models = 1
+        self.fetched = fetched
+
+    def __call__(self, request: Request) -> Response:
+        self.fetched.set()
+        rows = "".join(
+            f"<tr><td>gpt-4-{self.source}{n:03d}</td><td>2027-01-04</td><td>gpt-4.1</td></tr>"
+            for n in range(self.models)
+        )
+        body = (
+            "<html><body><h1>Deprecations</h1><p>These models are deprecated and will be shut "
+            "down.</p><table><tr><th>Model</th><th>Shutdown date</th><th>Replacement</th></tr>"
+            f"{rows}</table></body></html>"
+        )
+        return Response(body, content_type="text/html; charset=utf-8")
+
+
+def outbox(db_path: Path) -> dict[int, tuple[str, str]]:
+    conn = sqlite3.connect(db_path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        rows = conn.execute("SELECT id, idempotency_key, status FROM alerts").fetchall()
+    finally:
+        conn.close()
+    return {row[0]: (row[1], row[2]) for row in rows}
+
+
+def messages(stub: SlackStub) -> list[tuple[str, frozenset[str]]]:
+    """Each Slack message as (channel, models it names): one outbox alert each."""
+    return [
+        (message.get("channel", "?"), frozenset(re.findall(r"gpt-4-\d{4}", str(message))))
+        for message in stub.messages
+    ]
+
+
+def repeated_messages(stub: SlackStub) -> int:
+    return sum(count - 1 for count in Counter(messages(stub)).values())
+
+
+def decided_twice(stub: SlackStub) -> set[tuple[str, str]]:
+    """(channel, model) pairs that reached Slack inside two different alerts."""
+    alerts: dict[tuple[str, str], set[frozenset[str]]] = defaultdict(set)
+    for channel, models in messages(stub):
+        for model in models:
+            alerts[channel, model].add(models)
+    return {pair for pair, found in alerts.items() if len(found) > 1}
+
+
+def test_kill_9_at_random_points(httpserver, tmp_path: Path) -> None:
+    fetched = threading.Event()
+    pages = [GrowingPage(n + 1, fetched) for n in range(SOURCES)]
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+    lines = ["sources:"]
+    for n, page in enumerate(pages):
+        httpserver.expect_request(f"/p{n}").respond_with_handler(page)
+        url = httpserver.url_for(f"/p{n}")
+        lines.append(f"  - {{id: p{n}, provider: openai, format: html, url: '{url}'}}")
+    (tmp_path / "sources.yml").write_text("\n".join(lines) + "\n")
+    teams = ["teams:"] + [
+        f"  - {{name: t{n}, slack_channel: '#t{n}', digest: off,"
+        f" uses: [{{model: 'gpt-4-*', provider: openai}}]}}"
+        for n in range(TEAMS)
+    ]
+    (tmp_path / "teams.yml").write_text("\n".join(teams) + "\n")
+    db_path = tmp_path / "sunset.db"
+    command = [
+        *(sys.executable, "-m", "pipeline", "-q", "run", "--now", NOW),
+        *("--sources", str(tmp_path / "sources.yml"), "--teams", str(tmp_path / "teams.yml")),
+        *("--db", str(db_path)),
+    ]
+
+    with SlackStub() as stub:
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(REPO),
+            "SUNSET_SLACK_API_URL": stub.api_url,
+            "SLACK_BOT_TOKEN": TOKEN,
+        }
+
+        def start_fetching() -> subprocess.Popen[bytes]:
+            """Start a run and return once it fetches: interpreter start-up is over, and
+            what is left (store, decide, deliver) is where a kill can hurt."""
+            for page in pages:
+                page.models += 1
+            fetched.clear()
+            process = subprocess.Popen(
+                command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
+            assert fetched.wait(20), "the run never fetched"
+            return process
+
+        def clean_run() -> float:
+            process = start_fetching()
+            began = time.monotonic()
+            _, stderr = process.communicate(timeout=20)
+            assert process.returncode == 0, stderr.decode()
+            return time.monotonic() - began
+
+        work = clean_run()
+        rng = random.Random(SEED)
+        before = outbox(db_path)
+        kills = runs = 0
+        while kills < KILLED_RUNS:
+            runs += 1
+            if runs % CLEAN_EVERY == 0:
+                work = max(work, clean_run())  # the machine may be slower now
+            else:
+                process = start_fetching()
+                time.sleep(rng.uniform(0, 1.2 * work))
+                if process.poll() is None:
+                    process.kill()
+                    kills += 1
+                process.communicate(timeout=20)
+            after = outbox(db_path)
+            lost = {key for id_, (key, _) in before.items() if id_ not in after}
+            assert not lost, f"alerts lost by a crash: {lost}"
+            unsent = [k for id_, (k, st) in before.items() if st == "sent" != after[id_][1]]
+            assert not unsent, f"sent alerts no longer sent: {unsent}"
+            assert repeated_messages(stub) <= kills
+            assert not decided_twice(stub)
+            before = after
+
+        clean_run()
+        rows = outbox(db_path)
+        assert {status for _, status in rows.values()} == {"sent"}
+        expected = {
+            (f"#t{team}", f"gpt-4-{source}{n:03d}")
+            for team in range(TEAMS)
+            for source in range(1, SOURCES + 1)
+            for n in range(pages[0].models)
+        }
+        sent = {(channel, model) for channel, models in messages(stub) for model in models}
+        assert sent == expected  # every model reached every team, decided once,
+        assert repeated_messages(stub) <= kills  # and at most one message repeated per crash
