@@ -9,6 +9,7 @@ deprecation, and prints the upcoming-shutdowns table.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import os
 import shutil
@@ -142,12 +143,15 @@ def _queue_digests(db, teams, now: dt.datetime) -> None:
 
     for team in teams.teams:
         if team.digest is not None and team.email:
-            queue_digest(db, teams, team, now=now, force=True)
+            queue_digest(db, teams, team, now=now)
 
 
 def _summarise(slack_messages: list, emails: list, echo) -> None:
     for message in slack_messages:
-        echo(f"  Slack {message.get('channel', '?')}: {message.get('text', '')[:110]}")
+        lines = html.unescape(message.get("text", "")).splitlines() or [""]
+        echo(f"  Slack {message.get('channel', '?')}: {lines[0]}")
+        for line in lines[1:]:
+            echo(f"      {line}")
     for message in emails:
         echo(f"  E-mail to {message['To']}: {message['Subject']}")
 

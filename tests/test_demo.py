@@ -1,0 +1,58 @@
+"""`sunset demo` end to end: offline, real loopback servers, files written, day 2 changes."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import sqlite3
+
+from click.testing import CliRunner
+
+from pipeline.cli import main
+
+
+def test_demo_runs_end_to_end(tmp_path):
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(main, ["demo", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert "=== day 1: 2026-11-24 ===" in text and "=== day 2: 2026-11-25 ===" in text
+    assert "shutdown date 2027-02-01 -> 2027-01-11" in text  # the moved date
+    assert "nimbus-code-1" in text  # the new deprecation on day 2
+    assert f"sunset serve --db {out / 'demo.db'}" in text
+
+    slack = sorted((out / "slack").glob("*.json"))
+    assert len(slack) >= 4
+    bodies = [json.loads(p.read_text()) for p in slack]
+    assert all(b["blocks"][0]["type"] == "header" for b in bodies)
+    assert any("acme-chat-2-1106" in b["text"] for b in bodies)
+
+    mails = [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        for p in sorted((out / "email").glob("*.eml"))
+    ]
+    subjects = [m["Subject"] for m in mails]
+    assert any(s.startswith("Sunset Watch digest for payments") for s in subjects)
+    for message in mails:
+        assert message.get_body(preferencelist=("plain",)) is not None
+        assert message.get_body(preferencelist=("html",)) is not None
+
+    db = sqlite3.connect(out / "demo.db")
+    moved = db.execute(
+        "SELECT old_value, new_value FROM record_changes WHERE field = 'shutdown_date'"
+    ).fetchall()
+    assert ("2027-02-01", "2027-01-11") in moved
+    statuses = {row[0] for row in db.execute("SELECT status FROM alerts")}
+    assert statuses == {"sent"}
+    # released / active models are never records
+    models = {row[0] for row in db.execute("SELECT model FROM records")}
+    assert "acme-chat-3-mini" not in models and "nimbus-large-2" not in models
+    db.close()
+
+
+def test_demo_is_repeatable(tmp_path):
+    out = tmp_path / "demo"
+    for _ in range(2):
+        result = CliRunner().invoke(main, ["demo", "--out", str(out)])
+        assert result.exit_code == 0, result.output
