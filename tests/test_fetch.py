@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import socket
@@ -14,9 +15,15 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from pipeline.fetch import DEFAULT_USER_AGENT, FetchSettings, fetch_sources, redact_url
+from pipeline.fetch import (
+    DEFAULT_USER_AGENT,
+    FetchSettings,
+    fetch_each,
+    fetch_sources,
+    redact_url,
+)
 from pipeline.fetch.errors import retry_after_seconds
-from pipeline.models import SourceState
+from pipeline.models import FetchResult, SourceState
 from tests.faults import RawServer, respond
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -36,7 +43,7 @@ def clock() -> datetime:
     return NOW
 
 
-def fetch(*sources: SourceState, settings: FetchSettings = FAST):
+def fetch(*sources: SourceState, settings: FetchSettings = FAST) -> list[FetchResult]:
     return fetch_sources(list(sources), settings, now=clock)
 
 
@@ -417,3 +424,43 @@ def test_per_host_and_global_limits() -> None:
         results = fetch(*sources, settings=settings)
     assert all(r.outcome == "ok" for r in results)
     assert peak == 2
+
+
+def test_fetch_each_yields_every_result_as_it_completes(server: HTTPServer) -> None:
+    def slow(request: Request) -> Response:
+        time.sleep(0.3)
+        return Response(b"slow")
+
+    server.expect_request("/slow").respond_with_handler(slow)
+    server.expect_request("/fast").respond_with_data(b"fast")
+    sources = [
+        SourceState("slow", server.url_for("/slow")),
+        SourceState("fast", server.url_for("/fast")),
+        SourceState("bad", "not a url"),
+    ]
+
+    async def collect() -> list[FetchResult]:
+        return [r async for r in fetch_each(sources, FAST, now=clock)]
+
+    results = asyncio.run(collect())
+    assert sorted(r.source_id for r in results) == ["bad", "fast", "slow"]
+    assert results[-1].source_id == "slow"  # completion order, not input order
+    assert {r.source_id: r.outcome for r in results} == {
+        "slow": "ok",
+        "fast": "ok",
+        "bad": "error",
+    }
+
+
+def test_fetch_each_stops_cleanly_when_abandoned(server: HTTPServer) -> None:
+    server.expect_request("/p").respond_with_data(PAGE)
+    sources = [SourceState(f"s{i}", server.url_for("/p")) for i in range(20)]
+
+    async def first_only() -> FetchResult:
+        stream = fetch_each(sources, FAST, now=clock)
+        try:
+            return await anext(stream)
+        finally:
+            await stream.aclose()  # cancels the rest and closes the pools
+
+    assert asyncio.run(first_only()).outcome == "ok"

@@ -5,11 +5,12 @@ stamina (Retry-After honoured), robots.txt via protego, global and per-host conc
 limits, connect/read/total timeouts, body-size and decompressed-size caps, redirect policy,
 and per-source isolation: every source yields one `FetchResult`, failures included.
 
-Layout: `settings` (limits), `client` (the run, retries, outcomes), `body` (capped streaming
-and decoding), `robots` (robots.txt cache), `errors` (error types, URL redaction).
+Layout: `api` (entry points), `client` (one source: attempts, redirects, retries, outcome),
+`hosts` (per-host pools and limits), `body` (capped streaming and decoding), `robots`
+(robots.txt cache), `errors` (error types, Retry-After, URL redaction), `settings`.
 """
 
-from pipeline.fetch.client import fetch_all, fetch_sources
+from pipeline.fetch.api import fetch_all, fetch_each, fetch_sources
 from pipeline.fetch.errors import ErrorType, FetchError, redact_url
 from pipeline.fetch.settings import DEFAULT_USER_AGENT, FetchSettings
 
@@ -19,6 +20,7 @@ __all__ = [
     "FetchError",
     "FetchSettings",
     "fetch_all",
+    "fetch_each",
     "fetch_sources",
     "redact_url",
 ]

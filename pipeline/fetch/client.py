@@ -1,12 +1,11 @@
-"""One `fetch_all` run: shared client, concurrency limits, retries and per-source isolation."""
+"""Fetching one source within a run: attempts, redirects, retries, outcome, isolation."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,8 +13,9 @@ from datetime import UTC, datetime
 import httpx
 import stamina
 
-from pipeline.fetch.body import ACCEPT_ENCODING, Body, read_body
+from pipeline.fetch.body import Body, read_body
 from pipeline.fetch.errors import FetchError, classify, redact_url, retry_after_seconds
+from pipeline.fetch.hosts import Hosts
 from pipeline.fetch.robots import RobotsCache
 from pipeline.fetch.settings import FetchSettings
 from pipeline.models import FetchResult, SourceState
@@ -37,25 +37,15 @@ class _Exchange:
     body: Body | None  # None for 304
 
 
-class _Run:
+class Run:
     """State shared by all sources of one `fetch_all` call."""
 
-    def __init__(
-        self, client: httpx.AsyncClient, settings: FetchSettings, now: Callable[[], datetime]
-    ) -> None:
-        self.client = client
+    def __init__(self, settings: FetchSettings, now: Callable[[], datetime]) -> None:
         self.settings = settings
         self.now = now
         self.slots = asyncio.Semaphore(settings.concurrency)
-        self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(settings.per_host)
-        )
-        self.robots = RobotsCache(client, self.host_slot, settings.robots_max_bytes)
-
-    @asynccontextmanager
-    async def host_slot(self, host: str) -> AsyncIterator[None]:
-        async with self._hosts[host.lower()]:
-            yield
+        self.hosts = Hosts(settings)
+        self.robots = RobotsCache(self.hosts, settings.robots_max_bytes)
 
 
 def _parse_url(raw: str) -> httpx.URL:
@@ -88,7 +78,7 @@ async def _open(
         await response.aclose()
 
 
-async def _attempt(run: _Run, url: httpx.URL, headers: dict[str, str]) -> _Exchange:
+async def _attempt(run: Run, url: httpx.URL, headers: dict[str, str]) -> _Exchange:
     """One attempt: follow redirects ourselves (http(s) only, no loops), then read the body."""
     settings = run.settings
     seen = {str(url)}
@@ -97,8 +87,8 @@ async def _attempt(run: _Run, url: httpx.URL, headers: dict[str, str]) -> _Excha
             if settings.respect_robots and not await run.robots.allowed(url):
                 raise FetchError("robots_disallowed", f"robots.txt disallows {redact_url(url)}")
             async with (
-                run.host_slot(url.host),
-                _open(run.client, url, headers) as response,
+                run.hosts.slot(url.host),
+                _open(run.hosts.client(url.host), url, headers) as response,
             ):
                 status = response.status_code
                 location = response.headers.get("location")
@@ -168,7 +158,7 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-async def _fetch_one(run: _Run, source: SourceState) -> FetchResult:
+async def fetch_one(run: Run, source: SourceState) -> FetchResult:
     settings = run.settings
     started = _iso(run.now())
     t0 = time.perf_counter()
@@ -253,47 +243,3 @@ def _result(
         sha256=body.sha256,
         size=len(body.data),
     )
-
-
-async def fetch_all(
-    sources: Sequence[SourceState],
-    settings: FetchSettings = FetchSettings(),  # noqa: B008 - frozen, safe as a default
-    *,
-    now: Callable[[], datetime] | None = None,
-) -> list[FetchResult]:
-    """Fetch every source concurrently; one `FetchResult` per source, in input order.
-
-    Never raises for a source's failure: each becomes an "error" result.
-    """
-    clock = now or (lambda: datetime.now(UTC))
-    client = httpx.AsyncClient(
-        headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
-        timeout=httpx.Timeout(
-            connect=settings.connect_timeout,
-            read=settings.read_timeout,
-            write=settings.read_timeout,
-            pool=settings.total_timeout,
-        ),
-        limits=httpx.Limits(
-            max_connections=settings.concurrency,
-            max_keepalive_connections=settings.concurrency,
-        ),
-        follow_redirects=False,
-        trust_env=settings.trust_env,
-    )
-    async with client:
-        run = _Run(client, settings, clock)
-        return list(await asyncio.gather(*(_fetch_one(run, s) for s in sources)))
-
-
-def fetch_sources(
-    sources: Sequence[SourceState],
-    settings: FetchSettings = FetchSettings(),  # noqa: B008
-    *,
-    now: Callable[[], datetime] | None = None,
-) -> list[FetchResult]:
-    """Synchronous `fetch_all` for callers without an event loop (runs its own)."""
-    return asyncio.run(fetch_all(sources, settings, now=now))
-
-
-__all__ = ["fetch_all", "fetch_sources"]

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 
 import httpx
 from protego import Protego
 
 from pipeline.fetch.errors import redact_url
+from pipeline.fetch.hosts import Hosts
 
 logger = logging.getLogger(__name__)
 
@@ -25,14 +24,8 @@ ROBOTS_TOKEN = "SunsetWatch"
 class RobotsCache:
     """Per-origin robots.txt rules; concurrent lookups for one origin share one fetch."""
 
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        host_slot: Callable[[str], AbstractAsyncContextManager[object]],
-        max_bytes: int,
-    ) -> None:
-        self._client = client
-        self._host_slot = host_slot
+    def __init__(self, hosts: Hosts, max_bytes: int) -> None:
+        self._hosts = hosts
         self._max_bytes = max_bytes
         self._rules: dict[str, Protego | None] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -51,8 +44,10 @@ class RobotsCache:
         robots_url = f"{origin}/robots.txt"
         try:
             async with (
-                self._host_slot(host),
-                self._client.stream("GET", robots_url, follow_redirects=True) as response,
+                self._hosts.slot(host),
+                self._hosts.client(host).stream(
+                    "GET", robots_url, follow_redirects=True
+                ) as response,
             ):
                 if response.status_code != 200:
                     logger.debug("robots %s: HTTP %d, allowed", origin, response.status_code)

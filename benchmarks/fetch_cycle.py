@@ -1,0 +1,232 @@
+"""Benchmark of one fetch cycle: `fetch_all` against a loopback server, cold then warm.
+
+For each size N (default 10, 100, 1000) it fetches N sources twice: the first cycle gets
+200s with ~100 KB bodies, the second sends the stored ETags and gets 304s. Each page answer
+is delayed by 100 ms to look like a real provider. Per cycle it also computes what the cycle
+would store (a fetch row per source, a zlib-compressed snapshot per changed body), which is
+the part the lead will later replace with the full cycle function.
+
+The server runs in its own process and each size runs in a fresh client process, so the
+printed peak RSS is the fetcher's own (ru_maxrss of the client process) and sizes do not
+inherit each other's peaks.
+
+Usage: python benchmarks/fetch_cycle.py [--sizes 10,100,1000] [--latency 0.1] [--body-kb 100]
+       [--streaming]   (fetch_each + drop bodies once stored, to compare peak RSS)
+Targets (2 cores): 1,000 sources first cycle < 15 s, second < 5 s, peak RSS < 150 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import resource
+import time
+import zlib
+from collections import Counter
+from dataclasses import replace
+from multiprocessing.queues import Queue
+from typing import Any
+
+from pipeline.fetch import FetchSettings, fetch_all, fetch_each
+from pipeline.models import FetchResult, SourceState
+
+# --- the loopback server (separate process) -------------------------------------------------
+
+# Sources are spread over ten loopback addresses (all of 127.0.0.0/8 reaches loopback on
+# Linux), so the fetcher runs with its default per-host limit (6) and per-host pools, as it
+# would against ~10 provider hosts; 10 x 6 slots exceed the global limit of 50, so the global
+# limit is what binds. (Piling all sources on 127.0.0.1 would need per_host=50 and measure
+# one oversized connection pool instead.)
+LOOPBACKS = [f"127.0.0.{i}" for i in range(1, 11)]
+
+
+def _page(index: int, size: int) -> bytes:
+    """A deterministic, unique, HTML-ish page of about `size` bytes."""
+    rows = []
+    total = 0
+    row = 0
+    while total < size:
+        line = (
+            f"<tr><td>model-{index}-{row}</td><td>2026-{row % 12 + 1:02d}-{row % 28 + 1:02d}"
+            f"</td><td>successor-{index}-{row * 7 % 1000}</td></tr>\n"
+        )
+        rows.append(line)
+        total += len(line)
+        row += 1
+    return ("<html><body><table>\n" + "".join(rows) + "</table></body></html>").encode()
+
+
+async def _serve(port_queue: Queue[int], latency: float, body_size: int) -> None:
+    bodies: dict[int, bytes] = {}
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:  # HTTP/1.1 keep-alive: many requests per connection
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    return
+                lines = head.decode("latin-1").split("\r\n")
+                path = lines[0].split(" ")[1]
+                headers = {
+                    k.strip().lower(): v.strip()
+                    for k, _, v in (line.partition(":") for line in lines[1:] if line)
+                }
+                await asyncio.sleep(latency)
+                if not path.startswith("/s/"):
+                    status, body, extra = "404 Not Found", b"", ""
+                else:
+                    index = int(path.rsplit("/", 1)[1])
+                    etag = f'"v1-{index}"'
+                    if headers.get("if-none-match") == etag:
+                        status, body, extra = "304 Not Modified", b"", f"ETag: {etag}\r\n"
+                    else:
+                        if index not in bodies:
+                            bodies[index] = _page(index, body_size)
+                        body = bodies[index]
+                        status = "200 OK"
+                        extra = f"ETag: {etag}\r\nContent-Type: text/html; charset=utf-8\r\n"
+                length = f"Content-Length: {len(body)}\r\n" if not status.startswith("304") else ""
+                writer.write(f"HTTP/1.1 {status}\r\n{extra}{length}\r\n".encode() + body)
+                await writer.drain()
+        finally:
+            writer.close()
+
+    first = await asyncio.start_server(handle, LOOPBACKS[0], 0, backlog=4096)
+    port = first.sockets[0].getsockname()[1]
+    others = await asyncio.start_server(handle, LOOPBACKS[1:], port, backlog=4096)
+    port_queue.put(port)
+    async with first, others:
+        await asyncio.gather(first.serve_forever(), others.serve_forever())
+
+
+def _server_main(port_queue: Queue[int], latency: float, body_size: int) -> None:
+    asyncio.run(_serve(port_queue, latency, body_size))
+
+
+# --- the client (one fresh process per size) ------------------------------------------------
+
+
+def _store(results: list[FetchResult]) -> tuple[list[dict[str, Any]], int]:
+    """What a cycle would write: a fetch row per source, a compressed snapshot per new body."""
+    rows = []
+    snapshot_bytes = 0
+    for r in results:
+        rows.append(
+            {
+                "source": r.source_id,
+                "started": r.started,
+                "duration": r.duration_ms,
+                "status": r.status,
+                "bytes": r.size,
+                "not_modified": r.outcome in ("not_modified", "unchanged"),
+                "error": r.error,
+                "etag": r.etag,
+                "sha256": r.sha256,
+            }
+        )
+        if r.outcome == "ok" and r.body is not None:
+            snapshot_bytes += len(zlib.compress(r.body, 6))
+    return rows, snapshot_bytes
+
+
+async def _streamed_cycle(
+    sources: list[SourceState], settings: FetchSettings
+) -> tuple[list[FetchResult], int]:
+    """`fetch_each` variant: store each result as it arrives and keep it without its body."""
+    kept: dict[str, FetchResult] = {}
+    snap_bytes = 0
+    async for result in fetch_each(sources, settings):
+        snap_bytes += _store([result])[1]
+        kept[result.source_id] = replace(result, body=None)
+    return [kept[s.id] for s in sources], snap_bytes
+
+
+async def _two_cycles(port: int, size: int, streaming: bool) -> dict[str, Any]:
+    settings = FetchSettings()  # defaults: concurrency 50, per_host 6 (see LOOPBACKS)
+    sources = [
+        SourceState(f"src-{i}", f"http://{LOOPBACKS[i % len(LOOPBACKS)]}:{port}/s/{i}")
+        for i in range(size)
+    ]
+
+    t0 = time.perf_counter()
+    if streaming:
+        first, snap_bytes = await _streamed_cycle(sources, settings)
+        fetched_1 = time.perf_counter() - t0
+    else:
+        first = await fetch_all(sources, settings)
+        fetched_1 = time.perf_counter() - t0
+        _, snap_bytes = _store(first)
+    cycle_1 = time.perf_counter() - t0
+    outcomes_1 = Counter(r.outcome for r in first)
+    state = [
+        SourceState(s.id, s.url, etag=r.etag, last_modified=r.last_modified, content_hash=r.sha256)
+        for s, r in zip(sources, first, strict=True)
+    ]
+    del first
+
+    t0 = time.perf_counter()
+    second = await fetch_all(state, settings)
+    fetched_2 = time.perf_counter() - t0
+    _store(second)
+    cycle_2 = time.perf_counter() - t0
+    return {
+        "cycle_1": cycle_1,
+        "fetch_1": fetched_1,
+        "cycle_2": cycle_2,
+        "fetch_2": fetched_2,
+        "outcomes_1": dict(outcomes_1),
+        "outcomes_2": dict(Counter(r.outcome for r in second)),
+        "snapshot_mb": snap_bytes / 1e6,
+    }
+
+
+def _client_main(out: Queue[dict[str, Any]], port: int, size: int, streaming: bool) -> None:
+    figures = asyncio.run(_two_cycles(port, size, streaming))
+    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out.put(figures)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10,100,1000", help="comma-separated source counts")
+    parser.add_argument("--latency", type=float, default=0.1, help="server delay per request (s)")
+    parser.add_argument("--body-kb", type=int, default=100, help="page size in KB")
+    parser.add_argument(
+        "--streaming",
+        action="store_true",
+        help="use fetch_each and drop bodies once stored, instead of fetch_all",
+    )
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    mode = "fetch_each" if args.streaming else "fetch_all"
+
+    ctx = mp.get_context("spawn")
+    ports: Queue[int] = ctx.Queue()
+    server = ctx.Process(
+        target=_server_main, args=(ports, args.latency, args.body_kb * 1000), daemon=True
+    )
+    server.start()
+    try:
+        port = ports.get(timeout=30)
+        for size in sizes:
+            out: Queue[dict[str, Any]] = ctx.Queue()
+            client = ctx.Process(target=_client_main, args=(out, port, size, args.streaming))
+            client.start()
+            f = out.get(timeout=600)
+            client.join()
+            print(
+                f"{mode}  sources={size:>5}  first={f['cycle_1']:.2f}s (fetch {f['fetch_1']:.2f}s)"
+                f"  second={f['cycle_2']:.2f}s (fetch {f['fetch_2']:.2f}s)"
+                f"  peak_rss={f['peak_rss_mb']:.0f}MB  snapshots={f['snapshot_mb']:.1f}MB"
+                f"  first={f['outcomes_1']}  second={f['outcomes_2']}",
+                flush=True,
+            )
+    finally:
+        server.terminate()
+        server.join()
+
+
+if __name__ == "__main__":
+    main()

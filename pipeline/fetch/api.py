@@ -1,0 +1,77 @@
+"""The public entry points: `fetch_all`, `fetch_each` (streaming) and `fetch_sources` (sync)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import UTC, datetime
+
+from pipeline.fetch.client import Run, fetch_one
+from pipeline.fetch.settings import FetchSettings
+from pipeline.models import FetchResult, SourceState
+
+_DEFAULTS = FetchSettings()
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+async def fetch_all(
+    sources: Sequence[SourceState],
+    settings: FetchSettings = _DEFAULTS,
+    *,
+    now: Callable[[], datetime] | None = None,
+) -> list[FetchResult]:
+    """Fetch every source concurrently; one `FetchResult` per source, in input order.
+
+    Never raises for a source's failure: each becomes an "error" result. All bodies are held
+    until the call returns; for large runs `fetch_each` lets the caller drop them one by one.
+    """
+    run = Run(settings, now or _utcnow)
+    try:
+        return list(await asyncio.gather(*(fetch_one(run, s) for s in sources)))
+    finally:
+        await run.hosts.aclose()
+
+
+async def fetch_each(
+    sources: Sequence[SourceState],
+    settings: FetchSettings = _DEFAULTS,
+    *,
+    now: Callable[[], datetime] | None = None,
+) -> AsyncIterator[FetchResult]:
+    """Like `fetch_all`, but yield each result as soon as it is ready (completion order).
+
+    Only results not yet consumed are kept, so memory is bounded by how fast the caller
+    stores them, not by the number of sources.
+    """
+    run = Run(settings, now or _utcnow)
+    ready: asyncio.Queue[FetchResult] = asyncio.Queue()
+    pending: set[asyncio.Task[None]] = set()
+
+    async def one(source: SourceState) -> None:
+        ready.put_nowait(await fetch_one(run, source))
+
+    for source in sources:
+        task = asyncio.create_task(one(source))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+    try:
+        for _ in range(len(sources)):
+            yield await ready.get()
+    finally:
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        await run.hosts.aclose()
+
+
+def fetch_sources(
+    sources: Sequence[SourceState],
+    settings: FetchSettings = _DEFAULTS,
+    *,
+    now: Callable[[], datetime] | None = None,
+) -> list[FetchResult]:
+    """Synchronous `fetch_all` for callers without a running event loop."""
+    return asyncio.run(fetch_all(sources, settings, now=now))
