@@ -464,3 +464,17 @@ def test_fetch_each_stops_cleanly_when_abandoned(server: HTTPServer) -> None:
             await stream.aclose()  # cancels the rest and closes the pools
 
     assert asyncio.run(first_only()).outcome == "ok"
+
+
+def test_waiting_for_a_host_slot_does_not_count_against_total_timeout() -> None:
+    def handler(conn: socket.socket, request: bytes, server: RawServer) -> None:
+        time.sleep(0.2)
+        respond(conn, 200, PAGE)
+
+    # Four sources through one slot take ~0.8 s in all, each well under its 0.5 s budget.
+    settings = FetchSettings(**{**FAST.__dict__, "per_host": 1, "total_timeout": 0.5})
+    with RawServer(handler) as server:
+        sources = [SourceState(f"s{i}", server.url(f"/{i}")) for i in range(4)]
+        results = fetch(*sources, settings=settings)
+    assert [r.outcome for r in results] == ["ok"] * 4
+    assert all(r.tries == 1 for r in results)

@@ -43,9 +43,8 @@ class Run:
     def __init__(self, settings: FetchSettings, now: Callable[[], datetime]) -> None:
         self.settings = settings
         self.now = now
-        self.slots = asyncio.Semaphore(settings.concurrency)
         self.hosts = Hosts(settings)
-        self.robots = RobotsCache(self.hosts, settings.robots_max_bytes)
+        self.robots = RobotsCache(self.hosts, settings.robots_max_bytes, settings.total_timeout)
 
 
 def _parse_url(raw: str) -> httpx.URL:
@@ -79,15 +78,22 @@ async def _open(
 
 
 async def _attempt(run: Run, url: httpx.URL, headers: dict[str, str]) -> _Exchange:
-    """One attempt: follow redirects ourselves (http(s) only, no loops), then read the body."""
+    """One attempt: follow redirects ourselves (http(s) only, no loops), then read the body.
+
+    `total_timeout` runs from the moment the first request gets its slots, so time spent
+    queued behind other sources of the same host does not count against this one.
+    """
     settings = run.settings
     seen = {str(url)}
-    async with asyncio.timeout(settings.total_timeout):
-        for _ in range(settings.max_redirects + 1):
-            if settings.respect_robots and not await run.robots.allowed(url):
-                raise FetchError("robots_disallowed", f"robots.txt disallows {redact_url(url)}")
+    deadline: float | None = None
+    for _ in range(settings.max_redirects + 1):
+        if settings.respect_robots and not await run.robots.allowed(url):
+            raise FetchError("robots_disallowed", f"robots.txt disallows {redact_url(url)}")
+        async with run.hosts.slot(url.host):
+            if deadline is None:
+                deadline = asyncio.get_running_loop().time() + settings.total_timeout
             async with (
-                run.hosts.slot(url.host),
+                asyncio.timeout_at(deadline),
                 _open(run.hosts.client(url.host), url, headers) as response,
             ):
                 status = response.status_code
@@ -178,8 +184,7 @@ async def fetch_one(run: Run, source: SourceState) -> FetchResult:
             with attempt:
                 tries += 1
                 try:
-                    async with run.slots:  # not held while backing off
-                        exchange = await _attempt(run, url, headers)
+                    exchange = await _attempt(run, url, headers)
                 except FetchError:
                     raise
                 except Exception as exc:

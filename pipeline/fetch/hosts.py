@@ -1,4 +1,4 @@
-"""Per-host connection pools and per-host concurrency limits for one `fetch_all`.
+"""Connection pools and concurrency limits (global and per host) for one `fetch_all`.
 
 One httpx client (one connection pool) per host rather than one shared pool: httpcore's pool
 does bookkeeping proportional to (connections x connections) on every request, so a single
@@ -24,6 +24,7 @@ class Hosts:
         self._ssl = httpx.create_ssl_context(trust_env=settings.trust_env)  # built once, shared
         self._clients: dict[str, httpx.AsyncClient] = {}
         self._slots: dict[str, asyncio.Semaphore] = {}
+        self._global = asyncio.Semaphore(settings.concurrency)
 
     def client(self, host: str) -> httpx.AsyncClient:
         key = host.lower()
@@ -50,11 +51,16 @@ class Hosts:
 
     @asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[None]:
+        """Hold one request's worth of capacity: a per-host slot, then a global one.
+
+        Host first, so requests queued behind a busy host do not sit on global slots that
+        other hosts could use. Callers never hold two slots at once, so this cannot deadlock.
+        """
         key = host.lower()
         semaphore = self._slots.get(key)
         if semaphore is None:
             semaphore = self._slots[key] = asyncio.Semaphore(self._settings.per_host)
-        async with semaphore:
+        async with semaphore, self._global:
             yield
 
     async def aclose(self) -> None:

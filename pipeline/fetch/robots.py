@@ -24,9 +24,10 @@ ROBOTS_TOKEN = "SunsetWatch"
 class RobotsCache:
     """Per-origin robots.txt rules; concurrent lookups for one origin share one fetch."""
 
-    def __init__(self, hosts: Hosts, max_bytes: int) -> None:
+    def __init__(self, hosts: Hosts, max_bytes: int, total_timeout: float) -> None:
         self._hosts = hosts
         self._max_bytes = max_bytes
+        self._total_timeout = total_timeout
         self._rules: dict[str, Protego | None] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -45,6 +46,7 @@ class RobotsCache:
         try:
             async with (
                 self._hosts.slot(host),
+                asyncio.timeout(self._total_timeout),
                 self._hosts.client(host).stream(
                     "GET", robots_url, follow_redirects=True
                 ) as response,
@@ -60,6 +62,6 @@ class RobotsCache:
                         break
                     chunks.append(chunk)
             return Protego.parse(b"".join(chunks).decode("utf-8", errors="replace"))
-        except (httpx.HTTPError, OSError, ValueError) as exc:
+        except (httpx.HTTPError, OSError, ValueError) as exc:  # TimeoutError is an OSError
             logger.debug("robots %s unavailable (%s), allowed", redact_url(robots_url), exc)
             return None
