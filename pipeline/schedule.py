@@ -284,11 +284,14 @@ def build_scheduler(worker: Worker, *, start_now: bool = True) -> BackgroundSche
     return scheduler
 
 
-def _ensure_logging() -> None:
+def _setup_logging() -> None:
     if not logging.getLogger().handlers:  # the CLI configures logging; `python -c` does not
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+    # run_job logs each job's start and end; APScheduler's own INFO lines would repeat them.
+    # Its warnings (missed runs, instance limit reached) stay.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def run_worker(
@@ -301,7 +304,7 @@ def run_worker(
     settings: FetchSettings | None = None,
 ) -> None:
     """Run the worker until SIGTERM/SIGINT (running jobs finish first), or each job once."""
-    _ensure_logging()
+    _setup_logging()
     worker = Worker(sources_path, teams_path, db_path, now=now, settings=settings)
     open_db(db_path).close()  # create and migrate once, before jobs race to do it
     if once:

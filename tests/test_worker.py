@@ -190,7 +190,8 @@ def test_reminders_and_digest_jobs(config) -> None:
     assert count(db_path, "SELECT COUNT(*) FROM alerts WHERE kind = 'digest'") == 1
 
 
-def test_sigterm_finishes_and_exits_zero(config, tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_signal_finishes_and_exits_zero(config, tmp_path: Path, signum: signal.Signals) -> None:
     sources, teams, db_path = config
     log_path = tmp_path / "worker.log"
     with log_path.open("w") as log_file:
@@ -210,14 +211,14 @@ def test_sigterm_finishes_and_exits_zero(config, tmp_path: Path) -> None:
                 assert process.poll() is None, log_path.read_text()
                 assert time.monotonic() < deadline, log_path.read_text()
                 time.sleep(0.05)
-            process.send_signal(signal.SIGTERM)
+            process.send_signal(signum)
             assert process.wait(timeout=5) == 0
         finally:
             if process.poll() is None:
                 process.kill()
                 process.wait()
     output = log_path.read_text()
-    assert "shutdown: SIGTERM received" in output
+    assert f"shutdown: {signum.name} received" in output
     assert "stopped cleanly" in output
     assert "Traceback" not in output
     assert count(db_path, "SELECT COUNT(*) FROM runs") == 1
