@@ -478,3 +478,20 @@ def test_waiting_for_a_host_slot_does_not_count_against_total_timeout() -> None:
         results = fetch(*sources, settings=settings)
     assert [r.outcome for r in results] == ["ok"] * 4
     assert all(r.tries == 1 for r in results)
+
+
+def test_retry_after_http_date_is_honoured(server: HTTPServer) -> None:
+    seen: list[float] = []
+    # One second after the injected clock's "now", whatever the wall clock says.
+    retry_at = "Thu, 01 Jan 2026 12:00:01 GMT"
+
+    def handler(request: Request) -> Response:
+        seen.append(time.monotonic())
+        if len(seen) == 1:
+            return Response("busy", status=503, headers={"Retry-After": retry_at})
+        return Response(PAGE)
+
+    server.expect_request("/page").respond_with_handler(handler)
+    [result] = fetch(SourceState("s", server.url_for("/page")))
+    assert (result.outcome, result.tries) == ("ok", 2)
+    assert seen[1] - seen[0] >= 0.95

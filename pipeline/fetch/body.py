@@ -71,7 +71,9 @@ async def read_body(response: httpx.Response, max_bytes: int, max_decoded: int) 
     declared = response.headers.get("content-length", "").strip()
     if declared.isdigit() and int(declared) > max_bytes:
         raise FetchError(
-            "too_large", f"Content-Length {declared} exceeds {max_bytes} bytes", status=200
+            "too_large",
+            f"Content-Length {declared} exceeds {max_bytes} bytes",
+            status=response.status_code,
         )
     decoder = _decoder(response.headers.get("content-encoding"))
     digest = hashlib.sha256()
