@@ -167,7 +167,10 @@ async def _two_cycles(port: int, size: int, streaming: bool) -> dict[str, Any]:
     del first
 
     t0 = time.perf_counter()
-    second = await fetch_all(state, settings)
+    if streaming:
+        second, _ = await _streamed_cycle(state, settings)
+    else:
+        second = await fetch_all(state, settings)
     fetched_2 = time.perf_counter() - t0
     _store(second)
     cycle_2 = time.perf_counter() - t0
