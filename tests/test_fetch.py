@@ -395,6 +395,10 @@ def test_invalid_url() -> None:
     assert (result.outcome, result.error_type, result.tries) == ("error", "invalid_url", 1)
 
 
+def test_no_sources() -> None:
+    assert fetch() == []
+
+
 def test_started_uses_injected_clock_even_when_naive(server: HTTPServer) -> None:
     server.expect_request("/p").respond_with_data(PAGE)
     naive = datetime(2026, 2, 3, 4, 5, 6)

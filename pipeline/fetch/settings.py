@@ -15,7 +15,9 @@ class FetchSettings:
 
     Timeouts are per attempt: `total_timeout` bounds one whole exchange (robots.txt lookup,
     redirects, headers and body streaming), so a server dripping bytes is cut off even though
-    each read is within `read_timeout`.
+    each read is within `read_timeout`. The clock starts once the request holds its slots,
+    so queueing behind other sources does not count. Worst case for one source is about
+    `attempts * total_timeout` plus backoffs (timeouts are retried like connection errors).
     """
 
     user_agent: str = DEFAULT_USER_AGENT
