@@ -7,6 +7,7 @@ records and raises one operator alert (and one on recovery).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import time
@@ -19,7 +20,7 @@ from pipeline import decide
 from pipeline.clock import iso
 from pipeline.config import SourceConfig, TeamsFile
 from pipeline.extract import extract_document
-from pipeline.fetch import FetchSettings, fetch_sources
+from pipeline.fetch import FetchSettings, fetch_each
 from pipeline.models import FetchResult, Record, SourceState
 from pipeline.validate import cliff, validate
 from storage import records as record_store
@@ -98,20 +99,25 @@ def run_cycle(
         )
         for r in rows
     ]
-    results = fetch_sources(states, settings or FetchSettings(), now=lambda: now) if states else []
     by_id = {r["id"]: r for r in rows}
-    for result in results:
-        try:
-            _process(db, by_id[result.source_id], result, now=now, teams=teams, report=report)
-        except Exception as exc:  # isolation: one source's bug never stops the cycle
-            log.exception("source %s: processing failed", result.source_id)
-            report.failures[result.source_id] = f"{type(exc).__name__}: {exc}"
+
+    async def fetch_and_process() -> None:
+        # Each result is stored as soon as it arrives, so bodies never pile up in memory.
+        async for result in fetch_each(states, settings or FetchSettings(), now=lambda: now):
+            try:
+                _process(db, by_id[result.source_id], result, now=now, teams=teams, report=report)
+            except Exception as exc:  # isolation: one source's bug never stops the cycle
+                log.exception("source %s: processing failed", result.source_id)
+                report.failures[result.source_id] = f"{type(exc).__name__}: {exc}"
+
+    if states:
+        asyncio.run(fetch_and_process())
     if teams is not None:
         report.alerts_created += decide.decide(db, teams, now=now, events=report.events)
     source_store.finish_run(
         db,
         run_id,
-        finished=iso(dt.datetime.now(dt.UTC) if now is None else now),
+        finished=iso(now),
         status="ok" if not report.failures else "partial",
         fetched=report.fetched,
         not_modified=report.not_modified,
@@ -227,7 +233,7 @@ def _process(
             "content_hash": sha,
             "last_change_at": stamp,
         }
-        models = [r for r in verdict.publish]
+        models = list(verdict.publish)
         problem = cliff(len(models) + len(verdict.held), previous)
         if problem:
             source_store.update_source(db, source["id"], fields)
