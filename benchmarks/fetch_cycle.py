@@ -12,6 +12,8 @@ inherit each other's peaks.
 
 Usage: python benchmarks/fetch_cycle.py [--sizes 10,100,1000] [--latency 0.1] [--body-kb 100]
        [--streaming]   (fetch_each + drop bodies once stored, to compare peak RSS)
+       [--full]        (the real `run_cycle`: fetch, snapshot, extract, validate, store in a
+                        temporary SQLite file; use --sizes 10,100,1000,5000 for the scale run)
 Targets (2 cores): 1,000 sources first cycle < 15 s, second < 5 s, peak RSS < 150 MB.
 """
 
@@ -185,8 +187,53 @@ async def _two_cycles(port: int, size: int, streaming: bool) -> dict[str, Any]:
     }
 
 
-def _client_main(out: Queue[dict[str, Any]], port: int, size: int, streaming: bool) -> None:
-    figures = asyncio.run(_two_cycles(port, size, streaming))
+def _full_cycles(port: int, size: int) -> dict[str, Any]:
+    """Two real `run_cycle` runs (fetch, snapshot, extract, validate, store) on a temp DB."""
+    import datetime as dt
+    import tempfile
+    from pathlib import Path
+
+    from pipeline.config import SourceConfig
+    from pipeline.cycle import run_cycle
+    from storage.db import open_db
+
+    sources = [
+        SourceConfig(
+            id=f"src-{i}",
+            provider="bench",
+            url=f"http://{LOOPBACKS[i % len(LOOPBACKS)]}:{port}/s/{i}",
+            format="html",
+        )
+        for i in range(size)
+    ]
+    settings = FetchSettings(respect_robots=False)
+    now = dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
+    with tempfile.TemporaryDirectory() as folder:
+        db = open_db(Path(folder) / "bench.db")
+        t0 = time.perf_counter()
+        first = run_cycle(db, sources, now=now, settings=settings)
+        cycle_1 = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        second = run_cycle(db, sources, now=now + dt.timedelta(hours=6), settings=settings)
+        cycle_2 = time.perf_counter() - t0
+        snapshot_mb = db.execute("SELECT SUM(length(body)) FROM snapshots").fetchone()[0] / 1e6
+        db.close()
+    return {
+        "cycle_1": cycle_1,
+        "fetch_1": cycle_1,
+        "cycle_2": cycle_2,
+        "fetch_2": cycle_2,
+        "outcomes_1": {"changed": first.fetched, "failed": first.failed},
+        "outcomes_2": {"unchanged": second.not_modified, "failed": second.failed},
+        "snapshot_mb": snapshot_mb,
+    }
+
+
+def _client_main(out: Queue[dict[str, Any]], port: int, size: int, mode: str) -> None:
+    if mode == "run_cycle":
+        figures = _full_cycles(port, size)
+    else:
+        figures = asyncio.run(_two_cycles(port, size, mode == "fetch_each"))
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out.put(figures)
 
@@ -201,9 +248,14 @@ def main() -> None:
         action="store_true",
         help="use fetch_each and drop bodies once stored, instead of fetch_all",
     )
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="run the real cycle (run_cycle: fetch, snapshot, extract, store) on a temp DB",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    mode = "fetch_each" if args.streaming else "fetch_all"
+    mode = "run_cycle" if args.full else "fetch_each" if args.streaming else "fetch_all"
 
     ctx = mp.get_context("spawn")
     ports: Queue[int] = ctx.Queue()
@@ -215,9 +267,9 @@ def main() -> None:
         port = ports.get(timeout=30)
         for size in sizes:
             out: Queue[dict[str, Any]] = ctx.Queue()
-            client = ctx.Process(target=_client_main, args=(out, port, size, args.streaming))
+            client = ctx.Process(target=_client_main, args=(out, port, size, mode))
             client.start()
-            f = out.get(timeout=600)
+            f = out.get(timeout=1800)
             client.join()
             print(
                 f"{mode}  sources={size:>5}  first={f['cycle_1']:.2f}s (fetch {f['fetch_1']:.2f}s)"
