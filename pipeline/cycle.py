@@ -12,16 +12,16 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import sqlite_utils
 
 from pipeline import decide
 from pipeline.clock import iso
 from pipeline.config import SourceConfig, TeamsFile
-from pipeline.extract import extract_document
+from pipeline.extract_pool import extract_snapshots
 from pipeline.fetch import FetchSettings, fetch_each
-from pipeline.models import FetchResult, Record, SourceState
+from pipeline.models import Extraction, FetchResult, SourceState
 from pipeline.validate import cliff, validate
 from storage import records as record_store
 from storage import sources as source_store
@@ -100,18 +100,35 @@ def run_cycle(
         for r in rows
     ]
     by_id = {r["id"]: r for r in rows}
+    changed: list[tuple[dict, FetchResult, str]] = []
 
-    async def fetch_and_process() -> None:
-        # Each result is stored as soon as it arrives, so bodies never pile up in memory.
+    async def fetch_all_sources() -> None:
+        # Each result is written as soon as it arrives (bodies never pile up in memory) and
+        # nothing slow runs here: CPU-bound extraction would starve the event loop and make
+        # in-flight fetches time out.
         async for result in fetch_each(states, settings or FetchSettings(), now=lambda: now):
+            source = by_id[result.source_id]
             try:
-                _process(db, by_id[result.source_id], result, now=now, teams=teams, report=report)
+                sha = _store_fetch(db, source, result, now=now, teams=teams, report=report)
             except Exception as exc:  # isolation: one source's bug never stops the cycle
-                log.exception("source %s: processing failed", result.source_id)
+                log.exception("source %s: storing the fetch failed", result.source_id)
                 report.failures[result.source_id] = f"{type(exc).__name__}: {exc}"
+                continue
+            if sha is not None:
+                changed.append((source, replace(result, body=None), sha))
 
     if states:
-        asyncio.run(fetch_and_process())
+        asyncio.run(fetch_all_sources())
+    for (source, result, sha), outcome in zip(
+        changed, extract_snapshots(db, changed, today=now.date()), strict=True
+    ):
+        try:
+            if isinstance(outcome, BaseException):
+                raise outcome
+            _apply_extraction(db, source, result, sha, outcome, now=now, teams=teams, report=report)
+        except Exception as exc:
+            log.error("source %s: extraction failed: %s", source["id"], exc, exc_info=exc)
+            report.failures[source["id"]] = f"{type(exc).__name__}: {exc}"
     if teams is not None:
         report.alerts_created += decide.decide(db, teams, now=now, events=report.events)
     source_store.finish_run(
@@ -147,7 +164,7 @@ def _fetch_row(result: FetchResult, run_id: int) -> dict:
     }
 
 
-def _process(
+def _store_fetch(
     db: sqlite_utils.Database,
     source: dict,
     result: FetchResult,
@@ -155,7 +172,13 @@ def _process(
     now: dt.datetime,
     teams: TeamsFile | None,
     report: CycleReport,
-) -> None:
+) -> str | None:
+    """Record one fetch outcome; store a new body as a snapshot and return its sha256.
+
+    The source's content hash, ETag and Last-Modified move only once the snapshot has been
+    extracted (in `_apply_extraction`), so a crash in between means the page is fetched and
+    extracted again next time rather than silently skipped.
+    """
     stamp = iso(now)
     next_due = iso(now + dt.timedelta(minutes=source["interval_minutes"]))
     with transaction(db):
@@ -163,49 +186,42 @@ def _process(
         if result.failed:
             report.failed += 1
             failures = source["consecutive_failures"] + 1
-            report.failures[source["id"]] = f"{result.error_type}: {result.error}"
+            error = f"{result.error_type}: {result.error}"
+            report.failures[source["id"]] = error
             source_store.update_source(
                 db,
                 source["id"],
                 {
                     "last_fetch_at": stamp,
                     "last_status": "error",
-                    "last_error": f"{result.error_type}: {result.error}",
+                    "last_error": error,
                     "consecutive_failures": failures,
                     "next_due_at": next_due,
                 },
             )
-            log.warning(
-                "source %s: fetch failed (%s), %d in a row",
-                source["id"],
-                result.error_type,
-                failures,
-            )
+            log.warning("source %s: fetch failed (%s), %d in a row", source["id"], error, failures)
             if failures >= FAILING_AFTER and source["health"] == "ok":
-                _set_health(
-                    db,
-                    source,
-                    "failing",
-                    f"{failures} failed fetches in a row: {result.error_type}: {result.error}",
-                    now,
-                    teams,
-                )
-            return
-        common = {
-            "last_fetch_at": stamp,
-            "last_status": result.outcome,
-            "last_error": None,
-            "consecutive_failures": 0,
-            "next_due_at": next_due,
-        }
+                reason = f"{failures} failed fetches in a row: {error}"
+                _set_health(db, source, "failing", reason, now, teams)
+            return None
+        source_store.update_source(
+            db,
+            source["id"],
+            {
+                "last_fetch_at": stamp,
+                "last_status": result.outcome,
+                "last_error": None,
+                "consecutive_failures": 0,
+                "next_due_at": next_due,
+            },
+        )
         if result.outcome != "ok" or result.body is None:
             report.not_modified += 1
-            source_store.update_source(db, source["id"], common)
             if source["health"] == "failing":
                 _set_health(db, source, "ok", "fetching again", now, teams)
-            return
+            return None
         report.fetched += 1
-        sha = source_store.store_snapshot(
+        return source_store.store_snapshot(
             db,
             source_id=source["id"],
             fetched_at=stamp,
@@ -214,27 +230,34 @@ def _process(
             content_type=result.content_type,
             charset=result.charset,
         )
-        extraction = extract_document(
-            result.body,
-            fmt=source["format"],
-            provider=source["provider"],
-            url=source["url"],
-            today=now.date(),
-        )
-        verdict = validate(extraction.records, today=now.date())
+
+
+def _apply_extraction(
+    db: sqlite_utils.Database,
+    source: dict,
+    result: FetchResult,
+    sha: str,
+    extraction: Extraction,
+    *,
+    now: dt.datetime,
+    teams: TeamsFile | None,
+    report: CycleReport,
+) -> None:
+    """Validate a snapshot's records and store them, or flag a cliff and keep the old ones."""
+    stamp = iso(now)
+    verdict = validate(extraction.records, today=now.date())
+    with transaction(db):
         source_store.add_warnings(
             db, report.run_id, source["id"], [*extraction.warnings, *verdict.warnings], stamp
         )
-        previous = source["record_count"]
         fields = {
-            **common,
             "etag": result.etag,
             "last_modified": result.last_modified,
             "content_hash": sha,
             "last_change_at": stamp,
         }
-        models = list(verdict.publish)
-        problem = cliff(len(models) + len(verdict.held), previous)
+        found = len(verdict.publish) + len(verdict.held)
+        problem = cliff(found, source["record_count"])
         if problem:
             source_store.update_source(db, source["id"], fields)
             log.warning("source %s: %s; keeping its records", source["id"], problem)
@@ -244,28 +267,20 @@ def _process(
         events = record_store.apply_source_records(
             db,
             source_id=source["id"],
-            records=[_record_row(r) for r in models],
+            records=[asdict(r) for r in verdict.publish],
             keep=[(r.provider, r.model) for r in verdict.held],
             snapshot_sha256=sha,
             now=stamp,
             run_id=report.run_id,
         )
-        fields["record_count"] = len(models) + len(verdict.held)
+        fields["record_count"] = found
         source_store.update_source(db, source["id"], fields)
         if source["health"] != "ok":
-            _set_health(
-                db, source, "ok", f"parsing again: {fields['record_count']} records", now, teams
-            )
-        report.events.extend(events)
-        report.records_new += sum(1 for e in events if e["kind"] == "new")
-        report.records_changed += sum(1 for e in events if e["kind"] != "new")
-        log.info(
-            "source %s: %d records, %d events", source["id"], fields["record_count"], len(events)
-        )
-
-
-def _record_row(record: Record) -> dict:
-    return asdict(record)
+            _set_health(db, source, "ok", f"parsing again: {found} records", now, teams)
+    report.events.extend(events)
+    report.records_new += sum(1 for e in events if e["kind"] == "new")
+    report.records_changed += sum(1 for e in events if e["kind"] != "new")
+    log.info("source %s: %d records, %d events", source["id"], found, len(events))
 
 
 def _set_health(

@@ -133,3 +133,22 @@ def test_due_sources_follow_interval(db, site):
     run_cycle(db, sources, now=DAY, settings=FAST)
     assert due_source_ids(db, DAY + dt.timedelta(minutes=30)) == []
     assert due_source_ids(db, DAY + dt.timedelta(hours=6)) == ["a", "b"]
+
+
+def test_many_changed_pages_are_extracted_in_worker_processes(db, httpserver, monkeypatch):
+    from pipeline import extract_pool
+
+    monkeypatch.setattr(extract_pool, "POOL_THRESHOLD", 3)
+    sources = []
+    for i in range(6):
+        httpserver.expect_request(f"/p{i}").respond_with_data(
+            PAGE.replace("zeta", f"m{i}zeta"), content_type="text/html"
+        )
+        sources.append(
+            SourceConfig(
+                id=f"p{i}", provider="zeta", url=httpserver.url_for(f"/p{i}"), format="html"
+            )
+        )
+    report = run_cycle(db, sources, now=DAY, settings=FAST)
+    assert (report.fetched, report.records_new, report.failures) == (6, 24, {})
+    assert count(db, "SELECT COUNT(DISTINCT source_id) FROM records") == 6
