@@ -102,11 +102,13 @@ def test_threads_never_run_two_cycles_at_once(
     for thread in pool:
         thread.join()
     assert not errors, errors
-    assert peak[0] == 1
-    assert cycles[0] == rounds  # one cycle per round: the others were busy or found nothing due
+    assert peak[0] == 1, results
+    assert cycles[0] == rounds, (
+        results
+    )  # one cycle per round: the others were busy or found nothing due
     assert sum(r.startswith("run ") for r in results) == rounds
     assert {r for r in results if not r.startswith("run ")} <= {"lock busy", "no source due"}
-    assert "lock busy" in results
+    assert "lock busy" in results, results
     db = open_db(db_path)
     assert db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == rounds
     assert db.execute("SELECT COUNT(*) FROM locks").fetchone()[0] == 0

@@ -31,8 +31,8 @@ from werkzeug import Request, Response
 from tests.slack_stub import TOKEN, SlackStub
 
 REPO = Path(__file__).resolve().parents[2]
-KILLED_RUNS = 30
-CLEAN_EVERY = 6  # every 6th run is left to finish: it must, and it re-times the work
+RUNS = 36  # 30 with a kill at a random point, and
+CLEAN_EVERY = 6  # every 6th left to finish: it must, and it re-times the work
 SEED = 20261124
 SOURCES = 4
 TEAMS = 3
@@ -145,10 +145,9 @@ def test_kill_9_at_random_points(httpserver, tmp_path: Path) -> None:
         work = clean_run()
         rng = random.Random(SEED)
         before = outbox(db_path)
-        kills = runs = 0
-        while kills < KILLED_RUNS:
-            runs += 1
-            if runs % CLEAN_EVERY == 0:
+        kills = 0
+        for run in range(1, RUNS + 1):
+            if run % CLEAN_EVERY == 0:
                 work = max(work, clean_run())  # the machine may be slower now
             else:
                 process = start_fetching()
@@ -167,6 +166,7 @@ def test_kill_9_at_random_points(httpserver, tmp_path: Path) -> None:
             before = after
 
         clean_run()
+        assert kills >= 20, f"only {kills} runs were still running at their kill point"
         rows = outbox(db_path)
         assert {status for _, status in rows.values()} == {"sent"}
         expected = {
