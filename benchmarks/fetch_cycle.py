@@ -220,9 +220,9 @@ def _full_cycles(port: int, size: int) -> dict[str, Any]:
         db.close()
     return {
         "cycle_1": cycle_1,
-        "fetch_1": cycle_1,
+        "fetch_1": first.fetch_seconds,
         "cycle_2": cycle_2,
-        "fetch_2": cycle_2,
+        "fetch_2": second.fetch_seconds,
         "outcomes_1": {"changed": first.fetched, "failed": first.failed},
         "outcomes_2": {"unchanged": second.not_modified, "failed": second.failed},
         "snapshot_mb": snapshot_mb,

@@ -42,6 +42,8 @@ class CycleReport:
     records_new: int = 0
     records_changed: int = 0
     alerts_created: int = 0
+    fetch_seconds: float = 0.0  # fetching and storing snapshots
+    extract_seconds: float = 0.0  # extracting, validating and storing records
     events: list[dict] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)
 
@@ -119,6 +121,7 @@ def run_cycle(
 
     if states:
         asyncio.run(fetch_all_sources())
+    report.fetch_seconds = time.monotonic() - started
     for (source, result, sha), outcome in zip(
         changed, extract_snapshots(db, changed, today=now.date()), strict=True
     ):
@@ -129,6 +132,7 @@ def run_cycle(
         except Exception as exc:
             log.error("source %s: extraction failed: %s", source["id"], exc, exc_info=exc)
             report.failures[source["id"]] = f"{type(exc).__name__}: {exc}"
+    report.extract_seconds = time.monotonic() - started - report.fetch_seconds
     if teams is not None:
         report.alerts_created += decide.decide(db, teams, now=now, events=report.events)
     source_store.finish_run(
