@@ -10,14 +10,19 @@ The guarantee checked here (and promised to operators):
   causes at most one duplicate message;
 - the next run after the kills completes and delivers everything that was decided.
 
-Kill points are seeded random delays over one run's duration, so failures reproduce.
+Kill points are seeded random delays over the part of a run after it starts fetching (store,
+extract, decide, deliver), so failures reproduce. To keep 48 runs fast, each run is a process
+forked from a parent that has already imported the CLI (the same `sunset run` code, minus a
+second of imports per run); the last run is a plain `python -m pipeline run` subprocess.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -31,7 +36,7 @@ from werkzeug import Request, Response
 from tests.slack_stub import TOKEN, SlackStub
 
 REPO = Path(__file__).resolve().parents[2]
-RUNS = 36  # 30 with a kill at a random point, and
+RUNS = 48  # 40 with a kill at a random point, and
 CLEAN_EVERY = 6  # every 6th left to finish: it must, and it re-times the work
 SEED = 20261124
 SOURCES = 4
@@ -59,6 +64,76 @@ class GrowingPage:
             f"{rows}</table></body></html>"
         )
         return Response(body, content_type="text/html; charset=utf-8")
+
+
+# Reads one JSON argument list per line, forks a child that runs the CLI with it, prints the
+# child's pid, then reads "kill" or "wait" and prints the child's exit code. Only this parent
+# ever signals or reaps the child, so a pid is never reused between the two.
+FORK_SERVER = """
+import json, os, signal, sys, traceback
+from pipeline.cli import main
+import pipeline.cycle, pipeline.notify.outbox  # what `run` imports lazily
+for line in sys.stdin:
+    sys.stdout.flush()
+    pid = os.fork()
+    if pid == 0:
+        os.dup2(2, 1)
+        code = 1
+        try:
+            main(json.loads(line), prog_name="sunset")
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        except BaseException:
+            traceback.print_exc()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    print(pid, flush=True)
+    if sys.stdin.readline().strip() == "kill":
+        os.kill(pid, signal.SIGKILL)
+    print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
+"""
+
+
+class ForkServer:
+    def __init__(self, cwd: Path, env: dict[str, str], log: Path) -> None:
+        self.log = log.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", FORK_SERVER],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+        )
+
+    def _send(self, line: str) -> str:
+        assert self.process.stdin and self.process.stdout
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+        answer = self.process.stdout.readline()
+        assert answer, "the fork server died"
+        return answer.strip()
+
+    def start(self, args: list[str]) -> None:
+        self._send(json.dumps(args))
+
+    def finish(self, *, kill: bool) -> int:
+        """Exit code of the run: -9 if the kill found it still running."""
+        return int(self._send("kill" if kill else "wait"))
+
+    def close(self) -> None:
+        assert self.process.stdin and self.process.stdout
+        self.process.stdin.close()
+        try:
+            self.process.wait(timeout=10)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+            self.process.stdout.close()
+            self.log.close()
 
 
 def outbox(db_path: Path) -> dict[int, tuple[str, str]]:
@@ -109,11 +184,11 @@ def test_kill_9_at_random_points(httpserver, tmp_path: Path) -> None:
     ]
     (tmp_path / "teams.yml").write_text("\n".join(teams) + "\n")
     db_path = tmp_path / "sunset.db"
-    command = [
-        *(sys.executable, "-m", "pipeline", "-q", "run", "--now", NOW),
+    args = [
+        *("-q", "run", "--now", NOW, "--db", str(db_path)),
         *("--sources", str(tmp_path / "sources.yml"), "--teams", str(tmp_path / "teams.yml")),
-        *("--db", str(db_path)),
     ]
+    log = tmp_path / "runs.log"
 
     with SlackStub() as stub:
         env = {
@@ -122,50 +197,59 @@ def test_kill_9_at_random_points(httpserver, tmp_path: Path) -> None:
             "SUNSET_SLACK_API_URL": stub.api_url,
             "SLACK_BOT_TOKEN": TOKEN,
         }
+        server = ForkServer(tmp_path, env, log)
 
-        def start_fetching() -> subprocess.Popen[bytes]:
-            """Start a run and return once it fetches: interpreter start-up is over, and
-            what is left (store, decide, deliver) is where a kill can hurt."""
+        def start_fetching() -> None:
+            """Start a run and return once it fetches: what is left (store, extract, decide,
+            deliver) is where a kill can hurt."""
             for page in pages:
                 page.models += 1
             fetched.clear()
-            process = subprocess.Popen(
-                command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-            )
+            server.start(args)
             assert fetched.wait(20), "the run never fetched"
-            return process
 
         def clean_run() -> float:
-            process = start_fetching()
+            start_fetching()
             began = time.monotonic()
-            _, stderr = process.communicate(timeout=20)
-            assert process.returncode == 0, stderr.decode()
+            assert server.finish(kill=False) == 0, log.read_text()[-3000:]
             return time.monotonic() - began
 
-        work = clean_run()
-        rng = random.Random(SEED)
-        before = outbox(db_path)
-        kills = 0
-        for run in range(1, RUNS + 1):
-            if run % CLEAN_EVERY == 0:
-                work = max(work, clean_run())  # the machine may be slower now
-            else:
-                process = start_fetching()
-                time.sleep(rng.uniform(0, 1.2 * work))
-                if process.poll() is None:
-                    process.kill()
-                    kills += 1
-                process.communicate(timeout=20)
-            after = outbox(db_path)
-            lost = {key for id_, (key, _) in before.items() if id_ not in after}
-            assert not lost, f"alerts lost by a crash: {lost}"
-            unsent = [k for id_, (k, st) in before.items() if st == "sent" != after[id_][1]]
-            assert not unsent, f"sent alerts no longer sent: {unsent}"
-            assert repeated_messages(stub) <= kills
-            assert not decided_twice(stub)
-            before = after
-
-        clean_run()
+        try:
+            work = clean_run()
+            rng = random.Random(SEED)
+            before = outbox(db_path)
+            kills = 0
+            for run in range(1, RUNS + 1):
+                if run % CLEAN_EVERY == 0:
+                    work = max(work, clean_run())  # the machine may be slower now
+                else:
+                    start_fetching()
+                    time.sleep(rng.uniform(0, work))
+                    code = server.finish(kill=True)
+                    assert code in (0, -signal.SIGKILL), log.read_text()[-3000:]
+                    kills += code == -signal.SIGKILL
+                after = outbox(db_path)
+                lost = {key for id_, (key, _) in before.items() if id_ not in after}
+                assert not lost, f"alerts lost by a crash: {lost}"
+                unsent = [k for id_, (k, st) in before.items() if st == "sent" != after[id_][1]]
+                assert not unsent, f"sent alerts no longer sent: {unsent}"
+                assert repeated_messages(stub) <= kills
+                assert not decided_twice(stub)
+                before = after
+        finally:
+            server.close()
+        # The next run, a plain subprocess, completes and delivers everything left.
+        for page in pages:
+            page.models += 1
+        final = subprocess.run(
+            [sys.executable, "-m", "pipeline", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert final.returncode == 0, final.stderr
         assert kills >= 20, f"only {kills} runs were still running at their kill point"
         rows = outbox(db_path)
         assert {status for _, status in rows.values()} == {"sent"}
