@@ -133,13 +133,8 @@ class Worker:
         yield False if another worker holds it."""
         if not lock.acquire(db, name, self.owner, self.now(), LOCK_TTL):
             row = lock.holder(db, name) or {}
-            log.info(
-                "%s: lock %s busy (held by %s until %s), skipped",
-                job,
-                name,
-                row.get("owner"),
-                row.get("expires_at"),
-            )
+            owner, until = row.get("owner"), row.get("expires_at")
+            log.info("%s: lock %s busy (held by %s until %s), skipped", job, name, owner, until)
             yield False
             return
         stop = threading.Event()
@@ -256,10 +251,10 @@ def sync_digest_jobs(scheduler: BackgroundScheduler, worker: Worker, teams: Team
         )
 
 
-def build_scheduler(worker: Worker, *, start_now: bool = True) -> BackgroundScheduler:
+def build_scheduler(worker: Worker) -> BackgroundScheduler:
     """A stopped scheduler with the worker's jobs; tick and deliver first run at once."""
     scheduler = BackgroundScheduler(timezone=dt.UTC)
-    first = dt.datetime.now(dt.UTC) if start_now else None
+    first = dt.datetime.now(dt.UTC)
     for name, job in (("tick", worker.tick), ("deliver", worker.deliver)):
         scheduler.add_job(
             run_job,
@@ -308,12 +303,9 @@ def run_worker(
     worker = Worker(sources_path, teams_path, db_path, now=now, settings=settings)
     open_db(db_path).close()  # create and migrate once, before jobs race to do it
     if once:
-        for name, job in (
-            ("tick", worker.tick),
-            ("deliver", worker.deliver),
-            ("reminders", worker.reminders),
-        ):
+        for name, job in (("tick", worker.tick), ("deliver", worker.deliver)):
             run_job(name, job)
+        run_job("reminders", worker.reminders)
         return
     stop = threading.Event()
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+import pipeline.schedule as schedule
 from pipeline.fetch import FetchSettings
 from pipeline.schedule import (
     JITTER_FRACTION,
@@ -222,3 +223,25 @@ def test_signal_finishes_and_exits_zero(config, tmp_path: Path, signum: signal.S
     assert "stopped cleanly" in output
     assert "Traceback" not in output
     assert count(db_path, "SELECT COUNT(*) FROM runs") == 1
+
+
+def test_heartbeat_keeps_a_long_cycle_locked(config, monkeypatch: pytest.MonkeyPatch) -> None:
+    sources, teams, db_path = config
+    monkeypatch.setattr(schedule, "HEARTBEAT_SECONDS", 0.02)
+    clock = [NOW]
+    other = open_db(db_path)
+    seen: list[bool] = []
+
+    def long_cycle(*args, **kwargs):
+        clock[0] += dt.timedelta(minutes=10)  # far past the TTL the lock was taken with
+        time.sleep(0.2)  # heartbeats refresh it at the new time
+        seen.append(lock.acquire(other, "cycle", "intruder", clock[0], 60))
+        raise RuntimeError("cycle aborted")
+
+    monkeypatch.setattr(schedule, "run_cycle", long_cycle)
+    worker = Worker(sources, teams, db_path, now=lambda: clock[0], settings=FAST)
+    with pytest.raises(RuntimeError):
+        worker.tick()
+    assert seen == [False]
+    assert lock.holder(other, "cycle") is None  # released even though the cycle failed
+    other.close()
