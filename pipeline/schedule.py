@@ -211,9 +211,9 @@ def deliver_outbox(db: sqlite_utils.Database, teams: TeamsFile, now: dt.datetime
 
 def queue_digest(db: sqlite_utils.Database, teams: TeamsFile, team: str, now: dt.datetime) -> bool:
     """Queue one team's digest in the outbox (the deliver job sends it); True if queued."""
-    from pipeline.notify.digest import enqueue_digest
+    from pipeline.notify import digest
 
-    return bool(enqueue_digest(db, teams, team, now))
+    return bool(digest.queue_digest(db, teams, team, now=now))
 
 
 def run_job(name: str, job: Callable[[], str]) -> None:
