@@ -14,7 +14,8 @@ from pathlib import Path
 
 import click
 
-from pipeline.clock import parse_now
+from pipeline import locking
+from pipeline.clock import parse_now, utcnow
 from pipeline.config import ConfigError, TeamsFile, load_sources, load_teams
 from storage.db import DEFAULT_DB, open_db
 
@@ -133,7 +134,11 @@ def run(
         if not selected:
             click.echo("no source is due")
             return
-    report = run_cycle(db, sources.sources, now=now, teams=teams, only=selected)
+    with locking.held(db, db_path, "cycle", locking.new_owner("run"), utcnow, "run") as taken:
+        if not taken:
+            click.echo("another cycle is running on this database; skipped (see the locks table)")
+            return
+        report = run_cycle(db, sources.sources, now=now, teams=teams, only=selected)
     click.echo(
         f"run {report.run_id}: {report.sources} sources, {report.fetched} changed, "
         f"{report.not_modified} unchanged, {report.failed} failed; "
@@ -143,15 +148,20 @@ def run(
     for source_id, error in sorted(report.failures.items()):
         click.echo(f"  failed: {source_id}: {error}")
     if teams is not None and not no_deliver:
-        _deliver(db, teams, now)
+        _deliver(db, db_path, teams, now)
 
 
-def _deliver(db, teams: TeamsFile, now) -> None:
+def _deliver(db, db_path: str, teams: TeamsFile, now) -> None:
     from pipeline.notify.outbox import build_notifiers, deliver_due
 
-    result = deliver_due(
-        db, build_notifiers(teams), now=now, max_attempts=teams.delivery.max_attempts
-    )
+    owner = locking.new_owner("deliver")
+    with locking.held(db, db_path, "deliver", owner, utcnow, "deliver") as taken:
+        if not taken:
+            click.echo("delivery: another process is delivering; skipped")
+            return
+        result = deliver_due(
+            db, build_notifiers(teams), now=now, max_attempts=teams.delivery.max_attempts
+        )
     click.echo(f"delivery: {result.sent} sent, {result.failed} to retry, {result.dead} dead")
 
 
@@ -161,7 +171,7 @@ def _deliver(db, teams: TeamsFile, now) -> None:
 @now_option
 def deliver(teams_path: Path, db_path: str, now_text: str | None) -> None:
     """Send the alerts waiting in the outbox (retrying failed ones that are due)."""
-    _deliver(open_db(db_path), load_teams(teams_path), _now(now_text))
+    _deliver(open_db(db_path), db_path, load_teams(teams_path), _now(now_text))
 
 
 @main.command()
@@ -407,7 +417,7 @@ def digest(
         queued = queue_digest(db, teams, config, now=now, force=team is not None)
         click.echo(f"{config.name}: " + ("digest queued" if queued else "nothing to send"))
     if not dry_run:
-        _deliver(db, teams, now)
+        _deliver(db, db_path, teams, now)
 
 
 @main.command()

@@ -17,12 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import os
 import signal
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,20 +31,17 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from pipeline import decide
+from pipeline import decide, locking
 from pipeline.clock import utcnow
 from pipeline.config import ConfigError, SourcesFile, TeamsFile, load_sources, load_teams
 from pipeline.cycle import due_source_ids, run_cycle, sync_config
 from pipeline.fetch import FetchSettings
-from storage import lock
 from storage import sources as source_store
 from storage.db import open_db
 
 log = logging.getLogger(__name__)
 
 JITTER_FRACTION = 0.1  # a source waits up to 10% of its interval longer, fixed per source id
-LOCK_TTL = dt.timedelta(minutes=3)  # a killed worker's lock lapses after this
-HEARTBEAT_SECONDS = 45.0  # a live worker refreshes its lock this often during a long job
 REMINDER_TIME = (7, 0)  # UTC hour and minute of the daily reminders job
 JOB_OPTIONS: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 300}
 
@@ -92,7 +86,7 @@ class Worker:
         self.db_path = db_path
         self.now = now
         self.settings = settings or FetchSettings()
-        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.owner = owner or locking.new_owner("worker")
         self._config_lock = threading.Lock()
         self._last_error: str | None = None
         # A bad file at start-up is fatal (ConfigError); later bad edits keep these.
@@ -129,34 +123,8 @@ class Worker:
 
     @contextmanager
     def _locked(self, db: sqlite_utils.Database, name: str, job: str) -> Iterator[bool]:
-        """Hold lock `name` for the block (True), refreshed from a heartbeat thread; or
-        yield False if another worker holds it."""
-        if not lock.acquire(db, name, self.owner, self.now(), LOCK_TTL):
-            row = lock.holder(db, name) or {}
-            owner, until = row.get("owner"), row.get("expires_at")
-            log.info("%s: lock %s busy (held by %s until %s), skipped", job, name, owner, until)
-            yield False
-            return
-        stop = threading.Event()
-        beat = threading.Thread(target=self._heartbeat, args=(name, stop), daemon=True)
-        beat.start()
-        try:
-            yield True
-        finally:
-            stop.set()
-            beat.join()
-            lock.release(db, name, self.owner)
-
-    def _heartbeat(self, name: str, stop: threading.Event) -> None:
-        if stop.wait(HEARTBEAT_SECONDS):
-            return  # the usual case: the job ended before the first beat, no connection needed
-        with self._db() as db:
-            while True:
-                if not lock.refresh(db, name, self.owner, self.now(), LOCK_TTL):
-                    log.warning("lock %s: lost to another worker", name)
-                    return
-                if stop.wait(HEARTBEAT_SECONDS):
-                    return
+        with locking.held(db, self.db_path, name, self.owner, self.now, job) as taken:
+            yield taken
 
     def tick(self) -> str:
         sources, teams = self.reload()

@@ -4,6 +4,7 @@ connections and threads on one database file."""
 from __future__ import annotations
 
 import datetime as dt
+import socket
 import threading
 from pathlib import Path
 
@@ -110,3 +111,25 @@ def test_racing_threads_exactly_one_wins_each_round(tmp_path: Path) -> None:
         worker.join()
     assert not errors
     assert [len(round_wins) for round_wins in wins] == [1] * rounds
+
+
+def test_lock_of_a_dead_local_process_is_taken_over(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from pipeline import locking
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    dead_owner = f"{socket.gethostname()}:{child.pid}:deadbeef:run"
+    assert locking.owner_is_dead(dead_owner)
+    assert not locking.owner_is_dead(locking.new_owner())
+    assert not locking.owner_is_dead(f"other-host:{child.pid}:x")
+    db_path = str(tmp_path / "l.db")
+    db = open_db(db_path)
+    now = dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
+    assert lock.acquire(db, "cycle", dead_owner, now, 180)
+    with locking.held(db, db_path, "cycle", "me", lambda: now, "test") as taken:
+        assert taken
+        assert lock.holder(db, "cycle")["owner"] == "me"
+    assert lock.holder(db, "cycle") is None

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import pipeline.schedule as schedule
+from pipeline import locking
 from pipeline.fetch import FetchSettings
 from pipeline.schedule import (
     JITTER_FRACTION,
@@ -170,7 +171,7 @@ def test_tick_skips_while_another_worker_holds_the_lock(config, caplog) -> None:
     worker = Worker(sources, teams, db_path, now=lambda: NOW, settings=FAST)
     db = open_db(db_path)
     assert lock.acquire(db, "cycle", "other-worker", NOW, 180)
-    with caplog.at_level(logging.INFO, logger="pipeline.schedule"):
+    with caplog.at_level(logging.INFO, logger="pipeline"):
         assert worker.tick() == "lock busy"
     assert "lock cycle busy (held by other-worker" in caplog.text
     assert db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 0
@@ -227,7 +228,7 @@ def test_signal_finishes_and_exits_zero(config, tmp_path: Path, signum: signal.S
 
 def test_heartbeat_keeps_a_long_cycle_locked(config, monkeypatch: pytest.MonkeyPatch) -> None:
     sources, teams, db_path = config
-    monkeypatch.setattr(schedule, "HEARTBEAT_SECONDS", 0.02)
+    monkeypatch.setattr(locking, "HEARTBEAT_SECONDS", 0.02)
     clock = [NOW]
     other = open_db(db_path)
     seen: list[bool] = []

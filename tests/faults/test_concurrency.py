@@ -147,17 +147,26 @@ def test_processes_share_one_database(httpserver, tmp_path: Path) -> None:
         assert sum("job tick: end: run " in log for log in logs) == 1, logs
         assert any("lock cycle busy" in log or "no source due" in log for log in logs), logs
 
-        # `sunset run` (no lock: a manual run) three at a time, plus a worker: writers queue.
+        # `sunset run` three at a time, plus a worker: they share the cycle lock, so each
+        # either runs its cycle or says it skipped; none crashes.
         runs = [spawn(["run", *files], tmp_path, env) for _ in range(3)]
         runs.append(spawn(["worker", "--once", *files], tmp_path, env))
+        ran = 0
         for process in runs:
-            _, stderr = process.communicate(timeout=30)
+            stdout, stderr = process.communicate(timeout=30)
             assert process.returncode == 0, stderr
             assert "database is locked" not in stderr and "Traceback" not in stderr
+            ran += stdout.startswith("run ") or "job tick: end: run " in stderr
+            assert (
+                stdout.startswith("run ")
+                or "skipped" in stdout + stderr
+                or "no source due" in (stderr)
+            ), (stdout, stderr)
+        assert ran >= 1
 
     db = open_db(db_path)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert db.execute("SELECT COUNT(*) FROM runs WHERE finished IS NOT NULL").fetchone()[0] >= 4
+    assert db.execute("SELECT COUNT(*) FROM runs WHERE finished IS NOT NULL").fetchone()[0] >= 2
     keys = [row[0] for row in db.execute("SELECT idempotency_key FROM alerts").fetchall()]
     assert len(keys) == len(set(keys)) == 1  # one alert for core, decided once
     db.close()
