@@ -238,9 +238,7 @@ def _facts(
             exposure["reminded_lead"] is None or baseline < exposure["reminded_lead"]
         ):
             key = f"reminder:{team.name}:{rid}:{record['shutdown_date']}:{baseline}"
-            facts.append(
-                (key, _item("reminder", record, exposure, today, note=f"{baseline}-day reminder"))
-            )
+            facts.append((key, _item("reminder", record, exposure, today)))
             updates = {"reminded_lead": baseline}
         if (
             days_left is not None
