@@ -133,20 +133,40 @@ def _waived(waivers: list[dict], team: str, record: dict, usage_model: str, toda
     return False
 
 
-def _item(kind: str, record: dict, exposure: dict, today: dt.date, **extra: Any) -> AlertItem:
+def exposure_item(
+    kind: str,
+    record: dict[str, Any],
+    usage_model: str,
+    usage_provider: str,
+    **extra: Any,
+) -> AlertItem:
+    """An alert item about `record` (a records row; list fields decoded or JSON text) as
+    matched by a team's usage."""
+    replacements = record["replacements"]
+    if isinstance(replacements, str):
+        replacements = json.loads(replacements or "[]")
     return AlertItem(
         kind=kind,
         provider=record["provider"],
         model=record["model"],
         shutdown_date=record["shutdown_date"],
         shutdown_kind=record["shutdown_kind"],
-        days_left=_days_left(record["shutdown_date"], today),
-        replacements=tuple(record["replacements"]),
+        replacements=tuple(replacements),
         status=record["status"],
-        evidence=record["evidence"],
+        evidence=record["evidence"] or "",
         url=record["url"],
-        matched_as=exposure["usage_model"]
-        + ("" if exposure["usage_provider"] == "*" else f" ({exposure['usage_provider']})"),
+        matched_as=usage_model + ("" if usage_provider == "*" else f" ({usage_provider})"),
+        **extra,
+    )
+
+
+def _item(kind: str, record: dict, exposure: dict, today: dt.date, **extra: Any) -> AlertItem:
+    return exposure_item(
+        kind,
+        record,
+        exposure["usage_model"],
+        exposure["usage_provider"],
+        days_left=_days_left(record["shutdown_date"], today),
         **extra,
     )
 
@@ -384,22 +404,46 @@ def enqueue_ops(
     if ops.email:
         destinations.append(("email", ", ".join(ops.email)))
     for channel, destination in destinations:
-        alert = Alert(
-            team=OPS_TEAM,
-            channel=channel,  # type: ignore[arg-type]
-            kind="ops",
-            title=title,
-            items=(item,),
-            destination=destination,
-        )
-        created += outbox.enqueue(
+        created += enqueue_ops_alert(
             db,
-            team=OPS_TEAM,
-            kind="ops",
             channel=channel,
+            destination=destination,
+            title=title,
+            item=item,
             idempotency_key=f"ops:{source_id}:{kind}:{previous}:{iso(now)}:{channel}",
-            payload=alert.to_payload(),
-            now=iso(now),
+            now=now,
         )
     log.warning("source %s: %s -> %s (%s)", source_id, previous, kind, note)
     return created
+
+
+def enqueue_ops_alert(
+    db: sqlite_utils.Database,
+    *,
+    channel: str,
+    destination: str,
+    title: str,
+    item: AlertItem,
+    idempotency_key: str,
+    now: dt.datetime,
+    record_id: int | None = None,
+) -> bool:
+    """Put one operator alert in the outbox (team "ops"); False if its key was already used."""
+    alert = Alert(
+        team=OPS_TEAM,
+        channel=channel,  # type: ignore[arg-type]
+        kind="ops",
+        title=title,
+        items=(item,),
+        destination=destination,
+    )
+    return outbox.enqueue(
+        db,
+        team=OPS_TEAM,
+        kind="ops",
+        channel=channel,
+        idempotency_key=idempotency_key,
+        payload=alert.to_payload(),
+        now=iso(now),
+        record_id=record_id,
+    )

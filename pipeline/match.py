@@ -34,6 +34,21 @@ if TYPE_CHECKING:
     from pipeline.models import Record
     from pipeline.usage import UsageEntry
 
+# Agent-framework prefixes such as pydantic-ai's "openai:gpt-4o" or "bedrock:anthropic...".
+FRAMEWORK_PREFIXES = {
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "google-gla": "google-gemini-api",
+    "google-vertex": "google-vertex",
+    "bedrock": "aws-bedrock",
+    "azure": "azure-openai",
+    "groq": "groq",
+    "mistral": "mistral",
+    "cohere": "cohere",
+    "deepseek": "deepseek",
+    "xai": "xai",
+    "grok": "xai",
+}
 HOW_RANK = {"exact": 0, "alias": 1, "normalized": 2, "glob": 3}
 _ORIGIN_RANK = {"declared": 0, "import": 1, "scan": 2}
 
@@ -59,21 +74,6 @@ _BEDROCK_RE = re.compile(
 _BEDROCK_VERSION_RE = re.compile(r"(?::\d+[a-z]*)+$")  # ":0", ":0:200k", ":1"
 _BEDROCK_REVISION_RE = re.compile(r"-v\d+$")  # "-v2" in "...-20241022-v2:0"
 
-# Agent-framework prefixes such as pydantic-ai's "openai:gpt-4o" or "bedrock:anthropic...".
-_FRAMEWORK_PREFIXES = {
-    "openai": "openai",
-    "anthropic": "anthropic",
-    "google-gla": "google-gemini-api",
-    "google-vertex": "google-vertex",
-    "bedrock": "aws-bedrock",
-    "azure": "azure-openai",
-    "groq": "groq",
-    "mistral": "mistral",
-    "cohere": "cohere",
-    "deepseek": "deepseek",
-    "xai": "xai",
-    "grok": "xai",
-}
 _FRAMEWORK_RE = re.compile(r"^(?P<prefix>[a-z][a-z-]*):(?P<rest>[^:].*)$")
 
 # OpenRouter / Hugging Face style "org/model": only orgs whose models are served by that
@@ -113,8 +113,8 @@ def normalize_model_id(model: str) -> tuple[str | None, str]:
     platform: str | None = None
 
     m = _FRAMEWORK_RE.match(s)
-    if m and m.group("prefix") in _FRAMEWORK_PREFIXES:
-        platform = _FRAMEWORK_PREFIXES[m.group("prefix")]
+    if m and m.group("prefix") in FRAMEWORK_PREFIXES:
+        platform = FRAMEWORK_PREFIXES[m.group("prefix")]
         s = m.group("rest")
 
     if "/" in s:

@@ -96,20 +96,6 @@ class Extraction:
     warnings: tuple[str, ...] = ()
 
 
-# Fields of a record whose change is tracked in record_changes and may trigger alerts.
-TRACKED_FIELDS = (
-    "kind",
-    "aliases",
-    "shutdown_date",
-    "shutdown_kind",
-    "announced_date",
-    "replacements",
-    "status",
-    "evidence",
-    "url",
-)
-
-
 @dataclass(frozen=True)
 class Event:
     """Something that happened to a stored record during a cycle."""

@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pipeline.match import normalize_model_id
+from pipeline.match import FRAMEWORK_PREFIXES, normalize_model_id
 
 Origin = Literal["declared", "scan", "import"]
 
@@ -128,18 +128,6 @@ _ORGS = _words(
     "openai anthropic google meta-llama meta mistralai x-ai xai deepseek deepseek-ai qwen"
     " cohere moonshotai ai21 ai21labs amazon models"
 )
-_FRAMEWORK_PREFIXES = {
-    "openai": "openai",
-    "anthropic": "anthropic",
-    "google-gla": "google-gemini-api",
-    "google-vertex": "google-vertex",
-    "bedrock": "aws-bedrock",
-    "azure": "azure-openai",
-    "groq": "groq",
-    "mistral": "mistral",
-    "cohere": "cohere",
-    "deepseek": "deepseek",
-}
 _TRAILING_ACTION_RE = re.compile(r":[a-z][a-z0-9-]*$")  # ":generateContent", ":free"
 _QUOTES = "\"'`"
 _ASSIGNED_BEFORE_RE = re.compile(r"(?:[=:]|^\s*-)\s*$")  # "x = ", "key: ", YAML "- "
@@ -199,8 +187,8 @@ def _token_model(token: str, known: frozenset[str]) -> tuple[str, str | None] | 
         return None
     hint: str | None = None
     prefix, sep, rest = token.partition(":")
-    if sep and prefix in _FRAMEWORK_PREFIXES and rest:
-        hint, token = _FRAMEWORK_PREFIXES[prefix], rest
+    if sep and prefix in FRAMEWORK_PREFIXES and rest:
+        hint, token = FRAMEWORK_PREFIXES[prefix], rest
     if token in known:
         return token, hint
     if "/" not in token:

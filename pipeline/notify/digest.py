@@ -22,6 +22,7 @@ import sqlite_utils
 
 from pipeline.clock import iso
 from pipeline.config import TeamConfig, TeamsFile
+from pipeline.decide import exposure_item
 from pipeline.models import Alert, AlertItem
 from pipeline.notify.base import compose, days_until, item_view, templates
 from pipeline.notify.escape import one_line
@@ -84,22 +85,7 @@ def _waivers(db: sqlite_utils.Database, team: TeamConfig, today: str) -> list[tu
 
 
 def _item(kind: str, row: dict[str, Any], **extra: Any) -> AlertItem:
-    usage = row["usage_model"] + (
-        "" if row["usage_provider"] == "*" else f" ({row['usage_provider']})"
-    )
-    return AlertItem(
-        kind=kind,
-        provider=row["provider"],
-        model=row["model"],
-        shutdown_date=row["shutdown_date"],
-        shutdown_kind=row["shutdown_kind"],
-        replacements=tuple(json.loads(row["replacements"] or "[]")),
-        status=row["status"],
-        evidence=row["evidence"] or "",
-        url=row["url"],
-        matched_as=usage,
-        **extra,
-    )
+    return exposure_item(kind, row, row["usage_model"], row["usage_provider"], **extra)
 
 
 def collect_digest(db: sqlite_utils.Database, team: TeamConfig, now: dt.datetime) -> DigestData:

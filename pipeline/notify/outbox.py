@@ -21,6 +21,7 @@ import sqlite_utils
 
 from pipeline.clock import iso
 from pipeline.config import ConfigError, TeamsFile, secret, slack_api_url
+from pipeline.decide import OPS_TEAM, enqueue_ops_alert
 from pipeline.models import Alert, AlertItem
 from pipeline.notify.base import DeliveryError, Notifier
 from pipeline.notify.email import EmailNotifier
@@ -30,7 +31,6 @@ from storage.db import transaction
 
 log = logging.getLogger(__name__)
 
-OPS_TEAM = "ops"
 BACKOFF_BASE = dt.timedelta(minutes=1)
 BACKOFF_CAP = dt.timedelta(hours=6)
 
@@ -284,21 +284,13 @@ def _report_dead(
     item = AlertItem(
         kind="ops", provider="sunset-watch", model=f"alert {row['id']}", status="dead", note=note
     )
-    alert = Alert(
-        team=OPS_TEAM,
-        channel=channel,  # type: ignore[arg-type]
-        kind="ops",
-        title=f"Alert delivery failed for team {row['team']}",
-        items=(item,),
-        destination=where,
-    )
-    outbox.enqueue(
+    enqueue_ops_alert(
         db,
-        team=OPS_TEAM,
-        kind="ops",
         channel=channel,
+        destination=where,
+        title=f"Alert delivery failed for team {row['team']}",
+        item=item,
         idempotency_key=f"dead:{row['id']}",
-        payload=alert.to_payload(),
-        now=iso(now),
+        now=now,
         record_id=row["record_id"],
     )
