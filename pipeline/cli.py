@@ -282,7 +282,7 @@ def upcoming(db_path: str, now_text: str | None, team: str | None, days: int) ->
     db = open_db(db_path)
     params: list = [today.isoformat(), until]
     sql = """SELECT r.provider, r.model, r.shutdown_date, r.shutdown_kind, r.replacements
-             FROM records r WHERE r.kind = 'model' AND r.shutdown_date >= ?
+             FROM records r WHERE r.kind = 'model' AND r.listed = 1 AND r.shutdown_date >= ?
              AND r.shutdown_date <= ?"""
     if team:
         sql += " AND r.id IN (SELECT record_id FROM exposures WHERE team = ? AND active = 1)"

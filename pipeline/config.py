@@ -141,8 +141,19 @@ class WaiverConfig(Strict):
     until: dt.date
 
 
+RESERVED_TEAM_NAMES = ("ops",)  # operator alerts use this team name
+
+
 class TeamConfig(Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value.lower() in RESERVED_TEAM_NAMES:
+            raise ValueError(f"{value!r} is reserved for operator alerts (delivery.ops)")
+        return value
+
     slack_channel: str | None = None
     webhook_env: EnvName | None = None
     email: list[str] = Field(default_factory=list)
@@ -279,7 +290,7 @@ def secret(env_name: str | None) -> str | None:
     """Read a secret from the environment by the variable name given in config."""
     if not env_name:
         return None
-    value = os.environ.get(env_name)
+    value = (os.environ.get(env_name) or "").strip()
     return value or None
 
 

@@ -119,36 +119,65 @@ def run_cycle(
             if sha is not None:
                 changed.append((source, replace(result, body=None), sha))
 
-    if states:
-        asyncio.run(fetch_all_sources())
-    report.fetch_seconds = time.monotonic() - started
-    for (source, result, sha), outcome in zip(
-        changed, extract_snapshots(db, changed, today=now.date()), strict=True
-    ):
-        try:
-            if isinstance(outcome, BaseException):
-                raise outcome
-            _apply_extraction(db, source, result, sha, outcome, now=now, teams=teams, report=report)
-        except Exception as exc:
-            log.error("source %s: extraction failed: %s", source["id"], exc, exc_info=exc)
-            report.failures[source["id"]] = f"{type(exc).__name__}: {exc}"
-    report.extract_seconds = time.monotonic() - started - report.fetch_seconds
-    if teams is not None:
-        report.alerts_created += decide.decide(db, teams, now=now, events=report.events)
-    source_store.finish_run(
-        db,
-        run_id,
-        finished=iso(now),
-        status="ok" if not report.failures else "partial",
-        fetched=report.fetched,
-        not_modified=report.not_modified,
-        failed=report.failed,
-        records_new=report.records_new,
-        records_changed=report.records_changed,
-        alerts_created=report.alerts_created,
-        duration_ms=round((time.monotonic() - started) * 1000, 1),
-    )
+    status = "failed"
+    try:
+        if states:
+            asyncio.run(fetch_all_sources())
+        report.fetch_seconds = time.monotonic() - started
+        for (source, result, sha), outcome in zip(
+            changed, extract_snapshots(db, changed, today=now.date()), strict=True
+        ):
+            try:
+                if isinstance(outcome, BaseException):
+                    raise outcome
+                _apply_extraction(
+                    db, source, result, sha, outcome, now=now, teams=teams, report=report
+                )
+            except Exception as exc:
+                _extraction_failed(db, source, exc, now=now, teams=teams, report=report)
+        report.extract_seconds = time.monotonic() - started - report.fetch_seconds
+        if teams is not None:
+            report.alerts_created += decide.decide(db, teams, now=now)
+        status = "ok" if not report.failures else "partial"
+    finally:
+        source_store.finish_run(
+            db,
+            run_id,
+            finished=iso(now),
+            status=status,
+            fetched=report.fetched,
+            not_modified=report.not_modified,
+            failed=report.failed,
+            records_new=report.records_new,
+            records_changed=report.records_changed,
+            alerts_created=report.alerts_created,
+            duration_ms=round((time.monotonic() - started) * 1000, 1),
+        )
     return report
+
+
+def _extraction_failed(
+    db: sqlite_utils.Database,
+    source: dict,
+    exc: BaseException,
+    *,
+    now: dt.datetime,
+    teams: TeamsFile | None,
+    report: CycleReport,
+) -> None:
+    """A page that cannot be extracted keeps its records and the operator hears once.
+
+    The content hash is not advanced, so the page is extracted again on its next fetch.
+    """
+    error = f"{type(exc).__name__}: {exc}"
+    log.error("source %s: extraction failed: %s", source["id"], error, exc_info=exc)
+    report.failures[source["id"]] = error
+    with transaction(db):
+        source_store.add_warnings(
+            db, report.run_id, source["id"], [f"extraction failed: {error}"], iso(now)
+        )
+        if source["health"] != "failing":
+            _set_health(db, source, "failing", f"extraction failed: {error}", now, teams)
 
 
 def _fetch_row(result: FetchResult, run_id: int) -> dict:
@@ -204,7 +233,7 @@ def _store_fetch(
                 },
             )
             log.warning("source %s: fetch failed (%s), %d in a row", source["id"], error, failures)
-            if failures >= FAILING_AFTER and source["health"] == "ok":
+            if failures >= FAILING_AFTER and source["health"] != "failing":
                 reason = f"{failures} failed fetches in a row: {error}"
                 _set_health(db, source, "failing", reason, now, teams)
             return None

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 ALERT_FIELDS = ("shutdown_date", "shutdown_kind", "replacements", "status")
 PAST_DAILY_FOR_DAYS = 30  # after this, "past shutdown, still in use" repeats weekly
 OPS_TEAM = "ops"
+WATERMARK = "decided_change_id"  # meta key: record_changes up to this id are decided
 
 
 def team_rows(teams: TeamsFile) -> list[dict[str, Any]]:
@@ -179,45 +180,64 @@ def _describe_change(field: str, old: Any, new: Any) -> str:
     return f"{label} {old or 'none'} -> {new or 'none'}"
 
 
-def decide(
-    db: sqlite_utils.Database,
-    teams: TeamsFile,
-    *,
-    now: dt.datetime,
-    events: Sequence[dict[str, Any]] = (),
-) -> int:
-    """Refresh exposures and put every fresh fact in the outbox; return alerts created."""
+def decide(db: sqlite_utils.Database, teams: TeamsFile, *, now: dt.datetime) -> int:
+    """Refresh exposures and put every fresh fact in the outbox; return alerts created.
+
+    Changes come from `record_changes` rows not yet decided (a watermark in `meta`), not from
+    the cycle's memory, so a change stored by a run that died before deciding is still
+    alerted by the next one.
+    """
     today = now.date()
     with transaction(db):
         team_store.sync_teams(db, team_rows(teams))
         refresh_exposures(db, now)
-        changes_by_record: dict[int, list[tuple[str, Any, Any]]] = defaultdict(list)
-        for event in events:
-            if event["kind"] == "changed":
-                changes_by_record[event["record_id"]].extend(
-                    c for c in event["changes"] if c[0] in ALERT_FIELDS
-                )
+        watermark = int(_meta(db, WATERMARK) or 0)
+        changes_by_record: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        marks = ",".join("?" * len(ALERT_FIELDS))
+        for change in db.query(
+            f"SELECT * FROM record_changes WHERE id > ? AND field IN ({marks}) ORDER BY id",
+            [watermark, *ALERT_FIELDS],
+        ):
+            changes_by_record[change["record_id"]].append(change)
         records = {r["id"]: r for r in record_store.all_records(db)}
         waivers = team_store.waivers(db)
         pending: dict[str, list[tuple[str, AlertItem, int]]] = defaultdict(list)
+        silent: set[str] = set()
         for exposure in db.query("SELECT * FROM exposures WHERE active = 1 ORDER BY id"):
             team = exposure["team"]
-            try:
-                config = teams.team(team)
-            except Exception:
+            config = next((t for t in teams.teams if t.name == team), None)
+            if config is None:
+                continue
+            if not _channels(config):
+                silent.add(team)  # nothing is marked announced until it can be sent
                 continue
             record = records[exposure["record_id"]]
             if _waived(waivers, team, record, exposure["usage_model"], today):
                 continue
-            for (
-                key,
-                item,
-            ) in _facts(db, config, exposure, record, changes_by_record, today):
+            for key, item in _facts(db, config, exposure, record, changes_by_record, today):
                 pending[team].append((key, item, record["id"]))
+        for team in sorted(silent):
+            log.warning("team %s has no Slack or e-mail destination: its alerts wait", team)
         created = 0
         for team, facts in pending.items():
             created += _enqueue_team(db, teams.team(team), facts, now)
+        latest = db.execute("SELECT MAX(id) FROM record_changes").fetchone()[0]
+        if latest is not None:
+            _set_meta(db, WATERMARK, str(latest))
     return created
+
+
+def _meta(db: sqlite_utils.Database, key: str) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def _set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
+    db.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
 
 
 def _facts(
@@ -225,16 +245,18 @@ def _facts(
     team: TeamConfig,
     exposure: dict,
     record: dict,
-    changes_by_record: dict[int, list],
+    changes_by_record: dict[int, list[dict[str, Any]]],
     today: dt.date,
 ) -> list[tuple[str, AlertItem]]:
     facts: list[tuple[str, AlertItem]] = []
     rid = record["id"]
     days_left = _days_left(record["shutdown_date"], today)
     baseline = _baseline(team.lead_days, days_left)
+    # An "earliest" date that passes is not a shutdown: nothing says the model is gone.
+    passed = days_left is not None and days_left < 0 and record["shutdown_kind"] != "earliest"
     updates: dict[str, Any] = {}
     if not exposure["announced"]:
-        kind = "past" if days_left is not None and days_left < 0 else "new"
+        kind = "past" if passed else "new"
         facts.append((f"new:{team.name}:{rid}", _item(kind, record, exposure, today)))
         updates = {
             "announced": 1,
@@ -242,15 +264,13 @@ def _facts(
             "reminded_for": record["shutdown_date"],
         }
     else:
-        for field, old, new in changes_by_record.get(rid, []):
-            text = _describe_change(field, old, new)
-            digest = hashlib.sha1(f"{field}:{old}:{new}".encode()).hexdigest()[:12]
-            facts.append(
-                (
-                    f"changed:{team.name}:{rid}:{digest}",
-                    _item("changed", record, exposure, today, change=text),
-                )
+        changes = changes_by_record.get(rid, [])
+        if changes:
+            text = "; ".join(
+                _describe_change(c["field"], c["old_value"], c["new_value"]) for c in changes
             )
+            key = f"changed:{team.name}:{rid}:{changes[0]['id']}"
+            facts.append((key, _item("changed", record, exposure, today, change=text)))
         if exposure["reminded_for"] != record["shutdown_date"]:
             # A moved date resets the reminder baseline; the change alert told them.
             updates = {"reminded_lead": baseline, "reminded_for": record["shutdown_date"]}
@@ -261,8 +281,7 @@ def _facts(
             facts.append((key, _item("reminder", record, exposure, today)))
             updates = {"reminded_lead": baseline}
         if (
-            days_left is not None
-            and days_left < 0
+            passed
             and exposure["how"] != "glob"
             and not _announced_on(db, f"new:{team.name}:{rid}", today)
         ):
@@ -290,7 +309,7 @@ def _channels(team: TeamConfig) -> list[tuple[str, str]]:
 
 def _title(team: str, items: Sequence[AlertItem]) -> str:
     kinds = {item.kind for item in items}
-    count = len(items)
+    count = len({(item.provider, item.model) for item in items})
     noun = "model" if count == 1 else "models"
     if kinds == {"reminder"}:
         return f"Reminder for {team}: {count} {noun} shutting down soon"

@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import os
 import socket
+import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -103,9 +104,12 @@ def _heartbeat(
     db = open_db(db_path)
     try:
         while True:
-            if not lock.refresh(db, name, owner, now(), LOCK_TTL):
-                log.warning("lock %s: lost to another process", name)
-                return
+            try:
+                if not lock.refresh(db, name, owner, now(), LOCK_TTL):
+                    log.warning("lock %s: lost to another process", name)
+                    return
+            except sqlite3.Error as exc:  # e.g. busy for longer than the timeout: try again
+                log.warning("lock %s: heartbeat failed (%s); retrying", name, exc)
             if stop.wait(HEARTBEAT_SECONDS):
                 return
     finally:

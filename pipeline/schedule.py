@@ -4,7 +4,7 @@ This module owns the worker's jobs, their schedule and its process life (signals
 - tick (every minute): re-read the config, run a cycle over the sources that are due
   (`next_due_at` plus a per-source jitter), under the SQLite lock `cycle`;
 - deliver (every minute): send the due outbox rows, under the lock `deliver`;
-- reminders (daily): `decide` with no events (exposures, lead-day reminders, past shutdowns);
+- reminders (daily): `decide` without fetching (exposures, lead-day reminders, past shutdowns);
 - digest:<team> (daily at the team's local time): queue that team's digest.
 
 Threads: jobs run in APScheduler's thread pool, and every job run opens (and closes) its own

@@ -1,7 +1,9 @@
 """Deprecation records: upsert per (provider, model), change history, and `listed` flags.
 
 A record is owned by the first source that listed it; other sources may only fill fields
-the owner left empty, so two pages about one model never flip a record back and forth.
+the owner left empty, so two pages about one model never flip a record back and forth. Each
+field remembers which source set it (`field_sources`), and only that source may empty it
+again: a page that is silent about a date never wipes the date another page gives.
 A record that disappears from its page is marked `listed = 0`, never deleted.
 """
 
@@ -24,6 +26,7 @@ TRACKED = (
     "url",
 )
 JSON_FIELDS = ("aliases", "replacements")
+EMPTY = (None, "", "[]", "none")  # encoded values that state nothing
 
 
 def _encode(field: str, value: Any) -> Any:
@@ -76,6 +79,9 @@ def apply_source_records(
                 first_seen=now,
                 last_seen=now,
                 listed=1,
+                field_sources=json.dumps(
+                    {f: source_id for f in TRACKED if row[f] not in EMPTY}, sort_keys=True
+                ),
             )
             record_id = db["records"].insert(row).last_pk
             seen_ids.add(record_id)
@@ -84,19 +90,31 @@ def apply_source_records(
         record_id = current["id"]
         seen_ids.add(record_id)
         owned = current["source_id"] in (source_id, None) or not current["listed"]
+        provenance: dict[str, str] = json.loads(current["field_sources"] or "{}")
         changes: list[tuple[str, Any, Any]] = []
         updates: dict[str, Any] = {"last_seen": now}
         for field in TRACKED:
             new = _encode(field, record.get(field))
             old = current[field]
+            setter = provenance.get(field)
             if new == old:
+                if new not in EMPTY and setter is None:
+                    provenance[field] = source_id
                 continue
-            if not owned and old not in (None, "", "[]", "none"):
-                continue
-            if field == "evidence" and not new:
-                continue
+            if new in EMPTY:
+                # Only the source that stated a value may withdraw it: another page that is
+                # silent about a date must not wipe the date this one gives.
+                may_clear = setter == source_id or (setter is None and owned)
+                if field == "evidence" or not may_clear:
+                    continue
+                provenance.pop(field, None)
+            else:
+                if not (owned or old in EMPTY or setter == source_id):
+                    continue
+                provenance[field] = source_id
             updates[field] = new
             changes.append((field, old, new))
+        updates["field_sources"] = json.dumps(provenance, sort_keys=True)
         if owned:
             updates.update(source_id=source_id, snapshot_sha256=snapshot_sha256)
         relisted = not current["listed"]

@@ -76,6 +76,7 @@ MIGRATIONS: list[list[str]] = [
             first_seen TEXT NOT NULL,
             last_seen TEXT NOT NULL,
             listed INTEGER NOT NULL DEFAULT 1,
+            field_sources TEXT NOT NULL DEFAULT '{}',
             UNIQUE (provider, model)
         )""",
         "CREATE INDEX records_shutdown ON records(shutdown_date)",
@@ -179,6 +180,10 @@ MIGRATIONS: list[list[str]] = [
             message TEXT NOT NULL,
             created_at TEXT NOT NULL
         )""",
+        """CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )""",
         """CREATE TABLE locks (
             name TEXT PRIMARY KEY,
             owner TEXT NOT NULL,
@@ -217,7 +222,8 @@ MIGRATIONS: list[list[str]] = [
                    r.replacements, e.usage_model, e.how, e.origin,
                    CAST(julianday(r.shutdown_date) - julianday('now') AS INTEGER) AS days_left,
                    EXISTS (SELECT 1 FROM waivers w WHERE w.team = e.team
-                           AND w.model = r.model AND w.until >= date('now')) AS waived
+                           AND (r.model GLOB w.model OR e.usage_model GLOB w.model)
+                           AND w.until >= date('now')) AS waived
             FROM exposures e JOIN records r ON r.id = e.record_id
             WHERE e.active = 1
             ORDER BY e.team, r.shutdown_date IS NULL, r.shutdown_date""",

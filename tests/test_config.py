@@ -125,3 +125,9 @@ def test_check_command_ok():
     )
     assert result.exit_code == 0, result.output
     assert "ok" in result.output
+
+
+def test_team_name_ops_is_reserved(tmp_path):
+    path = write(tmp_path, "teams.yml", "teams:\n  - name: ops\n")
+    with pytest.raises(ConfigError, match="reserved for operator alerts"):
+        load_teams(path)

@@ -152,3 +152,44 @@ def test_many_changed_pages_are_extracted_in_worker_processes(db, httpserver, mo
     report = run_cycle(db, sources, now=DAY, settings=FAST)
     assert (report.fetched, report.records_new, report.failures) == (6, 24, {})
     assert count(db, "SELECT COUNT(DISTINCT source_id) FROM records") == 6
+
+
+def test_extraction_crash_keeps_records_and_alerts_once_each_way(db, site, monkeypatch):
+    from pipeline import extract_pool
+
+    pages, sources = site
+    run_cycle(db, sources, now=DAY, settings=FAST, teams=TEAMS)
+    pages["/a"].body = PAGE.replace("2027-02-01", "2027-03-01")
+    real = extract_pool._extract_job
+
+    def broken(*args):
+        raise RuntimeError("parser bug")
+
+    monkeypatch.setattr(extract_pool, "_extract_job", broken)
+    for hour in (1, 2):
+        report = run_cycle(
+            db, sources, now=DAY + dt.timedelta(hours=hour), settings=FAST, teams=TEAMS
+        )
+        assert "a" in report.failures and report.fetched == 1  # re-extracted, not skipped
+    assert next(db.query("SELECT health FROM sources WHERE id = 'a'"))["health"] == "failing"
+    assert count(db, "SELECT COUNT(*) FROM alerts WHERE team = 'ops'") == 2  # Slack + e-mail
+    assert count(db, "SELECT COUNT(*) FROM records WHERE source_id = 'a' AND listed = 1") == 4
+    assert count(db, "SELECT COUNT(*) FROM runs WHERE status = 'partial'") == 2
+    monkeypatch.setattr(extract_pool, "_extract_job", real)
+    run_cycle(db, sources, now=DAY + dt.timedelta(hours=3), settings=FAST, teams=TEAMS)
+    assert next(db.query("SELECT health FROM sources WHERE id = 'a'"))["health"] == "ok"
+    assert count(db, "SELECT COUNT(*) FROM alerts WHERE team = 'ops'") == 4
+    row = next(db.query("SELECT shutdown_date FROM records WHERE model = 'zeta-2'"))
+    assert row["shutdown_date"] == "2027-03-01"
+
+
+def test_a_cliffed_source_that_then_fails_is_reported(db, site):
+    pages, sources = site
+    run_cycle(db, sources, now=DAY, settings=FAST, teams=TEAMS)
+    pages["/a"].body = "<html><body>moved</body></html>"
+    run_cycle(db, sources, now=DAY + dt.timedelta(hours=1), settings=FAST, teams=TEAMS)
+    pages["/a"].status = 500
+    for hour in (2, 3, 4):
+        run_cycle(db, sources, now=DAY + dt.timedelta(hours=hour), settings=FAST, teams=TEAMS)
+    assert next(db.query("SELECT health FROM sources WHERE id = 'a'"))["health"] == "failing"
+    assert count(db, "SELECT COUNT(*) FROM alerts WHERE team = 'ops'") == 4  # cliff, failing

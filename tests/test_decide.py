@@ -103,8 +103,8 @@ def test_date_moved_alerts_old_to_new(db):
     teams = teams_config()
     put_records(db, [{"model": "gpt-4o-2024-05-13", "shutdown_date": "2027-03-01"}])
     decide(db, teams, now=DAY)
-    events = put_records(db, [{"model": "gpt-4o-2024-05-13", "shutdown_date": "2027-01-15"}])
-    assert decide(db, teams, now=DAY + dt.timedelta(days=1), events=events) == 2
+    put_records(db, [{"model": "gpt-4o-2024-05-13", "shutdown_date": "2027-01-15"}])
+    assert decide(db, teams, now=DAY + dt.timedelta(days=1)) == 2
     changed = alerts(db)[-1][1]
     assert changed.kind == "changed"
     assert changed.items[0].change == "shutdown date 2027-03-01 -> 2027-01-15"
@@ -173,3 +173,62 @@ def test_feature_records_never_alert(db):
         db, [{"model": "gpt-4o-2024-05-13", "kind": "feature", "shutdown_date": "2027-03-01"}]
     )
     assert decide(db, teams_config(), now=DAY) == 0
+
+
+def test_change_stored_by_a_run_that_never_decided_is_still_alerted(db):
+    teams = teams_config()
+    put_records(db, [{"model": "gpt-4o-2024-05-13", "shutdown_date": "2027-03-01"}])
+    decide(db, teams, now=DAY)
+    # A run stored the moved date and died before deciding; the next decide still sees it.
+    put_records(db, [{"model": "gpt-4o-2024-05-13", "shutdown_date": "2027-01-15"}])
+    assert decide(db, teams, now=DAY + dt.timedelta(days=2)) == 2
+    assert decide(db, teams, now=DAY + dt.timedelta(days=3)) == 0
+
+
+def test_date_moving_back_and_forth_is_alerted_each_time(db):
+    teams = teams_config()
+    put_records(db, [{"model": "gpt-4o-2024-05-13", "shutdown_date": "2027-03-01"}])
+    decide(db, teams, now=DAY)
+    for day, date in enumerate(["2027-01-15", "2027-03-01", "2027-01-15"], start=1):
+        put_records(db, [{"model": "gpt-4o-2024-05-13", "shutdown_date": date}])
+        assert decide(db, teams, now=DAY + dt.timedelta(days=day)) == 2, date
+    last = alerts(db)[-1][1].items[0]
+    assert last.change == "shutdown date 2027-03-01 -> 2027-01-15"
+
+
+def test_several_changed_fields_make_one_item(db):
+    teams = teams_config()
+    put_records(db, [{"model": "gpt-4o-2024-05-13", "shutdown_date": "2027-03-01"}])
+    decide(db, teams, now=DAY)
+    put_records(
+        db,
+        [{"model": "gpt-4o-2024-05-13", "shutdown_date": "2027-01-15", "replacements": ["gpt-5"]}],
+    )
+    decide(db, teams, now=DAY + dt.timedelta(days=1))
+    alert = alerts(db)[-1][1]
+    assert len(alert.items) == 1 and alert.title.endswith(": 1 model")
+    assert "shutdown date 2027-03-01 -> 2027-01-15" in alert.items[0].change
+    assert "replacements none -> gpt-5" in alert.items[0].change
+
+
+def test_passed_earliest_date_is_not_a_shutdown(db):
+    teams = teams_config()
+    put_records(
+        db,
+        [
+            {
+                "model": "gpt-4o-2024-05-13",
+                "shutdown_date": "2026-11-01",
+                "shutdown_kind": "earliest",
+            }
+        ],
+    )
+    decide(db, teams, now=DAY)
+    assert [a.items[0].kind for _, a in alerts(db)] == ["new", "new"]
+    assert decide(db, teams, now=DAY + dt.timedelta(days=1)) == 0
+
+
+def test_team_without_destination_gets_its_alerts_once_it_has_one(db):
+    put_records(db, [{"model": "gpt-4o-2024-05-13", "shutdown_date": "2027-03-01"}])
+    assert decide(db, teams_config(slack_channel=None, email=[]), now=DAY) == 0
+    assert decide(db, teams_config(email=[]), now=DAY + dt.timedelta(days=1)) == 1

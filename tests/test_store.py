@@ -151,3 +151,47 @@ def test_transaction_rolls_back(db):
     except sqlite3.OperationalError:
         pass
     assert db.execute("SELECT consecutive_failures FROM sources").fetchone()[0] == 0
+
+
+def test_a_silent_owner_page_never_wipes_a_date_another_source_gave(db):
+    source_store.sync_sources(
+        db,
+        [
+            {
+                "id": sid,
+                "provider": "openai",
+                "url": "https://e.test/",
+                "format": "html",
+                "interval_minutes": 60,
+                "enabled": 1,
+            }
+            for sid in ("changelog", "deprecations")
+        ],
+    )
+
+    def apply(source, record, now):
+        with transaction(db):
+            return record_store.apply_source_records(
+                db,
+                source_id=source,
+                records=[record],
+                snapshot_sha256=source,
+                now=now,
+                run_id=None,
+            )
+
+    undated = _record("gpt-4", shutdown_date=None, shutdown_kind="none", replacements=[])
+    apply("changelog", undated, "t1")  # the changelog lists the model first, with no date
+    apply("deprecations", _record("gpt-4"), "t2")  # the deprecations page gives the date
+    apply("changelog", {**undated, "evidence": "changelog edited"}, "t3")
+    row = record_store.decode_record(next(db.query("SELECT * FROM records")))
+    assert (row["shutdown_date"], row["shutdown_kind"], row["replacements"]) == (
+        "2026-03-01",
+        "firm",
+        ["gpt-5"],
+    )
+    assert row["source_id"] == "changelog" and row["evidence"] == "changelog edited"
+    # The source that gave the date may withdraw it.
+    apply("deprecations", undated, "t4")
+    row = next(db.query("SELECT shutdown_date FROM records"))
+    assert row["shutdown_date"] is None

@@ -133,7 +133,8 @@ def collect_digest(db: sqlite_utils.Database, team: TeamConfig, now: dt.datetime
         days = days_until(row["shutdown_date"], now)
         if days is not None and 0 <= days <= UPCOMING_DAYS:
             sections["upcoming"].append(_item("upcoming", row, days_left=days))
-        elif days is not None and days < 0:
+        elif days is not None and days < 0 and row["shutdown_kind"] != "earliest":
+            # A passed "not before" date is not a shutdown, so it is not "past" either.
             sections["past"].append(_item("past", row, days_left=days))
     failing = tuple(
         AlertItem(
