@@ -155,3 +155,56 @@ def test_api_contract() -> None:
     assert infer_format("x.markdown") == "markdown"
     assert infer_format("missing.xml") == "rss"
     assert infer_format("f.atom") == "atom"
+
+
+CHANGE_LOG_PAGE = """# Model retirements
+
+## Current models
+
+| Model | Version | Retirement date | Replacement |
+| --- | --- | --- | --- |
+| `acme-chat`<br>`acme-chat-32k` | 0613 | June 6, 2026 | `acme-omni` |
+| `acme-lite` | 1 | Retirement Date: January 27, 2026 | |
+| `acme-embed-3` | | No earlier than October 3, 2026 | |
+
+> Tuning features will be retired once `acme-chat` version `vision-preview` is upgraded.
+
+## Retirement history
+
+## January 9, 2026
+
+- Updated `acmechat` 0613 deprecation date to November 1, 2025.
+- Updated `acme-chat` 0613 deprecation date to October 1, 2025 and the retirement date to \
+June 6, 2026.
+- `acme-embed-3` retirement date.
+- `acme-old-1` retirement date changed to March 3, 2025.
+"""
+
+
+def test_change_log_never_overrides_current_tables() -> None:
+    recs = records(CHANGE_LOG_PAGE)
+    assert sorted(recs) == ["acme-chat", "acme-chat-32k", "acme-lite", "acme-old-1"]
+    assert recs["acme-chat"].shutdown_date == "2026-06-06"
+    assert recs["acme-chat"].replacements == ("acme-omni",)
+    assert recs["acme-chat-32k"].shutdown_date == "2026-06-06"
+    assert recs["acme-lite"].shutdown_date == "2026-01-27"
+    assert recs["acme-old-1"].shutdown_date == "2025-03-03"
+
+
+def test_deprecation_date_noun_is_not_the_shutdown_date() -> None:
+    body = (
+        "## News\n\n`acme-chat-2` deprecation date moved to October 1, 2025 and its "
+        "retirement date to June 6, 2026.\n\n`acme-chat-1` deprecation date is May 1, 2026.\n"
+    )
+    recs = records(body)
+    assert recs["acme-chat-2"].shutdown_date == "2026-06-06"
+    assert recs["acme-chat-1"].shutdown_date is None
+
+
+def test_code_span_is_a_token_boundary() -> None:
+    recs = records("## Retirements\n\n`acme-chat-16k`0613 will be retired on June 6, 2026.\n")
+    assert list(recs) == ["acme-chat-16k"]
+    html = (
+        "<h2>Retirements</h2><p><code>acme-chat-16k</code>0613 will be retired on June 6, 2026.</p>"
+    )
+    assert list(records(html, "html")) == ["acme-chat-16k"]

@@ -55,6 +55,7 @@ PAST = re.compile(
     r"\b(has been|have been|was|were|is no longer|are no longer|retired|shut down|removed)\b",
     re.IGNORECASE,
 )
+_CONDITION = re.compile(r"\b(?:once|when|whenever|until|if|unless)\b", re.IGNORECASE)
 SENTENCE = re.compile(r"(?<=[.!?。])\s+(?=[\w`(\"“])|(?<=。)|(?<=:)\s+(?=[A-Z])")
 
 
@@ -84,6 +85,10 @@ def polarity(sentence: str, start: int, end: int) -> str:
     if last_act >= 0 and last_act >= last_dep:
         return "active"
     if last_dep >= 0:
+        if _CONDITION.search(before[last_dep:]):
+            # "features will be retired once `gpt-4` vision-preview is upgraded": the model
+            # names the condition, it is not what is retired.
+            return "feature"
         return "deprecated"
     first_dep = DEPRECATION.search(after)
     first_act = ACTIVE.search(after)

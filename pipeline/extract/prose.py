@@ -55,6 +55,14 @@ _FEATURE_SENTENCE = re.compile(
     r"^(?:the\s+)?(?:new\s+)?(?:fine[- ]tun\w*|training|support for using|tool support)\b",
     re.IGNORECASE,
 )
+# "deprecation date to October 1, 2024": pages that name a *deprecation date* as a noun
+# distinguish it from the retirement (shutdown) date, so that date is never the shutdown date
+# ("... deprecation date to October 1, 2024 and the retirement date to June 6, 2025" gives
+# June 6). A verb ("will be deprecated on X") is unaffected.
+_DEPRECATION_DATE_BEFORE = re.compile(
+    r"\bdeprecation\s+dates?\b\W*(?:(?:is|was|to|of|on|from|set|changed|updated|moved)\W+){0,3}$",
+    re.IGNORECASE,
+)
 _EXAMPLE_BEFORE = re.compile(r"(?:for example|for instance|e\.g\.|i\.e\.)[,:]?\s*$", re.I)
 
 
@@ -225,7 +233,9 @@ def _sentences(
         dates = [
             f
             for f in find_dates(sentence)
-            if not ANNOUNCE_VERB.match(sentence[f.end :]) and f.date != said
+            if not ANNOUNCE_VERB.match(sentence[f.end :])
+            and f.date != said
+            and not _DEPRECATION_DATE_BEFORE.search(sentence[: f.start])
         ]
         date = dates[0].date if dates else None
         if (

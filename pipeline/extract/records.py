@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import replace
 
 from pipeline.extract.candidate import SOURCE_RANK, Candidate
@@ -16,7 +17,7 @@ from pipeline.extract.context import DocContext, build_context
 from pipeline.extract.cues import announces_deprecation
 from pipeline.extract.dates import find_dates
 from pipeline.extract.prose import notice_prose
-from pipeline.extract.rows import table_candidates
+from pipeline.extract.rows import listed_models, table_candidates
 from pipeline.models import Record
 from pipeline.parse.document import Document, Notice, Table, Text
 
@@ -137,9 +138,47 @@ def to_record(c: Candidate, provider: str, url: str | None, today: dt.date) -> R
     )
 
 
+# Headings of a page's own change log ("Retirement and deprecation history", "Change log",
+# "Revision history", "What's new", "Document updates").
+HISTORY = re.compile(
+    r"\b(?:history|change ?log|changes|revisions?|what'?s new|updates)\b", re.IGNORECASE
+)
+
+
+def _is_change_log(notice: Notice) -> bool:
+    """A prose-only section under a change-log heading (not the page title)."""
+    return any(HISTORY.search(h) for h in notice.headings[1:]) and not any(
+        isinstance(b, Table) for b in notice.blocks
+    )
+
+
+def _current_table_models(doc: Document, ctx: DocContext) -> set[str]:
+    """Models that the page's lifecycle tables list (deprecated or active) outside change logs."""
+    out: set[str] = set()
+    for notice in doc.notices:
+        if any(HISTORY.search(h) for h in notice.headings[1:]):
+            continue
+        for block in notice.blocks:
+            if isinstance(block, Table):
+                out |= listed_models(block, ctx)
+    return out
+
+
 def extract_records(doc: Document, provider: str, today: dt.date) -> list[Record]:
+    """Candidates of every notice, merged per model.
+
+    Section semantics: when a page keeps its current lifecycle tables and, below them, a
+    prose change log of its own edits ("Updated `gpt-4` 0613 deprecation date to ..."), the
+    tables are the current truth. Such change-log entries never override a model the tables
+    list (deprecated or active), and an entry without a shutdown date adds nothing; only dated
+    entries for models the tables no longer list are kept.
+    """
     ctx = build_context(doc)
+    current = _current_table_models(doc, ctx)
     cands: list[Candidate] = []
     for n, notice in enumerate(doc.notices):
-        cands += notice_candidates(notice, ctx, n * 10_000, doc.fmt)
+        found = notice_candidates(notice, ctx, n * 10_000, doc.fmt)
+        if current and _is_change_log(notice):
+            found = [c for c in found if c.shutdown_date and c.model not in current]
+        cands += found
     return [to_record(c, provider, doc.url, today) for c in merge(cands)]

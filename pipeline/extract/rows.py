@@ -163,6 +163,14 @@ def _candidate(
 Row = tuple[str, tuple[str, ...], str, str | None]
 
 
+def listed_models(table: Table, ctx: DocContext) -> set[str]:
+    """Every model a table's model column names, whatever its status or date."""
+    cols = classify(table)
+    if cols.model is None and cols.display is None:
+        return set()
+    return {r[0] for row in table.rows for r in _row(row, cols, ctx) if r[2] == "model"}
+
+
 def _row(row: tuple[str, ...], cols: Columns, ctx: DocContext) -> list[Row]:
     """(model, aliases, kind, display name) per model a row names (usually one)."""
     cell = _cell(row, cols.model)

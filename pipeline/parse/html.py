@@ -21,7 +21,7 @@ from bs4 import (
     XMLParsedAsHTMLWarning,
 )
 
-from pipeline.parse.document import Block, Document, Notice, Table, Text
+from pipeline.parse.document import Block, Document, Notice, Table, Text, push_heading
 from pipeline.parse.registry import PARSERS
 
 log = logging.getLogger(__name__)
@@ -106,12 +106,23 @@ def raw_inline(el: Tag) -> str:
                     continue
                 if child.name == "br" or child.name in BLOCKS:
                     parts.append(" ")
+                if child.name == "code" and parts and parts[-1][-1:].isalnum():
+                    parts.append(" ")
                 rec(child)
-                if child.name in BLOCKS:
+                if child.name in BLOCKS or (child.name == "code" and _glued_after(child)):
                     parts.append(" ")
 
     rec(el)
     return "".join(parts)
+
+
+def _glued_after(code: Tag) -> bool:
+    """True when text follows a code span with no space ("<code>gpt-4</code>0613").
+
+    A code span is a token of its own, so the caller puts a space after it.
+    """
+    nxt = code.next_sibling
+    return isinstance(nxt, NavigableString) and str(nxt)[:1].isalnum()
 
 
 def _anchor(el: Tag) -> str | None:
@@ -168,7 +179,7 @@ def parse_table(table: Tag) -> Table:
 
 class _Walker:
     def __init__(self) -> None:
-        self.stack: list[tuple[int, str, str | None]] = []
+        self.stack: list[tuple[float, str, str | None]] = []
         self.blocks: list[Block] = []
         self.notices: list[Notice] = []
         self.buffer: list[str] = []
@@ -206,11 +217,11 @@ class _Walker:
             name = child.name
             if name in HEADINGS:
                 self.flush_text(kind)
+                empty = not self.blocks
                 self.flush_notice()
-                level = HEADINGS[name]
-                while self.stack and self.stack[-1][0] >= level:
-                    self.stack.pop()
-                self.stack.append((level, inline_text(child), _anchor(child)))
+                push_heading(
+                    self.stack, HEADINGS[name], inline_text(child), _anchor(child), empty=empty
+                )
             elif name == "table":
                 self.flush_text(kind)
                 self.blocks.append(parse_table(child))
@@ -225,9 +236,13 @@ class _Walker:
             else:
                 if name == "code":
                     self.codes.append(clean(child.get_text()))
+                    if self.buffer and self.buffer[-1][-1:].isalnum():
+                        self.buffer.append(" ")
                 else:
                     self.codes.extend(clean(c.get_text()) for c in child.find_all("code"))
                 self.buffer.append(raw_inline(child))
+                if name == "code" and _glued_after(child):
+                    self.buffer.append(" ")
 
 
 @PARSERS.register("html")

@@ -12,7 +12,7 @@ import re
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from pipeline.parse.document import Block, Document, Notice, Table, Text
+from pipeline.parse.document import Block, Document, Notice, Table, Text, push_heading
 from pipeline.parse.frontmatter import split_front_matter
 from pipeline.parse.registry import PARSERS
 
@@ -29,15 +29,27 @@ def _clean(text: str) -> str:
 
 
 def inline_plain(token: Token) -> str:
-    """Plain text of an inline token: text and code spans, links reduced to their text."""
+    """Plain text of an inline token: text and code spans, links reduced to their text.
+
+    A code span is a token of its own: "`gpt-35-turbo-16k`0613" reads as
+    "gpt-35-turbo-16k 0613", never as one glued word.
+    """
     parts: list[str] = []
+    after_code = False
     for child in token.children or ():
-        if child.type in ("text", "code_inline"):
+        if child.type == "code_inline":
+            if parts and parts[-1][-1:].isalnum():
+                parts.append(" ")
+            parts.append(child.content)
+            after_code = True
+            continue
+        if child.type == "text":
+            if after_code and child.content[:1].isalnum():
+                parts.append(" ")
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak") or child.type == "html_inline":
             parts.append(" ")
-        elif child.type == "image":
-            continue
+        after_code = False
     return _clean("".join(parts))
 
 
@@ -57,7 +69,7 @@ def _source(lines: list[str], token: Token) -> str:
 
 class _Builder:
     def __init__(self) -> None:
-        self.stack: list[tuple[int, str, str]] = []
+        self.stack: list[tuple[float, str, str | None]] = []
         self.blocks: list[Block] = []
         self.notices: list[Notice] = []
 
@@ -73,10 +85,9 @@ class _Builder:
         self.blocks = []
 
     def heading(self, level: int, text: str, anchor: str) -> None:
+        empty = not self.blocks
         self.flush()
-        while self.stack and self.stack[-1][0] >= level:
-            self.stack.pop()
-        self.stack.append((level, text, anchor))
+        push_heading(self.stack, level, text, anchor, empty=empty)
 
 
 def _table(tokens: list[Token], start: int, lines: list[str]) -> tuple[Table, int]:
