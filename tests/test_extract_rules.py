@@ -208,3 +208,23 @@ def test_code_span_is_a_token_boundary() -> None:
         "<h2>Retirements</h2><p><code>acme-chat-16k</code>0613 will be retired on June 6, 2026.</p>"
     )
     assert list(records(html, "html")) == ["acme-chat-16k"]
+
+
+def test_generic_json_semantics() -> None:
+    import json
+
+    body = json.dumps(
+        {
+            "models": [
+                {"model": "m-1", "deprecation_date": "2026-01-01"},
+                {"model": "m-2", "deprecation_date": "2026-02-01", "notes": "Requests fail after."},
+                {"model": "m-3", "status": "active", "sunset": "2027-01-01"},
+                {"model": "m-4", "eol": "2025-01-05", "replacement": "m-5"},
+            ]
+        }
+    )
+    recs = records(body, "json")
+    assert sorted(recs) == ["m-1", "m-2", "m-4"]
+    assert recs["m-1"].shutdown_date is None and recs["m-1"].announced_date == "2026-01-01"
+    assert recs["m-2"].shutdown_date == "2026-02-01"
+    assert recs["m-4"].status == "retired" and recs["m-4"].replacements == ("m-5",)

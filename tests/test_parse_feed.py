@@ -30,3 +30,23 @@ def test_json_feed_and_garbage() -> None:
     assert doc.notices[0].headings == ("A",)
     assert parse_document("not json", "json").warnings
     assert parse_document(b"<not a feed", "rss").notices == ()
+
+
+def test_generic_json_model_list_becomes_a_lifecycle_table() -> None:
+    data = {
+        "data": [
+            {"id": "m-1", "deprecation": {"date": "2026-01-01", "shutdown_date": "2026-06-01"}},
+            {"id": "m-2", "status": "active"},
+            {"id": "m-3", "deprecated": True, "successor": ["m-4", "m-5"]},
+        ]
+    }
+    doc = parse_document(json.dumps(data), "json")
+    table = doc.notices[0].blocks[0]
+    assert isinstance(table, Table)
+    assert table.rows == (
+        ("m-1", "", "deprecated", "2026-01-01", "2026-06-01", ""),
+        ("m-2", "", "active", "", "", ""),
+        ("m-3", "", "deprecated", "", "", "m-4, m-5"),
+    )
+    assert table.raw_rows[2] == '{"id": "m-3", "deprecated": true, "successor": ["m-4", "m-5"]}'
+    assert parse_document("[1, 2]", "json").warnings

@@ -39,7 +39,9 @@ def _section_date(notice: Notice) -> dt.date | None:
 
 def notice_candidates(notice: Notice, ctx: DocContext, order: int, fmt: str) -> list[Candidate]:
     if fmt in FEEDS or fmt == "text":
-        body = " ".join(b.text for b in notice.blocks if isinstance(b, Text))
+        body = " ".join(
+            b.text if isinstance(b, Text) else " ".join(b.header) for b in notice.blocks
+        )
         if not announces_deprecation(f"{notice.title} {body}"):
             return []
     section_date = _section_date(notice)

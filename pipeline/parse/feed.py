@@ -1,5 +1,7 @@
 """RSS / Atom (feedparser) and JSON Feed -> Document: each entry is one notice.
 
+Other JSON (model lists with lifecycle keys) goes to `json_models`.
+
 feedparser is always given bytes in memory, never a URL or path, so parsing does no I/O.
 """
 
@@ -16,6 +18,7 @@ import feedparser
 
 from pipeline.parse.document import Block, Document, Notice, Table, Text
 from pipeline.parse.html import parse_html
+from pipeline.parse.json_models import parse_model_list
 from pipeline.parse.registry import PARSERS
 
 log = logging.getLogger(__name__)
@@ -93,16 +96,29 @@ def parse_feed(text: str, url: str | None = None) -> Document:
     )
 
 
+_FEED_ITEM_KEYS = ("content_html", "content_text", "date_published", "date_modified")
+
+
+def _is_json_feed(data: Any, items: Any) -> bool:
+    if not isinstance(items, list):
+        return False
+    if "jsonfeed.org" in str(data.get("version") or ""):
+        return True
+    return any(isinstance(i, dict) and any(k in i for k in _FEED_ITEM_KEYS) for i in items)
+
+
 @PARSERS.register("json")
 def parse_json_feed(text: str, url: str | None = None) -> Document:
-    """JSON Feed 1.x (`items` with title, url, date_published, content_html/text)."""
+    """JSON Feed 1.x (`items` with title, url, date_published, content_html/text), or else a
+    generic JSON list of model entries (`json_models`)."""
     try:
         data: Any = json.loads(text)
     except json.JSONDecodeError as exc:
         return Document(fmt="json", url=url, warnings=(f"invalid JSON: {exc.msg}",))
     items = data.get("items") if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        return Document(fmt="json", url=url, warnings=("JSON has no feed items",))
+    if not _is_json_feed(data, items):
+        return parse_model_list(data, url)  # a generic list of model entries
+    assert isinstance(items, list)
     notices = []
     for item in items:
         if not isinstance(item, dict):
