@@ -54,3 +54,12 @@ def test_date_inside_model_id_is_not_a_date() -> None:
 def test_month_day_takes_year_from_context() -> None:
     assert month_day("November 18th:", D(2025, 11, 4)) == D(2025, 11, 18)
     assert month_day("January 9th:", D(2025, 11, 4)) == D(2026, 1, 9)
+
+
+def test_day_month_year_with_dots_only_when_unambiguous() -> None:
+    from pipeline.extract.dates import parse_date
+
+    assert str(parse_date("on 31.01.2027.")) == "2027-01-31"
+    assert parse_date("on 05.01.2027") is None  # May 1 or January 5: no date
+    assert parse_date("version 1.31.01.2027") is None
+    assert str(parse_date("Jan. 31, 2027")) == "2027-01-31"

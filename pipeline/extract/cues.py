@@ -12,8 +12,11 @@ import re
 
 DEPRECATION = re.compile(
     r"\b(deprecat\w*|retir\w*|shut\s*(?:down|off)\w*|shutting down|sunset\w*|discontinu\w*|"
-    r"remov\w*|end[- ]of[- ]life|EOL|turn(?:ed|ing)? off|ceas\w*|no longer (?:be )?"
-    r"(?:available|supported|accessible|offered|served)|will be upgraded|"
+    r"remov\w*|end[- ]of[- ]life|end[- ]of[- ]support|EOL|turn(?:ed|ing)? off|ceas\w*|"
+    r"no longer (?:be )?(?:available|supported|accessible|offered|served)|"
+    r"not (?:be )?(?:available|supported|accessible|served) (?:after|from|beyond|past)|"
+    r"will (?:start to |begin to )?fail|stops? working|"
+    r"will be upgraded|"
     r"upgraded to|need to (?:manually )?upgrade|older|legacy|instead of|(?:will|to) be replaced"
     r")|(移除|下线|停用|弃用|退役|停止|关停)",
     re.IGNORECASE,
@@ -27,7 +30,10 @@ ACTIVE = re.compile(
 )
 # Phrases that mention deprecation without announcing one.
 NOT_ANNOUNCEMENT = re.compile(
-    r"not (?:be )?affected by (?:this|the) deprecation|deprecation (?:policy|process|schedule)",
+    r"not (?:be )?affected by (?:this|the) deprecation|deprecation (?:policy|process|schedule)|"
+    r"not (?:yet )?(?:scheduled|planned|slated) for (?:retirement|deprecation|shutdown|removal)|"
+    r"no (?:retirement|deprecation|shutdown|sunset)(?: date)? (?:is |has been )?"
+    r"(?:planned|scheduled|announced)",
     re.IGNORECASE,
 )
 FLOOR = re.compile(
@@ -56,7 +62,10 @@ PAST = re.compile(
     re.IGNORECASE,
 )
 _CONDITION = re.compile(r"\b(?:once|when|whenever|until|if|unless)\b", re.IGNORECASE)
-SENTENCE = re.compile(r"(?<=[.!?。])\s+(?=[\w`(\"“])|(?<=。)|(?<=:)\s+(?=[A-Z])")
+# No sentence break after a month abbreviation ("retired on Jan. 31, 2027").
+_MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct")
+_NO_BREAK = "".join(f"(?<!\\b{m}\\.)" for m in (*_MONTH_ABBREVIATIONS, "Nov", "Dec"))
+SENTENCE = re.compile(rf"(?<=[.!?。]){_NO_BREAK}\s+(?=[\w`(\"“])|(?<=。)|(?<=:)\s+(?=[A-Z])")
 
 
 def sentences(text: str) -> list[str]:

@@ -1,7 +1,8 @@
 """Date grammar: an ordered chain of small regex parsers, no guessing.
 
 Recognised: ISO `2027-01-20` (any Unicode dash), `2027/01/20`, `Jan 20, 2027`,
-`January 20th, 2027`, `20 January 2027`, `2025年7月14日`, and US `04/14/25` / `4/14/2025`
+`January 20th, 2027`, `Jan. 20, 2027`, `20 January 2027`, `2025年7月14日`, `31.01.2027` (only when
+the day is above 12), and US `04/14/25` / `4/14/2025`
 where the caller allows it (tables). Month-only ("October 2025") and relative dates ("in six
 months") give nothing. Years outside a plausible window are rejected (the real typo
 "2525/06/06"). `find_dates` returns every date in a text with its span.
@@ -57,6 +58,10 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("mdy", re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.IGNORECASE)),
     ("dmy", re.compile(rf"\b{_DAY}(?:\s+of)?\s+{_MONTH},?\s+{_YEAR}\b", re.IGNORECASE)),
 ]
+# "31.01.2027": day.month.year is read only when it cannot be month.day.year, i.e. the day
+# is above 12 ("31.01.2027" -> 2027-01-31). "05.01.2027" could be May 1 or January 5 and
+# gives no date: a wrong date is worse than none.
+DMY_DOT = re.compile(r"(?<![\w.])(?P<day>\d{1,2})\.(?P<mon>\d{1,2})\.(?P<year>\d{4})(?![\w]|\.\d)")
 US_PATTERN = re.compile(
     r"(?<![\d/.])(?P<mon>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{2}|\d{4})(?![\d/])"
 )
@@ -94,12 +99,15 @@ def find_dates(text: str, *, us_numeric: bool = False) -> list[FoundDate]:
     found: list[FoundDate] = []
     taken: list[tuple[int, int]] = []
     patterns = list(PATTERNS)
+    patterns.append(("dmy_dot", DMY_DOT))
     if us_numeric:
         patterns.append(("us", US_PATTERN))
     for _name, pattern in patterns:
         for m in pattern.finditer(text):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
+            if _name == "dmy_dot" and int(m.group("day")) <= 12:
+                continue  # ambiguous day.month order
             year = int(m.group("year"))
             if year < 100:
                 year += 2000

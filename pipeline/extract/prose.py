@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pipeline.extract.candidate import Candidate
 from pipeline.extract.context import DocContext
 from pipeline.extract.cues import (
+    ACTIVE,
     ANNOUNCE_VERB,
     FEATURE_ITEM,
     FLOOR,
@@ -62,6 +63,9 @@ _FEATURE_SENTENCE = re.compile(
 _DEPRECATION_DATE_BEFORE = re.compile(
     r"\bdeprecation\s+dates?\b\W*(?:(?:is|was|to|of|on|from|set|changed|updated|moved)\W+){0,3}$",
     re.IGNORECASE,
+)
+_REPLACEMENT_SENTENCE = re.compile(
+    r"\binstead\b|\bmigrat|\brecommend|\bswitch\w* to\b|\bmov\w* to\b|\bupgrad\w* to\b", re.I
 )
 _EXAMPLE_BEFORE = re.compile(r"(?:for example|for instance|e\.g\.|i\.e\.)[,:]?\s*$", re.I)
 
@@ -170,13 +174,29 @@ def _list_item(
     inner = text[len(text.split("(")[0]) :] if "(" in text else ""
     aliases = tuple(m.model for m in find_ids(inner, ctx.known) if m.model != normalise(main))
     date = sub_date or lead.date
+    floor = lead.floor
+    if date is None and not has_month_only(text):
+        # "The following models will be retired:" then "- `acme-2`: March 3, 2027; use `acme-3`"
+        own = [f for f in find_dates(text) if not _DEPRECATION_DATE_BEFORE.search(text[: f.start])]
+        if own:
+            date, floor = own[0].date, floor or bool(FLOOR.search(text))
+    model = normalise(main)
+    cut = text.find(main) + len(main)
+    replacements = tuple(
+        dict.fromkeys(
+            m.model
+            for m in find_ids(text, ctx.known)
+            if m.start >= cut
+            and m.model not in (model, *aliases)
+            and ACTIVE.search(text[cut : m.start])
+        )
+    )
     return Candidate(
-        model=normalise(main),
+        model=model,
         aliases=aliases,
         shutdown_date=date,
-        shutdown_kind=("earliest" if lead.floor or ctx.all_earliest else "firm")
-        if date
-        else "none",
+        shutdown_kind=("earliest" if floor or ctx.all_earliest else "firm") if date else "none",
+        replacements=replacements,
         evidence=block.raw or text,
         anchor=anchor,
         source="list",
@@ -214,13 +234,17 @@ def _sentences(
     order: int,
     section_date: dt.date | None,
 ) -> None:
+    first = len(result.candidates)
+    block_reps: list[str] = []  # replacements named in this paragraph / list item
     for sentence in sentences(text):
         said = announcement_date(sentence)
         if said and (result.announced is None or said > result.announced):
             result.announced = said
         if not announces_deprecation(sentence):
-            if re.search(r"\binstead\b|\bmigrat|\brecommend", sentence, re.I):
-                result.replacements.extend(m.model for m in find_ids(sentence, ctx.known))
+            if _REPLACEMENT_SENTENCE.search(sentence):
+                found = [m.model for m in find_ids(sentence, ctx.known)]
+                block_reps.extend(found)
+                result.replacements.extend(found)
             continue
         if _PRODUCT_ONLY.search(sentence) and "API" not in sentence:
             continue
@@ -258,6 +282,7 @@ def _sentences(
             pol = polarity(sentence, mention.start, mention.end)
             if pol == "active":
                 result.replacements.append(mention.model)
+                block_reps.append(mention.model)
                 continue
             if pol == "feature":
                 continue
@@ -282,3 +307,13 @@ def _sentences(
                     else None,
                 )
             )
+    # Replacements named in the same paragraph belong to its deprecated models; the notice-wide
+    # pool (records.py) is only a fallback for paragraphs that name none.
+    reps = tuple(dict.fromkeys(r for r in block_reps))
+    if reps:
+        mine = {c.model for c in result.candidates[first:]}
+        own = tuple(r for r in reps if r not in mine)
+        result.candidates[first:] = [
+            c if c.replacements or not own else replace(c, replacements=own)
+            for c in result.candidates[first:]
+        ]

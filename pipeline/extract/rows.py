@@ -21,7 +21,8 @@ from pipeline.extract.tables import Columns, classify
 from pipeline.parse.document import Table
 
 DEPRECATION_HEADING = re.compile(
-    r"deprecat|retire|legacy|\beol\b|end[- ]of[- ]life|sunset|shut ?down", re.IGNORECASE
+    r"deprecat|retire|legacy|\beol\b|end[- ]of[- ](?:life|support)|sunset|shut ?down",
+    re.IGNORECASE,
 )
 _NO_VALUE = re.compile(r"^\s*(n/?a|none|-+|—|tbd|tba)?\s*$", re.IGNORECASE)
 

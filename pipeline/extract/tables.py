@@ -5,6 +5,12 @@ shutdown, retirement, EOL or sunset date; legacy / deprecation (announcement) da
 replacement / recommended / alternative; status / current state. A table yields records
 only when it has a shutdown column or sits under a deprecation/retirement/legacy heading.
 Rows of active models with only a floor date ("No sooner than ...") are not records.
+
+A "Version" column (Model | Version | Retirement date) is not part of the record key: the
+record is the model ID as printed and the row's evidence keeps the version. Versions of one
+model are therefore one record; its date is the first dated row of the table (the oldest
+version, as such tables list them). A version is never glued onto the ID, because the result
+("gpt-35-turbo-0613") would be an ID the page does not print.
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ from pipeline.parse.document import Table
 _WORDS = re.compile(r"[*_`]|\(utc\)")
 REPLACEMENT = re.compile(r"replac|recommend|alternative|suggest|upgrade|successor|migrat")
 SHUTDOWN = re.compile(
-    r"shut\s*down|shutdown|retire|eol|end[- ]of[- ]life|sunset|discontinu|removal|"
+    r"shut\s*down|shutdown|retire|eol|end[- ]of[- ]life|end[- ]of[- ]support|sunset|discontinu|"
+    r"removal|"
     r"deprecation time"
 )
 ANNOUNCE = re.compile(r"legacy|deprecat|notif|announc")

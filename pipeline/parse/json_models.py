@@ -107,14 +107,14 @@ def _row(flat: dict[str, Any]) -> tuple[str, ...]:
     leaf = {k: k.rsplit("_", 1)[-1] for k in flat}
     model = next((_text(flat[k]) for k in _ID_KEYS if k in flat and _text(flat[k])), "")
     name = next((_text(flat[k]) for k in _NAME_KEYS if k in flat and _text(flat[k])), "")
-    status = shutdown = deprecation = replacement = ""
+    status = shutdown = deprecation = replacement = flag_status = ""
     notes = " ".join(_text(v) for k, v in flat.items() if _TEXT_KEYS.search(k))
     for key, value in flat.items():
         if key in _ID_KEYS or key in _NAME_KEYS or _TEXT_KEYS.search(key):
             continue
         if isinstance(value, bool) and (_SHUTDOWN.search(key) or _DEPRECATION.search(key)):
             flag = "retired" if _SHUTDOWN.search(key) else "deprecated"
-            status = status or (flag if value else "active")  # "deprecated": false
+            flag_status = flag_status or (flag if value else "active")  # "deprecated": false
         elif _REPLACEMENT.search(key):
             replacement = replacement or _text(value)
         elif _SHUTDOWN.search(key):
@@ -128,6 +128,9 @@ def _row(flat: dict[str, Any]) -> tuple[str, ...]:
             status = status or _text(value)
     if not shutdown and deprecation and _STOPS.search(notes):
         shutdown, deprecation = deprecation, ""  # the entry says this is when requests stop
+    if flag_status and not status and (flag_status == "active" or not shutdown):
+        # A true/false flag is weaker than a dated entry: with a shutdown date the date decides.
+        status = flag_status
     if deprecation and not status:
         status = "deprecated"  # deprecated on that date, shutdown not (yet) given
     return (model, name, status, deprecation, shutdown, replacement)
