@@ -44,3 +44,18 @@ def test_xml_or_url_given_as_html_does_not_warn() -> None:
     # pytest turns warnings into errors: parsing must stay quiet on odd input.
     assert parse_document(b'<?xml version="1.0"?><rss><channel/></rss>', "html").fmt == "html"
     assert parse_document("https://example.com/x", "html").fmt == "html"
+
+
+def test_html_date_headings_grouped_and_code_span_boundary() -> None:
+    from pipeline.parse import parse_document
+
+    html = (
+        "<main><h1>T</h1><h2>Change history</h2><h2>May 2, 2025</h2>"
+        "<p><code>model-a</code>0613 updated.</p><h2>Other</h2><p>C.</p></main>"
+    )
+    doc = parse_document(html, "html")
+    assert [n.headings for n in doc.notices] == [
+        ("T", "Change history", "May 2, 2025"),
+        ("T", "Other"),
+    ]
+    assert doc.notices[0].blocks[0].text == "model-a 0613 updated."

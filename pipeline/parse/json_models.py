@@ -147,6 +147,8 @@ def parse_model_list(data: Any, url: str | None) -> Document:
         if row[0] or row[1]:
             rows.append(row)
             raw.append(json.dumps(entry, ensure_ascii=False, separators=(", ", ": ")))
+    if not any(row[0] for row in rows):
+        rows = [(row[1], "", *row[2:]) for row in rows]  # names only: the names are the models
     title = str(data.get("title") or "") if isinstance(data, dict) else ""
     table = Table(header=HEADER, rows=tuple(rows), raw_rows=tuple(raw))
     notice = Notice(headings=(title,) if title else (), blocks=(table,))
