@@ -143,7 +143,9 @@ def to_record(c: Candidate, provider: str, url: str | None, today: dt.date) -> R
 # Headings of a page's own change log ("Retirement and deprecation history", "Change log",
 # "Revision history", "What's new", "Document updates").
 HISTORY = re.compile(
-    r"\b(?:history|change ?log|changes|revisions?|what'?s new|updates)\b", re.IGNORECASE
+    r"\bhistory\b|\bchange ?log\b|\brevisions?\b|\bwhat'?s new\b|"
+    r"\b(?:document|page) (?:changes|updates)\b|\bupdates to this (?:page|document)\b",
+    re.IGNORECASE,
 )
 
 
