@@ -15,18 +15,10 @@ from pipeline.config import TeamsFile
 from pipeline.models import Alert, AlertItem
 from pipeline.notify.outbox import DeliveryReport, Router, build_notifiers, deliver_due
 from storage import alerts as outbox
-from storage.db import open_db
 from tests.slack_stub import TOKEN, SlackStub, SmtpSink, free_port
 
 NOW = dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC)
 MINUTE = dt.timedelta(minutes=1)
-
-
-@pytest.fixture
-def db() -> Iterator[sqlite_utils.Database]:
-    database = open_db(":memory:")
-    yield database
-    database.close()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 import sqlite_utils
@@ -19,18 +18,10 @@ from pipeline.config import TeamsFile
 from pipeline.models import Alert, AlertItem
 from pipeline.notify.outbox import build_notifiers, deliver_due
 from storage import alerts as outbox
-from storage.db import open_db
 from tests.slack_stub import TOKEN, SlackStub, SmtpSink, free_port
 
 START = dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC)
 STEP = dt.timedelta(minutes=5)
-
-
-@pytest.fixture
-def db() -> Iterator[sqlite_utils.Database]:
-    database = open_db(":memory:")
-    yield database
-    database.close()
 
 
 def enqueue(db: sqlite_utils.Database, team: str, channel: str, key: str, items: int = 1) -> None:
