@@ -250,8 +250,10 @@ def _store_fetch(
         )
         if result.outcome != "ok" or result.body is None:
             report.not_modified += 1
-            if source["health"] == "failing":
-                _set_health(db, source, "ok", "fetching again", now, teams)
+            # The stored hash and validators are those of the last page that extracted
+            # well, so "unchanged" means the source is back to a good page.
+            if source["health"] != "ok":
+                _set_health(db, source, "ok", "back to the last good page", now, teams)
             return None
         report.fetched += 1
         return source_store.store_snapshot(
@@ -292,7 +294,10 @@ def _apply_extraction(
         found = len(verdict.publish) + len(verdict.held)
         problem = cliff(found, source["record_count"])
         if problem:
-            source_store.update_source(db, source["id"], fields)
+            # The content hash and validators stay put, so the suspect page is fetched and
+            # checked again next time: the source cannot drift back to "ok" on a 304 while
+            # its page still parses to nothing.
+            source_store.update_source(db, source["id"], {"last_change_at": stamp})
             log.warning("source %s: %s; keeping its records", source["id"], problem)
             if source["health"] != "cliff":
                 _set_health(db, source, "cliff", problem, now, teams)

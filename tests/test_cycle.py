@@ -193,3 +193,19 @@ def test_a_cliffed_source_that_then_fails_is_reported(db, site):
         run_cycle(db, sources, now=DAY + dt.timedelta(hours=hour), settings=FAST, teams=TEAMS)
     assert next(db.query("SELECT health FROM sources WHERE id = 'a'"))["health"] == "failing"
     assert count(db, "SELECT COUNT(*) FROM alerts WHERE team = 'ops'") == 4  # cliff, failing
+
+
+def test_cliff_then_outage_then_back_is_still_a_cliff(db, site):
+    pages, sources = site
+    run_cycle(db, sources, now=DAY, settings=FAST, teams=TEAMS)
+    pages["/a"].body = "<html><body>moved</body></html>"
+    run_cycle(db, sources, now=DAY + dt.timedelta(hours=1), settings=FAST, teams=TEAMS)
+    pages["/a"].status = 500
+    for hour in (2, 3, 4):
+        run_cycle(db, sources, now=DAY + dt.timedelta(hours=hour), settings=FAST, teams=TEAMS)
+    pages["/a"].status = 200  # the server is back, still serving the broken page
+    run_cycle(db, sources, now=DAY + dt.timedelta(hours=5), settings=FAST, teams=TEAMS)
+    assert next(db.query("SELECT health FROM sources WHERE id = 'a'"))["health"] == "cliff"
+    titles = [r["payload"] for r in db.query("SELECT payload FROM alerts WHERE team = 'ops'")]
+    assert not any("recovered" in t for t in titles)
+    assert count(db, "SELECT COUNT(*) FROM records WHERE source_id = 'a' AND listed = 1") == 4
