@@ -44,7 +44,6 @@ class CycleReport:
     alerts_created: int = 0
     fetch_seconds: float = 0.0  # fetching and storing snapshots
     extract_seconds: float = 0.0  # extracting, validating and storing records
-    events: list[dict] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)
 
 
@@ -315,7 +314,6 @@ def _apply_extraction(
         source_store.update_source(db, source["id"], fields)
         if source["health"] != "ok":
             _set_health(db, source, "ok", f"parsing again: {found} records", now, teams)
-    report.events.extend(events)
     report.records_new += sum(1 for e in events if e["kind"] == "new")
     report.records_changed += sum(1 for e in events if e["kind"] != "new")
     log.info("source %s: %d records, %d events", source["id"], found, len(events))

@@ -1,4 +1,4 @@
-"""Deciding alerts: exposures and record events -> outbox rows (delivery is separate).
+"""Deciding alerts: exposures and stored record changes -> outbox rows (delivery is separate).
 
 Every alert-worthy fact gets a key (`new:payments:12`, `reminder:payments:12:2026-03-01:30`,
 ...). A fact whose key is already in `alert_keys` is never put in the outbox again, and all of
@@ -172,7 +172,7 @@ def _item(kind: str, record: dict, exposure: dict, today: dt.date, **extra: Any)
     )
 
 
-def _describe_change(field: str, old: Any, new: Any) -> str:
+def describe_change(field: str, old: Any, new: Any) -> str:
     label = field.replace("_", " ")
     if field in record_store.JSON_FIELDS:
         old = ", ".join(json.loads(old or "[]")) or "none"
@@ -267,7 +267,7 @@ def _facts(
         changes = changes_by_record.get(rid, [])
         if changes:
             text = "; ".join(
-                _describe_change(c["field"], c["old_value"], c["new_value"]) for c in changes
+                describe_change(c["field"], c["old_value"], c["new_value"]) for c in changes
             )
             key = f"changed:{team.name}:{rid}:{changes[0]['id']}"
             facts.append((key, _item("changed", record, exposure, today, change=text)))

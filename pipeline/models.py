@@ -1,9 +1,9 @@
 """The plain frozen dataclasses that flow between pipeline stages.
 
-Stages never pass dicts to each other: fetch yields `FetchResult`, extract yields `Record`,
-the cycle turns record changes into `Event`s, and the decider turns exposures and events into
-`Alert`s (each holding `AlertItem`s) for the notifiers. Storage speaks plain dicts; the
-conversion lives next to each dataclass (`to_row` / `from_row`).
+Fetch yields `FetchResult`, extract yields `Record`s in an `Extraction`, and the decider
+turns exposures and stored record changes into `Alert`s (each holding `AlertItem`s) for the
+notifiers. Storage speaks plain dicts; an alert travels through the outbox as its payload
+(`Alert.to_payload` / `Alert.from_payload`).
 """
 
 from __future__ import annotations
@@ -94,17 +94,6 @@ class Extraction:
 
     records: tuple[Record, ...]
     warnings: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Event:
-    """Something that happened to a stored record during a cycle."""
-
-    kind: Literal["new", "changed", "unlisted", "relisted"]
-    record_id: int
-    provider: str
-    model: str
-    changes: tuple[tuple[str, Any, Any], ...] = ()  # (field, old, new)
 
 
 @dataclass(frozen=True)

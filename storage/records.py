@@ -168,13 +168,6 @@ def _event(kind: str, record_id: int, record: dict[str, Any], changes: list) -> 
     }
 
 
-def listed_count(db: sqlite_utils.Database, source_id: str) -> int:
-    row = db.execute(
-        "SELECT COUNT(*) FROM records WHERE source_id = ? AND listed = 1", [source_id]
-    ).fetchone()
-    return row[0]
-
-
 def all_records(db: sqlite_utils.Database, *, listed_only: bool = False) -> list[dict[str, Any]]:
     sql = "SELECT * FROM records" + (" WHERE listed = 1" if listed_only else "") + " ORDER BY id"
     return [decode_record(row) for row in db.query(sql)]

@@ -9,7 +9,6 @@ send time, so days-left counts are as of delivery.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -22,7 +21,7 @@ import sqlite_utils
 
 from pipeline.clock import iso
 from pipeline.config import TeamConfig, TeamsFile
-from pipeline.decide import exposure_item
+from pipeline.decide import describe_change, exposure_item
 from pipeline.models import Alert, AlertItem
 from pipeline.notify.base import compose, days_until, item_view, templates
 from pipeline.notify.escape import one_line
@@ -70,13 +69,6 @@ def _previous_digest(db: sqlite_utils.Database, team: str, now: dt.datetime) -> 
     return row[0] if row and row[0] else iso(now - dt.timedelta(hours=24))
 
 
-def _change_text(field: str, old: Any, new: Any) -> str:
-    if field == "replacements":
-        old = ", ".join(json.loads(old or "[]"))
-        new = ", ".join(json.loads(new or "[]"))
-    return f"{field.replace('_', ' ')} {old or 'none'} -> {new or 'none'}"
-
-
 def _waivers(db: sqlite_utils.Database, team: TeamConfig, today: str) -> list[tuple[str, str, str]]:
     rows = db.query("SELECT model, reason, until FROM waivers WHERE team = ?", [team.name])
     found = {(r["model"], r["reason"], r["until"]) for r in rows}
@@ -110,7 +102,7 @@ def collect_digest(db: sqlite_utils.Database, team: TeamConfig, now: dt.datetime
         [since, *CHANGE_FIELDS],
     ):
         changes.setdefault(change["record_id"], []).append(
-            _change_text(change["field"], change["old_value"], change["new_value"])
+            describe_change(change["field"], change["old_value"], change["new_value"])
         )
     sections: dict[str, list[AlertItem]] = {kind: [] for kind, _ in SECTIONS}
     for row in rows:
