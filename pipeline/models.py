@@ -71,6 +71,9 @@ class Record:
     status: RecordStatus = "deprecated"
     evidence: str = ""
     url: str | None = None
+    scope: str = "api"  # "api", or "product:<name>" for a change in a product (ChatGPT)
+    confidence: float = 1.0  # 0..1: how sure extraction is that this is a deprecated model
+    why: tuple[str, ...] = ()  # the cues that fired, for review and `sunset extract --explain`
 
     def to_json(self) -> dict[str, Any]:
         """The stable `sunset extract --json` shape."""
@@ -85,6 +88,9 @@ class Record:
             "status": self.status,
             "evidence": self.evidence,
             "url": self.url,
+            "scope": self.scope,
+            "confidence": self.confidence,
+            "why": list(self.why),
         }
 
 
