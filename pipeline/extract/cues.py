@@ -68,6 +68,20 @@ _NO_BREAK = "".join(f"(?<!\\b{m}\\.)" for m in (*_MONTH_ABBREVIATIONS, "Nov", "D
 SENTENCE = re.compile(rf"(?<=[.!?。]){_NO_BREAK}\s+(?=[\w`(\"“])|(?<=。)|(?<=:)\s+(?=[A-Z])")
 
 
+# What follows a mention that is the grammatical subject of a deprecation predicate, possibly
+# coordinated with other subjects ("X and the Y series are no longer available").
+_SUBJECT_OF = re.compile(
+    r"^[`*]*(?:\s*(?:,|\band\b|\bor\b|&)\s*(?:the\s+)?[`*]*[\w.:/-]+"
+    r"(?:\s+[A-Z0-9][\w.-]*){0,3}[`*]*"
+    r"(?:\s+(?:series|models?|family|snapshots?))?)*[`*]*\s*"
+    r"(?:(?:series|family|models?|snapshots?)\s+)?"
+    r"(?:is|are|was|were|has been|have been|will be|will|is being|are being)\s+"
+    r"(?:now\s+|also\s+|officially\s+|being\s+|permanently\s+)?"
+    r"(?:no longer\b|deprecat|retir|discontinu|shut\s*down|sunset|remov|decommission)",
+    re.IGNORECASE,
+)
+
+
 def sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE.split(text) if s.strip()]
 
@@ -89,6 +103,11 @@ def polarity(sentence: str, start: int, end: int) -> str:
         re.IGNORECASE,
     ):
         return "active"
+    if _SUBJECT_OF.match(after):
+        # "Following the K3 launch, `a-1` and the `b` series are no longer available": the
+        # mention is the subject of a deprecation predicate; an introductory phrase's cue
+        # ("launch") does not describe it.
+        return "deprecated"
     last_dep = max((m.end() for m in DEPRECATION.finditer(before)), default=-1)
     last_act = max((m.end() for m in ACTIVE.finditer(before)), default=-1)
     if last_act >= 0 and last_act >= last_dep:

@@ -49,7 +49,13 @@ _SUBJECT_PATTERN = re.compile(
     re.IGNORECASE,
 )
 _ZH_PREVIEW = re.compile(r"([A-Za-z][A-Za-z0-9.-]*\d[A-Za-z0-9.-]*)\s*预览版")
-_FAMILY_AFTER = re.compile(r"^[\s`]*(?:models|family|series|suite)\b", re.IGNORECASE)
+# A mention that names a family, not one model: "the `kimi-k2` series", "GPT-5 and o3 model
+# snapshots", "older Claude 3 models" (also when coordinated with other family names).
+_FAMILY_AFTER = re.compile(
+    r"^[\s`*]*(?:(?:,|\band\b|\bor\b|&)\s*[`*]?[\w.-]+[`*]?\s*)*"
+    r"(?:model\s+)?(?:models|family|families|series|suite|snapshots|versions|variants|line-?up)\b",
+    re.IGNORECASE,
+)
 _PRODUCT_ONLY = re.compile(r"\bChatGPT\b")
 # Sentences about a capability of models (fine-tuning them, a tool on them), not the models.
 _FEATURE_SENTENCE = re.compile(
@@ -83,6 +89,9 @@ class ProseResult:
     candidates: list[Candidate] = field(default_factory=list)
     replacements: list[str] = field(default_factory=list)
     announced: dt.date | None = None
+    # Deprecated families ("the `kimi-k2` series ... discontinued on May 25, 2026"): the
+    # family's prefix with the sentence's facts, as a template for its member IDs.
+    families: list[Candidate] = field(default_factory=list)
 
 
 def announcement_date(text: str) -> dt.date | None:
@@ -205,6 +214,20 @@ def _list_item(
     )
 
 
+_NAME_PART = re.compile(r"^[A-Z`][\w.`-]*(?: [A-Za-z0-9][\w.-]*)*$")
+
+
+def _subject_names(subject: str) -> set[str]:
+    """The names a (possibly coordinated) subject lists: "**A** and **B**" -> {A, B}."""
+    parts = [
+        re.sub(r"^(?:the|our)\s+", "", p.strip(), flags=re.I)
+        for p in re.split(r"\s*(?:,|\band\b|\bor\b|&)\s*", subject.replace("*", ""))
+    ]
+    if len(parts) > 1 and not all(_NAME_PART.match(p) and not find_dates(p) for p in parts):
+        return set()  # "On January 6th, we ...": a clause, not a list of names
+    return {p for p in parts if p}
+
+
 def _display_mentions(sentence: str, taken: list[Mention], ctx: DocContext) -> list[Mention]:
     out = []
     for m in _DISPLAY.finditer(sentence):
@@ -218,11 +241,22 @@ def _display_mentions(sentence: str, taken: list[Mention], ctx: DocContext) -> l
             out.append(Mention(mapped, m.start(), m.end(), name))
             continue
         subject = _SUBJECT_PATTERN.match(sentence)
-        if subject and subject.group("name").strip() == name and "API" not in name:
+        if subject and name in _subject_names(subject.group("name")) and "API" not in name:
             out.append(Mention(display_name(name), m.start(), m.end(), name))
     for m in _ZH_PREVIEW.finditer(sentence):
         out.append(Mention(normalise(m.group(1)) + "-preview", m.start(), m.end(), m.group(0)))
     return out
+
+
+def _status_of_sentence(sentence: str) -> str | None:
+    """'retired' when the sentence says it already happened, else None (decided by date)."""
+    past = re.search(
+        r"no longer(?! (?:available|offered) (?:to|for) new)|has been|have been|\bwas\b|\bwere\b|"
+        r"\bremoved\b",
+        sentence,
+        re.IGNORECASE,
+    )
+    return "retired" if past and not re.search(r"\bwill\b", sentence, re.IGNORECASE) else None
 
 
 def _sentences(
@@ -275,11 +309,24 @@ def _sentences(
             else "none"
         )
         for mention in mentions:
-            if _FAMILY_AFTER.match(sentence[mention.end :]) or _EXAMPLE_BEFORE.search(
-                sentence[: mention.start]
-            ):
+            if _EXAMPLE_BEFORE.search(sentence[: mention.start]):
                 continue
             pol = polarity(sentence, mention.start, mention.end)
+            if _FAMILY_AFTER.match(sentence[mention.end :]):
+                if pol == "deprecated" and mention.model == normalise(mention.printed):
+                    result.families.append(
+                        Candidate(
+                            model=mention.model,
+                            shutdown_date=date,
+                            shutdown_kind=kind,  # type: ignore[arg-type]
+                            evidence=sentence,
+                            anchor=anchor,
+                            source="prose",
+                            order=order,
+                            status=_status_of_sentence(sentence),
+                        )
+                    )
+                continue
             if pol == "active":
                 result.replacements.append(mention.model)
                 block_reps.append(mention.model)
@@ -299,12 +346,7 @@ def _sentences(
                     anchor=anchor,
                     source="prose",
                     order=order,
-                    status="retired"
-                    if re.search(
-                        r"no longer|has been|have been|\bwas\b|\bwere\b|\bremoved\b", sentence, re.I
-                    )
-                    and not re.search(r"\bwill\b", sentence, re.I)
-                    else None,
+                    status=_status_of_sentence(sentence),
                 )
             )
     # Replacements named in the same paragraph belong to its deprecated models; the notice-wide

@@ -37,13 +37,16 @@ def _section_date(notice: Notice) -> dt.date | None:
     return None
 
 
-def notice_candidates(notice: Notice, ctx: DocContext, order: int, fmt: str) -> list[Candidate]:
+def notice_candidates(
+    notice: Notice, ctx: DocContext, order: int, fmt: str
+) -> tuple[list[Candidate], list[Candidate]]:
+    """The notice's candidates, and the deprecated families it names but does not list."""
     if fmt in FEEDS or fmt == "text":
         body = " ".join(
             b.text if isinstance(b, Text) else " ".join(b.header) for b in notice.blocks
         )
         if not announces_deprecation(f"{notice.title} {body}"):
-            return []
+            return [], []
     section_date = _section_date(notice)
     texts = [b for b in notice.blocks if isinstance(b, Text)]
     prose = notice_prose(
@@ -71,18 +74,60 @@ def notice_candidates(notice: Notice, ctx: DocContext, order: int, fmt: str) -> 
             replace(c, announced=None) if c.announced == section_date else c for c in table_cands
         ]
         announced = None
+    table_cands, families = _apply_families(prose.families, table_cands, notice, ctx)
     in_tables = {c.model for c in table_cands}
     deprecated_here = in_tables | {c.model for c in prose.candidates}
     extra = tuple(dict.fromkeys(prose.replacements))
     prose_cands = []
     for c in prose.candidates:
-        if c.model in in_tables or (
-            c.shutdown_date is None and any(t.startswith(c.model + "-") for t in in_tables)
-        ):
+        if c.model in in_tables or any(t.startswith(c.model + "-") for t in in_tables):
             continue  # the table lists this one, or it names the family of the table's models
         reps = c.replacements or tuple(r for r in extra if r not in deprecated_here)
         prose_cands.append(replace(c, announced=announced, replacements=reps))
-    return [replace(c, link=notice.link) for c in table_cands + prose_cands]
+    found = [replace(c, link=notice.link) for c in table_cands + prose_cands]
+    return found, [replace(f, announced=f.announced or announced) for f in families]
+
+
+def _members(family: str, models: set[str]) -> list[str]:
+    return sorted(m for m in models if m.startswith(family + "-"))
+
+
+def _apply_families(
+    families: list[Candidate], table_cands: list[Candidate], notice: Notice, ctx: DocContext
+) -> tuple[list[Candidate], list[Candidate]]:
+    """A deprecated family's facts reach its members listed in this section's tables.
+
+    Scope rule: "The `kimi-k2` series models were discontinued on May 25, 2026" above a table
+    of `kimi-k2-*` rows dates those rows. Families with no member here are returned, to be
+    resolved against the whole page's tables.
+    """
+    if not families:
+        return table_cands, []
+    listed: set[str] = set()
+    for block in notice.blocks:
+        if isinstance(block, Table):
+            listed |= listed_models(block, ctx)
+    out = list(table_cands)
+    unresolved = []
+    for family in families:
+        members = _members(family.model, listed)
+        if not members:
+            unresolved.append(family)
+            continue
+        by_model = {c.model: i for i, c in enumerate(out)}
+        for member in members:
+            if member in by_model:
+                c = out[by_model[member]]
+                if c.shutdown_date is None and family.shutdown_date:
+                    out[by_model[member]] = replace(
+                        c,
+                        shutdown_date=family.shutdown_date,
+                        shutdown_kind=family.shutdown_kind,
+                        status=c.status or family.status,
+                    )
+            else:
+                out.append(replace(family, model=member, source="table"))
+    return out, unresolved
 
 
 def _rank(c: Candidate) -> tuple:
@@ -180,9 +225,18 @@ def extract_records(doc: Document, provider: str, today: dt.date) -> list[Record
     ctx = build_context(doc)
     current = _current_table_models(doc, ctx)
     cands: list[Candidate] = []
+    families: list[Candidate] = []
     for n, notice in enumerate(doc.notices):
-        found = notice_candidates(notice, ctx, n * 10_000, doc.fmt)
+        found, unresolved = notice_candidates(notice, ctx, n * 10_000, doc.fmt)
         if current and _is_change_log(notice):
             found = [c for c in found if c.shutdown_date and c.model not in current]
         cands += found
+        families += unresolved
+    # A family named where no table lists it ("the `moonshot-v1` series is no longer
+    # available") covers the members the page's tables list elsewhere.
+    named = {c.model for c in cands}
+    for family in families:
+        cands += [
+            replace(family, model=m) for m in _members(family.model, current) if m not in named
+        ]
     return [to_record(c, provider, doc.url, today) for c in merge(cands)]

@@ -47,6 +47,28 @@ def _status_of(text: str) -> str | None:
     return None
 
 
+_STATUS_WORD = re.compile(
+    r"^\W*(deprecated|retired|discontinued|legacy|shut ?down|end[- ]of[- ]life)\W*$", re.I
+)
+
+
+def _status_cell(row: tuple[str, ...]) -> str | None:
+    """A table without a status column may still say it per row: a cell that is only
+    "Deprecated" / "Retired" (often under a "Description" or "Notes" header)."""
+    for cell in row:
+        m = _STATUS_WORD.match(cell)
+        if m:
+            word = m.group(1).lower()
+            return (
+                "legacy"
+                if word == "legacy"
+                else "deprecated"
+                if word == "deprecated"
+                else "retired"
+            )
+    return None
+
+
 def _heading_status(headings: tuple[str, ...]) -> str | None:
     last = " ".join(headings[-2:]).lower()
     if re.search(r"^legacy\b|\blegacy (?:versions|models)\b", last):
@@ -115,7 +137,7 @@ def _candidate(
     dates = find_dates(date_cell, us_numeric=True)
     shutdown = dates[0].date if dates else None
     floor = bool(FLOOR.search(date_cell))
-    status = _status_of(_cell(row, cols.status)) if cols.status is not None else None
+    status = _status_of(_cell(row, cols.status)) if cols.status is not None else _status_cell(row)
     if status == "active":
         return []
     if floor and not legacy_table and status is None:
@@ -181,6 +203,16 @@ def _row(row: tuple[str, ...], cols: Columns, ctx: DocContext) -> list[Row]:
     text = cell if not _NO_VALUE.match(cell) else display_cell
     if FEATURE_ITEM.search(text) and not is_cell_id(strip_parens(text)):
         return [(" ".join(text.split()), (), "feature", None)]
+    if " | " in text:
+        # "`gpt-4-0613` | `gpt-4`, `gpt-4-completions`": the snapshot, then its aliases.
+        head, _, rest = text.partition(" | ")
+        one = _one(head, strip_parens(head).strip("`").rstrip("*†‡ "), display_cell, cols, ctx)
+        if one and one[2] == "model":
+            extra = tuple(m.model for m in find_ids(rest, ctx.known) if m.model != one[0])
+            extra += tuple(
+                normalise(p) for p in re.split(r"[\s,]+", rest) if is_cell_id(p) and p == p.lower()
+            )
+            return [(one[0], tuple(dict.fromkeys((*one[1], *extra))), "model", one[3])]
     main = strip_parens(text).strip("`").rstrip("*†‡ ")
     parts = [p for p in re.split(r"[\s,]+", main) if p.lower() not in ("and", "or", "&", "")]
     if len(parts) > 1 and all(is_cell_id(p) and p == p.lower() for p in parts):

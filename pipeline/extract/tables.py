@@ -22,14 +22,19 @@ from pipeline.extract.model_ids import is_cell_id, strip_parens
 from pipeline.parse.document import Table
 
 _WORDS = re.compile(r"[*_`]|\(utc\)")
-REPLACEMENT = re.compile(r"replac|recommend|alternative|suggest|upgrade|successor|migrat")
+# Header words of a column naming what to use instead: open-ended vocabulary, any of them makes
+# the column a replacement column even when it also says "model" ("Substitute model").
+REPLACEMENT = re.compile(
+    r"replac|recommend|alternative|suggest|upgrade|successor|migrat|substitut|instead|"
+    r"\bnew (?:model|version)|\btarget\b|\bmove to\b|\bswitch to\b|\bsucceeded by\b"
+)
 SHUTDOWN = re.compile(
     r"shut\s*down|shutdown|retire|eol|end[- ]of[- ]life|end[- ]of[- ]support|sunset|discontinu|"
-    r"removal|"
+    r"removal|\bends?\b|\bend date\b|\blast day\b|available until|unavailable|"
     r"deprecation time"
 )
 ANNOUNCE = re.compile(r"legacy|deprecat|notif|announc")
-MODEL = re.compile(r"model|system|\bapi\b|\bid\b|name")
+MODEL = re.compile(r"model|system|\bapi\b|\bid\b|name|snapshot|engine|checkpoint")
 STATUS = re.compile(r"status|state|lifecycle|stage")
 IGNORED = re.compile(r"price|cost|usage|release|launch|region|modalit|provider|category|version$")
 
