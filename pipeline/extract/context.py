@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from pipeline.extract.catalogue import is_known
 from pipeline.extract.cues import FLOOR
 from pipeline.extract.model_ids import (
     display_key,
     display_name,
     find_ids,
     is_cell_id,
+    is_strong_id,
     normalise,
     slug,
     strip_parens,
@@ -55,9 +57,24 @@ def build_context(doc: Document) -> DocContext:
     return ctx
 
 
+def _code_is_model(code: str) -> bool:
+    """A code span counts as a model ID when it is model-shaped or the catalogue knows it.
+
+    Parameter, field and enum names (`user`, `stop`, `reasoning_effort`) are code spans too:
+    a bare word or a snake_case name is only a model when the catalogue lists it (or a table's
+    model column does, which `_learn_table` handles).
+    """
+    if not is_cell_id(code):
+        return False
+    token = code.strip().strip("`")
+    if is_strong_id(token) or is_known(normalise(token)):
+        return True
+    return "_" not in token and "-" in token and token == token.lower()
+
+
 def _learn_text(ctx: DocContext, block: Text) -> None:
     for code in block.codes:
-        if is_cell_id(code):
+        if _code_is_model(code):
             ctx.known.add(normalise(code))
     for mention in find_ids(block.text):
         ctx.known.add(mention.model)

@@ -278,7 +278,8 @@ def _sentences(
             if _REPLACEMENT_SENTENCE.search(sentence):
                 found = [m.model for m in find_ids(sentence, ctx.known)]
                 block_reps.extend(found)
-                result.replacements.extend(found)
+                if block.kind != "li":  # a list item's replacement is its own, not the section's
+                    result.replacements.extend(found)
             continue
         if _PRODUCT_ONLY.search(sentence) and "API" not in sentence:
             continue
@@ -328,7 +329,8 @@ def _sentences(
                     )
                 continue
             if pol == "active":
-                result.replacements.append(mention.model)
+                if block.kind != "li":
+                    result.replacements.append(mention.model)
                 block_reps.append(mention.model)
                 continue
             if pol == "feature":
