@@ -72,9 +72,18 @@ def _code_is_model(code: str) -> bool:
     return "_" not in token and "-" in token and token == token.lower()
 
 
+_MODEL_NOUN_BEFORE = re.compile(r"\bmodels?\b(?: names?| ids?)?[^.;:!?]{0,40}$", re.IGNORECASE)
+
+
+def _named_as_model(text: str, code: str) -> bool:
+    """A bare-word code span the sentence itself calls a model: "base models (`ada`, `davinci`)"."""
+    at = text.find(code)
+    return is_cell_id(code) and at > 0 and bool(_MODEL_NOUN_BEFORE.search(text[:at]))
+
+
 def _learn_text(ctx: DocContext, block: Text) -> None:
     for code in block.codes:
-        if _code_is_model(code):
+        if _code_is_model(code) or _named_as_model(block.text, code):
             ctx.known.add(normalise(code))
     for mention in find_ids(block.text):
         ctx.known.add(mention.model)
