@@ -1,8 +1,8 @@
 """Date grammar: an ordered chain of small regex parsers, no guessing.
 
 Recognised: ISO `2027-01-20` (any Unicode dash), `2027/01/20`, `Jan 20, 2027`,
-`January 20th, 2027`, `Jan. 20, 2027`, `20 January 2027`, `2025年7月14日`, `31.01.2027` (only when
-the day is above 12), and US `04/14/25` / `4/14/2025`
+`January 20th, 2027`, `Jan. 20, 2027`, `20 January 2027`, `2025年7月14日`, `2026.6.30`,
+`31.01.2027` (only when the day is above 12), and US `04/14/25` / `4/14/2025`
 where the caller allows it (tables). Month-only ("October 2025") and relative dates ("in six
 months") give nothing. Years outside a plausible window are rejected (the real typo
 "2525/06/06"). `find_dates` returns every date in a text with its span.
@@ -53,6 +53,10 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "ymd_slash",
         re.compile(r"(?<![\w/])(?P<year>\d{4})/(?P<mon>\d{1,2})/(?P<day>\d{1,2})(?![\w/])"),
+    ),
+    (
+        "ymd_dot",  # 2026.6.30: a four-digit year first is unambiguous
+        re.compile(r"(?<![\w.])(?P<year>\d{4})\.(?P<mon>\d{1,2})\.(?P<day>\d{1,2})(?![\w]|\.\d)"),
     ),
     ("zh", re.compile(r"(?P<year>\d{4})\s*年\s*(?P<mon>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*[日号]")),
     ("mdy", re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.IGNORECASE)),

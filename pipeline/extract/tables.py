@@ -30,7 +30,7 @@ REPLACEMENT = re.compile(
 )
 SHUTDOWN = re.compile(
     r"shut\s*down|shutdown|retire|eol|end[- ]of[- ]life|end[- ]of[- ]support|sunset|discontinu|"
-    r"removal|\bends?\b|\bend date\b|\blast day\b|available until|unavailable|"
+    r"removal|offline|expir|\bends?\b|\bend date\b|\blast day\b|available until|unavailable|"
     r"deprecation time"
 )
 ANNOUNCE = re.compile(r"legacy|deprecat|notif|announc")
@@ -67,7 +67,8 @@ def classify(table: Table) -> Columns:
         h = _norm(raw)
         if not h:
             continue
-        if REPLACEMENT.search(h):
+        if REPLACEMENT.search(h) and not re.search(r"\b(?:time|date|day)s?\b", h):
+            # "System replacement time" is when, not what: a date column
             replacement.append(i)
         elif re.search(r"price|cost|usage", h):
             continue
