@@ -179,8 +179,8 @@ def deliver(teams_path: Path, db_path: str, now_text: str | None) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["html", "markdown", "rss", "atom", "json", "text"]),
-    help="Input format (default: from the file extension).",
+    type=click.Choice(["html", "markdown", "rss", "atom", "json", "text", "auto"]),
+    help="Input format (default: from the file extension, else sniffed from the content).",
 )
 @click.option("--provider", default="unknown", show_default=True, help="Provider id.")
 @click.option("--url", default=None, help="The page's URL (used for links and anchors).")

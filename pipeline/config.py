@@ -55,7 +55,7 @@ class SourceConfig(Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
     provider: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     url: HttpUrl
-    format: Literal["html", "markdown", "rss", "atom", "json", "text"]
+    format: Literal["html", "markdown", "rss", "atom", "json", "text", "auto"]
     interval: int = Field(default=360, ge=5, le=7 * 24 * 60, description="minutes")
     enabled: bool = True
     description: str | None = None

@@ -18,7 +18,7 @@ CASES = sorted(p for p in FIXTURES.iterdir() if p.is_dir())
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_fixture(case: Path) -> None:
-    page = next(case.glob("page.*"))
+    page = next(p for p in case.iterdir() if p.name == "page" or p.name.startswith("page."))
     out = extract_document(
         page.read_bytes(),
         fmt=infer_format(str(page)),

@@ -2,7 +2,8 @@
 
 `extract_document` is a pure function: it parses with `pipeline.parse`, reads tables by header
 semantics and prose by sentence cues, and merges to one record per model. `infer_format`
-maps a file name to a parser format.
+maps a file name (or, when the name does not say, its content) to a parser format;
+`fmt="auto"` sniffs the body.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from pipeline.extract.records import extract_records
 from pipeline.models import Extraction
 from pipeline.parse import PARSERS, parse_document
+from pipeline.parse.sniff import sniff_format
 
 __all__ = ["extract_document", "infer_format"]
 
@@ -23,6 +25,7 @@ _EXTENSIONS = {
     ".html": "html",
     ".htm": "html",
     ".md": "markdown",
+    ".mdx": "markdown",
     ".markdown": "markdown",
     ".atom": "atom",
     ".txt": "text",
@@ -31,18 +34,20 @@ _EXTENSIONS = {
 
 
 def infer_format(path: str) -> str:
-    """Format from the file extension; .rss/.xml are sniffed for Atom when readable."""
+    """Format from a telling file extension, else sniffed from the content.
+
+    `.txt` is sniffed too (`llms.txt` twins are Markdown); unreadable files fall back to the
+    extension's guess so the caller's own open reports the error.
+    """
     suffix = Path(path).suffix.lower()
-    if suffix in _EXTENSIONS:
+    if suffix in _EXTENSIONS and suffix != ".txt":
         return _EXTENSIONS[suffix]
-    if suffix in (".rss", ".xml"):
-        try:
-            with open(path, "rb") as fh:
-                head = fh.read(2048)
-        except OSError:
-            return "rss"
-        return "atom" if b"http://www.w3.org/2005/Atom" in head and b"<rss" not in head else "rss"
-    return "text"
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+    except OSError:
+        return "rss" if suffix in (".rss", ".xml") else "text"
+    return sniff_format(head)
 
 
 def extract_document(
@@ -54,6 +59,8 @@ def extract_document(
     today: dt.date | None = None,
 ) -> Extraction:
     """Extract deprecation records from one document. Problems become warnings."""
+    if fmt == "auto":
+        fmt = sniff_format(body)
     if fmt not in PARSERS.names():
         raise ValueError(f"unknown format {fmt!r}; known: {PARSERS.names()}")
     if not provider:

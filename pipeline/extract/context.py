@@ -72,6 +72,24 @@ def _code_is_model(code: str) -> bool:
     return "_" not in token and "-" in token and token == token.lower()
 
 
+_MODEL_PAGE = re.compile(r"/models?/(?:[^/?#]+/)*([^/?#]+)/?(?:[?#].*)?$", re.IGNORECASE)
+
+
+def model_page_id(href: str) -> str | None:
+    """The model a link points at when its path is a model page (`.../models/<org>/<slug>`).
+
+    A display name linked to a model catalogue page is that model: the last path segment is
+    its ID, when it is model-shaped (has a digit) or the catalogue knows it.
+    """
+    m = _MODEL_PAGE.search(href)
+    if not m:
+        return None
+    slug = normalise(m.group(1))
+    if not is_cell_id(slug) or not (any(c.isdigit() for c in slug) or is_known(slug)):
+        return None
+    return slug
+
+
 _MODEL_NOUN_BEFORE = re.compile(r"\bmodels?\b(?: names?| ids?)?[^.;:!?]{0,40}$", re.IGNORECASE)
 
 
@@ -87,6 +105,14 @@ def _learn_text(ctx: DocContext, block: Text) -> None:
             ctx.known.add(normalise(code))
     for mention in find_ids(block.text):
         ctx.known.add(mention.model)
+    for label, href in block.links:
+        model = model_page_id(href)
+        if model:
+            ctx.known.add(model)
+            # "DeepSeek V4 Flash (0731)" keys like "DeepSeek V4 Flash" once its parentheses
+            # are dropped: such a label would name the wrong model, so it maps nothing.
+            if label and "(" not in label and normalise(label) != model:
+                ctx.display_to_id.setdefault(display_key(label), model)
     for m in _DISPLAY_PAREN.finditer(block.text):
         ctx.display_to_id.setdefault(display_key(m.group(1)), normalise(m.group(2)))
         ctx.known.add(normalise(m.group(2)))

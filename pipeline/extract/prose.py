@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from pipeline.extract.candidate import Candidate
-from pipeline.extract.context import DocContext
+from pipeline.extract.context import DocContext, model_page_id
 from pipeline.extract.cues import (
     ACTIVE,
     ANNOUNCE_VERB,
@@ -109,7 +109,15 @@ def notice_prose(
     ctx: DocContext,
     anchor: str | None,
     order: int,
+    deprecation_scope: bool = False,
+    scope_shutdown: dt.date | None = None,
 ) -> ProseResult:
+    """Candidates of a notice's paragraphs and list items.
+
+    `deprecation_scope` says the section's headings announce a deprecation, so a list item
+    "A — migrate to B" there names a deprecated A; `scope_shutdown` is a shutdown date the
+    headings give ("legacy models removed May 14, 2026") for items that give none.
+    """
     result = ProseResult()
     lead: _Lead | None = None
     sub_date: dt.date | None = None
@@ -139,8 +147,66 @@ def notice_prose(
                 result.candidates.append(cand)
             continue
         lead = None
+        if deprecation_scope and block.kind == "li":
+            migration = _migration_item(block, ctx, anchor, order + n, scope_shutdown)
+            if migration:
+                result.candidates.extend(migration)
+                continue
         _sentences(text, block, result, ctx, anchor, order + n, section_date)
     return result
+
+
+_MIGRATION_ITEM = re.compile(
+    r"^(?P<subject>[^:—–→]{2,80}?)\s*(?:—|–|→|->|:|\s-)\s*(?:please\s+)?"
+    r"(?:migrate|move|switch|upgrade|transition)\s+to\b(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+
+
+def _named_models(text: str, ctx: DocContext) -> list[str]:
+    """IDs in a short phrase, else the display names it lists (mapped to IDs when the page
+    ties them): "Kimi K2.6 or GLM 5.1" -> ["kimi-k2p6", "glm-5p1"]."""
+    ids = [m.model for m in find_ids(text, ctx.known)]
+    if ids:
+        return list(dict.fromkeys(ids))
+    out = []
+    for part in re.split(r"\s*(?:,|\bor\b|\band\b|&|/)\s*", strip_parens(text)):
+        part = part.strip(" .;*`")
+        if not part or not any(c.isdigit() for c in part) or len(part) > 60:
+            continue
+        out.append(ctx.map_display(part) or display_name(part))
+    return list(dict.fromkeys(out))
+
+
+def _migration_item(
+    block: Text,
+    ctx: DocContext,
+    anchor: str | None,
+    order: int,
+    scope_shutdown: dt.date | None,
+) -> list[Candidate]:
+    """ "**DeepSeek V3.1** — migrate to **Kimi K2.6** or **GLM 5.1**" in a deprecation
+    section: the models before the arrow are deprecated, those after replace them."""
+    m = _MIGRATION_ITEM.match(block.text)
+    if not m:
+        return []
+    subjects = _named_models(m.group("subject"), ctx)
+    replacements = tuple(r for r in _named_models(m.group("rest"), ctx) if r not in subjects)
+    own = [f.date for f in find_dates(block.text)]
+    date = own[0] if own else scope_shutdown
+    return [
+        Candidate(
+            model=subject,
+            shutdown_date=date,
+            shutdown_kind=("earliest" if ctx.all_earliest else "firm") if date else "none",
+            replacements=replacements,
+            evidence=block.raw or block.text,
+            anchor=anchor,
+            source="list",
+            order=order,
+        )
+        for subject in subjects
+    ]
 
 
 def _lead_of(text: str) -> _Lead | None:
@@ -277,6 +343,11 @@ def _sentences(
         if not announces_deprecation(sentence):
             if _REPLACEMENT_SENTENCE.search(sentence):
                 found = [m.model for m in find_ids(sentence, ctx.known)]
+                found += [  # "Migrate to [DeepSeek V4 Flash (0731)](.../models/x/ds-v4-0731)"
+                    model
+                    for label, href in block.links
+                    if label and label in sentence and (model := model_page_id(href))
+                ]
                 block_reps.extend(found)
                 if block.kind != "li":  # a list item's replacement is its own, not the section's
                     result.replacements.extend(found)

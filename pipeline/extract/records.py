@@ -37,6 +37,26 @@ def _section_date(notice: Notice) -> dt.date | None:
     return None
 
 
+# A heading that states when models go away: "legacy models removed May 14, 2026",
+# "Retiring on 2027-01-31" (a date *after* a shutdown verb; "2026-04-22: Legacy models" is an
+# announcement date instead).
+_HEADING_SHUTDOWN = re.compile(
+    r"\b(?:remov|retir|shut\s*down|shutting|sunset|discontinu|decommission|end of life|offline)"
+    r"\w*\b(?P<tail>.*)$",
+    re.IGNORECASE,
+)
+
+
+def heading_shutdown_date(headings: tuple[str, ...]) -> dt.date | None:
+    for heading in reversed(headings):
+        m = _HEADING_SHUTDOWN.search(heading)
+        if m:
+            found = find_dates(m.group("tail"))
+            if found:
+                return found[0].date
+    return None
+
+
 def notice_candidates(
     notice: Notice, ctx: DocContext, order: int, fmt: str
 ) -> tuple[list[Candidate], list[Candidate]]:
@@ -50,7 +70,13 @@ def notice_candidates(
     section_date = _section_date(notice)
     texts = [b for b in notice.blocks if isinstance(b, Text)]
     prose = notice_prose(
-        texts, section_date=section_date, ctx=ctx, anchor=notice.anchor, order=order
+        texts,
+        section_date=section_date,
+        ctx=ctx,
+        anchor=notice.anchor,
+        order=order,
+        deprecation_scope=announces_deprecation(" ".join(notice.headings)),
+        scope_shutdown=heading_shutdown_date(notice.headings),
     )
     announced = prose.announced or section_date
     table_cands: list[Candidate] = []
@@ -177,7 +203,10 @@ def to_record(c: Candidate, provider: str, url: str | None, today: dt.date) -> R
         aliases=c.aliases,
         shutdown_date=c.shutdown_date.isoformat() if c.shutdown_date else None,
         shutdown_kind=c.shutdown_kind if c.shutdown_date else "none",
-        announced_date=c.announced.isoformat() if c.announced else None,
+        # An entry dated on the shutdown day says when it happened, not when it was announced.
+        announced_date=c.announced.isoformat()
+        if c.announced and c.announced != c.shutdown_date
+        else None,
         replacements=c.replacements,
         status=status,
         evidence=c.evidence,

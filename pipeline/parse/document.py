@@ -19,6 +19,7 @@ class Text:
     raw: str = ""  # the source text as printed (Markdown source line), for evidence
     kind: str = "p"  # p | li | note
     codes: tuple[str, ...] = ()  # contents of code spans: strong hints of model IDs
+    links: tuple[tuple[str, str], ...] = ()  # (link text, href) pairs, for model-page links
 
 
 @dataclass(frozen=True)

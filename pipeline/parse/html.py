@@ -184,14 +184,16 @@ class _Walker:
         self.notices: list[Notice] = []
         self.buffer: list[str] = []
         self.codes: list[str] = []
+        self.links: list[tuple[str, str]] = []
         self.structural: set[int] = set()  # ids of elements that contain headings or tables
 
     def flush_text(self, kind: str) -> None:
         text = clean("".join(self.buffer))
         self.buffer.clear()
         codes, self.codes = tuple(self.codes), []
+        links, self.links = tuple(self.links), []
         if text:
-            self.blocks.append(Text(text=text, raw=text, kind=kind, codes=codes))
+            self.blocks.append(Text(text=text, raw=text, kind=kind, codes=codes, links=links))
 
     def flush_notice(self) -> None:
         if self.blocks or self.stack:
@@ -240,6 +242,10 @@ class _Walker:
                         self.buffer.append(" ")
                 else:
                     self.codes.extend(clean(c.get_text()) for c in child.find_all("code"))
+                anchors = [child] if name == "a" else child.find_all("a")
+                self.links.extend(
+                    (clean(a.get_text()), str(a.get("href"))) for a in anchors if a.get("href")
+                )
                 self.buffer.append(raw_inline(child))
                 if name == "code" and _glued_after(child):
                     self.buffer.append(" ")

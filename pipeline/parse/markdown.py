@@ -1,6 +1,8 @@
 """Markdown -> Document with markdown-it-py: headings, paragraphs, list items, tables.
 
-YAML front matter (title, url) is read and removed. Text is the rendered plain text; `raw`
+YAML front matter (title, url) is read and removed; MDX is first rewritten to CommonMark by
+`pipeline.parse.mdx` (a dated component such as `<Update label="...">` becomes an entry whose
+date every notice inside it carries as `published`). Text is the rendered plain text; `raw`
 keeps the source line(s) so evidence can quote the file exactly.
 """
 
@@ -14,6 +16,7 @@ from markdown_it.token import Token
 
 from pipeline.parse.document import Block, Document, Notice, Table, Text, push_heading
 from pipeline.parse.frontmatter import split_front_matter
+from pipeline.parse.mdx import ENTRY_END, ENTRY_START, looks_like_mdx, mdx_to_markdown
 from pipeline.parse.registry import PARSERS
 
 log = logging.getLogger(__name__)
@@ -53,6 +56,22 @@ def inline_plain(token: Token) -> str:
     return _clean("".join(parts))
 
 
+def inline_links(token: Token) -> tuple[tuple[str, str], ...]:
+    """(link text, href) of each link in an inline token."""
+    out: list[tuple[str, str]] = []
+    href: str | None = None
+    parts: list[str] = []
+    for child in token.children or ():
+        if child.type == "link_open":
+            href, parts = str(child.attrs.get("href", "")), []
+        elif child.type == "link_close" and href is not None:
+            out.append((_clean("".join(parts)), href))
+            href = None
+        elif href is not None and child.type in ("text", "code_inline"):
+            parts.append(child.content)
+    return tuple(out)
+
+
 def _anchor(token: Token, text: str) -> str:
     for child in token.children or ():
         href = str(child.attrs.get("href", "")) if child.type == "link_open" else ""
@@ -72,6 +91,8 @@ class _Builder:
         self.stack: list[tuple[float, str, str | None]] = []
         self.blocks: list[Block] = []
         self.notices: list[Notice] = []
+        self.entry_date: str | None = None  # the date of the changelog entry being read
+        self.article_date: str | None = None  # front matter date: the default entry date
 
     def flush(self) -> None:
         if self.blocks:
@@ -80,6 +101,7 @@ class _Builder:
                     headings=tuple(h for _, h, _ in self.stack),
                     anchor=self.stack[-1][2] if self.stack else None,
                     blocks=tuple(self.blocks),
+                    published=self.entry_date,
                 )
             )
         self.blocks = []
@@ -122,9 +144,15 @@ def _table(tokens: list[Token], start: int, lines: list[str]) -> tuple[Table, in
 @PARSERS.register("markdown")
 def parse_markdown(text: str, url: str | None = None) -> Document:
     meta, body, warnings = split_front_matter(text)
+    if looks_like_mdx(body):
+        body = mdx_to_markdown(body)
     lines = body.splitlines()
     tokens = _MD.parse(body)
     builder = _Builder()
+    # An article's own date (front matter) governs its sentences, like a feed entry's.
+    published = meta.get("date") or meta.get("published")
+    builder.article_date = str(published)[:10] if published else None
+    builder.entry_date = builder.article_date
     list_depth = 0
     i = 0
     while i < len(tokens):
@@ -149,8 +177,20 @@ def parse_markdown(text: str, url: str | None = None) -> Document:
                 kind = "li" if list_depth else "p"
                 codes = tuple(c.content for c in inline.children or () if c.type == "code_inline")
                 builder.blocks.append(
-                    Text(text=plain, raw=_source(lines, tok), kind=kind, codes=codes)
+                    Text(
+                        text=plain,
+                        raw=_source(lines, tok),
+                        kind=kind,
+                        codes=codes,
+                        links=inline_links(inline),
+                    )
                 )
+        elif tok.type == "html_block" and tok.content.startswith(ENTRY_START):
+            builder.flush()
+            builder.entry_date = tok.content.strip()[len(ENTRY_START) : -len("-->")].strip()
+        elif tok.type == "html_block" and tok.content.startswith(ENTRY_END):
+            builder.flush()
+            builder.entry_date = builder.article_date
         elif tok.type == "html_block":
             inline = _MD.parseInline(_TAG.sub(" ", tok.content))
             plain = _clean(" ".join(inline_plain(t) for t in inline))
