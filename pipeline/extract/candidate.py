@@ -27,3 +27,4 @@ class Candidate:
     source: str = "prose"
     order: int = 0  # position in the document, earlier first
     display: str | None = None  # display name when `model` is one (for ID mapping)
+    scope: str = "api"  # or "product:<slug>" (a model leaving ChatGPT, not the API)

@@ -13,19 +13,23 @@ import re
 DEPRECATION = re.compile(
     r"\b(deprecat\w*|retir\w*|shut\s*(?:down|off)\w*|shutting down|sunset\w*|discontinu\w*|"
     r"remov\w*|end[- ]of[- ]life|end[- ]of[- ]support|EOL|turn(?:ed|ing)? off|ceas\w*|"
-    r"no longer (?:be )?(?:available|supported|accessible|offered|served)|"
+    r"no longer (?:be )?(?:available|support\w*|accessible|offer\w*|serv\w*|provid\w*|includ\w*)|"
     r"not (?:be )?(?:available|supported|accessible|served) (?:after|from|beyond|past)|"
     r"will (?:start to |begin to )?fail|stops? working|"
     r"will be upgraded|"
     r"upgraded to|need to (?:manually )?upgrade|older|legacy|instead of|(?:will|to) be replaced"
-    r")|(移除|下线|停用|弃用|退役|停止|关停)",
+    r")|(移除|下线|停用|弃用|退役|停止|关停|下架|停服|淘汰|废弃|砍掉)",
     re.IGNORECASE,
 )
 ACTIVE = re.compile(
     r"\b(releas\w*|launch\w*|introduc\w*|migrat\w* to|switch\w* to|upgrad\w* to|mov\w* to|"
     r"transition\w* to|in favou?r of|instead|replac\w*|recommend\w*|specify\w*|"
     r"alternative\w*|successor|newer|new|latest|try|use|generally available|"
-    r"stable version|now available|generally available|GA\b)",
+    r"stable version|now available|generally available|GA\b|"
+    r"(?:remains?|stays?|continues? to be|still|will be) (?:fully )?available|unaffected|"
+    r"not affected|nothing changes)|"
+    r"(发布|推出|上线|迁移|升级|替换为|切换到|切换至|回归|可用|保留|建议|推荐|"
+    r"转向|改用|替代)",
     re.IGNORECASE,
 )
 # Phrases that mention deprecation without announcing one.
@@ -80,6 +84,27 @@ _SUBJECT_OF = re.compile(
     r"(?:no longer\b|deprecat|retir|discontinu|shut\s*down|sunset|remov|decommission)",
     re.IGNORECASE,
 )
+
+
+# Consumer products whose model menu changes independently of the API. A change there is
+# recorded with scope "product:<slug>" and reaches only teams that declare the product.
+PRODUCTS = (
+    ("chatgpt", re.compile(r"ChatGPT(?! ?API)")),
+    ("claude-app", re.compile(r"\bClaude(?:\.ai| apps?\b)")),
+    ("gemini-app", re.compile(r"\bGemini apps?\b")),
+    ("copilot", re.compile(r"\b(?:Microsoft|GitHub) Copilot\b")),
+    ("le-chat", re.compile(r"\bLe Chat\b")),
+)
+API_CONTEXT = re.compile(
+    r"\bAPIs?\b|\bendpoints?\b|\bdevelopers?\b|\bSDK\b|应用编程接口|开发者|接口", re.IGNORECASE
+)
+
+
+def product_of(text: str) -> str | None:
+    """The product a text is about when it names one and says nothing of the API."""
+    if API_CONTEXT.search(text):
+        return None
+    return next((slug for slug, pattern in PRODUCTS if pattern.search(text)), None)
 
 
 def sentences(text: str) -> list[str]:

@@ -3,7 +3,8 @@
 An ID is printed as one token of `[a-z0-9._:@/-]` (case-insensitive): `gpt-4.1`,
 `anthropic.claude-v2:1`, `textembedding-gecko@003`, `qwen/qwen3-32b`. In running prose a token
 must also mix letters with digits and a separator, or be known from the page (code spans,
-table cells). Dates, regions, prices, paths and header values are never IDs.
+table cells); a capitalised ID ("GPT-4o") counts in prose when the page or the offline
+catalogue knows it. Dates, regions, prices, paths and header values are never IDs.
 """
 
 from __future__ import annotations
@@ -13,9 +14,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pipeline.extract.catalogue import is_known
+
 DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2212"), "-")
 
-TOKEN = re.compile(r"(?<![\w/.@:$-])([A-Za-z0-9][A-Za-z0-9._:@/+-]*[A-Za-z0-9+])(?![\w@/-])")
+# Boundaries are ASCII: in Chinese or Japanese text an ID sits right against ideographs
+# ("下架了GPT-4o等"), which `\w` would count as part of the word.
+TOKEN = re.compile(
+    r"(?<![A-Za-z0-9_/.@:$-])([A-Za-z0-9][A-Za-z0-9._:@/+-]*[A-Za-z0-9+])(?![A-Za-z0-9_@/-])"
+)
 _DATE_LIKE = re.compile(
     r"^\d{1,4}([-/.])\d{1,2}\1\d{1,4}$|^\d+(\.\d+)*$|^\d{4}-\d{2}$|^\d{1,2}-\d{4}$"
 )
@@ -102,6 +109,12 @@ class Mention:
     printed: str
 
 
+def _short_known(token: str) -> bool:
+    """A catalogue ID without a separator ("o3", "r1") counts in prose only with a digit:
+    catalogue words such as "sonar" or "auto" are ordinary English too."""
+    return any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
+
+
 def find_ids(text: str, known: Iterable[str] = ()) -> list[Mention]:
     """ID mentions in prose: strong IDs, or tokens the page shows as IDs elsewhere."""
     known_set = known if isinstance(known, (set, frozenset)) else set(known)
@@ -110,8 +123,8 @@ def find_ids(text: str, known: Iterable[str] = ()) -> list[Mention]:
         token = m.group(1).rstrip(".:")
         low = normalise(token)
         lowercase_printed = token == token.lower()
-        if (is_strong_id(token) and (lowercase_printed or low in known_set)) or (
-            low in known_set and lowercase_printed
+        if (is_strong_id(token) and (lowercase_printed or low in known_set or is_known(low))) or (
+            lowercase_printed and (low in known_set or (is_known(low) and _short_known(low)))
         ):
             out.append(Mention(low, m.start(1), m.start(1) + len(token), token))
     return out

@@ -22,6 +22,7 @@ from pipeline.extract.cues import (
     PAST,
     announces_deprecation,
     polarity,
+    product_of,
     sentences,
 )
 from pipeline.extract.dates import MONTH_DAY, find_dates, has_month_only, month_day
@@ -56,7 +57,6 @@ _FAMILY_AFTER = re.compile(
     r"(?:model\s+)?(?:models|family|families|series|suite|snapshots|versions|variants|line-?up)\b",
     re.IGNORECASE,
 )
-_PRODUCT_ONLY = re.compile(r"\bChatGPT\b")
 # Sentences about a capability of models (fine-tuning them, a tool on them), not the models.
 _FEATURE_SENTENCE = re.compile(
     r"^(?:the\s+)?(?:new\s+)?(?:fine[- ]tun\w*|training|support for using|tool support)\b",
@@ -87,7 +87,8 @@ class _Lead:
 @dataclass
 class ProseResult:
     candidates: list[Candidate] = field(default_factory=list)
-    replacements: list[str] = field(default_factory=list)
+    # The notice-wide replacement pool: (model, scope of the sentence that named it).
+    replacements: list[tuple[str, str]] = field(default_factory=list)
     announced: dt.date | None = None
     # Deprecated families ("the `kimi-k2` series ... discontinued on May 25, 2026"): the
     # family's prefix with the sentence's facts, as a template for its member IDs.
@@ -140,7 +141,7 @@ def notice_prose(
             continue
         if lead and block.kind == "li":
             if lead.kind == "replacement":
-                result.replacements.extend(m.model for m in find_ids(text, ctx.known))
+                result.replacements.extend((m.model, "api") for m in find_ids(text, ctx.known))
                 continue
             cand = _list_item(block, lead, sub_date, anchor, order + n, ctx)
             if cand:
@@ -314,15 +315,20 @@ def _display_mentions(sentence: str, taken: list[Mention], ctx: DocContext) -> l
     return out
 
 
+def _scope(product: str | None) -> str:
+    return f"product:{product}" if product else "api"
+
+
 def _status_of_sentence(sentence: str) -> str | None:
     """'retired' when the sentence says it already happened, else None (decided by date)."""
     past = re.search(
         r"no longer(?! (?:available|offered) (?:to|for) new)|has been|have been|\bwas\b|\bwere\b|"
-        r"\bremoved\b",
+        r"\bremoved\b|已(?:经)?(?:于|在)?",
         sentence,
         re.IGNORECASE,
     )
-    return "retired" if past and not re.search(r"\bwill\b", sentence, re.IGNORECASE) else None
+    future = re.search(r"\bwill\b|将", sentence, re.IGNORECASE)
+    return "retired" if past and not future else None
 
 
 def _sentences(
@@ -350,10 +356,10 @@ def _sentences(
                 ]
                 block_reps.extend(found)
                 if block.kind != "li":  # a list item's replacement is its own, not the section's
-                    result.replacements.extend(found)
+                    scope = _scope(product_of(sentence))
+                    result.replacements.extend((r, scope) for r in found)
             continue
-        if _PRODUCT_ONLY.search(sentence) and "API" not in sentence:
-            continue
+        product = product_of(sentence)
         if _FEATURE_SENTENCE.match(sentence):
             continue
         mentions = find_ids(sentence, ctx.known)
@@ -380,10 +386,15 @@ def _sentences(
             if date
             else "none"
         )
-        for mention in mentions:
+        polarities = [polarity(sentence, m.start, m.end) for m in mentions]
+        # A model the sentence also calls active ("only kept GPT-5 ... removed the rest") is
+        # never deprecated by it: a conflict resolves to no alarm.
+        active_here = {m.model for m, p in zip(mentions, polarities, strict=True) if p == "active"}
+        for mention, pol in zip(mentions, polarities, strict=True):
             if _EXAMPLE_BEFORE.search(sentence[: mention.start]):
                 continue
-            pol = polarity(sentence, mention.start, mention.end)
+            if mention.model in active_here:
+                pol = "active"
             if _FAMILY_AFTER.match(sentence[mention.end :]):
                 if pol == "deprecated" and mention.model == normalise(mention.printed):
                     result.families.append(
@@ -400,8 +411,10 @@ def _sentences(
                     )
                 continue
             if pol == "active":
-                if block.kind != "li":
-                    result.replacements.append(mention.model)
+                # Only a model named as what to use instead joins the pool; one that merely
+                # "stays available" replaces nothing.
+                if block.kind != "li" and _REPLACEMENT_SENTENCE.search(sentence[: mention.start]):
+                    result.replacements.append((mention.model, _scope(product)))
                 block_reps.append(mention.model)
                 continue
             if pol == "feature":
@@ -420,6 +433,7 @@ def _sentences(
                     source="prose",
                     order=order,
                     status=_status_of_sentence(sentence),
+                    scope=_scope(product),
                 )
             )
     # Replacements named in the same paragraph belong to its deprecated models; the notice-wide

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from pipeline.extract.candidate import SOURCE_RANK, Candidate
 from pipeline.extract.context import DocContext, build_context
-from pipeline.extract.cues import announces_deprecation
+from pipeline.extract.cues import API_CONTEXT, PRODUCTS, announces_deprecation
 from pipeline.extract.dates import find_dates
 from pipeline.extract.prose import notice_prose
 from pipeline.extract.rows import listed_models, table_candidates
@@ -103,12 +103,16 @@ def notice_candidates(
     table_cands, families = _apply_families(prose.families, table_cands, notice, ctx)
     in_tables = {c.model for c in table_cands}
     deprecated_here = in_tables | {c.model for c in prose.candidates}
-    extra = tuple(dict.fromkeys(prose.replacements))
+    pool = tuple(dict.fromkeys(prose.replacements))
     prose_cands = []
     for c in prose.candidates:
         if c.model in in_tables or any(t.startswith(c.model + "-") for t in in_tables):
             continue  # the table lists this one, or it names the family of the table's models
-        reps = c.replacements or tuple(r for r in extra if r not in deprecated_here)
+        # The pool fills in for paragraphs that name no replacement, within the same scope
+        # (what replaces a model in ChatGPT does not replace an API model).
+        reps = c.replacements or tuple(
+            r for r, scope in pool if scope == c.scope and r not in deprecated_here
+        )
         prose_cands.append(replace(c, announced=announced, replacements=reps))
     found = [replace(c, link=notice.link) for c in table_cands + prose_cands]
     return found, [replace(f, announced=f.announced or announced) for f in families]
@@ -166,9 +170,9 @@ def _rank(c: Candidate) -> tuple:
 
 
 def merge(cands: list[Candidate]) -> list[Candidate]:
-    groups: dict[str, list[Candidate]] = {}
+    groups: dict[tuple[str, str], list[Candidate]] = {}
     for c in cands:
-        groups.setdefault(c.model, []).append(c)
+        groups.setdefault((c.model, c.scope), []).append(c)
     merged = []
     for group in groups.values():
         best = max(group, key=_rank)
@@ -188,7 +192,25 @@ def merge(cands: list[Candidate]) -> list[Candidate]:
     merged.sort(key=lambda c: c.order)
     # A model that is only an alias of another record is that record.
     alias_of = {a for c in merged for a in c.aliases}
-    return [c for c in merged if c.model not in alias_of or c.kind != "model"]
+    # A model the page names as the replacement of another is active there; an undated prose
+    # sighting ("the latter retires the former") does not outweigh that.
+    # In a change log a later entry may deprecate an earlier replacement: only a replacement
+    # named at the same time or later counts.
+    replacing: dict[str, dt.date] = {}
+    for c in merged:
+        for r in c.replacements:
+            replacing[r] = max(replacing.get(r, dt.date.min), c.announced or dt.date.min)
+    return [
+        c
+        for c in merged
+        if (c.model not in alias_of or c.kind != "model")
+        and not (
+            c.model in replacing
+            and c.source == "prose"
+            and c.shutdown_date is None
+            and replacing[c.model] >= (c.announced or dt.date.min)
+        )
+    ]
 
 
 def to_record(c: Candidate, provider: str, url: str | None, today: dt.date) -> Record:
@@ -211,6 +233,7 @@ def to_record(c: Candidate, provider: str, url: str | None, today: dt.date) -> R
         status=status,
         evidence=c.evidence,
         url=link,
+        scope=c.scope,
     )
 
 
@@ -242,6 +265,23 @@ def _current_table_models(doc: Document, ctx: DocContext) -> set[str]:
     return out
 
 
+def _document_product(doc: Document) -> str | None:
+    """The product a whole document is about: named, and at least three times as often as the
+    API (or developers) is."""
+    texts = (
+        [doc.title]
+        + [b.text for n in doc.notices for b in n.blocks if isinstance(b, Text)]
+        + [h for n in doc.notices for h in n.headings]
+    )
+    whole = " ".join(texts)
+    api_mentions = len(API_CONTEXT.findall(whole))
+    for slug, pattern in PRODUCTS:
+        named = len(pattern.findall(whole))
+        if named and named >= 3 * api_mentions:
+            return slug
+    return None
+
+
 def extract_records(doc: Document, provider: str, today: dt.date) -> list[Record]:
     """Candidates of every notice, merged per model.
 
@@ -263,6 +303,13 @@ def extract_records(doc: Document, provider: str, today: dt.date) -> list[Record
         families += unresolved
     # A family named where no table lists it ("the `moonshot-v1` series is no longer
     # available") covers the members the page's tables list elsewhere.
+    product = _document_product(doc)
+    if product:
+        # An article about a product's model menu (and never about the API): its sightings
+        # are product changes, whatever sentence they come from.
+        cands = [
+            replace(c, scope=f"product:{product}") if c.source == "prose" else c for c in cands
+        ]
     named = {c.model for c in cands}
     for family in families:
         cands += [
