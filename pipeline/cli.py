@@ -185,9 +185,20 @@ def deliver(teams_path: Path, db_path: str, now_text: str | None) -> None:
 @click.option("--provider", default="unknown", show_default=True, help="Provider id.")
 @click.option("--url", default=None, help="The page's URL (used for links and anchors).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of records.")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Per record: the rule and cues behind it, its date and confidence, the evidence.",
+)
 @now_option
 def extract(
-    path: Path, fmt: str | None, provider: str, url: str | None, as_json: bool, now_text: str | None
+    path: Path,
+    fmt: str | None,
+    provider: str,
+    url: str | None,
+    as_json: bool,
+    explain: bool,
+    now_text: str | None,
 ) -> None:
     """Extract deprecation records from a saved page, feed or article."""
     from pipeline.extract import extract_document, infer_format
@@ -203,6 +214,13 @@ def extract(
     if as_json:
         click.echo(json.dumps([r.to_json() for r in result.records], ensure_ascii=False, indent=1))
         return
+    if explain:
+        for record in result.records:
+            click.echo(_explain(record))
+        for warning in result.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        click.echo(f"{len(result.records)} records", err=True)
+        return
     for record in result.records:
         date = record.shutdown_date or "no date"
         if record.shutdown_kind == "earliest":
@@ -212,6 +230,26 @@ def extract(
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"{len(result.records)} records", err=True)
+
+
+def _explain(record) -> str:
+    """The trail behind one record, for `sunset extract --explain`."""
+    date = record.shutdown_date or "none"
+    if record.shutdown_kind == "earliest":
+        date = f"not before {date}"
+    lines = [
+        f"{record.model}  [{record.kind}, {record.scope}, {record.status}]",
+        f"  confidence  {record.confidence:.2f}",
+        f"  shutdown    {date} ({record.shutdown_kind})",
+        f"  announced   {record.announced_date or '-'}",
+        f"  replaced by {', '.join(record.replacements) or '-'}",
+    ]
+    if record.aliases:
+        lines.append(f"  aliases     {', '.join(record.aliases)}")
+    lines += [f"  why         {cue}" for cue in record.why]
+    evidence = " ".join(record.evidence.split())
+    lines.append(f"  evidence    {evidence[:300]}{'...' if len(evidence) > 300 else ''}")
+    return "\n".join(lines)
 
 
 @main.command()

@@ -28,3 +28,5 @@ class Candidate:
     order: int = 0  # position in the document, earlier first
     display: str | None = None  # display name when `model` is one (for ID mapping)
     scope: str = "api"  # or "product:<slug>" (a model leaving ChatGPT, not the API)
+    rule: str = ""  # which extraction rule produced this sighting (for `why`)
+    sightings: int = 1  # how many sightings were merged into this one

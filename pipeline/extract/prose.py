@@ -198,6 +198,7 @@ def _migration_item(
     return [
         Candidate(
             model=subject,
+            rule="migration item in a deprecation section",
             shutdown_date=date,
             shutdown_kind=("earliest" if ctx.all_earliest else "firm") if date else "none",
             replacements=replacements,
@@ -239,6 +240,7 @@ def _list_item(
         name = strip_parens(text) or text
         return Candidate(
             model=name,
+            rule="feature list item",
             kind="feature",
             evidence=block.raw or text,
             anchor=anchor,
@@ -269,6 +271,7 @@ def _list_item(
     )
     return Candidate(
         model=model,
+        rule="list item under a deprecation lead",
         aliases=aliases,
         shutdown_date=date,
         shutdown_kind=("earliest" if floor or ctx.all_earliest else "firm") if date else "none",
@@ -400,6 +403,7 @@ def _sentences(
                     result.families.append(
                         Candidate(
                             model=mention.model,
+                            rule="family named in a deprecation sentence",
                             shutdown_date=date,
                             shutdown_kind=kind,  # type: ignore[arg-type]
                             evidence=sentence,
@@ -423,6 +427,7 @@ def _sentences(
             result.candidates.append(
                 Candidate(
                     model=mention.model,
+                    rule="deprecation sentence",
                     aliases=(display_name(mention.printed),)
                     if is_display and " " in mention.printed
                     else (),

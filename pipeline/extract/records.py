@@ -13,6 +13,7 @@ import re
 from dataclasses import replace
 
 from pipeline.extract.candidate import SOURCE_RANK, Candidate
+from pipeline.extract.confidence import assess
 from pipeline.extract.context import DocContext, build_context
 from pipeline.extract.cues import API_CONTEXT, PRODUCTS, announces_deprecation
 from pipeline.extract.dates import find_dates
@@ -151,12 +152,15 @@ def _apply_families(
                 if c.shutdown_date is None and family.shutdown_date:
                     out[by_model[member]] = replace(
                         c,
+                        rule=f"{c.rule}, dated by a family statement",
                         shutdown_date=family.shutdown_date,
                         shutdown_kind=family.shutdown_kind,
                         status=c.status or family.status,
                     )
             else:
-                out.append(replace(family, model=member, source="table"))
+                out.append(
+                    replace(family, model=member, source="table", rule="member of a named family")
+                )
     return out, unresolved
 
 
@@ -185,6 +189,7 @@ def merge(cands: list[Candidate]) -> list[Candidate]:
         merged.append(
             replace(
                 best,
+                sightings=len(group),
                 replacements=tuple(r for r in dict.fromkeys(reps) if r != best.model),
                 aliases=tuple(a for a in dict.fromkeys(aliases) if a != best.model),
             )
@@ -213,11 +218,14 @@ def merge(cands: list[Candidate]) -> list[Candidate]:
     ]
 
 
-def to_record(c: Candidate, provider: str, url: str | None, today: dt.date) -> Record:
+def to_record(
+    c: Candidate, provider: str, url: str | None, today: dt.date, known: set[str] | None = None
+) -> Record:
     status = c.status
     if status not in ("deprecated", "legacy", "retired"):
         status = "retired" if c.shutdown_date and c.shutdown_date < today else "deprecated"
     link = c.link or (f"{url.split('#')[0]}#{c.anchor}" if url and c.anchor else url)
+    confidence, why = assess(c, known or set())
     return Record(
         provider=provider,
         model=c.model,
@@ -234,6 +242,8 @@ def to_record(c: Candidate, provider: str, url: str | None, today: dt.date) -> R
         evidence=c.evidence,
         url=link,
         scope=c.scope,
+        confidence=confidence,
+        why=why,
     )
 
 
@@ -313,6 +323,8 @@ def extract_records(doc: Document, provider: str, today: dt.date) -> list[Record
     named = {c.model for c in cands}
     for family in families:
         cands += [
-            replace(family, model=m) for m in _members(family.model, current) if m not in named
+            replace(family, model=m, rule="member of a family named elsewhere on the page")
+            for m in _members(family.model, current)
+            if m not in named
         ]
-    return [to_record(c, provider, doc.url, today) for c in merge(cands)]
+    return [to_record(c, provider, doc.url, today, ctx.known) for c in merge(cands)]

@@ -167,6 +167,9 @@ def _candidate(
     return [
         Candidate(
             model=model,
+            rule="table row"
+            + (" (status from a cell)" if cols.status is None and status else "")
+            + (" under a deprecation heading" if cols.shutdown is None else ""),
             kind=kind,
             aliases=aliases,
             shutdown_date=shutdown,

@@ -1,0 +1,71 @@
+"""Confidence and `why` on records, and `sunset extract --explain`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.extract import extract_document
+
+PAGE = b"""# Notices
+
+## Retirements
+
+| Model | Shutdown date | Replacement |
+|---|---|---|
+| `acme-chat-2` | 2027-01-31 | `acme-chat-3` |
+
+Some think `acme-embed-1` might be deprecated at some point.
+
+Acme Helper 1 is no longer supported.
+"""
+
+
+def _by_model() -> dict:
+    out = extract_document(PAGE, fmt="markdown", provider="acme")
+    return {r.model: r for r in out.records}
+
+
+def test_table_row_with_date_outranks_an_undated_sentence() -> None:
+    records = _by_model()
+    table, prose = records["acme-chat-2"], records["acme-embed-1"]
+    assert table.confidence > prose.confidence
+    assert table.why[0] == "table row"
+    assert "shutdown date stated (firm)" in table.why
+    assert prose.why[0] == "deprecation sentence"
+    assert "no shutdown date" in prose.why
+
+
+def test_a_display_name_without_an_api_id_is_least_sure() -> None:
+    records = _by_model()
+    display = records["acme helper 1"]
+    assert "display name only: the page gives no API ID" in display.why
+    assert display.confidence < records["acme-embed-1"].confidence
+    assert 0.05 <= display.confidence <= 0.99
+
+
+def test_extract_json_carries_confidence_and_why(tmp_path: Path) -> None:
+    page = tmp_path / "notices.md"
+    page.write_bytes(PAGE)
+    result = CliRunner().invoke(main, ["extract", str(page), "--json", "--provider", "acme"])
+    assert result.exit_code == 0, result.output
+    rows = {r["model"]: r for r in json.loads(result.stdout)}
+    assert rows["acme-chat-2"]["why"][0] == "table row"
+    assert isinstance(rows["acme-chat-2"]["confidence"], float)
+    assert rows["acme-chat-2"]["scope"] == "api"
+
+
+def test_explain_prints_the_trail_per_record(tmp_path: Path) -> None:
+    page = tmp_path / "notices.md"
+    page.write_bytes(PAGE)
+    result = CliRunner().invoke(main, ["extract", str(page), "--explain", "--provider", "acme"])
+    assert result.exit_code == 0, result.output
+    block = result.stdout.split("acme-chat-2  [model, api, deprecated]")[1].split("\n\n")[0]
+    assert "confidence  0.9" in block
+    assert "shutdown    2027-01-31 (firm)" in block
+    assert "why         table row" in block
+    assert "replaced by acme-chat-3" in block
+    assert "evidence    | `acme-chat-2` | 2027-01-31 | `acme-chat-3` |" in block
