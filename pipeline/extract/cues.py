@@ -15,7 +15,7 @@ DEPRECATION = re.compile(
     r"remov\w*|end[- ]of[- ]life|end[- ]of[- ]support|EOL|turn(?:ed|ing)? off|ceas\w*|"
     r"no longer (?:be )?(?:available|support\w*|accessible|offer\w*|serv\w*|provid\w*|includ\w*)|"
     r"not (?:be )?(?:available|supported|accessible|served) (?:after|from|beyond|past)|"
-    r"will (?:start to |begin to )?fail|stops? working|"
+    r"will (?:start to |begin to )?fail|stops? working|available (?:until|through|till)\b|"
     r"will be upgraded|"
     r"upgraded to|need to (?:manually )?upgrade|older|legacy|instead of|(?:will|to) be replaced"
     r")|(移除|下线|停用|弃用|退役|停止|关停|下架|停服|淘汰|废弃|砍掉)",
@@ -26,7 +26,8 @@ ACTIVE = re.compile(
     r"transition\w* to|in favou?r of|instead|replac\w*|recommend\w*|specify\w*|"
     r"alternative\w*|successor|newer|new|latest|try|use|generally available|"
     r"stable version|now available|generally available|GA\b|"
-    r"(?:remains?|stays?|continues? to be|still|will be) (?:fully )?available|unaffected|"
+    r"(?:remains?|stays?|continues? to be|still|will be) (?:fully )?available(?! (?:until|through|till)\b)|"
+    r"unaffected|"
     r"not affected|nothing changes)|"
     r"(发布|推出|上线|迁移|升级|替换为|切换到|切换至|回归|可用|保留|建议|推荐|"
     r"转向|改用|替代)",

@@ -21,7 +21,7 @@ DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2212"), "-")
 # Boundaries are ASCII: in Chinese or Japanese text an ID sits right against ideographs
 # ("下架了GPT-4o等"), which `\w` would count as part of the word.
 TOKEN = re.compile(
-    r"(?<![A-Za-z0-9_/.@:$-])([A-Za-z0-9][A-Za-z0-9._:@/+-]*[A-Za-z0-9+])(?![A-Za-z0-9_@/-])"
+    r"(?<![A-Za-z0-9_/.@:$-])([A-Za-z0-9][A-Za-z0-9._:@/+_-]*[A-Za-z0-9+])(?![A-Za-z0-9_@/-])"
 )
 _DATE_LIKE = re.compile(
     r"^\d{1,4}([-/.])\d{1,2}\1\d{1,4}$|^\d+(\.\d+)*$|^\d{4}-\d{2}$|^\d{1,2}-\d{4}$"
@@ -82,10 +82,16 @@ def is_strong_id(token: str) -> bool:
         return False
     has_digit = any(c.isdigit() for c in token)
     has_alpha = any(c.isalpha() for c in token)
-    has_sep = any(c in "-.:@/" for c in token)
+    has_sep = any(c in "-.:@/_" for c in token)
     if not (has_digit and has_alpha and has_sep):
         return False
-    if "/" in token and not re.match(r"^[a-z0-9-]+/[a-z0-9._:-]+$", token.lower()):
+    # Namespaced IDs: `qwen/qwen3-32b`, `accounts/<acct>/models/<slug>`,
+    # `<platform>/<org>/<model>`; never paths with empty segments or a file extension.
+    if (
+        "/" in token
+        and not re.match(r"^[a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9._:@-]*)+$", token.lower())
+        or re.search(r"\.(?:html?|md|json|ya?ml|py|js|png|svg)$", token.lower())
+    ):
         return False
     return not re.match(r"^\d+[a-z]{0,2}-[a-z]+$", token.lower())  # "128k-token"
 
@@ -123,9 +129,12 @@ def find_ids(text: str, known: Iterable[str] = ()) -> list[Mention]:
         token = m.group(1).rstrip(".:")
         low = normalise(token)
         lowercase_printed = token == token.lower()
-        if (is_strong_id(token) and (lowercase_printed or low in known_set or is_known(low))) or (
-            lowercase_printed and (low in known_set or (is_known(low) and _short_known(low)))
-        ):
+        # `Org/Model-Name` catalogue IDs are printed mixed-case by design.
+        namespaced = "/" in token
+        if (
+            is_strong_id(token)
+            and (lowercase_printed or namespaced or low in known_set or is_known(low))
+        ) or (lowercase_printed and (low in known_set or (is_known(low) and _short_known(low)))):
             out.append(Mention(low, m.start(1), m.start(1) + len(token), token))
     return out
 

@@ -325,7 +325,8 @@ def _scope(product: str | None) -> str:
 def _status_of_sentence(sentence: str) -> str | None:
     """'retired' when the sentence says it already happened, else None (decided by date)."""
     past = re.search(
-        r"no longer(?! (?:available|offered) (?:to|for) new)|has been|have been|\bwas\b|\bwere\b|"
+        r"no longer(?! (?:available|offered) (?:to|for) new)|"
+        r"(?:has been|have been|\bwas|\bwere)(?! (?:deprecated|announced|marked)\b)|"
         r"\bremoved\b|已(?:经)?(?:于|在)?",
         sentence,
         re.IGNORECASE,

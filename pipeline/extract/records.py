@@ -224,6 +224,9 @@ def to_record(
     status = c.status
     if status not in ("deprecated", "legacy", "retired"):
         status = "retired" if c.shutdown_date and c.shutdown_date < today else "deprecated"
+    if c.kind == "model" and c.model.count("/") >= 2:
+        # `accounts/<acct>/models/<slug>` is also called by its slug
+        c = replace(c, aliases=tuple(dict.fromkeys((*c.aliases, c.model.rsplit("/", 1)[1]))))
     link = c.link or (f"{url.split('#')[0]}#{c.anchor}" if url and c.anchor else url)
     confidence, why = assess(c, known or set())
     return Record(
