@@ -26,8 +26,8 @@ ACTIVE = re.compile(
     r"transition\w* to|in favou?r of|instead|replac\w*|recommend\w*|specify\w*|"
     r"alternative\w*|successor|newer|new|latest|try|use|generally available|"
     r"stable version|now available|generally available|GA\b|"
-    r"(?:remains?|stays?|continues? to be|still|will be) (?:fully )?available(?! (?:until|through|till)\b)|"
-    r"unaffected|"
+    r"(?:remains?|stays?|continues? to be|still|will be) (?:fully )?available"
+    r"(?! (?:until|through|till)\b)|unaffected|"
     r"not affected|nothing changes)|"
     r"(发布|推出|上线|迁移|升级|替换为|切换到|切换至|回归|可用|保留|建议|推荐|"
     r"转向|改用|替代)",

@@ -87,11 +87,10 @@ def is_strong_id(token: str) -> bool:
         return False
     # Namespaced IDs: `qwen/qwen3-32b`, `accounts/<acct>/models/<slug>`,
     # `<platform>/<org>/<model>`; never paths with empty segments or a file extension.
-    if (
-        "/" in token
-        and not re.match(r"^[a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9._:@-]*)+$", token.lower())
-        or re.search(r"\.(?:html?|md|json|ya?ml|py|js|png|svg)$", token.lower())
-    ):
+    low = token.lower()
+    if "/" in low and not re.match(r"^[a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9._:@-]*)+$", low):
+        return False
+    if re.search(r"\.(?:html?|md|json|ya?ml|py|js|png|svg)$", low):
         return False
     return not re.match(r"^\d+[a-z]{0,2}-[a-z]+$", token.lower())  # "128k-token"
 
