@@ -1,0 +1,121 @@
+"""Review gating in a cycle: which records wait for review, and the operator's batch alert.
+
+A record waits (`needs_review`) when its confidence is below the source's
+`review.min_confidence`, or when its page's structure changed since the last good snapshot
+(`pipeline.structure`); storage applies the gate to new and changed records only. Teams hear
+nothing of a waiting record until a second source agrees or an operator confirms it
+(`sunset review`). The operator gets one alert per cycle listing the records that started
+waiting, never one per record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+
+import sqlite_utils
+
+from pipeline.config import TeamsFile
+from pipeline.decide import enqueue_ops_alert, ops_destinations
+from pipeline.models import AlertItem, Record
+from pipeline.notify.escape import one_line
+from storage import records as record_store
+
+log = logging.getLogger(__name__)
+
+ALERT_ITEMS_MAX = 20  # records listed in one batch alert; the rest are counted
+
+
+def review_reason(
+    record: Record, *, min_confidence: float, structure_note: str | None
+) -> str | None:
+    """Why `record` must be reviewed before teams hear of it, or None."""
+    reasons = []
+    if record.confidence < min_confidence:
+        reasons.append(f"confidence {record.confidence:.2f} below {min_confidence:.2f}")
+    if structure_note:
+        reasons.append(structure_note)
+    return "; ".join(reasons) or None
+
+
+def _item(row: dict) -> AlertItem:
+    date = row["shutdown_date"] or "no date"
+    if row["shutdown_kind"] == "earliest":
+        date = f"not before {date}"
+    why = ", ".join(row["why"]) if row["why"] else "-"
+    note = (
+        f"record {row['id']} from {row['source_id']}: shutdown {date}; "
+        f"confidence {row['confidence']:.2f}; cues: {why}. Waiting because: "
+        f"{row['review_reason'] or 'needs review'}"
+    )
+    return AlertItem(
+        kind="ops",
+        status="review",
+        provider=row["provider"],
+        model=row["model"],
+        shutdown_date=row["shutdown_date"],
+        shutdown_kind=row["shutdown_kind"],
+        replacements=tuple(row["replacements"]),
+        evidence=row["evidence"] or "",
+        url=row["url"],
+        note=one_line(note, 500),
+    )
+
+
+def alert_batch(
+    db: sqlite_utils.Database,
+    teams: TeamsFile | None,
+    record_ids: Sequence[int],
+    *,
+    run_id: int,
+    now: dt.datetime,
+) -> int:
+    """One operator alert (per ops channel) for the records that started waiting in run
+    `run_id` and still wait; return the number of alerts put in the outbox."""
+    marks = ",".join("?" * len(record_ids))
+    rows = [
+        record_store.decode_record(row)
+        for row in db.query(
+            f"SELECT * FROM records WHERE review_state = 'needs_review' AND id IN ({marks})"
+            " ORDER BY id",
+            list(record_ids),
+        )
+    ]
+    if not rows:
+        return 0
+    count = len(rows)
+    noun = "record" if count == 1 else "records"
+    log.warning("%d %s wait for review (run %d): `sunset review` lists them", count, noun, run_id)
+    if teams is None:
+        return 0
+    shown = rows[:ALERT_ITEMS_MAX]
+    more = f" ({count - len(shown)} more not listed here)" if count > len(shown) else ""
+    summary = AlertItem(
+        kind="ops",
+        status="review",
+        provider="sunset-watch",
+        model=f"{count} {noun} to review",
+        note=(
+            f"{count} new or changed {noun} wait for review{more}. Teams hear nothing of them "
+            "until confirmed. `sunset review` lists them; `sunset review confirm ID`, "
+            "`sunset review reject ID` or `sunset review correct ID --shutdown-date D` "
+            "decides."
+        ),
+    )
+    destinations = ops_destinations(teams)
+    if not destinations:
+        log.warning("no ops destination (delivery.ops): no alert for %d %s to review", count, noun)
+    created = 0
+    for channel, destination in destinations:
+        created += enqueue_ops_alert(
+            db,
+            channel=channel,
+            destination=destination,
+            title=f"{count} {noun} need review",
+            item=summary,
+            more=[_item(row) for row in shown],
+            idempotency_key=f"ops:review:{run_id}:{channel}",
+            now=now,
+        )
+    return created
