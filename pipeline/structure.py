@@ -21,6 +21,7 @@ MAX_FEATURES = 60
 MAX_CELLS = 12
 CELL_MAX = 40
 _FOLD = re.compile(r"[^a-z#]+")
+_LABELS = {"depth": "heading level", "table": "table", "format": "format"}
 
 
 def _cell(text: str) -> str:
@@ -54,10 +55,15 @@ def of_body(body: bytes | str, fmt: str, url: str | None = None) -> tuple[str, .
         return None
 
 
+def _label(feature: str) -> str:
+    kind, _, value = feature.partition(":")
+    return f"{_LABELS.get(kind, kind)} [{value}]"
+
+
 def describe_change(old: Sequence[str], new: Sequence[str], limit: int = 3) -> str:
-    """'page structure changed: added table: model | retired on; removed table: ...'."""
-    added = [f for f in new if f not in old]
-    removed = [f for f in old if f not in new]
+    """'page structure changed: added table [model | retired on]; removed table [...]'."""
+    added = [_label(f) for f in new if f not in old]
+    removed = [_label(f) for f in old if f not in new]
     parts = [f"added {f}" for f in added[:limit]] + [f"removed {f}" for f in removed[:limit]]
     more = len(added) + len(removed) - len(parts)
     if more > 0:
