@@ -198,7 +198,7 @@ def test_doubtful_change_is_withheld_then_told_old_to_new(db):
     assert decide(db, TEAMS, now=DAY + dt.timedelta(days=5)) == 0
     confirm(db, row(db)["id"], DAY + dt.timedelta(days=6))
     assert decide(db, TEAMS, now=DAY + dt.timedelta(days=6)) == 1
-    (first, changed) = team_alerts(db)
+    changed = team_alerts(db)[-1]
     assert changed.kind == "changed"
     assert changed.items[0].change == "shutdown date 2027-03-01 -> 2026-12-15"
     assert decide(db, TEAMS, now=DAY + dt.timedelta(days=6, hours=1)) == 0  # told once
@@ -318,9 +318,8 @@ def test_correction_of_an_announced_record_tells_the_team(db):
 
 def test_review_errors_name_the_problem(db):
     put(db, [{"model": MODEL, "shutdown_date": "2027-03-01"}, {"model": "gpt-4"}], reason="low")
-    with pytest.raises(review_store.ReviewError, match="no record with id 99"):
-        with transaction(db):
-            review_store.set_state(db, [1, 99], "confirmed", by="operator", at="t")
+    with pytest.raises(review_store.ReviewError, match="no record with id 99"), transaction(db):
+        review_store.set_state(db, [1, 99], "confirmed", by="operator", at="t")
     assert row(db)["review_state"] == "needs_review"  # nothing written for the good id
     with pytest.raises(review_store.ReviewError, match="already exists as record 1"):
         review_store.correct(db, 2, {"model": MODEL}, by="operator", at="t")
