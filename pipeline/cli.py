@@ -484,6 +484,12 @@ def export(
         sys.stdout.buffer.write(data)
 
 
+def _one_line_usage_error(ctx: click.Context, exc: click.UsageError) -> NoReturn:
+    where = ctx.command_path.split(" ", 1)[-1]
+    click.echo(f"error: sunset {where}: {exc.format_message()}", err=True)
+    ctx.exit(2)
+
+
 class _OneLineErrors(click.Command):
     """A usage mistake is one `error:` line on stderr (exit 2), not click's usage block."""
 
@@ -491,11 +497,23 @@ class _OneLineErrors(click.Command):
         try:
             return super().parse_args(ctx, args)
         except click.UsageError as exc:
-            click.echo(
-                f"error: sunset {ctx.command_path.split(' ', 1)[-1]}: {exc.format_message()}",
-                err=True,
-            )
-            ctx.exit(2)
+            _one_line_usage_error(ctx, exc)
+
+
+class _OneLineGroup(click.Group):
+    """`_OneLineErrors` for a group: unknown options and sub-commands are one line too."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            _one_line_usage_error(ctx, exc)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            _one_line_usage_error(ctx, exc)
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -528,7 +546,7 @@ def _record_ids(texts: tuple[str, ...]) -> list[int]:
     return ids
 
 
-@main.group(invoke_without_command=True)
+@main.group(cls=_OneLineGroup, invoke_without_command=True)
 @db_option
 @click.pass_context
 def review(ctx: click.Context, db_path: str) -> None:

@@ -167,7 +167,7 @@ def run_cycle(
             failed=report.failed,
             records_new=report.records_new,
             records_changed=report.records_changed,
-            records_review=len(report.review_ids),
+            records_review=len(set(report.review_ids)),
             alerts_created=report.alerts_created,
             duration_ms=round((time.monotonic() - started) * 1000, 1),
         )

@@ -9,8 +9,10 @@ A record that disappears from its page is marked `listed = 0`, never deleted.
 Review gating (see `storage.review` for the operator's side): a record dict may carry a
 `review_reason`; a new record, or a stored one whose content changes, is then kept in
 `needs_review` and teams do not hear of it until it is confirmed. Fields an operator
-corrected (`overrides`) are never overwritten by extraction, and a model id the operator
-corrected still finds its record through `extracted_model`.
+corrected (`overrides`: field -> {"value": the operator's, "page": what the page said}) are
+never overwritten by extraction; when the page later says something else about a corrected
+field, the record is reviewed again. A model id the operator corrected still finds its
+record through `extracted_model`.
 """
 
 from __future__ import annotations
@@ -170,10 +172,20 @@ def apply_source_records(
         overrides: dict[str, Any] = json.loads(current["overrides"] or "{}")
         changes: list[tuple[str, Any, Any]] = []
         updates: dict[str, Any] = {"last_seen": now}
+        drift: list[str] = []
         for field in TRACKED:
-            if field in overrides:
-                continue  # an operator's correction outlives re-extraction
             new = _encode(field, record.get(field))
+            if field in overrides:
+                # An operator's correction outlives re-extraction of the same page; when the
+                # page itself says something new about the field, the operator looks again.
+                corrected = overrides[field]
+                if owned and new not in (corrected["page"], corrected["value"]):
+                    drift.append(
+                        f"page now says {field} {new or 'none'}"
+                        f" (corrected to {corrected['value'] or 'none'})"
+                    )
+                    corrected["page"] = new
+                continue
             old = current[field]
             setter = provenance.get(field)
             if new == old:
@@ -194,6 +206,8 @@ def apply_source_records(
             updates[field] = new
             changes.append((field, old, new))
         updates["field_sources"] = json.dumps(provenance, sort_keys=True)
+        if drift:
+            updates["overrides"] = json.dumps(overrides, sort_keys=True)
         if owned:
             updates.update(source_id=source_id, snapshot_sha256=snapshot_sha256)
             updates.update(_extraction_fields(record))
@@ -205,8 +219,8 @@ def apply_source_records(
         content = [c for c in changes if c[0] in REVIEW_FIELDS]
         transition = _review_transition(
             state,
-            reason=reason,
-            content_changed=bool(content),
+            reason="; ".join(filter(None, [reason, *drift])) or None,
+            content_changed=bool(content or drift),
             relisted=relisted,
             agrees=bool(
                 current["shutdown_date"]
@@ -290,7 +304,8 @@ def _review_transition(
       itself doubtful) gives the same shutdown date: confirmed;
     - rejected: stays rejected while the page says the same; new content is reviewed again;
     - ok or confirmed: a doubtful new version (low confidence, changed page structure) of
-      what teams are told about waits for review.
+      what teams are told about waits for review, and so does a page that now says something
+      else about a field an operator corrected.
     """
     if state == "needs_review":
         if agrees and not reason:

@@ -1,9 +1,10 @@
 """The operator's side of review: list records waiting, confirm, reject, correct.
 
 Plain dicts in and out (`storage` never imports `pipeline`). Every decision is a
-`review_log` row; a correction is also kept in the record's `overrides` (field -> stored
-value), which extraction never overwrites, and its field changes go to `record_changes` so
-teams that already heard of the record are told of the corrected values.
+`review_log` row. A correction is kept in the record's `overrides` (field -> {"value": the
+stored value, "page": what the page said}), which extraction never overwrites, and its field
+changes go to `record_changes` so teams that already heard of the record are told of the
+corrected values.
 """
 
 from __future__ import annotations
@@ -120,12 +121,14 @@ def correct(
         updates.update(model=model, extracted_model=row["extracted_model"] or row["model"])
         changes.append(("model", row["model"], model))
     if model is not None:
-        overrides["model"] = model
+        page = row["extracted_model"] or row["model"]
+        overrides["model"] = {"value": model, "page": page}
     for field in ("shutdown_date", "shutdown_kind", "replacements"):
         if field not in fields:
             continue
         new = _stored(field, fields[field])
-        overrides[field] = new
+        page = overrides[field]["page"] if field in overrides else row[field]
+        overrides[field] = {"value": new, "page": page}
         provenance[field] = "operator"
         if new != row[field]:
             updates[field] = new

@@ -292,7 +292,7 @@ def test_correction_outlives_reextraction(db):
         ["gpt-5"],
     )
     assert (stored["review_state"], stored["extracted_model"]) == ("confirmed", "gpt-4o-2024-05-1")
-    assert stored["overrides"]["shutdown_date"] == "2027-03-01"
+    assert stored["overrides"]["shutdown_date"] == {"value": "2027-03-01", "page": "2027-13-01"}
     assert decide(db, TEAMS, now=DAY) == 1
     item = team_alerts(db)[0].items[0]
     assert (item.model, item.shutdown_date, item.replacements) == (MODEL, "2027-03-01", ("gpt-5",))
@@ -303,6 +303,35 @@ def test_correction_outlives_reextraction(db):
         now=DAY + dt.timedelta(hours=3),
     )
     assert row(db)["status"] == "retired"
+
+
+def test_page_that_moves_a_corrected_field_is_reviewed_again(db):
+    put(db, [{"model": MODEL, "shutdown_date": "2027-13-01"}], reason="low")
+    record_id = row(db)["id"]
+    with transaction(db):
+        review_store.correct(
+            db, record_id, {"shutdown_date": "2027-03-01"}, by="operator", at=DAY.isoformat()
+        )
+    assert decide(db, TEAMS, now=DAY) == 1
+    # The provider really moves the date: the correction still stands, but teams hear nothing
+    # new until the operator has looked at what the page says now.
+    put(db, [{"model": MODEL, "shutdown_date": "2027-04-01"}], now=DAY + dt.timedelta(days=1))
+    stored = row(db)
+    assert (stored["shutdown_date"], stored["review_state"]) == ("2027-03-01", "needs_review")
+    assert stored["review_reason"] == (
+        "page now says shutdown_date 2027-04-01 (corrected to 2027-03-01)"
+    )
+    assert decide(db, TEAMS, now=DAY + dt.timedelta(days=1)) == 0
+    # Said again, it is not news: one review, not one per run.
+    confirm(db, record_id)
+    put(db, [{"model": MODEL, "shutdown_date": "2027-04-01"}], now=DAY + dt.timedelta(days=2))
+    assert row(db)["review_state"] == "confirmed"
+    with transaction(db):
+        review_store.correct(
+            db, record_id, {"shutdown_date": "2027-04-01"}, by="operator", at=DAY.isoformat()
+        )
+    assert decide(db, TEAMS, now=DAY + dt.timedelta(days=2)) == 1
+    assert team_alerts(db)[-1].items[0].change == "shutdown date 2027-03-01 -> 2027-04-01"
 
 
 def test_correction_of_an_announced_record_tells_the_team(db):

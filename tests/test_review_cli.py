@@ -212,6 +212,17 @@ def test_mistakes_are_one_line(store, args, message, code):
 
 
 @pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["review", "bogus"], "error: sunset review: No such command 'bogus'"),
+        (["review", "--bogus"], "error: sunset review: No such option '--bogus'"),
+    ],
+)
+def test_group_mistakes_are_one_line(args, message):
+    assert message in one_error(run(*args), 2)
+
+
+@pytest.mark.parametrize(
     "args",
     [
         ["review"],
