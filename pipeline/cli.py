@@ -569,9 +569,7 @@ def review(ctx: click.Context, db_path: str) -> None:
     help="Which records to list.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead.")
-def review_list(
-    db_path: str = DEFAULT_DB, state: str = "needs_review", as_json: bool = False
-) -> None:
+def review_list(db_path: str, state: str, as_json: bool) -> None:
     """List records needing review: id, model, date, confidence, why, source, evidence."""
     from pipeline.notify.escape import one_line
     from storage.records import decode_record
@@ -609,16 +607,17 @@ def review_list(
         date = r["shutdown_date"] or "no date"
         if r["shutdown_kind"] == "earliest":
             date = f"not before {date}"
-        line = one_line
+        # Scraped text: control characters (terminal escapes) and bidi marks are stripped.
         click.echo(
-            f"#{r['id']}  {line(r['provider'], 60)}/{line(r['model'], 120)}  shutdown {date}  "
-            f"confidence {r['confidence']:.2f}  source {line(r['source_id'], 80)}"
+            f"#{r['id']}  {one_line(r['provider'], 60)}/{one_line(r['model'], 120)}  "
+            f"shutdown {date}  confidence {r['confidence']:.2f}  "
+            f"source {one_line(r['source_id'], 80)}"
         )
         if r["replacements"]:
-            click.echo(f"    replacement: {line(', '.join(r['replacements']), 200)}")
-        click.echo(f"    why: {line(', '.join(r['why']), 300) or '-'}")
-        click.echo(f"    waiting because: {line(r['review_reason'], 300) or '-'}")
-        click.echo(f'    evidence: "{line(r["evidence"], 300)}"')
+            click.echo(f"    replacement: {one_line(', '.join(r['replacements']), 200)}")
+        click.echo(f"    why: {one_line(', '.join(r['why']), 300) or '-'}")
+        click.echo(f"    waiting because: {one_line(r['review_reason'], 300) or '-'}")
+        click.echo(f'    evidence: "{one_line(r["evidence"], 300)}"')
     click.echo(f"{len(rows)} records in {state}", err=True)
 
 
@@ -697,56 +696,25 @@ def review_correct(
 ) -> None:
     """Correct a record's fields and confirm it; re-extraction never overwrites a correction."""
     from pipeline.clock import iso
-    from pipeline.validate import EARLIEST_YEAR, LATEST_YEARS_AHEAD, MODEL_ID
+    from pipeline.review import correction
     from storage import review as review_store
     from storage.db import transaction
 
     (rid,) = _record_ids((record_id,))
     now = _now(now_text)
-    if shutdown_date is None and shutdown_kind is None and not replacements and model is None:
-        _fail("nothing to correct: give --shutdown-date, --kind, --replacement or --model", 2)
-    fields: dict = {}
-    if shutdown_date is not None and shutdown_date.lower() == "none":
-        if shutdown_kind:
-            _fail("--kind needs a date, not --shutdown-date none", 2)
-        fields.update(shutdown_date=None, shutdown_kind="none")
-    elif shutdown_date is not None:
-        import datetime as dt
-        import re
-
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", shutdown_date):
-            _fail(f"--shutdown-date {shutdown_date!r} is not a date like 2027-01-31", 2)
-        try:
-            day = dt.date.fromisoformat(shutdown_date)
-        except ValueError:
-            _fail(f"--shutdown-date {shutdown_date} is not a real date", 2)
-        latest = now.year + LATEST_YEARS_AHEAD
-        if not EARLIEST_YEAR <= day.year <= latest:
-            _fail(f"--shutdown-date {shutdown_date} is implausible ({EARLIEST_YEAR}..{latest})", 2)
-        fields["shutdown_date"] = shutdown_date
-    for name in (*replacements, *([model] if model is not None else [])):
-        if name.lower() != "none" and not MODEL_ID.match(name):
-            _fail(f"{name!r} is not a model id", 2)
-    if model is not None:
-        if model.lower() == "none":
-            _fail("--model none: a record needs a model id (reject it instead)", 2)
-        fields["model"] = model
-    if replacements:
-        cleared = [r for r in replacements if r.lower() != "none"]
-        if len(cleared) != len(replacements) and cleared:
-            _fail("--replacement none clears the replacements; do not mix it with names", 2)
-        fields["replacements"] = cleared
+    try:
+        fields = correction(
+            shutdown_date=shutdown_date,
+            shutdown_kind=shutdown_kind,
+            replacements=replacements,
+            model=model,
+            today=now.date(),
+        )
+    except ValueError as exc:
+        _fail(str(exc), 2)
     db = _existing_db(db_path)
     try:
         with transaction(db):
-            (current,) = review_store.get_records(db, [rid])
-            if "shutdown_date" in fields and fields["shutdown_date"] is not None:
-                kept = current["shutdown_kind"] if current["shutdown_kind"] != "none" else "firm"
-                fields["shutdown_kind"] = shutdown_kind or kept
-            elif shutdown_kind:
-                if not current["shutdown_date"]:
-                    _fail(f"record {rid} has no shutdown date: give --shutdown-date too", 2)
-                fields["shutdown_kind"] = shutdown_kind
             changes = review_store.correct(db, rid, fields, by="operator", at=iso(now))
     except review_store.ReviewError as exc:
         _fail(str(exc))
@@ -754,7 +722,7 @@ def review_correct(
         click.echo(f"record {rid}: {field} {old or 'none'} -> {new or 'none'}")
     click.echo(
         f"record {rid}: corrected and confirmed; extraction will not overwrite "
-        f"{', '.join(sorted(k for k in fields if k != 'shutdown_kind' or shutdown_kind))}"
+        f"{', '.join(sorted(fields))}"
     )
 
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Sequence
+from typing import Any
 
 import sqlite_utils
 
@@ -20,6 +22,7 @@ from pipeline.config import TeamsFile
 from pipeline.decide import enqueue_ops_alert, ops_destinations
 from pipeline.models import AlertItem, Record
 from pipeline.notify.escape import one_line
+from pipeline.validate import EARLIEST_YEAR, LATEST_YEARS_AHEAD, MODEL_ID
 from storage import records as record_store
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,55 @@ def review_reason(
     if structure_note:
         reasons.append(structure_note)
     return "; ".join(reasons) or None
+
+
+def correction(
+    *,
+    shutdown_date: str | None,
+    shutdown_kind: str | None,
+    replacements: Sequence[str],
+    model: str | None,
+    today: dt.date,
+) -> dict[str, Any]:
+    """The fields of an operator's correction, from command-line text; ValueError names the
+    problem. `--shutdown-date none` means no date; `--replacement none` clears them."""
+    if shutdown_date is None and shutdown_kind is None and not replacements and model is None:
+        raise ValueError(
+            "nothing to correct: give --shutdown-date, --kind, --replacement or --model"
+        )
+    fields: dict[str, Any] = {}
+    if shutdown_date is not None and shutdown_date.lower() == "none":
+        if shutdown_kind:
+            raise ValueError("--kind needs a date, not --shutdown-date none")
+        fields.update(shutdown_date=None, shutdown_kind="none")
+    elif shutdown_date is not None:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", shutdown_date):
+            raise ValueError(f"--shutdown-date {shutdown_date!r} is not a date like 2027-01-31")
+        try:
+            day = dt.date.fromisoformat(shutdown_date)
+        except ValueError:
+            raise ValueError(f"--shutdown-date {shutdown_date} is not a real date") from None
+        latest = today.year + LATEST_YEARS_AHEAD
+        if not EARLIEST_YEAR <= day.year <= latest:
+            raise ValueError(
+                f"--shutdown-date {shutdown_date} is implausible ({EARLIEST_YEAR}..{latest})"
+            )
+        fields["shutdown_date"] = shutdown_date
+    if shutdown_kind:
+        fields["shutdown_kind"] = shutdown_kind
+    if model is not None:
+        if not MODEL_ID.match(model) or model.lower() == "none":
+            raise ValueError(f"--model {model!r} is not a model id")
+        fields["model"] = model
+    if replacements:
+        named = [r for r in replacements if r.lower() != "none"]
+        if named and len(named) != len(replacements):
+            raise ValueError("--replacement none clears the replacements; do not mix it with names")
+        for name in named:
+            if not MODEL_ID.match(name):
+                raise ValueError(f"--replacement {name!r} is not a model id")
+        fields["replacements"] = named
+    return fields
 
 
 def _item(row: dict) -> AlertItem:

@@ -94,7 +94,8 @@ def correct(
 ) -> list[tuple[str, Any, Any]]:
     """Apply an operator's correction and confirm the record; return (field, old, new).
 
-    `fields` may hold shutdown_date, shutdown_kind, replacements (a list) and model. Each
+    `fields` may hold shutdown_date, shutdown_kind, replacements (a list) and model (a date
+    without a kind keeps the record's kind, or "firm"). Each
     corrected field is remembered in `overrides` and never overwritten by extraction; a
     corrected model id keeps the extracted one in `extracted_model`, so re-extraction of the
     page still finds this record. Call inside a transaction.
@@ -104,6 +105,12 @@ def correct(
         raise ReviewError(f"cannot correct {', '.join(unknown)}")
     (record,) = get_records(db, [record_id])
     row = next(db.query("SELECT * FROM records WHERE id = ?", [record_id]))
+    fields = dict(fields)
+    if fields.get("shutdown_date") and "shutdown_kind" not in fields:
+        # A date alone keeps the record's kind of date ("not before" stays "not before").
+        fields["shutdown_kind"] = row["shutdown_kind"] if row["shutdown_kind"] != "none" else "firm"
+    if "shutdown_date" not in fields and fields.get("shutdown_kind") and not row["shutdown_date"]:
+        raise ReviewError(f"record {record_id} has no shutdown date: give --shutdown-date too")
     overrides: dict[str, Any] = json.loads(row["overrides"] or "{}")
     provenance: dict[str, str] = json.loads(row["field_sources"] or "{}")
     updates: dict[str, Any] = {}

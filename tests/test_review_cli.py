@@ -176,6 +176,9 @@ def test_correct_overrides_and_confirms(store):
     assert record["replacements"] == ["acme-chat-3", "acme-chat-3-mini"]
     assert record["review_state"] == "confirmed"
     assert set(record["overrides"]) == {"model", "shutdown_date", "shutdown_kind", "replacements"}
+    undated = run("review", "correct", "1", "--shutdown-date", "none", "--db", str(store))
+    assert undated.exit_code == 0
+    assert (state(store, 1)["shutdown_date"], state(store, 1)["shutdown_kind"]) == (None, "none")
     cleared = run("review", "correct", "2", "--replacement", "none", "--db", str(store))
     assert cleared.exit_code == 0 and state(store, 2)["replacements"] == []
     dated = run("review", "correct", "2", "--shutdown-date", "2027-05-01", "--db", str(store))
@@ -198,8 +201,11 @@ def test_correct_overrides_and_confirms(store):
         (["correct", "1", "--shutdown-date", "1999-01-01"], "is implausible (2015..2036)", 2),
         (["correct", "1"], "error: nothing to correct", 2),
         (["correct", "1", "--model", "acme-old"], "already exists as record 3", 1),
-        (["correct", "1", "--model", "Bad Model!"], "is not a model id", 2),
-        (["correct", "2", "--kind", "earliest"], "record 2 has no shutdown date", 2),
+        (["correct", "1", "--model", "Bad Model!"], "--model 'Bad Model!' is not a model id", 2),
+        (["correct", "2", "--kind", "earliest"], "record 2 has no shutdown date", 1),
+        (["correct", "1", "--replacement", "x y!"], "--replacement 'x y!' is not a model id", 2),
+        (["correct", "1", "--replacement", "none", "--replacement", "a-1"], "do not mix", 2),
+        (["correct", "1", "--shutdown-date", "none", "--kind", "firm"], "--kind needs a date", 2),
         (["correct", "1", "--kind", "sometime"], "error: sunset review correct: ", 2),
         (["list", "--state", "maybe"], "error: sunset review list: ", 2),
     ],
@@ -234,6 +240,7 @@ def test_group_mistakes_are_one_line(args, message):
 )
 def test_missing_database_is_never_created(tmp_path, monkeypatch, args):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SUNSET_DB", raising=False)
     missing = tmp_path / "nope.db"
     result = run(*args[:1], "--db", str(missing), *args[1:])
     assert "no database at" in one_error(result, 1)
