@@ -118,20 +118,21 @@ def _item(row: dict) -> AlertItem:
 def alert_batch(
     db: sqlite_utils.Database,
     teams: TeamsFile | None,
-    record_ids: Sequence[int],
     *,
     run_id: int,
     now: dt.datetime,
 ) -> int:
-    """One operator alert (per ops channel) for the records that started waiting in run
-    `run_id` and still wait; return the number of alerts put in the outbox."""
-    marks = ",".join("?" * len(record_ids))
+    """One operator alert (per ops channel) for every record that started waiting and has
+    not been in such an alert yet; return the number of alerts put in the outbox.
+
+    Read from the store, not the cycle's memory, so records stored by a run that died
+    before alerting are in the next run's batch. Call inside a transaction.
+    """
     rows = [
         record_store.decode_record(row)
         for row in db.query(
-            f"SELECT * FROM records WHERE review_state = 'needs_review' AND id IN ({marks})"
-            " ORDER BY id",
-            list(record_ids),
+            "SELECT * FROM records WHERE review_state = 'needs_review' AND review_alerted = 0"
+            " ORDER BY id"
         )
     ]
     if not rows:
@@ -140,7 +141,7 @@ def alert_batch(
     noun = "record" if count == 1 else "records"
     log.warning("%d %s wait for review (run %d): `sunset review` lists them", count, noun, run_id)
     if teams is None:
-        return 0
+        return 0  # told once a run has teams.yml and so an operator to tell
     shown = rows[:ALERT_ITEMS_MAX]
     more = f" ({count - len(shown)} more not listed here)" if count > len(shown) else ""
     summary = AlertItem(
@@ -170,4 +171,8 @@ def alert_batch(
             idempotency_key=f"ops:review:{run_id}:{channel}",
             now=now,
         )
+    marks = ",".join("?" * count)
+    db.execute(
+        f"UPDATE records SET review_alerted = 1 WHERE id IN ({marks})", [r["id"] for r in rows]
+    )
     return created

@@ -230,7 +230,7 @@ def apply_source_records(
         )
         if transition is not None:
             new_state, why_text = transition
-            updates.update(review_state=new_state, review_reason=why_text)
+            updates.update(review_state=new_state, review_reason=why_text, review_alerted=0)
             if new_state == "confirmed":
                 updates.update(reviewed_by=f"source:{source_id}", reviewed_at=now)
         db["records"].update(record_id, updates)

@@ -245,6 +245,8 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE records ADD COLUMN review_from_change INTEGER",
         "ALTER TABLE records ADD COLUMN overrides TEXT NOT NULL DEFAULT '{}'",
         "ALTER TABLE records ADD COLUMN extracted_model TEXT",
+        # 0 until the operator's batch alert has named the record's latest entry into review
+        "ALTER TABLE records ADD COLUMN review_alerted INTEGER NOT NULL DEFAULT 0",
         "CREATE INDEX records_review ON records(review_state)",
         "CREATE INDEX records_extracted_model ON records(provider, extracted_model)",
         "ALTER TABLE sources ADD COLUMN structure TEXT",

@@ -354,3 +354,33 @@ def test_review_errors_name_the_problem(db):
         review_store.correct(db, 2, {"model": MODEL}, by="operator", at="t")
     assert [r["id"] for r in review_store.waiting(db)] == [1, 2]
     assert json.loads(db.execute("SELECT overrides FROM records WHERE id = 2").fetchone()[0]) == {}
+
+
+def test_batch_alert_comes_from_the_store_once(db):
+    from pipeline.review import ALERT_ITEMS_MAX, alert_batch
+
+    # Records stored by a run that died before alerting: the next run's batch names them.
+    models = [f"gpt-x-{i}" for i in range(ALERT_ITEMS_MAX + 5)]
+    put(db, [{"model": m, "shutdown_date": "2027-03-01"} for m in models], reason="low")
+    with transaction(db):
+        assert alert_batch(db, None, run_id=1, now=DAY) == 0  # no teams.yml: nobody to tell
+        assert alert_batch(db, TEAMS, run_id=2, now=DAY) == 1  # ops has Slack only
+        assert alert_batch(db, TEAMS, run_id=3, now=DAY) == 0  # never twice
+    (alert,) = [
+        Alert.from_payload(r["payload"])
+        for r in db.query("SELECT * FROM alerts WHERE team = 'ops'")
+    ]
+    assert alert.title == f"{len(models)} records need review"
+    assert len(alert.items) == 1 + ALERT_ITEMS_MAX
+    assert "(5 more not listed here)" in alert.items[0].note
+    # A record that enters review again (rejected, then changed) is in the next batch.
+    record_id = row(db, "gpt-x-0")["id"]
+    with transaction(db):
+        review_store.set_state(db, [record_id], "rejected", by="operator", at="t")
+    put(db, [{"model": "gpt-x-0", "shutdown_date": "2027-04-01"}])
+    with transaction(db):
+        assert alert_batch(db, TEAMS, run_id=4, now=DAY) == 1
+    last = Alert.from_payload(
+        db.execute("SELECT payload FROM alerts ORDER BY id DESC LIMIT 1").fetchone()[0]
+    )
+    assert [i.model for i in last.items[1:]] == ["gpt-x-0"]
