@@ -384,3 +384,50 @@ def test_batch_alert_comes_from_the_store_once(db):
         db.execute("SELECT payload FROM alerts ORDER BY id DESC LIMIT 1").fetchone()[0]
     )
     assert [i.model for i in last.items[1:]] == ["gpt-x-0"]
+
+
+def test_waiting_and_rejected_records_are_not_published(tmp_path):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+    from pipeline.export import export_feed
+    from pipeline.notify.digest import collect_digest
+    from storage.db import open_db
+
+    path = tmp_path / "w.db"
+    db = open_db(path)
+    put(db, [{"model": MODEL, "shutdown_date": "2026-12-20"}], reason="low")
+    rejected = "gpt-3.5-turbo-0301"
+    put(
+        db,
+        [
+            {"model": "gpt-4-0613", "shutdown_date": "2026-12-21"},
+            {"model": rejected, "shutdown_date": "2026-12-22", "review_reason": "low"},
+        ],
+        source="s2",
+    )
+    with transaction(db):
+        review_store.set_state(db, [3], "rejected", by="operator", at="t")
+    decide(db, TEAMS, now=DAY)
+
+    def published() -> list[str]:
+        found = []
+        for fmt in ("jsonfeed", "rss", "ics"):
+            body = export_feed(db, fmt, now=DAY).decode()
+            found.append({m for m in (MODEL, "gpt-4-0613", rejected) if m in body})
+        upcoming = CliRunner().invoke(
+            main, ["upcoming", "--db", str(path), "--now", "2026-11-24", "--days", "60"]
+        )
+        found.append({m for m in (MODEL, "gpt-4-0613", rejected) if m in upcoming.stdout})
+        return found
+
+    assert published() == [{"gpt-4-0613"}] * 4
+    assert collect_digest(db, TEAMS.team("payments"), DAY).items() == ()
+    confirm(db, 1)
+    decide(db, TEAMS, now=DAY)
+    assert published() == [{"gpt-4-0613", MODEL}] * 4
+    assert [i.model for i in collect_digest(db, TEAMS.team("payments"), DAY).items()] == [
+        MODEL,
+        MODEL,
+    ]  # new and upcoming
+    db.close()
