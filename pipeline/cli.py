@@ -143,7 +143,8 @@ def run(
     click.echo(
         f"run {report.run_id}: {report.sources} sources, {report.fetched} changed, "
         f"{report.not_modified} unchanged, {report.failed} failed; "
-        f"{report.records_new} new records, {report.records_changed} changed; "
+        f"{report.records_new} new records, {report.records_changed} changed, "
+        f"{len(set(report.review_ids))} to review (`sunset review`); "
         f"{report.alerts_created} alerts decided"
     )
     for source_id, error in sorted(report.failures.items()):
