@@ -201,3 +201,48 @@ def test_review_config_is_strict(tmp_path):
     )
     with pytest.raises(ConfigError, match="min_confidence"):
         load_sources(path)
+
+
+def test_feed_structure_ignores_new_entries():
+    def feed(*titles: str) -> str:
+        items = "".join(
+            f"<item><title>{t}</title><link>https://f.test/{i}</link>"
+            f"<description>{t} retires on 2027-01-0{i + 1}.</description>"
+            f"<pubDate>Mon, 0{i + 1} Jun 2026 00:00:00 GMT</pubDate></item>"
+            for i, t in enumerate(titles)
+        )
+        head = '<?xml version="1.0"?><rss version="2.0"><channel><title>c</title>'
+        return f"{head}{items}</channel></rss>"
+
+    one = features(parse_document(feed("zeta-1"), "rss"))
+    assert one == features(parse_document(feed("zeta-1", "zeta-2", "zeta-3"), "rss"))
+    assert one != features(parse_document(PAGE, "html"))
+
+
+def test_migration_gives_existing_records_defaults(tmp_path):
+    import sqlite3
+
+    from storage.db import open_db
+    from storage.schema import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for statement in MIGRATIONS[0]:
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute(
+        "INSERT INTO records (provider, model, first_seen, last_seen) VALUES ('p', 'm-1', 't', 't')"
+    )
+    conn.commit()
+    conn.close()
+    db = open_db(path)
+    row = next(db.query("SELECT * FROM records"))
+    assert (row["confidence"], row["why"], row["scope"], row["review_state"]) == (
+        1.0,
+        "[]",
+        "api",
+        "ok",
+    )
+    assert (row["overrides"], row["review_alerted"]) == ("{}", 0)
+    assert db.execute("SELECT COUNT(*) FROM needs_review").fetchone()[0] == 0
+    db.close()
