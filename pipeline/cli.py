@@ -573,6 +573,7 @@ def review(ctx: click.Context, db_path: str) -> None:
 def review_list(db_path: str, state: str, as_json: bool) -> None:
     """List records needing review: id, model, date, confidence, why, source, evidence."""
     from pipeline.notify.escape import one_line
+    from pipeline.review import teams_using
     from storage.records import decode_record
 
     db = _existing_db(db_path)
@@ -582,6 +583,9 @@ def review_list(db_path: str, state: str, as_json: bool) -> None:
             "SELECT * FROM records WHERE review_state = ? ORDER BY first_seen, id", [state]
         )
     ]
+    using = teams_using(db, rows)
+    for r in rows:
+        r["teams_using"] = using.get(r["id"], [])
     if as_json:
         keys = (
             "id",
@@ -598,6 +602,7 @@ def review_list(db_path: str, state: str, as_json: bool) -> None:
             "evidence",
             "url",
             "overrides",
+            "teams_using",
         )
         click.echo(json.dumps([{k: r[k] for k in keys} for r in rows], indent=1))
         return
@@ -618,6 +623,7 @@ def review_list(db_path: str, state: str, as_json: bool) -> None:
             click.echo(f"    replacement: {one_line(', '.join(r['replacements']), 200)}")
         click.echo(f"    why: {one_line(', '.join(r['why']), 300) or '-'}")
         click.echo(f"    waiting because: {one_line(r['review_reason'], 300) or '-'}")
+        click.echo(f"    teams using it: {', '.join(r['teams_using']) or 'none'}")
         click.echo(f'    evidence: "{one_line(r["evidence"], 300)}"')
     click.echo(f"{len(rows)} records in {state}", err=True)
 

@@ -148,10 +148,10 @@ def run_cycle(
             except Exception as exc:
                 _extraction_failed(db, source, exc, now=now, teams=teams, report=report)
         report.extract_seconds = time.monotonic() - started - report.fetch_seconds
-        with transaction(db):
-            report.alerts_created += review.alert_batch(db, teams, run_id=run_id, now=now)
         if teams is not None:
             report.alerts_created += decide.decide(db, teams, now=now)
+        with transaction(db):  # after decide, which stores the teams' declared usage
+            report.alerts_created += review.alert_batch(db, teams, run_id=run_id, now=now)
         status = "ok" if not report.failures else "partial"
     finally:
         source_store.finish_run(

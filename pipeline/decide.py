@@ -73,9 +73,9 @@ def record_of(row: dict[str, Any]) -> Record:
     )
 
 
-def refresh_exposures(db: sqlite_utils.Database, now: dt.datetime) -> None:
-    """Match all usage against all model records; upsert `exposures`, deactivate stale ones."""
-    usages = [
+def usage_entries(db: sqlite_utils.Database) -> list[UsageEntry]:
+    """Every team's stored usage (declared, scanned, imported) as match input."""
+    return [
         UsageEntry(
             team=u["team"],
             model=u["model"],
@@ -87,6 +87,11 @@ def refresh_exposures(db: sqlite_utils.Database, now: dt.datetime) -> None:
         )
         for u in team_store.usage_rows(db)
     ]
+
+
+def refresh_exposures(db: sqlite_utils.Database, now: dt.datetime) -> None:
+    """Match all usage against all model records; upsert `exposures`, deactivate stale ones."""
+    usages = usage_entries(db)
     # Records waiting for review or rejected match nobody: teams never hear of them, and an
     # exposure that was active rests until the record is confirmed.
     records = [

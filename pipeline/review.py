@@ -19,7 +19,8 @@ from typing import Any
 import sqlite_utils
 
 from pipeline.config import TeamsFile
-from pipeline.decide import enqueue_ops_alert, ops_destinations
+from pipeline.decide import enqueue_ops_alert, ops_destinations, record_of, usage_entries
+from pipeline.match import match
 from pipeline.models import AlertItem, Record
 from pipeline.notify.escape import one_line
 from pipeline.validate import EARLIEST_YEAR, LATEST_YEARS_AHEAD, MODEL_ID
@@ -91,15 +92,25 @@ def correction(
     return fields
 
 
-def _item(row: dict) -> AlertItem:
+def teams_using(db: sqlite_utils.Database, rows: Sequence[dict]) -> dict[int, list[str]]:
+    """For decoded record rows (waiting ones, typically): the teams whose usage they match,
+    i.e. who would hear of them once confirmed."""
+    models = [(row["id"], record_of(row)) for row in rows if row["kind"] == "model"]
+    found: dict[int, set[str]] = {}
+    for exposure in match(usage_entries(db), models):
+        found.setdefault(exposure.record_id, set()).add(exposure.team)
+    return {record_id: sorted(teams) for record_id, teams in found.items()}
+
+
+def _item(row: dict, teams: Sequence[str]) -> AlertItem:
     date = row["shutdown_date"] or "no date"
     if row["shutdown_kind"] == "earliest":
         date = f"not before {date}"
     why = ", ".join(row["why"]) if row["why"] else "-"
     note = (
         f"record {row['id']} from {row['source_id']}: shutdown {date}; "
-        f"confidence {row['confidence']:.2f}; cues: {why}. Waiting because: "
-        f"{row['review_reason'] or 'needs review'}"
+        f"confidence {row['confidence']:.2f}; cues: {why}; teams using it: "
+        f"{', '.join(teams) or 'none'}. Waiting because: {row['review_reason'] or 'needs review'}"
     )
     return AlertItem(
         kind="ops",
@@ -156,6 +167,7 @@ def alert_batch(
             "decides."
         ),
     )
+    using = teams_using(db, shown)
     destinations = ops_destinations(teams)
     if not destinations:
         log.warning("no ops destination (delivery.ops): no alert for %d %s to review", count, noun)
@@ -167,7 +179,7 @@ def alert_batch(
             destination=destination,
             title=f"{count} {noun} need review",
             item=summary,
-            more=[_item(row) for row in shown],
+            more=[_item(row, using.get(row["id"], ())) for row in shown],
             idempotency_key=f"ops:review:{run_id}:{channel}",
             now=now,
         )

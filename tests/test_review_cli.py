@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from pipeline.cli import main
 from storage import records as record_store
 from storage import sources as source_store
+from storage import teams as team_store
 from storage.db import open_db, transaction
 
 NOW = "2026-11-24T06:00:00Z"
@@ -76,6 +77,21 @@ def seed(path: Path) -> None:
         record_store.apply_source_records(
             db, source_id="acme-page", records=records, snapshot_sha256="s", now=NOW, run_id=None
         )
+        team_store.ensure_team(db, "search")
+        team_store.add_usage(
+            db,
+            [
+                {
+                    "team": "search",
+                    "provider": "*",
+                    "model": "acme-chat-*",
+                    "origin": "declared",
+                    "where_seen": "",
+                    "last_seen": None,
+                    "volume": None,
+                }
+            ],
+        )
     db.close()
 
 
@@ -119,15 +135,16 @@ def test_list_shows_what_waits(store):
     assert "#1  acme/acme-chat-1  shutdown 2027-01-31  confidence 0.35  source acme-page" in out
     assert "why: row under 'Substitute model'" in out
     assert "waiting because: confidence 0.35 below 0.60" in out
+    assert "teams using it: search" in out
     assert 'evidence: "acme-chat-1 retires 2027-01-31 [31m"' in out  # no raw escape codes
     assert "#2  acme/acme-chat-2  shutdown no date" in out
     assert "acme-old" not in out
     # `sunset review` alone lists too; the group's --db is honoured.
     assert run("review", "--db", str(store)).stdout == out
     data = json.loads(run("review", "list", "--json", "--db", str(store)).stdout)
-    assert [(r["id"], r["confidence"], r["why"]) for r in data] == [
-        (1, 0.35, ["row under 'Substitute model'"]),
-        (2, 0.4, []),
+    assert [(r["id"], r["confidence"], r["why"], r["teams_using"]) for r in data] == [
+        (1, 0.35, ["row under 'Substitute model'"], ["search"]),
+        (2, 0.4, [], ["search"]),
     ]
 
 

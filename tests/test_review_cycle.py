@@ -166,6 +166,9 @@ def test_low_confidence_records_wait_and_one_alert_per_cycle(db, site, monkeypat
     assert len(ops) == 2  # Slack + e-mail, one batch for both records
     reason = rows(db, "SELECT review_reason FROM records WHERE model = 'zeta-2'")[0]
     assert reason["review_reason"] == "confidence 0.30 below 0.50"
+    notes = {i.model: i.note for i in ops[0].items[1:]}
+    assert "teams using it: core." in notes["zeta-2"]
+    assert "teams using it: none." in notes["zeta-2-mini"]
     # Scraped cues are escaped in the operator's Slack message.
     slack = next(a for a in ops if a.channel == "slack")
     text = json.dumps(render_slack_messages(slack, now=DAY))
