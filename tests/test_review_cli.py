@@ -264,3 +264,10 @@ def test_missing_database_is_never_created(tmp_path, monkeypatch, args):
     result = run(*args)  # the default sunset.db, not there either
     assert "no database at sunset.db" in one_error(result, 1)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_that_is_not_a_database_is_one_line(tmp_path):
+    bad = tmp_path / "notes.db"
+    bad.write_text("not sqlite at all, just notes\n" * 100)
+    line = one_error(run("review", "--db", str(bad)), 1)
+    assert line == f"error: cannot open {bad}: file is not a database"
