@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 
 from pipeline.parse import Document, Table, parse_document
+from pipeline.parse.sniff import sniff_format
 
 MAX_FEATURES = 60
 MAX_CELLS = 12
@@ -48,8 +49,11 @@ def signature(found: Sequence[str]) -> str:
 
 
 def of_body(body: bytes | str, fmt: str, url: str | None = None) -> tuple[str, ...] | None:
-    """The features of a raw page, or None when it cannot be parsed (never raises)."""
+    """The features of a raw page, or None when it cannot be parsed (never raises).
+    `fmt="auto"` sniffs the body, as extraction does."""
     try:
+        if fmt == "auto":
+            fmt = sniff_format(body)
         return features(parse_document(body, fmt, url))
     except Exception:
         return None

@@ -206,6 +206,13 @@ def test_review_config_is_strict(tmp_path):
         load_sources(path)
 
 
+def test_sniffed_format_has_a_structure():
+    from pipeline.structure import of_body
+
+    assert of_body(PAGE, "auto") == features(parse_document(PAGE, "html"))
+    assert of_body(PAGE, "no-such-format") is None  # never raises
+
+
 def test_feed_structure_ignores_new_entries():
     def feed(*titles: str) -> str:
         items = "".join(
