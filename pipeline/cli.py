@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -142,7 +143,8 @@ def run(
     click.echo(
         f"run {report.run_id}: {report.sources} sources, {report.fetched} changed, "
         f"{report.not_modified} unchanged, {report.failed} failed; "
-        f"{report.records_new} new records, {report.records_changed} changed; "
+        f"{report.records_new} new records, {report.records_changed} changed, "
+        f"{len(set(report.review_ids))} to review (`sunset review`); "
         f"{report.alerts_created} alerts decided"
     )
     for source_id, error in sorted(report.failures.items()):
@@ -321,7 +323,7 @@ def upcoming(db_path: str, now_text: str | None, team: str | None, days: int) ->
     params: list = [today.isoformat(), until]
     sql = """SELECT r.provider, r.model, r.shutdown_date, r.shutdown_kind, r.replacements
              FROM records r WHERE r.kind = 'model' AND r.listed = 1 AND r.shutdown_date >= ?
-             AND r.shutdown_date <= ?"""
+             AND r.shutdown_date <= ? AND r.review_state IN ('ok', 'confirmed')"""
     if team:
         sql += " AND r.id IN (SELECT record_id FROM exposures WHERE team = ? AND active = 1)"
         params.append(team)
@@ -519,6 +521,254 @@ def export(
         click.echo(f"wrote {output} ({len(data)} bytes)", err=True)
     else:
         sys.stdout.buffer.write(data)
+
+
+def _one_line_usage_error(ctx: click.Context, exc: click.UsageError) -> NoReturn:
+    where = ctx.command_path.split(" ", 1)[-1]
+    click.echo(f"error: sunset {where}: {exc.format_message()}", err=True)
+    ctx.exit(2)
+
+
+class _OneLineErrors(click.Command):
+    """A usage mistake is one `error:` line on stderr (exit 2), not click's usage block."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            _one_line_usage_error(ctx, exc)
+
+
+class _OneLineGroup(click.Group):
+    """`_OneLineErrors` for a group: unknown options and sub-commands are one line too."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            _one_line_usage_error(ctx, exc)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            _one_line_usage_error(ctx, exc)
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def _existing_db(db_path: str):
+    """Open an existing store; never create one (a typo in --db must not make a new file)."""
+    import sqlite3
+
+    from storage.db import SchemaTooNewError
+
+    if db_path != ":memory:" and not Path(db_path).is_file():
+        _fail(f"no database at {db_path} (run `sunset run` first, or pass --db)")
+    try:
+        return open_db(db_path)
+    except (sqlite3.DatabaseError, SchemaTooNewError) as exc:
+        _fail(f"cannot open {db_path}: {exc}")
+
+
+def _record_ids(texts: tuple[str, ...]) -> list[int]:
+    if not texts:
+        _fail("give at least one record id (see `sunset review list`)", 2)
+    ids = []
+    for text in texts:
+        if not text.isdigit() or int(text) == 0:
+            _fail(f"{text!r} is not a record id (a positive number from `sunset review list`)", 2)
+        ids.append(int(text))
+    return ids
+
+
+@main.group(cls=_OneLineGroup, invoke_without_command=True)
+@db_option
+@click.pass_context
+def review(ctx: click.Context, db_path: str) -> None:
+    """Records waiting for review: list them, confirm, reject or correct (default: list)."""
+    # `sunset review --db F confirm 3` works too: the group's --db is the subcommands' default.
+    ctx.default_map = {
+        name: {"db_path": db_path} for name in ("list", "confirm", "reject", "correct")
+    }
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(review_list, db_path=db_path)
+
+
+@review.command("list", cls=_OneLineErrors)
+@db_option
+@click.option(
+    "--state",
+    type=click.Choice(["needs_review", "rejected", "confirmed"]),
+    default="needs_review",
+    show_default=True,
+    help="Which records to list.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead.")
+def review_list(db_path: str, state: str, as_json: bool) -> None:
+    """List records needing review: id, model, date, confidence, why, source, evidence."""
+    from pipeline.notify.escape import one_line
+    from pipeline.review import teams_using
+    from storage.records import decode_record
+
+    db = _existing_db(db_path)
+    rows = [
+        decode_record(row)
+        for row in db.query(
+            "SELECT * FROM records WHERE review_state = ? ORDER BY first_seen, id", [state]
+        )
+    ]
+    using = teams_using(db, rows)
+    for r in rows:
+        r["teams_using"] = using.get(r["id"], [])
+    if as_json:
+        keys = (
+            "id",
+            "provider",
+            "model",
+            "shutdown_date",
+            "shutdown_kind",
+            "replacements",
+            "confidence",
+            "why",
+            "review_state",
+            "review_reason",
+            "source_id",
+            "evidence",
+            "url",
+            "overrides",
+            "teams_using",
+        )
+        click.echo(json.dumps([{k: r[k] for k in keys} for r in rows], indent=1))
+        return
+    if not rows:
+        click.echo(f"no records in {state}")
+        return
+    for r in rows:
+        date = r["shutdown_date"] or "no date"
+        if r["shutdown_kind"] == "earliest":
+            date = f"not before {date}"
+        # Scraped text: control characters (terminal escapes) and bidi marks are stripped.
+        click.echo(
+            f"#{r['id']}  {one_line(r['provider'], 60)}/{one_line(r['model'], 120)}  "
+            f"shutdown {date}  confidence {r['confidence']:.2f}  "
+            f"source {one_line(r['source_id'], 80)}"
+        )
+        if r["replacements"]:
+            click.echo(f"    replacement: {one_line(', '.join(r['replacements']), 200)}")
+        click.echo(f"    why: {one_line(', '.join(r['why']), 300) or '-'}")
+        click.echo(f"    waiting because: {one_line(r['review_reason'], 300) or '-'}")
+        click.echo(f"    teams using it: {', '.join(r['teams_using']) or 'none'}")
+        click.echo(f'    evidence: "{one_line(r["evidence"], 300)}"')
+    click.echo(f"{len(rows)} records in {state}", err=True)
+
+
+@review.command("confirm", cls=_OneLineErrors)
+@click.argument("ids", nargs=-1)
+@db_option
+@now_option
+def review_confirm(ids: tuple[str, ...], db_path: str, now_text: str | None) -> None:
+    """Confirm records: teams hear of them on the next decide (`sunset run`)."""
+    _set_review_state(ids, db_path, now_text, "confirmed")
+
+
+@review.command("reject", cls=_OneLineErrors)
+@click.argument("ids", nargs=-1)
+@db_option
+@now_option
+def review_reject(ids: tuple[str, ...], db_path: str, now_text: str | None) -> None:
+    """Reject records: they never alert, and stay rejected while the page says the same."""
+    _set_review_state(ids, db_path, now_text, "rejected")
+
+
+def _set_review_state(ids: tuple[str, ...], db_path: str, now_text: str | None, state: str) -> None:
+    from pipeline.clock import iso
+    from storage import review as review_store
+    from storage.db import transaction
+
+    record_ids = _record_ids(ids)
+    now = _now(now_text)
+    db = _existing_db(db_path)
+    try:
+        with transaction(db):
+            moved = review_store.set_state(db, record_ids, state, by="operator", at=iso(now))
+    except review_store.ReviewError as exc:
+        _fail(str(exc))
+    changed = {record_id: (old, new) for record_id, old, new in moved}
+    for record_id in record_ids:
+        if record_id in changed:
+            old, new = changed[record_id]
+            click.echo(f"record {record_id}: {old} -> {new}")
+        else:
+            click.echo(f"record {record_id}: already {state}")
+
+
+@review.command("correct", cls=_OneLineErrors)
+@click.argument("record_id", metavar="ID")
+@click.option(
+    "--shutdown-date",
+    "shutdown_date",
+    default=None,
+    help="The right shutdown date (YYYY-MM-DD), or 'none' when there is none.",
+)
+@click.option(
+    "--kind",
+    "shutdown_kind",
+    type=click.Choice(["firm", "earliest", "region"]),
+    default=None,
+    help="Kind of the date (default: firm, or the record's own kind).",
+)
+@click.option(
+    "--replacement",
+    "replacements",
+    multiple=True,
+    help="A replacement model (repeatable); 'none' alone clears them.",
+)
+@click.option("--model", default=None, help="The right model id.")
+@db_option
+@now_option
+def review_correct(
+    record_id: str,
+    shutdown_date: str | None,
+    shutdown_kind: str | None,
+    replacements: tuple[str, ...],
+    model: str | None,
+    db_path: str,
+    now_text: str | None,
+) -> None:
+    """Correct a record's fields and confirm it; re-extraction never overwrites a correction."""
+    from pipeline.clock import iso
+    from pipeline.review import correction
+    from storage import review as review_store
+    from storage.db import transaction
+
+    (rid,) = _record_ids((record_id,))
+    now = _now(now_text)
+    try:
+        fields = correction(
+            shutdown_date=shutdown_date,
+            shutdown_kind=shutdown_kind,
+            replacements=replacements,
+            model=model,
+            today=now.date(),
+        )
+    except ValueError as exc:
+        _fail(str(exc), 2)
+    db = _existing_db(db_path)
+    try:
+        with transaction(db):
+            changes = review_store.correct(db, rid, fields, by="operator", at=iso(now))
+    except review_store.ReviewError as exc:
+        _fail(str(exc))
+    for field, old, new in changes:
+        click.echo(f"record {rid}: {field} {old or 'none'} -> {new or 'none'}")
+    click.echo(
+        f"record {rid}: corrected and confirmed; extraction will not overwrite "
+        f"{', '.join(sorted(fields))}"
+    )
 
 
 @main.command()

@@ -51,6 +51,14 @@ EnvName = Annotated[str, AfterValidator(_env_name)]
 # ---------------------------------------------------------------- sources.yml
 
 
+class ReviewConfig(Strict):
+    """When a source's records wait for an operator (or a second source) before teams hear."""
+
+    min_confidence: float = Field(
+        default=0.6, ge=0.0, le=1.0, description="records below this confidence are reviewed"
+    )
+
+
 class SourceConfig(Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
     provider: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
@@ -59,6 +67,7 @@ class SourceConfig(Strict):
     interval: int = Field(default=360, ge=5, le=7 * 24 * 60, description="minutes")
     enabled: bool = True
     description: str | None = None
+    review: ReviewConfig = ReviewConfig()
 
 
 class SourcesFile(Strict):

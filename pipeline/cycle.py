@@ -2,13 +2,16 @@
 
 Each source is isolated: whatever goes wrong with one is recorded on its own rows and never
 stops the others. A source that fails, or parses to far fewer records than before, keeps its
-records and raises one operator alert (and one on recovery).
+records and raises one operator alert (and one on recovery). New or changed records that
+are doubtful (low confidence, changed page structure) wait for review (`pipeline.review`);
+the operator hears of each cycle's batch once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 import time
 from collections.abc import Sequence
@@ -16,9 +19,9 @@ from dataclasses import asdict, dataclass, field, replace
 
 import sqlite_utils
 
-from pipeline import decide
+from pipeline import decide, review, structure
 from pipeline.clock import iso
-from pipeline.config import SourceConfig, TeamsFile
+from pipeline.config import ReviewConfig, SourceConfig, TeamsFile
 from pipeline.extract_pool import extract_snapshots
 from pipeline.fetch import FetchSettings, fetch_each
 from pipeline.models import Extraction, FetchResult, SourceState
@@ -42,6 +45,7 @@ class CycleReport:
     records_new: int = 0
     records_changed: int = 0
     alerts_created: int = 0
+    review_ids: list[int] = field(default_factory=list)  # records that started waiting
     fetch_seconds: float = 0.0  # fetching and storing snapshots
     extract_seconds: float = 0.0  # extracting, validating and storing records
     failures: dict[str, str] = field(default_factory=dict)
@@ -101,6 +105,7 @@ def run_cycle(
         for r in rows
     ]
     by_id = {r["id"]: r for r in rows}
+    review_config = {s.id: s.review for s in sources}
     changed: list[tuple[dict, FetchResult, str]] = []
 
     async def fetch_all_sources() -> None:
@@ -130,13 +135,23 @@ def run_cycle(
                 if isinstance(outcome, BaseException):
                     raise outcome
                 _apply_extraction(
-                    db, source, result, sha, outcome, now=now, teams=teams, report=report
+                    db,
+                    source,
+                    result,
+                    sha,
+                    outcome,
+                    now=now,
+                    teams=teams,
+                    report=report,
+                    review_config=review_config.get(source["id"], ReviewConfig()),
                 )
             except Exception as exc:
                 _extraction_failed(db, source, exc, now=now, teams=teams, report=report)
         report.extract_seconds = time.monotonic() - started - report.fetch_seconds
         if teams is not None:
             report.alerts_created += decide.decide(db, teams, now=now)
+        with transaction(db):  # after decide, which stores the teams' declared usage
+            report.alerts_created += review.alert_batch(db, teams, run_id=run_id, now=now)
         status = "ok" if not report.failures else "partial"
     finally:
         source_store.finish_run(
@@ -149,6 +164,7 @@ def run_cycle(
             failed=report.failed,
             records_new=report.records_new,
             records_changed=report.records_changed,
+            records_review=len(set(report.review_ids)),
             alerts_created=report.alerts_created,
             duration_ms=round((time.monotonic() - started) * 1000, 1),
         )
@@ -276,13 +292,31 @@ def _apply_extraction(
     now: dt.datetime,
     teams: TeamsFile | None,
     report: CycleReport,
+    review_config: ReviewConfig,
 ) -> None:
-    """Validate a snapshot's records and store them, or flag a cliff and keep the old ones."""
+    """Validate a snapshot's records and store them, or flag a cliff and keep the old ones.
+
+    New and changed records wait for review when their confidence is low or the page's
+    structure differs from the last good snapshot's.
+    """
     stamp = iso(now)
     verdict = validate(extraction.records, today=now.date())
+    before = json.loads(source.get("structure_detail") or "null")
+    after = list(extraction.structure) if extraction.structure is not None else None
+    structure_note = None
+    if before is not None and after is not None and before != after:
+        structure_note = structure.describe_change(before, after)
     with transaction(db):
         source_store.add_warnings(
-            db, report.run_id, source["id"], [*extraction.warnings, *verdict.warnings], stamp
+            db,
+            report.run_id,
+            source["id"],
+            [
+                *extraction.warnings,
+                *verdict.warnings,
+                *([structure_note] if structure_note else []),
+            ],
+            stamp,
         )
         fields = {
             "etag": result.etag,
@@ -301,21 +335,32 @@ def _apply_extraction(
             if source["health"] != "cliff":
                 _set_health(db, source, "cliff", problem, now, teams)
             return
+        records = []
+        for record in verdict.publish:
+            reason = review.review_reason(
+                record, min_confidence=review_config.min_confidence, structure_note=structure_note
+            )
+            records.append({**asdict(record), "review_reason": reason})
         events = record_store.apply_source_records(
             db,
             source_id=source["id"],
-            records=[asdict(r) for r in verdict.publish],
+            records=records,
             keep=[(r.provider, r.model) for r in verdict.held],
             snapshot_sha256=sha,
             now=stamp,
             run_id=report.run_id,
         )
         fields["record_count"] = found
+        if after is not None:
+            fields.update(structure=structure.signature(after), structure_detail=json.dumps(after))
         source_store.update_source(db, source["id"], fields)
         if source["health"] != "ok":
             _set_health(db, source, "ok", f"parsing again: {found} records", now, teams)
     report.records_new += sum(1 for e in events if e["kind"] == "new")
-    report.records_changed += sum(1 for e in events if e["kind"] != "new")
+    report.records_changed += sum(
+        1 for e in events if e["kind"] in ("changed", "relisted", "unlisted")
+    )
+    report.review_ids += [e["record_id"] for e in events if e["review"] == "entered"]
     log.info("source %s: %d records, %d events", source["id"], found, len(events))
 
 

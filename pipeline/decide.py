@@ -73,9 +73,9 @@ def record_of(row: dict[str, Any]) -> Record:
     )
 
 
-def refresh_exposures(db: sqlite_utils.Database, now: dt.datetime) -> None:
-    """Match all usage against all model records; upsert `exposures`, deactivate stale ones."""
-    usages = [
+def usage_entries(db: sqlite_utils.Database) -> list[UsageEntry]:
+    """Every team's stored usage (declared, scanned, imported) as match input."""
+    return [
         UsageEntry(
             team=u["team"],
             model=u["model"],
@@ -87,8 +87,17 @@ def refresh_exposures(db: sqlite_utils.Database, now: dt.datetime) -> None:
         )
         for u in team_store.usage_rows(db)
     ]
+
+
+def refresh_exposures(db: sqlite_utils.Database, now: dt.datetime) -> None:
+    """Match all usage against all model records; upsert `exposures`, deactivate stale ones."""
+    usages = usage_entries(db)
+    # Records waiting for review or rejected match nobody: teams never hear of them, and an
+    # exposure that was active rests until the record is confirmed.
     records = [
-        (r["id"], record_of(r)) for r in record_store.all_records(db) if r["kind"] == "model"
+        (r["id"], record_of(r))
+        for r in record_store.all_records(db, alertable_only=True)
+        if r["kind"] == "model"
     ]
     found = {(e.team, e.record_id): e for e in match(usages, records)}
     existing = team_store.exposures(db)
@@ -200,6 +209,7 @@ def decide(db: sqlite_utils.Database, teams: TeamsFile, *, now: dt.datetime) -> 
         ):
             changes_by_record[change["record_id"]].append(change)
         records = {r["id"]: r for r in record_store.all_records(db)}
+        released = _release_withheld(db, records, changes_by_record)
         waivers = team_store.waivers(db)
         pending: dict[str, list[tuple[str, AlertItem, int]]] = defaultdict(list)
         silent: set[str] = set()
@@ -224,7 +234,42 @@ def decide(db: sqlite_utils.Database, teams: TeamsFile, *, now: dt.datetime) -> 
         latest = db.execute("SELECT MAX(id) FROM record_changes").fetchone()[0]
         if latest is not None:
             _set_meta(db, WATERMARK, str(latest))
+        for record_id in released:
+            db["records"].update(record_id, {"review_from_change": None})
     return created
+
+
+def _release_withheld(
+    db: sqlite_utils.Database,
+    records: dict[int, dict[str, Any]],
+    changes_by_record: dict[int, list[dict[str, Any]]],
+) -> list[int]:
+    """Add the changes withheld while a record waited for review, now that it is confirmed.
+
+    The watermark passed them while teams could not be told; `review_from_change` remembers
+    the first. Each field is told once, from its value before review to its value now.
+    """
+    released = []
+    marks = ",".join("?" * len(ALERT_FIELDS))
+    for record in records.values():
+        since = record.get("review_from_change")
+        if since is None or record["review_state"] not in record_store.ALERTABLE_STATES:
+            continue
+        released.append(record["id"])
+        withheld = list(
+            db.query(
+                f"SELECT * FROM record_changes WHERE record_id = ? AND id >= ?"
+                f" AND field IN ({marks}) ORDER BY id",
+                [record["id"], since, *ALERT_FIELDS],
+            )
+        )
+        by_field: dict[str, dict[str, Any]] = {}
+        for change in withheld:
+            first = by_field.setdefault(change["field"], dict(change))
+            first["new_value"] = change["new_value"]
+        collapsed = [c for c in by_field.values() if c["old_value"] != c["new_value"]]
+        changes_by_record[record["id"]] = sorted(collapsed, key=lambda c: c["id"])
+    return released
 
 
 def _meta(db: sqlite_utils.Database, key: str) -> str | None:
@@ -402,7 +447,6 @@ def enqueue_ops(
             "source %s is %s (%s); no teams.yml, so no operator alert", source_id, kind, note
         )
         return 0
-    ops = teams.delivery.ops
     item = AlertItem(
         kind="recovery" if kind == "recovered" else "ops",
         provider=provider,
@@ -417,12 +461,7 @@ def enqueue_ops(
         "recovered": f"Source {source_id} recovered",
     }.get(kind, f"Source {source_id}: {kind}")
     created = 0
-    destinations = []
-    if ops.slack_channel or ops.webhook_env:
-        destinations.append(("slack", ops.slack_channel or f"webhook:{ops.webhook_env}"))
-    if ops.email:
-        destinations.append(("email", ", ".join(ops.email)))
-    for channel, destination in destinations:
+    for channel, destination in ops_destinations(teams):
         created += enqueue_ops_alert(
             db,
             channel=channel,
@@ -436,6 +475,17 @@ def enqueue_ops(
     return created
 
 
+def ops_destinations(teams: TeamsFile) -> list[tuple[str, str]]:
+    """(channel, destination) pairs of the operator (delivery.ops)."""
+    ops = teams.delivery.ops
+    destinations = []
+    if ops.slack_channel or ops.webhook_env:
+        destinations.append(("slack", ops.slack_channel or f"webhook:{ops.webhook_env}"))
+    if ops.email:
+        destinations.append(("email", ", ".join(ops.email)))
+    return destinations
+
+
 def enqueue_ops_alert(
     db: sqlite_utils.Database,
     *,
@@ -446,14 +496,16 @@ def enqueue_ops_alert(
     idempotency_key: str,
     now: dt.datetime,
     record_id: int | None = None,
+    more: Sequence[AlertItem] = (),
 ) -> bool:
-    """Put one operator alert in the outbox (team "ops"); False if its key was already used."""
+    """Put one operator alert in the outbox (team "ops"); False if its key was already used.
+    `more` items follow `item` in the same message."""
     alert = Alert(
         team=OPS_TEAM,
         channel=channel,  # type: ignore[arg-type]
         kind="ops",
         title=title,
-        items=(item,),
+        items=(item, *more),
         destination=destination,
     )
     return outbox.enqueue(

@@ -2,6 +2,7 @@
 
 Extraction is CPU-bound and pure, so it parallelises across processes; bodies are read back
 from the snapshots table a few at a time so memory stays flat however many pages changed.
+Each job also notes the page's structure (`pipeline.structure`) for review gating.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 
 import sqlite_utils
 
+from pipeline import structure
 from pipeline.extract import extract_document
 from pipeline.models import Extraction, FetchResult
 from storage import sources as source_store
@@ -29,7 +32,12 @@ MAX_POOL_BREAKS = 8  # dead worker processes tolerated in one cycle
 
 
 def _extract_job(body: bytes, fmt: str, provider: str, url: str, today: dt.date) -> Extraction:
-    return extract_document(body, fmt=fmt, provider=provider, url=url, today=today)
+    extraction = extract_document(body, fmt=fmt, provider=provider, url=url, today=today)
+    if extraction.structure is not None:
+        return extraction
+    # Parses the page a second time (about half of extraction's cost) until extraction
+    # fills `Extraction.structure` from the Document it already parsed.
+    return replace(extraction, structure=structure.of_body(body, fmt, url))
 
 
 def extract_snapshots(

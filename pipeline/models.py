@@ -100,6 +100,9 @@ class Extraction:
 
     records: tuple[Record, ...]
     warnings: tuple[str, ...] = ()
+    # The page's structural features (`pipeline.structure`), None when not computed: a
+    # change against the last good snapshot sends new and changed records to review.
+    structure: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

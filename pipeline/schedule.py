@@ -143,7 +143,7 @@ class Worker:
                 f"run {report.run_id}: {report.sources} sources due, {report.fetched} changed, "
                 f"{report.not_modified} unchanged, {report.failed} failed, "
                 f"{report.records_new} new records, {report.records_changed} changed, "
-                f"{report.alerts_created} alerts decided"
+                f"{len(set(report.review_ids))} to review, {report.alerts_created} alerts decided"
             )
 
     def deliver(self) -> str:

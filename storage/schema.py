@@ -228,6 +228,64 @@ MIGRATIONS: list[list[str]] = [
             WHERE e.active = 1
             ORDER BY e.team, r.shutdown_date IS NULL, r.shutdown_date""",
     ],
+    # 2: confidence and review. A record carries extraction's confidence, its cues (`why`,
+    # a JSON list) and its scope; `review_state` gates what reaches teams (ok | needs_review |
+    # confirmed | rejected); operator corrections live in `overrides` (field -> JSON value)
+    # and are never overwritten by extraction. `review_from_change` is the first
+    # record_changes id withheld from teams while the record waited for review.
+    # A source remembers the structure signature of its last good snapshot.
+    [
+        "ALTER TABLE records ADD COLUMN confidence REAL NOT NULL DEFAULT 1.0",
+        "ALTER TABLE records ADD COLUMN why TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE records ADD COLUMN scope TEXT NOT NULL DEFAULT 'api'",
+        "ALTER TABLE records ADD COLUMN review_state TEXT NOT NULL DEFAULT 'ok'",
+        "ALTER TABLE records ADD COLUMN review_reason TEXT",
+        "ALTER TABLE records ADD COLUMN reviewed_by TEXT",
+        "ALTER TABLE records ADD COLUMN reviewed_at TEXT",
+        "ALTER TABLE records ADD COLUMN review_from_change INTEGER",
+        "ALTER TABLE records ADD COLUMN overrides TEXT NOT NULL DEFAULT '{}'",
+        "ALTER TABLE records ADD COLUMN extracted_model TEXT",
+        # 0 until the operator's batch alert has named the record's latest entry into review
+        "ALTER TABLE records ADD COLUMN review_alerted INTEGER NOT NULL DEFAULT 0",
+        "CREATE INDEX records_review ON records(review_state)",
+        "CREATE INDEX records_extracted_model ON records(provider, extracted_model)",
+        "ALTER TABLE sources ADD COLUMN structure TEXT",
+        "ALTER TABLE sources ADD COLUMN structure_detail TEXT",
+        "ALTER TABLE runs ADD COLUMN records_review INTEGER NOT NULL DEFAULT 0",
+        # Every review decision: entering review, confirmation (by an operator or a second
+        # source), rejection and correction, with who and why.
+        """CREATE TABLE review_log (
+            id INTEGER PRIMARY KEY,
+            record_id INTEGER NOT NULL REFERENCES records(id),
+            action TEXT NOT NULL,
+            old_state TEXT,
+            new_state TEXT NOT NULL,
+            by TEXT NOT NULL,
+            reason TEXT,
+            at TEXT NOT NULL,
+            run_id INTEGER REFERENCES runs(id)
+        )""",
+        "CREATE INDEX review_log_record ON review_log(record_id, at)",
+        # Teams see only records that are ok or confirmed.
+        "DROP VIEW upcoming_shutdowns",
+        """CREATE VIEW upcoming_shutdowns AS
+            SELECT r.provider, r.model, r.shutdown_date, r.shutdown_kind, r.status,
+                   r.replacements, r.source_id, r.url, r.evidence, r.confidence, r.scope,
+                   CAST(julianday(r.shutdown_date) - julianday('now') AS INTEGER) AS days_left,
+                   (SELECT COUNT(*) FROM exposures e
+                     WHERE e.record_id = r.id AND e.active = 1) AS teams_exposed
+            FROM records r
+            WHERE r.kind = 'model' AND r.listed = 1 AND r.shutdown_date >= date('now')
+              AND r.review_state IN ('ok', 'confirmed')
+            ORDER BY r.shutdown_date, r.provider, r.model""",
+        """CREATE VIEW needs_review AS
+            SELECT r.id, r.provider, r.model, r.shutdown_date, r.shutdown_kind,
+                   r.replacements, r.confidence, r.why, r.review_reason, r.source_id,
+                   r.evidence, r.url, r.first_seen, r.last_seen
+            FROM records r
+            WHERE r.review_state = 'needs_review'
+            ORDER BY r.first_seen, r.id""",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

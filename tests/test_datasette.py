@@ -106,6 +106,20 @@ def _populate(path: Path) -> None:
     _record(db, 2, "anthropic", "claude-2.1", _day(200), evidence="Claude 2.1 retirement")
     _record(db, 3, "openai", "text-davinci-003", _day(-100))
     _record(db, 4, "openai", "dall-e-2", None, aliases='["zebracorn"]')
+    # Waiting for review: shown to the operator, left out of what teams see.
+    _record(
+        db,
+        6,
+        "openai",
+        "gpt-doubtful-1",
+        _day(10),
+        confidence=0.4,
+        why='["model named under a Substitute column"]',
+        review_state="needs_review",
+        review_reason="confidence 0.40 below 0.60",
+        source_id="openai-deprecations",
+        evidence="gpt-doubtful-1 maybe",
+    )
     _insert(
         db,
         "record_changes",
@@ -127,6 +141,11 @@ def _populate(path: Path) -> None:
         ],
     )
     _insert(db, "teams", [{"name": "search"}, {"name": "billing"}])
+    _insert(
+        db,
+        "usage",
+        [{"team": "search", "provider": "openai", "model": "gpt-doubtful-1", "origin": "declared"}],
+    )
     _insert(
         db,
         "exposures",
@@ -268,6 +287,8 @@ def test_metadata_titles(server: Server) -> None:
         "locks",
         "upcoming_shutdowns",
         "team_exposure",
+        "review_log",
+        "needs_review",
     ):
         assert tables[table]["title"] and tables[table]["description"], table
 
@@ -337,7 +358,26 @@ def test_full_text_search(server: Server) -> None:
 
 def test_facets(server: Server) -> None:
     page = server.get(f"/{server.name}/records.json")
-    assert {"provider", "status", "shutdown_kind", "kind", "listed"} <= set(page["facet_results"])
+    assert {
+        "provider",
+        "status",
+        "shutdown_kind",
+        "kind",
+        "listed",
+        "review_state",
+        "scope",
+    } <= set(page["facet_results"])
+
+
+def test_review_queue_and_view(server: Server) -> None:
+    queue = server.rows("review_queue")
+    assert [(r["id"], r["model"], r["confidence"], r["teams_using"]) for r in queue] == [
+        (6, "gpt-doubtful-1", 0.4, "search")
+    ]
+    assert queue[0]["review_reason"] == "confidence 0.40 below 0.60"
+    assert [r["model"] for r in server.rows("needs_review")] == ["gpt-doubtful-1"]
+    record = server.rows("records", id=6)[0]
+    assert json.loads(record["why"]) == ["model named under a Substitute column"]
 
 
 def test_sees_writes_to_the_live_file(server: Server) -> None:

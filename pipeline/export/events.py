@@ -14,6 +14,9 @@ from typing import Any
 
 import sqlite_utils
 
+# Records waiting for review or rejected are never published.
+from storage.records import ALERTABLE_SQL as ALERTABLE
+
 MAX_ITEMS = 500
 FIELD_LABELS = {
     "shutdown_date": "shutdown date",
@@ -67,14 +70,15 @@ def feed_items(db: sqlite_utils.Database, team: str | None, now: dt.datetime) ->
     where, params = team_clause(team, "id")
     recent = rows(
         db,
-        f"SELECT * FROM records WHERE 1 = 1{where} ORDER BY first_seen DESC, id DESC LIMIT ?",
+        f"SELECT * FROM records WHERE {ALERTABLE}{where} ORDER BY first_seen DESC, id DESC LIMIT ?",
         [*params, MAX_ITEMS],
     )
     change_where, change_params = team_clause(team, "record_id")
     changes = rows(
         db,
         "SELECT id, record_id, field, old_value, new_value, changed_at FROM record_changes"
-        f" WHERE 1 = 1{change_where} ORDER BY changed_at DESC, id DESC LIMIT ?",
+        f" WHERE record_id IN (SELECT id FROM records WHERE {ALERTABLE}){change_where}"
+        " ORDER BY changed_at DESC, id DESC LIMIT ?",
         [*change_params, MAX_ITEMS],
     )
     records = {r["id"]: r for r in recent}

@@ -19,6 +19,7 @@ from pipeline.export.events import (
     rows,
     team_clause,
 )
+from storage.records import ALERTABLE_SQL
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ def render_ics(
     records = rows(
         db,
         "SELECT * FROM records WHERE kind = 'model' AND listed = 1"
+        f" AND {ALERTABLE_SQL}"
         f" AND shutdown_date IS NOT NULL{where} ORDER BY shutdown_date, id",
         params,
     )

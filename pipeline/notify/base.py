@@ -41,6 +41,7 @@ OPS_LABELS = {
     "cliff": "Source parsed far fewer records",
     "recovered": "Source recovered",
     "dead": "Alert delivery failed",
+    "review": "Needs review",
 }
 
 

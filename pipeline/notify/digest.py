@@ -89,7 +89,7 @@ def collect_digest(db: sqlite_utils.Database, team: TeamConfig, now: dt.datetime
         db.query(
             """SELECT e.usage_model, e.usage_provider, e.first_seen AS exposed_since, r.*
                FROM exposures e JOIN records r ON r.id = e.record_id
-               WHERE e.team = ? AND e.active = 1
+               WHERE e.team = ? AND e.active = 1 AND r.review_state IN ('ok', 'confirmed')
                ORDER BY r.shutdown_date IS NULL, r.shutdown_date, r.provider, r.model""",
             [team.name],
         )
