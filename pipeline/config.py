@@ -55,7 +55,7 @@ class ReviewConfig(Strict):
     """When a source's records wait for an operator (or a second source) before teams hear."""
 
     min_confidence: float = Field(
-        default=0.6, ge=0.0, le=1.0, description="records below this confidence are reviewed"
+        default=0.5, ge=0.0, le=1.0, description="records below this confidence are reviewed"
     )
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 from pathlib import Path
 
+from pipeline import structure
 from pipeline.extract.records import extract_records
 from pipeline.models import Extraction
 from pipeline.parse import PARSERS, parse_document
@@ -80,4 +81,6 @@ def extract_document(
         return Extraction(records=(), warnings=(*warnings, f"extract failed: {exc!r}"))
     if not records:
         warnings.append("no deprecation records found")
-    return Extraction(records=tuple(records), warnings=tuple(warnings))
+    return Extraction(
+        records=tuple(records), warnings=tuple(warnings), structure=structure.features(doc)
+    )
