@@ -2,8 +2,9 @@
 (`chat.postMessage` with a bot token) or an incoming webhook behind one interface.
 
 Scraped text is escaped (`&`, `<`, `>`), which also defuses `<!channel>`, `<@U..>` and
-`<#C..>`, and its formatting characters (`*`, `_`, `~`, backticks) are defused; mrkdwn objects carry `verbatim: true` and we never ask for `link_names` or
-`parse=full`. Only http(s) URLs become links.
+`<#C..>`, and its formatting characters (`*`, `_`, `~`, backticks) are defused; mrkdwn
+objects carry `verbatim: true` and we never ask for `link_names` or `parse=full`. Only
+http(s) URLs become links.
 """
 
 from __future__ import annotations
