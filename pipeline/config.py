@@ -3,7 +3,8 @@
 Unknown keys are rejected, duplicate ids and repeated YAML keys refused; every problem is
 reported as one `ConfigError` naming the file, the entry and the field (never a traceback).
 Secrets are never in these files: they name environment variables (`token_env`,
-`webhook_env`, `password_env`) that are read only at delivery time by `secret()`.
+`webhook_env`, `password_env`) that are read only at delivery time
+(`pipeline.notify.router`).
 """
 
 from __future__ import annotations
@@ -286,14 +287,6 @@ def load_sources(path: str | Path) -> SourcesFile:
 def load_teams(path: str | Path) -> TeamsFile:
     path = Path(path)
     return _validate(path, TeamsFile, _read_yaml(path))
-
-
-def secret(env_name: str | None) -> str | None:
-    """Read a secret from the environment by the variable name given in config."""
-    if not env_name:
-        return None
-    value = (os.environ.get(env_name) or "").strip()
-    return value or None
 
 
 def slack_api_url(delivery: Delivery) -> str:

@@ -60,6 +60,37 @@ def migrate(db: sqlite_utils.Database) -> int:
     return SCHEMA_VERSION
 
 
+WRITE_FAILURES = {
+    sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_READONLY,
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_CANTOPEN,
+}
+
+
+def is_write_failure(exc: BaseException) -> bool:
+    """True for SQLite errors that mean the store cannot be written (disk full, read-only,
+    I/O error), as opposed to a bug in a statement."""
+    if not isinstance(exc, sqlite3.Error):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in WRITE_FAILURES
+    text = str(exc).lower()
+    return any(
+        phrase in text
+        for phrase in ("disk is full", "readonly database", "disk i/o error", "unable to open")
+    )
+
+
+def db_file(db: sqlite_utils.Database) -> str | None:
+    """The main database's file path, or None for an in-memory database."""
+    for _, name, path in db.execute("PRAGMA database_list").fetchall():
+        if name == "main":
+            return path or None
+    return None
+
+
 @contextmanager
 def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception. Nests as a no-op."""

@@ -41,6 +41,10 @@ OPS_LABELS = {
     "cliff": "Source parsed far fewer records",
     "recovered": "Source recovered",
     "dead": "Alert delivery failed",
+    "down": "Alert delivery down",
+    "up": "Alert delivery recovered",
+    "store": "Database not writable",
+    "store-ok": "Database writable again",
 }
 
 
