@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -17,7 +18,14 @@ import click
 from pipeline import locking
 from pipeline.clock import parse_now, utcnow
 from pipeline.config import ConfigError, TeamsFile, load_sources, load_teams
-from storage.db import DEFAULT_DB, open_db
+from storage.db import (
+    DEFAULT_DB,
+    StoreError,
+    check_writable,
+    describe,
+    is_write_failure,
+    open_db,
+)
 
 log = logging.getLogger("sunset")
 
@@ -64,8 +72,16 @@ def _load_teams_optional(path: Path) -> TeamsFile | None:
     return load_teams(path)
 
 
+def _open(db_path: str, *, read_only: bool = False):
+    """Open the store, remembering its path for error messages; `read_only` never creates."""
+    click.get_current_context().meta["sunset.db"] = db_path
+    return open_db(db_path, read_only=read_only)
+
+
 class SunsetGroup(click.Group):
-    """Turns configuration errors into one clear message and exit status 2."""
+    """Turns configuration errors into one clear message and exit status 2, and an unusable
+    database (missing, corrupt, not SQLite, too new, unwritable) into one naming its path
+    and exit status 1: never a traceback."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -73,6 +89,14 @@ class SunsetGroup(click.Group):
         except ConfigError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(2)
+        except StoreError as exc:
+            click.echo(f"error: database {exc}", err=True)
+            ctx.exit(1)
+        except sqlite3.Error as exc:
+            path = ctx.meta.get("sunset.db", "(unknown)")
+            what = "cannot be written" if is_write_failure(exc) else "failed"
+            click.echo(f"error: database {path} {what}: {describe(exc)}", err=True)
+            ctx.exit(1)
 
 
 @click.group(cls=SunsetGroup)
@@ -126,7 +150,7 @@ def run(
     now = _now(now_text)
     sources = load_sources(sources_path)
     teams = _load_teams_optional(teams_path)
-    db = open_db(db_path)
+    db = _open(db_path)
     selected = list(only) or None
     if due:
         sync_config(db, sources.sources)
@@ -171,7 +195,7 @@ def _deliver(db, db_path: str, teams: TeamsFile, now) -> None:
 @now_option
 def deliver(teams_path: Path, db_path: str, now_text: str | None) -> None:
     """Send the alerts waiting in the outbox (retrying failed ones that are due)."""
-    _deliver(open_db(db_path), db_path, load_teams(teams_path), _now(now_text))
+    _deliver(_open(db_path), db_path, load_teams(teams_path), _now(now_text))
 
 
 @main.command()
@@ -256,7 +280,7 @@ def _explain(record) -> str:
 @db_option
 def sources(db_path: str) -> None:
     """Show each source's state: last fetch, status, last change, failures."""
-    db = open_db(db_path)
+    db = _open(db_path, read_only=True)
     rows = list(
         db.query(
             """SELECT id, provider, format, last_fetch_at, last_status, last_change_at,
@@ -317,7 +341,7 @@ def upcoming(db_path: str, now_text: str | None, team: str | None, days: int) ->
     now = _now(now_text)
     today = now.date()
     until = (today + dt.timedelta(days=days)).isoformat()
-    db = open_db(db_path)
+    db = _open(db_path, read_only=True)
     params: list = [today.isoformat(), until]
     sql = """SELECT r.provider, r.model, r.shutdown_date, r.shutdown_kind, r.replacements
              FROM records r WHERE r.kind = 'model' AND r.listed = 1 AND r.shutdown_date >= ?
@@ -356,7 +380,7 @@ def scan(path: Path, team: str, db_path: str) -> None:
     from storage import teams as team_store
     from storage.db import transaction
 
-    db = open_db(db_path)
+    db = _open(db_path)
     known = [
         row["model"] for row in db.query("SELECT DISTINCT model FROM records WHERE kind = 'model'")
     ]
@@ -406,7 +430,7 @@ def usage_import(file: Path, team: str, db_path: str) -> None:
     except UsageImportError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    db = open_db(db_path)
+    db = _open(db_path)
     with transaction(db):
         team_store.ensure_team(db, team)
         team_store.add_usage(db, [_usage_row(e) for e in entries])
@@ -424,6 +448,9 @@ def worker(sources_path: Path, teams_path: Path, db_path: str, once: bool) -> No
 
     load_sources(sources_path)  # fail fast with a clear message on a bad file
     load_teams(teams_path)
+    db = _open(db_path)
+    check_writable(db, db_path)
+    db.close()
     run_worker(sources_path, teams_path, db_path, once=once)
 
 
@@ -441,7 +468,7 @@ def digest(
 
     teams = load_teams(teams_path)
     now = _now(now_text)
-    db = open_db(db_path)
+    db = _open(db_path)
     chosen = [teams.team(team)] if team else [t for t in teams.teams if t.digest is not None]
     for config in chosen:
         if dry_run:
@@ -468,7 +495,7 @@ def serve(db_path: str, port: int, host: str) -> None:
 
     from pipeline.serve import serve_command
 
-    open_db(db_path).close()  # create and migrate so Datasette sees the schema
+    _open(db_path, read_only=True).close()  # fail clearly now, not inside Datasette
     click.echo(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)")
     raise SystemExit(subprocess.call(serve_command(db_path, port, host=host)))
 
@@ -508,7 +535,7 @@ def export(
     if team and teams_path.exists():
         lead_days = load_teams(teams_path).team(team).lead_days
     data = export_feed(
-        open_db(db_path),
+        _open(db_path, read_only=True),
         fmt,
         team=team,
         lead_days=lead_days,
