@@ -7,10 +7,12 @@ traceback.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sqlite3
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -158,7 +160,10 @@ def run(
         if not selected:
             click.echo("no source is due")
             return
-    with locking.held(db, db_path, "cycle", locking.new_owner("run"), utcnow, "run") as taken:
+    with (
+        _telling_ops(teams, db_path, now),
+        locking.held(db, db_path, "cycle", locking.new_owner("run"), utcnow, "run") as taken,
+    ):
         if not taken:
             click.echo("another cycle is running on this database; skipped (see the locks table)")
             return
@@ -175,6 +180,18 @@ def run(
         _deliver(db, db_path, teams, now)
 
 
+@contextlib.contextmanager
+def _telling_ops(teams: TeamsFile | None, db_path: str, now) -> Iterator[None]:
+    """A store that cannot be written stops the command; ops hears it once (directly)."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        from pipeline.notify.notices import tell_ops_unwritable
+
+        tell_ops_unwritable(teams, db_path, exc, now)
+        raise
+
+
 def _deliver(db, db_path: str, teams: TeamsFile, now) -> None:
     from pipeline.notify.outbox import build_notifiers, deliver_due
 
@@ -187,6 +204,9 @@ def _deliver(db, db_path: str, teams: TeamsFile, now) -> None:
             db, build_notifiers(teams), now=now, max_attempts=teams.delivery.max_attempts
         )
     click.echo(f"delivery: {result.sent} sent, {result.failed} to retry, {result.dead} dead")
+    if result.store_error:
+        click.echo(f"error: database {db_path} cannot be written: {result.store_error}", err=True)
+        sys.exit(1)
 
 
 @main.command()

@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import logging
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -118,6 +119,11 @@ class Worker:
         db = open_db(self.db_path)
         try:
             yield db
+        except sqlite3.Error as exc:
+            from pipeline.notify.notices import tell_ops_unwritable
+
+            tell_ops_unwritable(self.teams, self.db_path, exc, self.now())
+            raise
         finally:
             db.close()
 

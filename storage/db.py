@@ -169,6 +169,7 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     try:
         yield db
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite already rolled back after e.g. "disk is full"
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")

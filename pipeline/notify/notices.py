@@ -18,11 +18,12 @@ from typing import Any
 import sqlite_utils
 
 from pipeline.clock import iso
+from pipeline.config import TeamsFile
 from pipeline.decide import OPS_TEAM, enqueue_ops_alert
 from pipeline.models import Alert, AlertItem
 from pipeline.notify.base import DeliveryError
-from pipeline.notify.router import Router
-from storage.db import db_file
+from pipeline.notify.router import Router, build_notifiers
+from storage.db import db_file, is_write_failure
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +199,15 @@ def store_unwritable(
             log.error("store notice by %s not sent: %s", channel, router.redact(str(exc)))
     log.error("database %s cannot be written: %s", label, error)
     return sent
+
+
+def tell_ops_unwritable(
+    teams: TeamsFile | None, path: str, exc: BaseException, now: dt.datetime
+) -> None:
+    """For commands and jobs: if `exc` means the store cannot be written, tell ops (once)."""
+    if teams is not None and is_write_failure(exc):
+        error = f"{type(exc).__name__}: {exc}"
+        store_unwritable(build_notifiers(teams), None, path, error, now)
 
 
 def store_writable(db: sqlite_utils.Database, router: Router, now: dt.datetime) -> bool:

@@ -9,15 +9,19 @@ that it can again.
 from __future__ import annotations
 
 import datetime as dt
+import random
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlite_utils
+from click.testing import CliRunner
 
+from pipeline import cli, schedule
 from pipeline.clock import iso
 from pipeline.config import TeamsFile
+from pipeline.fetch import FetchSettings
 from pipeline.models import Alert, AlertItem
 from pipeline.notify import ledger
 from pipeline.notify.outbox import build_notifiers, deliver_due
@@ -124,3 +128,66 @@ def test_claim_left_by_a_killed_deliverer_is_sent_again(
     assert outbox.claim(db, 1, iso(NOW))  # a deliverer claimed it, then died
     report = deliver_due(db, build_notifiers(teams(), rate_limit_retries=0), now=NOW)
     assert report.sent == 1 and channels(stub) == ["#pay"]
+
+
+def full_disk_config(tmp_path: Path, httpserver: Any) -> tuple[Path, Path, Path]:
+    noise = random.Random(13).randbytes(30_000).hex()  # a snapshot that needs new pages
+    page = f"<h1>Deprecations</h1><p>gpt-4-0613 shuts down on 2027-01-04.</p><p>{noise}</p>"
+    httpserver.expect_request("/p").respond_with_data(page, content_type="text/html")
+    (tmp_path / "sources.yml").write_text(
+        "sources:\n  - {id: p, provider: openai, format: html, "
+        f"url: '{httpserver.url_for('/p')}'}}\n"
+    )
+    (tmp_path / "teams.yml").write_text(
+        "delivery: {slack: {token_env: SW_STORE_TOKEN}, ops: {slack_channel: '#ops'}}\n"
+        "teams:\n  - {name: payments, slack_channel: '#pay', digest: off}\n"
+    )
+    path = tmp_path / "sunset.db"
+    open_db(path).close()
+    return tmp_path / "sources.yml", tmp_path / "teams.yml", path
+
+
+def full_disk(real_open: Any) -> Any:
+    def opener(target: str, **kwargs: Any) -> sqlite_utils.Database:
+        db = real_open(target, **kwargs)
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+        db.execute(f"PRAGMA max_page_count = {pages}")  # not one more page: "disk is full"
+        return db
+
+    return opener
+
+
+def test_full_disk_during_a_cycle_fails_clearly_and_tells_ops_once(
+    tmp_path: Path, stub: SlackStub, httpserver: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources, teams_path, path = full_disk_config(tmp_path, httpserver)
+    real_open = cli.open_db
+    monkeypatch.setattr(cli, "open_db", full_disk(real_open))
+    argv = ["run", "--sources", str(sources), "--teams", str(teams_path)]
+    argv += ["--db", str(path), "--now", iso(NOW)]
+    for _ in range(3):
+        result = CliRunner().invoke(cli.main, argv, catch_exceptions=False)
+        assert result.exit_code == 1, result.output
+        assert "Traceback" not in result.output
+        assert f"error: database {path} cannot be written" in result.output
+        assert "disk" in result.output and "full" in result.output
+    assert channels(stub) == ["#ops"]  # told once, not once per run
+    assert "cannot write its database" in stub.messages[0]["text"]
+
+    monkeypatch.setattr(cli, "open_db", real_open)  # space again
+    result = CliRunner().invoke(cli.main, argv, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert channels(stub) == ["#ops", "#ops"]
+    assert "can write its database again" in stub.messages[1]["text"]
+
+
+def test_full_disk_in_the_worker_tells_ops_once(
+    tmp_path: Path, stub: SlackStub, httpserver: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources, teams_path, path = full_disk_config(tmp_path, httpserver)
+    monkeypatch.setattr(schedule, "open_db", full_disk(schedule.open_db))
+    settings = FetchSettings(attempts=1, respect_robots=False)
+    worker = schedule.Worker(sources, teams_path, str(path), now=lambda: NOW, settings=settings)
+    for _ in range(3):
+        schedule.run_job("tick", worker.tick)  # logs the failure, never raises
+    assert channels(stub) == ["#ops"]
