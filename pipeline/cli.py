@@ -80,6 +80,16 @@ def _open(db_path: str, *, read_only: bool = False):
     return open_db(db_path, read_only=read_only)
 
 
+def _check_secrets(path: Path, teams: TeamsFile | None) -> None:
+    """Refuse to start with a malformed secret (a line break inside a token, a webhook that
+    is not an https:// URL), naming the variable and never printing its value."""
+    from pipeline.notify.router import secret_problems
+
+    problems = secret_problems(teams) if teams is not None else []
+    if problems:
+        raise ConfigError("\n".join(f"{path}: {problem}" for problem in problems))
+
+
 class SunsetGroup(click.Group):
     """Turns configuration errors into one clear message and exit status 2, and an unusable
     database (missing, corrupt, not SQLite, too new, unwritable) into one naming its path
@@ -126,6 +136,7 @@ def check(sources_path: Path, teams_path: Path) -> None:
         f"{providers} providers"
     )
     teams = load_teams(teams_path)
+    _check_secrets(teams_path, teams)
     click.echo(f"{teams_path}: ok: {len(teams.teams)} teams")
 
 
@@ -152,6 +163,8 @@ def run(
     now = _now(now_text)
     sources = load_sources(sources_path)
     teams = _load_teams_optional(teams_path)
+    if not no_deliver:
+        _check_secrets(teams_path, teams)
     db = _open(db_path)
     selected = list(only) or None
     if due:
@@ -215,7 +228,9 @@ def _deliver(db, db_path: str, teams: TeamsFile, now) -> None:
 @now_option
 def deliver(teams_path: Path, db_path: str, now_text: str | None) -> None:
     """Send the alerts waiting in the outbox (retrying failed ones that are due)."""
-    _deliver(_open(db_path), db_path, load_teams(teams_path), _now(now_text))
+    teams = load_teams(teams_path)
+    _check_secrets(teams_path, teams)
+    _deliver(_open(db_path), db_path, teams, _now(now_text))
 
 
 @main.command()
@@ -467,7 +482,7 @@ def worker(sources_path: Path, teams_path: Path, db_path: str, once: bool) -> No
     from pipeline.schedule import run_worker
 
     load_sources(sources_path)  # fail fast with a clear message on a bad file
-    load_teams(teams_path)
+    _check_secrets(teams_path, load_teams(teams_path))
     db = _open(db_path)
     check_writable(db, db_path)
     db.close()
@@ -487,6 +502,8 @@ def digest(
     from pipeline.notify.digest import collect_digest, queue_digest, render_digest
 
     teams = load_teams(teams_path)
+    if not dry_run:
+        _check_secrets(teams_path, teams)
     now = _now(now_text)
     db = _open(db_path)
     chosen = [teams.team(team)] if team else [t for t in teams.teams if t.digest is not None]
