@@ -8,6 +8,7 @@ traceback.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import logging
 import sqlite3
@@ -18,7 +19,7 @@ from pathlib import Path
 import click
 
 from pipeline import locking
-from pipeline.clock import parse_now, utcnow
+from pipeline.clock import iso, parse_now, utcnow
 from pipeline.config import ConfigError, TeamsFile, load_sources, load_teams
 from storage.db import (
     DEFAULT_DB,
@@ -42,6 +43,13 @@ db_option = click.option(
 now_option = click.option(
     "--now", "now_text", default=None, help="Pretend the current time is this ISO date/time."
 )
+commit_option = click.option(
+    "--commit",
+    is_flag=True,
+    help="With a --now in the future: really store, decide and send as of that time "
+    "(without it such a run writes and sends nothing).",
+)
+FUTURE_TOLERANCE = dt.timedelta(minutes=10)
 sources_option = click.option(
     "--sources",
     "sources_path",
@@ -65,6 +73,29 @@ def _now(text: str | None):
         return parse_now(text)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--now") from None
+
+
+def _pretending(now: dt.datetime, now_text: str | None, commit: bool) -> bool:
+    """A `--now` in the future without `--commit`: the command must not write decisions
+    or send anything (they would be made for a pretended time and suppress the real ones)."""
+    if not now_text or commit or now <= utcnow() + FUTURE_TOLERANCE:
+        return False
+    click.echo(
+        f"--now {iso(now)} is in the future: nothing is written or sent "
+        "(add --commit to store, decide and send as of that time)",
+        err=True,
+    )
+    return True
+
+
+def _scratch_copy(db_path: str):
+    """An in-memory copy of the store (or an empty one), for a run that must not write."""
+    scratch = open_db(":memory:")
+    if Path(db_path).is_file():
+        source = _open(db_path, read_only=True)
+        source.conn.backup(scratch.conn)
+        source.close()
+    return scratch
 
 
 def _load_teams_optional(path: Path) -> TeamsFile | None:
@@ -148,6 +179,7 @@ def check(sources_path: Path, teams_path: Path) -> None:
 @click.option("--source", "only", multiple=True, help="Only this source id (repeatable).")
 @click.option("--due", is_flag=True, help="Only sources whose interval has elapsed.")
 @click.option("--no-deliver", is_flag=True, help="Decide alerts but leave them in the outbox.")
+@commit_option
 def run(
     sources_path: Path,
     teams_path: Path,
@@ -156,6 +188,7 @@ def run(
     only: tuple[str, ...],
     due: bool,
     no_deliver: bool,
+    commit: bool,
 ) -> None:
     """Run one cycle: fetch -> extract -> store -> match -> decide -> deliver."""
     from pipeline.cycle import due_source_ids, run_cycle, sync_config
@@ -163,9 +196,13 @@ def run(
     now = _now(now_text)
     sources = load_sources(sources_path)
     teams = _load_teams_optional(teams_path)
+    dry = _pretending(now, now_text, commit)
+    if dry:
+        no_deliver = True
+        click.echo("dry run on an in-memory copy of the database")
     if not no_deliver:
         _check_secrets(teams_path, teams)
-    db = _open(db_path)
+    db = _scratch_copy(db_path) if dry else _open(db_path)
     selected = list(only) or None
     if due:
         sync_config(db, sources.sources)
@@ -226,11 +263,19 @@ def _deliver(db, db_path: str, teams: TeamsFile, now) -> None:
 @teams_option
 @db_option
 @now_option
-def deliver(teams_path: Path, db_path: str, now_text: str | None) -> None:
+@commit_option
+def deliver(teams_path: Path, db_path: str, now_text: str | None, commit: bool) -> None:
     """Send the alerts waiting in the outbox (retrying failed ones that are due)."""
+    from storage import alerts as outbox
+
     teams = load_teams(teams_path)
+    now = _now(now_text)
+    if _pretending(now, now_text, commit):
+        due = outbox.due(_open(db_path, read_only=True), iso(now))
+        click.echo(f"delivery: {len(due)} alerts would be due; none sent")
+        return
     _check_secrets(teams_path, teams)
-    _deliver(_open(db_path), db_path, teams, _now(now_text))
+    _deliver(_open(db_path), db_path, teams, now)
 
 
 @main.command()
@@ -368,11 +413,15 @@ def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
 @db_option
 @now_option
 @click.option("--team", default=None, help="Only models this team uses.")
-@click.option("--days", default=90, show_default=True, help="How far ahead to look.")
+@click.option(
+    "--days",
+    default=90,
+    show_default=True,
+    type=click.IntRange(0, 36_500),
+    help="How far ahead to look.",
+)
 def upcoming(db_path: str, now_text: str | None, team: str | None, days: int) -> None:
     """List shutdowns in the next N days (for one team, or all records)."""
-    import datetime as dt
-
     now = _now(now_text)
     today = now.date()
     until = (today + dt.timedelta(days=days)).isoformat()
@@ -495,16 +544,23 @@ def worker(sources_path: Path, teams_path: Path, db_path: str, once: bool) -> No
 @now_option
 @click.option("--team", default=None, help="Only this team (default: every team with a digest).")
 @click.option("--dry-run", is_flag=True, help="Print the digest instead of sending it.")
+@commit_option
 def digest(
-    teams_path: Path, db_path: str, now_text: str | None, team: str | None, dry_run: bool
+    teams_path: Path,
+    db_path: str,
+    now_text: str | None,
+    team: str | None,
+    dry_run: bool,
+    commit: bool,
 ) -> None:
     """Build each team's daily digest e-mail and send it (or print it with --dry-run)."""
     from pipeline.notify.digest import collect_digest, queue_digest, render_digest
 
     teams = load_teams(teams_path)
+    now = _now(now_text)
+    dry_run = dry_run or _pretending(now, now_text, commit)
     if not dry_run:
         _check_secrets(teams_path, teams)
-    now = _now(now_text)
     db = _open(db_path)
     chosen = [teams.team(team)] if team else [t for t in teams.teams if t.digest is not None]
     for config in chosen:
@@ -568,6 +624,7 @@ def export(
     from pipeline.config import DEFAULT_LEAD_DAYS
     from pipeline.export import export_feed
 
+    now = _now(now_text)
     lead_days = list(DEFAULT_LEAD_DAYS)
     if team and teams_path.exists():
         lead_days = load_teams(teams_path).team(team).lead_days
@@ -576,7 +633,7 @@ def export(
         fmt,
         team=team,
         lead_days=lead_days,
-        now=_now(now_text),  # type: ignore[arg-type]
+        now=now,
     )
     if output:
         output.write_bytes(data)
