@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote, quote_plus, urlsplit
 
 MIN_FORM = 6  # shorter fragments are too common to replace (and too short to matter)
+MIN_WHOLE = 4  # a whole secret is replaced down to this length
 REDACTED = "<{name}>"
 _INSIDE_SPACE = re.compile(r"[\s\x00-\x1f\x7f]")
 
@@ -47,7 +48,8 @@ def forms(value: str) -> set[str]:
                 path = path[path.index("/") :]
             found.update({path, path.lstrip("/"), path.rsplit("/", 1)[-1]})
             found.update(forms_of_path(path))
-    return {form for form in found if len(form) >= MIN_FORM}
+    whole = {text for text in (value, value.strip()) if len(text) >= MIN_WHOLE}
+    return {form for form in found if len(form) >= MIN_FORM} | whole
 
 
 def forms_of_path(path: str) -> set[str]:
@@ -93,7 +95,10 @@ _installed = False
 
 
 def _redact_record(record: logging.LogRecord) -> None:
-    message = record.getMessage()
+    try:
+        message = record.getMessage()
+    except Exception:  # a broken format string: logging reports it when the record is emitted
+        return
     cleaned = _GLOBAL(message)
     if cleaned != message:
         record.msg, record.args = cleaned, None
