@@ -160,3 +160,16 @@ def test_duplicate_yaml_keys_are_rejected_with_file_and_line(
         main, ["check", "--sources", str(path), "--teams", str(path)], catch_exceptions=False
     )
     assert result.exit_code == 2 and "duplicate key" in result.output
+
+
+def test_yaml_merge_keys_still_load(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "teams.yml",
+        "teams:\n"
+        "  - &base {name: payments, digest: off, email: [a@example.com]}\n"
+        "  - {<<: *base, name: search}\n",  # an explicit key overrides a merged one
+    )
+    teams = load_teams(path)
+    assert teams.team_names() == ["payments", "search"]
+    assert teams.team("search").email == ["a@example.com"]

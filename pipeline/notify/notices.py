@@ -158,6 +158,11 @@ def _marker(path: str | None) -> Path | None:
     return Path(path + "-unwritable") if path else None
 
 
+def _identity(db: sqlite_utils.Database | None, path: str | None) -> str:
+    """What `_STORE_REPORTED` remembers: the file, or this very in-memory database."""
+    return path or f"memory:{id(db.conn) if db is not None else 0}"
+
+
 def store_unwritable(
     router: Router, db: sqlite_utils.Database | None, path: str | None, error: str, now: dt.datetime
 ) -> bool:
@@ -166,9 +171,10 @@ def store_unwritable(
     path = path or (db_file(db) if db is not None else None)
     label = path or "(in-memory database)"
     marker = _marker(path)
-    if label in _STORE_REPORTED or (marker is not None and marker.exists()):
+    identity = _identity(db, path)
+    if identity in _STORE_REPORTED or (marker is not None and marker.exists()):
         return False
-    _STORE_REPORTED.add(label)
+    _STORE_REPORTED.add(identity)
     if marker is not None:
         try:
             marker.touch()
@@ -215,7 +221,8 @@ def store_writable(db: sqlite_utils.Database, router: Router, now: dt.datetime) 
     path = db_file(db)
     label = path or "(in-memory database)"
     marker = _marker(path)
-    if label not in _STORE_REPORTED and (marker is None or not marker.exists()):
+    identity = _identity(db, path)
+    if identity not in _STORE_REPORTED and (marker is None or not marker.exists()):
         return False
     item = AlertItem(
         kind="ops",
@@ -233,7 +240,7 @@ def store_writable(db: sqlite_utils.Database, router: Router, now: dt.datetime) 
         key=f"store-ok:{label}:{iso(now)}",
         now=now,
     )
-    _STORE_REPORTED.discard(label)
+    _STORE_REPORTED.discard(identity)
     if marker is not None:
         marker.unlink(missing_ok=True)
     return True
