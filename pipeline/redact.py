@@ -23,6 +23,7 @@ MIN_FORM = 6  # shorter fragments are too common to replace (and too short to ma
 MIN_WHOLE = 4  # a whole secret is replaced down to this length
 REDACTED = "<{name}>"
 _INSIDE_SPACE = re.compile(r"[\s\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
 
 def forms(value: str) -> set[str]:
@@ -145,14 +146,16 @@ def protect(secrets: Mapping[str, str]) -> None:
 # ------------------------------------------------------------------ validation
 
 
-def problem(value: str, *, url: bool) -> str | None:
-    """Why this secret value is unusable (never quoting it), or None if it is fine."""
+def problem(value: str, *, kind: str) -> str | None:
+    """Why this secret value is unusable (never quoting it), or None if it is fine. `kind` is
+    "token" (no whitespace at all), "password" (no line break or control character) or
+    "url" (an https:// webhook URL; plain http only to this machine)."""
     text = value.strip()
     if not text:
         return "is empty"
-    if _INSIDE_SPACE.search(text):
+    if _CONTROL.search(text) or (kind != "password" and _INSIDE_SPACE.search(text)):
         return "contains a space, line break or control character inside the value"
-    if url:
+    if kind == "url":
         try:
             parts = urlsplit(text)
         except ValueError:
@@ -161,7 +164,7 @@ def problem(value: str, *, url: bool) -> str | None:
             return "is not an https:// URL"
         if not parts.hostname or not parts.path.strip("/"):
             return "is not a webhook URL (host and path needed)"
-    elif not text.isprintable() or not text.isascii():
+    elif kind == "token" and not (text.isascii() and text.isprintable()):
         return "contains characters that cannot go into an HTTP header"
     return None
 

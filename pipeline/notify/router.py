@@ -19,24 +19,24 @@ from pipeline.notify.slack import SlackNotifier
 from pipeline.redact import Redactor, env_secrets, problem, protect
 
 
-def secret_names(teams: TeamsFile) -> dict[str, bool]:
-    """Environment variable names that hold secrets -> whether the value is a URL."""
+def secret_names(teams: TeamsFile) -> dict[str, str]:
+    """Environment variable names that hold secrets -> their kind (token, password, url)."""
     d = teams.delivery
-    names: dict[str, bool] = {d.slack.token_env: False}
+    names: dict[str, str] = {d.slack.token_env: "token"}
     if d.email.password_env:
-        names[d.email.password_env] = False
+        names[d.email.password_env] = "password"
     for env in [d.ops.webhook_env, *(team.webhook_env for team in teams.teams)]:
         if env:
-            names[env] = True
+            names[env] = "url"
     return names
 
 
 def secret_problems(teams: TeamsFile) -> list[str]:
     """One line per set-but-malformed secret, naming the variable and never its value."""
     found = []
-    for name, is_url in secret_names(teams).items():
+    for name, kind in secret_names(teams).items():
         value = env_secrets([name]).get(name)
-        if value is not None and (why := problem(value, url=is_url)):
+        if value is not None and (why := problem(value, kind=kind)):
             found.append(f"environment variable {name} {why}")
     return found
 
@@ -88,26 +88,28 @@ class Router:
         delivery = self.teams.delivery
         if alert.channel == "email":
             mail = delivery.email
-            username = self._need(mail.username_env, "SMTP username") if mail.username_env else None
-            password = self._need(mail.password_env, "SMTP password") if mail.password_env else None
+            username = self._need(mail.username_env, "SMTP username", kind="password")
+            password = self._need(mail.password_env, "SMTP password", kind="password")
             notifier = EmailNotifier(
                 delivery=mail, recipients=emails, username=username, password=password
             )
             return key, notifier
         if webhook_env:
-            url = self._need(webhook_env, f"Slack webhook for {alert.team}", url=True)
+            url = self._need(webhook_env, f"Slack webhook for {alert.team}", kind="url")
             return key, self._slack(webhook_url=url)
-        token = self._need(delivery.slack.token_env, "Slack bot token")
+        token = self._need(delivery.slack.token_env, "Slack bot token", kind="token")
         return key, self._slack(token=token, channel=slack_channel)
 
     @staticmethod
-    def _need(env: str, what: str, *, url: bool = False) -> str:
+    def _need(env: str | None, what: str, *, kind: str) -> str | None:
         """The variable's value, stripped; a missing or malformed one is an outage of its
         destination (it may be fixed later), reported without the value."""
+        if env is None:
+            return None
         value = env_secrets([env]).get(env)
         if value is None or not value.strip():
             raise DeliveryError(f"environment variable {env} is not set ({what})", outage=True)
-        if why := problem(value, url=url):
+        if why := problem(value, kind=kind):
             raise DeliveryError(f"environment variable {env} {why} ({what})", outage=True)
         return value.strip()
 

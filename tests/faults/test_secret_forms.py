@@ -190,3 +190,22 @@ def test_every_form_is_redacted_in_third_party_logs(
     assert not leaks(caplog.text)
     assert not leaks(Redactor({"X": secret})(shape(secret)))
     assert all(len(form) >= 6 for form in forms(secret))
+
+
+def test_password_may_contain_spaces_but_not_line_breaks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "sources.yml").write_text(
+        "sources:\n  - {id: a, provider: openai, format: html, url: 'https://example.com/'}\n"
+    )
+    (tmp_path / "teams.yml").write_text(
+        "delivery: {email: {password_env: SW_LEAK_PASSWORD}}\nteams: []\n"
+    )
+    argv = ["check", "--sources", str(tmp_path / "sources.yml")]
+    argv += ["--teams", str(tmp_path / "teams.yml")]
+    monkeypatch.setenv("SW_LEAK_PASSWORD", f"abcd efgh {SENTINEL}")  # an app password
+    assert CliRunner().invoke(main, argv).exit_code == 0
+    monkeypatch.setenv("SW_LEAK_PASSWORD", f"abcd\n{SENTINEL}")
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code == 2 and "SW_LEAK_PASSWORD" in result.output
+    assert not leaks(result.output)
