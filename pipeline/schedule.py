@@ -38,7 +38,7 @@ from pipeline.config import ConfigError, SourcesFile, TeamsFile, load_sources, l
 from pipeline.cycle import due_source_ids, run_cycle, sync_config
 from pipeline.fetch import FetchSettings
 from storage import sources as source_store
-from storage.db import open_db
+from storage.db import StoreError, is_write_failure, open_db
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +196,10 @@ def run_job(name: str, job: Callable[[], str]) -> None:
     started = time.monotonic()
     try:
         summary = job()
-    except Exception:
+    except Exception as exc:
+        if is_write_failure(exc) or isinstance(exc, StoreError):  # ops is told; no traceback
+            log.error("job %s: the database cannot be used: %s", name, exc)
+            return
         log.exception("job %s: failed after %.1f s", name, time.monotonic() - started)
         return
     log.info("job %s: end: %s (%.1f s)", name, summary, time.monotonic() - started)

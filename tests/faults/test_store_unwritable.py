@@ -182,7 +182,11 @@ def test_full_disk_during_a_cycle_fails_clearly_and_tells_ops_once(
 
 
 def test_full_disk_in_the_worker_tells_ops_once(
-    tmp_path: Path, stub: SlackStub, httpserver: Any, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    stub: SlackStub,
+    httpserver: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     sources, teams_path, path = full_disk_config(tmp_path, httpserver)
     monkeypatch.setattr(schedule, "open_db", full_disk(schedule.open_db))
@@ -191,3 +195,4 @@ def test_full_disk_in_the_worker_tells_ops_once(
     for _ in range(3):
         schedule.run_job("tick", worker.tick)  # logs the failure, never raises
     assert channels(stub) == ["#ops"]
+    assert "Traceback" not in caplog.text and "cannot be used" in caplog.text
