@@ -42,6 +42,7 @@ def open_db(path: str | Path | None = None, *, read_only: bool = False) -> sqlit
     target = str(path) if path is not None else default_db_path()
     if read_only and target != ":memory:" and not Path(target).is_file():
         raise StoreError(f"{target}: no database here (a command that writes creates it)")
+    db: sqlite_utils.Database | None = None
     try:
         if read_only and target != ":memory:":
             db = _connect(f"{Path(target).resolve().as_uri()}?mode=ro", uri=True)
@@ -55,9 +56,11 @@ def open_db(path: str | Path | None = None, *, read_only: bool = False) -> sqlit
             db.execute("PRAGMA synchronous = NORMAL")
         _check(db)
         migrate(db)
-    except StoreError as exc:
-        raise type(exc)(f"{target}: {exc}") from None
-    except sqlite3.Error as exc:
+    except (StoreError, sqlite3.Error) as exc:
+        if db is not None:
+            db.close()
+        if isinstance(exc, StoreError):
+            raise type(exc)(f"{target}: {exc}") from None
         raise StoreError(f"{target}: {describe(exc)}") from None
     return db
 
