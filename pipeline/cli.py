@@ -7,18 +7,29 @@ traceback.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
 import logging
+import sqlite3
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
 import click
 
 from pipeline import locking
-from pipeline.clock import parse_now, utcnow
+from pipeline.clock import iso, parse_now, utcnow
 from pipeline.config import ConfigError, TeamsFile, load_sources, load_teams
-from storage.db import DEFAULT_DB, open_db
+from storage.db import (
+    DEFAULT_DB,
+    StoreError,
+    check_writable,
+    describe,
+    is_write_failure,
+    open_db,
+)
 
 log = logging.getLogger("sunset")
 
@@ -33,6 +44,13 @@ db_option = click.option(
 now_option = click.option(
     "--now", "now_text", default=None, help="Pretend the current time is this ISO date/time."
 )
+commit_option = click.option(
+    "--commit",
+    is_flag=True,
+    help="With a --now in the future: really store, decide and send as of that time "
+    "(without it such a run writes and sends nothing).",
+)
+FUTURE_TOLERANCE = dt.timedelta(minutes=10)
 sources_option = click.option(
     "--sources",
     "sources_path",
@@ -58,6 +76,29 @@ def _now(text: str | None):
         raise click.BadParameter(str(exc), param_hint="--now") from None
 
 
+def _pretending(now: dt.datetime, now_text: str | None, commit: bool) -> bool:
+    """A `--now` in the future without `--commit`: the command must not write decisions
+    or send anything (they would be made for a pretended time and suppress the real ones)."""
+    if not now_text or commit or now <= utcnow() + FUTURE_TOLERANCE:
+        return False
+    click.echo(
+        f"--now {iso(now)} is in the future: nothing is written or sent "
+        "(add --commit to store, decide and send as of that time)",
+        err=True,
+    )
+    return True
+
+
+def _scratch_copy(db_path: str):
+    """An in-memory copy of the store (or an empty one), for a run that must not write."""
+    scratch = open_db(":memory:")
+    if Path(db_path).is_file():
+        source = _open(db_path, read_only=True)
+        source.conn.backup(scratch.conn)
+        source.close()
+    return scratch
+
+
 def _load_teams_optional(path: Path) -> TeamsFile | None:
     if not path.exists():
         log.warning("%s not found: no matching or alerts this run", path)
@@ -65,8 +106,26 @@ def _load_teams_optional(path: Path) -> TeamsFile | None:
     return load_teams(path)
 
 
+def _open(db_path: str, *, read_only: bool = False):
+    """Open the store, remembering its path for error messages; `read_only` never creates."""
+    click.get_current_context().meta["sunset.db"] = db_path
+    return open_db(db_path, read_only=read_only)
+
+
+def _check_secrets(path: Path, teams: TeamsFile | None) -> None:
+    """Refuse to start with a malformed secret (a line break inside a token, a webhook that
+    is not an https:// URL), naming the variable and never printing its value."""
+    from pipeline.notify.router import secret_problems
+
+    problems = secret_problems(teams) if teams is not None else []
+    if problems:
+        raise ConfigError("\n".join(f"{path}: {problem}" for problem in problems))
+
+
 class SunsetGroup(click.Group):
-    """Turns configuration errors into one clear message and exit status 2."""
+    """Turns configuration errors into one clear message and exit status 2, and an unusable
+    database (missing, corrupt, not SQLite, too new, unwritable) into one naming its path
+    and exit status 1: never a traceback."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -74,6 +133,14 @@ class SunsetGroup(click.Group):
         except ConfigError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(2)
+        except StoreError as exc:
+            click.echo(f"error: database {exc}", err=True)
+            ctx.exit(1)
+        except sqlite3.Error as exc:
+            path = ctx.meta.get("sunset.db", "(unknown)")
+            what = "cannot be written" if is_write_failure(exc) else "failed"
+            click.echo(f"error: database {path} {what}: {describe(exc)}", err=True)
+            ctx.exit(1)
 
 
 @click.group(cls=SunsetGroup)
@@ -101,6 +168,7 @@ def check(sources_path: Path, teams_path: Path) -> None:
         f"{providers} providers"
     )
     teams = load_teams(teams_path)
+    _check_secrets(teams_path, teams)
     click.echo(f"{teams_path}: ok: {len(teams.teams)} teams")
 
 
@@ -112,6 +180,7 @@ def check(sources_path: Path, teams_path: Path) -> None:
 @click.option("--source", "only", multiple=True, help="Only this source id (repeatable).")
 @click.option("--due", is_flag=True, help="Only sources whose interval has elapsed.")
 @click.option("--no-deliver", is_flag=True, help="Decide alerts but leave them in the outbox.")
+@commit_option
 def run(
     sources_path: Path,
     teams_path: Path,
@@ -120,6 +189,7 @@ def run(
     only: tuple[str, ...],
     due: bool,
     no_deliver: bool,
+    commit: bool,
 ) -> None:
     """Run one cycle: fetch -> extract -> store -> match -> decide -> deliver."""
     from pipeline.cycle import due_source_ids, run_cycle, sync_config
@@ -127,7 +197,13 @@ def run(
     now = _now(now_text)
     sources = load_sources(sources_path)
     teams = _load_teams_optional(teams_path)
-    db = open_db(db_path)
+    dry = _pretending(now, now_text, commit)
+    if dry:
+        no_deliver = True
+        click.echo("dry run on an in-memory copy of the database")
+    if not no_deliver:
+        _check_secrets(teams_path, teams)
+    db = _scratch_copy(db_path) if dry else _open(db_path)
     selected = list(only) or None
     if due:
         sync_config(db, sources.sources)
@@ -135,7 +211,10 @@ def run(
         if not selected:
             click.echo("no source is due")
             return
-    with locking.held(db, db_path, "cycle", locking.new_owner("run"), utcnow, "run") as taken:
+    with (
+        _telling_ops(teams, db_path, now),
+        locking.held(db, db_path, "cycle", locking.new_owner("run"), utcnow, "run") as taken,
+    ):
         if not taken:
             click.echo("another cycle is running on this database; skipped (see the locks table)")
             return
@@ -153,6 +232,18 @@ def run(
         _deliver(db, db_path, teams, now)
 
 
+@contextlib.contextmanager
+def _telling_ops(teams: TeamsFile | None, db_path: str, now) -> Iterator[None]:
+    """A store that cannot be written stops the command; ops hears it once (directly)."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        from pipeline.notify.notices import tell_ops_unwritable
+
+        tell_ops_unwritable(teams, db_path, exc, now)
+        raise
+
+
 def _deliver(db, db_path: str, teams: TeamsFile, now) -> None:
     from pipeline.notify.outbox import build_notifiers, deliver_due
 
@@ -165,15 +256,28 @@ def _deliver(db, db_path: str, teams: TeamsFile, now) -> None:
             db, build_notifiers(teams), now=now, max_attempts=teams.delivery.max_attempts
         )
     click.echo(f"delivery: {result.sent} sent, {result.failed} to retry, {result.dead} dead")
+    if result.store_error:
+        click.echo(f"error: database {db_path} cannot be written: {result.store_error}", err=True)
+        sys.exit(1)
 
 
 @main.command()
 @teams_option
 @db_option
 @now_option
-def deliver(teams_path: Path, db_path: str, now_text: str | None) -> None:
+@commit_option
+def deliver(teams_path: Path, db_path: str, now_text: str | None, commit: bool) -> None:
     """Send the alerts waiting in the outbox (retrying failed ones that are due)."""
-    _deliver(open_db(db_path), db_path, load_teams(teams_path), _now(now_text))
+    from storage import alerts as outbox
+
+    teams = load_teams(teams_path)
+    now = _now(now_text)
+    if _pretending(now, now_text, commit):
+        due = outbox.due(_open(db_path, read_only=True), iso(now))
+        click.echo(f"delivery: {len(due)} alerts would be due; none sent")
+        return
+    _check_secrets(teams_path, teams)
+    _deliver(_open(db_path), db_path, teams, now)
 
 
 @main.command()
@@ -258,7 +362,7 @@ def _explain(record) -> str:
 @db_option
 def sources(db_path: str) -> None:
     """Show each source's state: last fetch, status, last change, failures."""
-    db = open_db(db_path)
+    db = _open(db_path, read_only=True)
     rows = list(
         db.query(
             """SELECT id, provider, format, last_fetch_at, last_status, last_change_at,
@@ -311,15 +415,19 @@ def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
 @db_option
 @now_option
 @click.option("--team", default=None, help="Only models this team uses.")
-@click.option("--days", default=90, show_default=True, help="How far ahead to look.")
+@click.option(
+    "--days",
+    default=90,
+    show_default=True,
+    type=click.IntRange(0, 36_500),
+    help="How far ahead to look.",
+)
 def upcoming(db_path: str, now_text: str | None, team: str | None, days: int) -> None:
     """List shutdowns in the next N days (for one team, or all records)."""
-    import datetime as dt
-
     now = _now(now_text)
     today = now.date()
     until = (today + dt.timedelta(days=days)).isoformat()
-    db = open_db(db_path)
+    db = _open(db_path, read_only=True)
     params: list = [today.isoformat(), until]
     sql = """SELECT r.provider, r.model, r.shutdown_date, r.shutdown_kind, r.replacements
              FROM records r WHERE r.kind = 'model' AND r.listed = 1 AND r.shutdown_date >= ?
@@ -358,7 +466,7 @@ def scan(path: Path, team: str, db_path: str) -> None:
     from storage import teams as team_store
     from storage.db import transaction
 
-    db = open_db(db_path)
+    db = _open(db_path)
     known = [
         row["model"] for row in db.query("SELECT DISTINCT model FROM records WHERE kind = 'model'")
     ]
@@ -408,7 +516,7 @@ def usage_import(file: Path, team: str, db_path: str) -> None:
     except UsageImportError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    db = open_db(db_path)
+    db = _open(db_path)
     with transaction(db):
         team_store.ensure_team(db, team)
         team_store.add_usage(db, [_usage_row(e) for e in entries])
@@ -425,7 +533,10 @@ def worker(sources_path: Path, teams_path: Path, db_path: str, once: bool) -> No
     from pipeline.schedule import run_worker
 
     load_sources(sources_path)  # fail fast with a clear message on a bad file
-    load_teams(teams_path)
+    _check_secrets(teams_path, load_teams(teams_path))
+    db = _open(db_path)
+    check_writable(db, db_path)
+    db.close()
     run_worker(sources_path, teams_path, db_path, once=once)
 
 
@@ -435,15 +546,24 @@ def worker(sources_path: Path, teams_path: Path, db_path: str, once: bool) -> No
 @now_option
 @click.option("--team", default=None, help="Only this team (default: every team with a digest).")
 @click.option("--dry-run", is_flag=True, help="Print the digest instead of sending it.")
+@commit_option
 def digest(
-    teams_path: Path, db_path: str, now_text: str | None, team: str | None, dry_run: bool
+    teams_path: Path,
+    db_path: str,
+    now_text: str | None,
+    team: str | None,
+    dry_run: bool,
+    commit: bool,
 ) -> None:
     """Build each team's daily digest e-mail and send it (or print it with --dry-run)."""
     from pipeline.notify.digest import collect_digest, queue_digest, render_digest
 
     teams = load_teams(teams_path)
     now = _now(now_text)
-    db = open_db(db_path)
+    dry_run = dry_run or _pretending(now, now_text, commit)
+    if not dry_run:
+        _check_secrets(teams_path, teams)
+    db = _open(db_path)
     chosen = [teams.team(team)] if team else [t for t in teams.teams if t.digest is not None]
     for config in chosen:
         if dry_run:
@@ -470,7 +590,7 @@ def serve(db_path: str, port: int, host: str) -> None:
 
     from pipeline.serve import serve_command
 
-    open_db(db_path).close()  # create and migrate so Datasette sees the schema
+    _open(db_path, read_only=True).close()  # fail clearly now, not inside Datasette
     click.echo(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)")
     raise SystemExit(subprocess.call(serve_command(db_path, port, host=host)))
 
@@ -506,15 +626,16 @@ def export(
     from pipeline.config import DEFAULT_LEAD_DAYS
     from pipeline.export import export_feed
 
+    now = _now(now_text)
     lead_days = list(DEFAULT_LEAD_DAYS)
     if team and teams_path.exists():
         lead_days = load_teams(teams_path).team(team).lead_days
     data = export_feed(
-        open_db(db_path),
+        _open(db_path, read_only=True),
         fmt,
         team=team,
         lead_days=lead_days,
-        now=_now(now_text),  # type: ignore[arg-type]
+        now=now,
     )
     if output:
         output.write_bytes(data)

@@ -1,9 +1,10 @@
 """Configuration: strict pydantic models for sources.yml and teams.yml.
 
-Unknown keys are rejected and duplicate ids refused; every problem is reported as one
-`ConfigError` naming the file, the entry and the field (never a traceback). Secrets are never
-in these files: they name environment variables (`token_env`, `webhook_env`, `password_env`)
-that are read only at delivery time by `secret()`.
+Unknown keys are rejected, duplicate ids and repeated YAML keys refused; every problem is
+reported as one `ConfigError` naming the file, the entry and the field (never a traceback).
+Secrets are never in these files: they name environment variables (`token_env`,
+`webhook_env`, `password_env`) that are read only at delivery time
+(`pipeline.notify.router`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from pipeline import strict_yaml
 
 DEFAULT_LEAD_DAYS = (90, 30, 7, 1)
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
@@ -235,7 +238,7 @@ def _read_yaml(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     try:
-        return yaml.safe_load(text)
+        return strict_yaml.load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
@@ -293,14 +296,6 @@ def load_sources(path: str | Path) -> SourcesFile:
 def load_teams(path: str | Path) -> TeamsFile:
     path = Path(path)
     return _validate(path, TeamsFile, _read_yaml(path))
-
-
-def secret(env_name: str | None) -> str | None:
-    """Read a secret from the environment by the variable name given in config."""
-    if not env_name:
-        return None
-    value = (os.environ.get(env_name) or "").strip()
-    return value or None
 
 
 def slack_api_url(delivery: Delivery) -> str:

@@ -28,7 +28,7 @@ from pipeline.models import Extraction, FetchResult, SourceState
 from pipeline.validate import cliff, validate
 from storage import records as record_store
 from storage import sources as source_store
-from storage.db import transaction
+from storage.db import is_write_failure, transaction
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +117,8 @@ def run_cycle(
             try:
                 sha = _store_fetch(db, source, result, now=now, teams=teams, report=report)
             except Exception as exc:  # isolation: one source's bug never stops the cycle
+                if is_write_failure(exc):
+                    raise  # but a store that cannot be written stops it (and tells ops)
                 log.exception("source %s: storing the fetch failed", result.source_id)
                 report.failures[result.source_id] = f"{type(exc).__name__}: {exc}"
                 continue
@@ -146,6 +148,8 @@ def run_cycle(
                     review_config=review_config.get(source["id"], ReviewConfig()),
                 )
             except Exception as exc:
+                if is_write_failure(exc):
+                    raise
                 _extraction_failed(db, source, exc, now=now, teams=teams, report=report)
         report.extract_seconds = time.monotonic() - started - report.fetch_seconds
         if teams is not None:

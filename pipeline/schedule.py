@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import logging
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -37,7 +38,7 @@ from pipeline.config import ConfigError, SourcesFile, TeamsFile, load_sources, l
 from pipeline.cycle import due_source_ids, run_cycle, sync_config
 from pipeline.fetch import FetchSettings
 from storage import sources as source_store
-from storage.db import open_db
+from storage.db import StoreError, is_write_failure, open_db
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,11 @@ class Worker:
         db = open_db(self.db_path)
         try:
             yield db
+        except sqlite3.Error as exc:
+            from pipeline.notify.notices import tell_ops_unwritable
+
+            tell_ops_unwritable(self.teams, self.db_path, exc, self.now())
+            raise
         finally:
             db.close()
 
@@ -190,7 +196,10 @@ def run_job(name: str, job: Callable[[], str]) -> None:
     started = time.monotonic()
     try:
         summary = job()
-    except Exception:
+    except Exception as exc:
+        if is_write_failure(exc) or isinstance(exc, StoreError):  # ops is told; no traceback
+            log.error("job %s: the database cannot be used: %s", name, exc)
+            return
         log.exception("job %s: failed after %.1f s", name, time.monotonic() - started)
         return
     log.info("job %s: end: %s (%.1f s)", name, summary, time.monotonic() - started)

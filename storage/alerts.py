@@ -1,7 +1,10 @@
 """The alerts outbox table: enqueue with an idempotency key, pick due rows, record outcomes.
 
-Deciding inserts rows; delivering reads due rows and marks them sent, failed (retry later)
-or dead. A unique idempotency key makes deciding twice harmless.
+Deciding inserts rows; delivering reads due rows, claims one (`sending`, committed before
+anything is sent) and marks it sent, failed (retry later) or dead. A unique idempotency key
+makes deciding twice harmless; the claim means a row whose outcome could not be written is
+never picked up again as if unsent. A dead row that failed because its destination was down
+keeps that destination, and is revived when the destination works again.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import sqlite_utils
 
 from storage.db import transaction
 
-PENDING, SENT, FAILED, DEAD = "pending", "sent", "failed", "dead"
+PENDING, SENDING, SENT, FAILED, DEAD = "pending", "sending", "sent", "failed", "dead"
 
 
 def enqueue(
@@ -43,14 +46,75 @@ def exists(db: sqlite_utils.Database, idempotency_key: str) -> bool:
 
 
 def due(db: sqlite_utils.Database, now: str, limit: int = 500) -> list[dict[str, Any]]:
-    """Pending or failed alerts whose next attempt time has come, oldest first."""
+    """Pending or failed alerts whose next attempt time has come, oldest first; alerts
+    waiting on a destination that is down are left out until that destination is probed."""
     return list(
         db.query(
             """SELECT * FROM alerts WHERE status IN ('pending', 'failed') AND next_attempt <= ?
+               AND (destination IS NULL OR destination NOT IN
+                    (SELECT key FROM destinations WHERE status = 'down' AND next_probe > ?))
                ORDER BY next_attempt, id LIMIT ?""",
-            [now, limit],
+            [now, now, limit],
         )
     )
+
+
+def oldest_dead(db: sqlite_utils.Database, destination: str) -> dict[str, Any] | None:
+    """The oldest alert that died waiting on this destination (used to probe it)."""
+    rows = list(
+        db.query(
+            "SELECT * FROM alerts WHERE status = 'dead' AND destination = ? ORDER BY id LIMIT 1",
+            [destination],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def claim(db: sqlite_utils.Database, alert_id: int, now: str) -> bool:
+    """Mark the alert `sending` (committed) before it is sent; False if it is not sendable."""
+    with transaction(db):
+        cursor = db.execute(
+            """UPDATE alerts SET status = 'sending', claimed_at = ?
+               WHERE id = ? AND status IN ('pending', 'failed', 'dead')""",
+            [now, alert_id],
+        )
+    return cursor.rowcount == 1
+
+
+def sending(db: sqlite_utils.Database) -> list[int]:
+    return [row[0] for row in db.execute("SELECT id FROM alerts WHERE status = 'sending'")]
+
+
+def release(db: sqlite_utils.Database, alert_ids: list[int], now: str) -> None:
+    """Claims left by a deliverer that died mid-send: try those alerts again now."""
+    with transaction(db):
+        for alert_id in alert_ids:
+            db.execute(
+                """UPDATE alerts SET status = 'failed', next_attempt = ?,
+                   last_error = COALESCE(last_error, 'interrupted while sending')
+                   WHERE id = ? AND status = 'sending'""",
+                [now, alert_id],
+            )
+
+
+def set_destination(db: sqlite_utils.Database, alert_id: int, destination: str) -> None:
+    with transaction(db):
+        db.execute("UPDATE alerts SET destination = ? WHERE id = ?", [destination, alert_id])
+
+
+def revive(db: sqlite_utils.Database, destination: str, now: str) -> int:
+    """Dead alerts that waited on `destination`: due again now, with fresh attempts."""
+    cursor = db.execute(
+        """UPDATE alerts SET status = 'failed', attempts = 0, next_attempt = ?
+           WHERE status = 'dead' AND destination = ?""",
+        [now, destination],
+    )
+    db.execute(
+        """UPDATE alerts SET next_attempt = ?
+           WHERE status IN ('pending', 'failed') AND destination = ? AND next_attempt > ?""",
+        [now, destination, now],
+    )
+    return cursor.rowcount
 
 
 def mark_sent(db: sqlite_utils.Database, alert_id: int, now: str) -> None:
@@ -63,14 +127,21 @@ def mark_sent(db: sqlite_utils.Database, alert_id: int, now: str) -> None:
 
 
 def mark_failed(
-    db: sqlite_utils.Database, alert_id: int, *, error: str, next_attempt: str, dead: bool
+    db: sqlite_utils.Database,
+    alert_id: int,
+    *,
+    error: str,
+    next_attempt: str,
+    dead: bool,
+    destination: str | None = None,
 ) -> None:
-    """Record a failed attempt: retry at next_attempt, or give up (dead)."""
+    """Record a failed attempt: retry at next_attempt, or give up (dead). A `destination`
+    ties the alert to that destination's health (a dead one is revived when it recovers)."""
     with transaction(db):
         db.execute(
             """UPDATE alerts SET status = ?, attempts = attempts + 1, last_error = ?,
-               next_attempt = ? WHERE id = ?""",
-            [DEAD if dead else FAILED, error[:500], next_attempt, alert_id],
+               next_attempt = ?, destination = ? WHERE id = ?""",
+            [DEAD if dead else FAILED, error[:500], next_attempt, destination, alert_id],
         )
 
 

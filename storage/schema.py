@@ -286,6 +286,20 @@ MIGRATIONS: list[list[str]] = [
             WHERE r.review_state = 'needs_review'
             ORDER BY r.first_seen, r.id""",
     ],
+    # 3: delivery survives any outage and any failed write: an alert is claimed (`sending`)
+    # before it is sent, remembers its destination, and each destination has a health row.
+    [
+        "ALTER TABLE alerts ADD COLUMN destination TEXT",
+        "ALTER TABLE alerts ADD COLUMN claimed_at TEXT",
+        """CREATE TABLE destinations (
+            key TEXT PRIMARY KEY,
+            status TEXT NOT NULL DEFAULT 'up',
+            since TEXT NOT NULL,
+            last_error TEXT,
+            probes INTEGER NOT NULL DEFAULT 0,
+            next_probe TEXT
+        )""",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -36,7 +36,7 @@ def test_run_with_now_sends_new_then_one_catch_up_reminder(tmp_path, httpserver,
         monkeypatch.setenv("SUNSET_SLACK_API_URL", slack.api_url)
 
         def run(now: str) -> str:
-            args = ["run", "--sources", str(sources), "--teams", str(teams), "--db", db]
+            args = ["run", "--sources", str(sources), "--teams", str(teams), "--db", db, "--commit"]
             result = runner.invoke(main, [*args, "--now", now])
             assert result.exit_code == 0, result.output
             return result.output

@@ -131,3 +131,45 @@ def test_team_name_ops_is_reserved(tmp_path):
     path = write(tmp_path, "teams.yml", "teams:\n  - name: ops\n")
     with pytest.raises(ConfigError, match="reserved for operator alerts"):
         load_teams(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line", "key"),
+    [
+        (
+            "sources.yml",
+            "sources:\n  - {id: a, id: b, provider: openai, format: html,"
+            " url: 'https://example.com/'}\n",
+            2,
+            "id",
+        ),
+        ("teams.yml", "teams:\n  - name: payments\n    email: []\n    name: search\n", 4, "name"),
+        ("teams.yml", "delivery: {}\nteams: []\ndelivery: {max_attempts: 2}\n", 3, "delivery"),
+    ],
+)
+def test_duplicate_yaml_keys_are_rejected_with_file_and_line(
+    tmp_path: Path, name: str, text: str, line: int, key: str
+) -> None:
+    path = write(tmp_path, name, text)
+    load = load_sources if name == "sources.yml" else load_teams
+    with pytest.raises(ConfigError) as caught:
+        load(path)
+    assert str(caught.value).startswith(f"{path}:{line}: ")
+    assert f"duplicate key {key!r}" in str(caught.value)
+    result = CliRunner().invoke(
+        main, ["check", "--sources", str(path), "--teams", str(path)], catch_exceptions=False
+    )
+    assert result.exit_code == 2 and "duplicate key" in result.output
+
+
+def test_yaml_merge_keys_still_load(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "teams.yml",
+        "teams:\n"
+        "  - &base {name: payments, digest: off, email: [a@example.com]}\n"
+        "  - {<<: *base, name: search}\n",  # an explicit key overrides a merged one
+    )
+    teams = load_teams(path)
+    assert teams.team_names() == ["payments", "search"]
+    assert teams.team("search").email == ["a@example.com"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -75,6 +76,24 @@ def test_hostile_text_is_escaped_and_stripped() -> None:
     for message in messages:
         sections = [b["text"] for b in message["blocks"] if b["type"] == "section"]
         assert sections and all(text["verbatim"] is True for text in sections)
+
+
+MARKUP = "*bold* _it_ ~strike~ ```code``` `x` <!channel>"
+
+
+def test_slack_markup_in_scraped_text_is_neutralised() -> None:
+    hostile = item(model=f"m {MARKUP}", evidence=MARKUP, note=MARKUP, change=MARKUP)
+    messages = render_slack_messages(alert(hostile, title=MARKUP), now=NOW)
+    section = messages[0]["blocks"][1]["text"]["text"]
+    scraped = section.split("\n", 1)[1] + messages[0]["text"]  # all but our own bold label
+    for needle in ("*bold*", "_it_", "~strike~", "```", "`x`", "<!channel>"):
+        assert needle not in scraped
+    assert re.search(r"(?<![\w])[*_~`]|[*_~`](?![\w])", scraped) is None
+    assert "bold" in scraped and "strike" in scraped and "&lt;!channel&gt;" in scraped
+    # our own formatting still works, and identifiers with inner underscores are untouched
+    assert section.startswith("*New deprecation:* *m ")
+    plain = render_slack_messages(alert(item(model="text_embedding_3")), now=NOW)
+    assert "*text_embedding_3*" in plain[0]["blocks"][1]["text"]["text"]
 
 
 def test_only_http_links_become_links() -> None:

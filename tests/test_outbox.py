@@ -178,16 +178,27 @@ def test_dead_after_max_attempts_makes_one_ops_alert(
     reports = [deliver_due(db, route, now=moment) for moment in moments]
     assert [r.dead for r in reports] == [0, 0, 1]
     assert row(db, alert_id)["status"] == "dead"
+    assert row(db, alert_id)["destination"] == "slack:api"  # waits for Slack, not lost
     ops = list(db.query("SELECT * FROM alerts WHERE kind = 'ops'"))
-    assert len(ops) == 1 and ops[0]["idempotency_key"] == f"dead:{alert_id}"
+    assert len(ops) == 1 and ops[0]["idempotency_key"].startswith("down:slack:api:")
     assert ops[0]["channel"] == "email"  # not the channel that just failed
     note = Alert.from_payload(ops[0]["payload"]).items[0].note or ""
-    assert f"Alert {alert_id}" in note and "team payments" in note
+    assert f"alert {alert_id}" in note and "team payments" in note
     for minute in range(4, 60, 5):
         deliver_due(db, route, now=NOW + minute * MINUTE)
     assert len(sink.messages) == 1
-    assert sink.messages[0]["Subject"] == "Alert delivery failed for team payments"
+    assert sink.messages[0]["Subject"] == "Alert delivery is down: Slack (bot token)"
     assert db.execute("SELECT COUNT(*) FROM alerts WHERE kind = 'ops'").fetchone()[0] == 1
+
+
+def test_alert_failing_for_its_own_sake_dies_with_its_own_notice(
+    db: sqlite_utils.Database, stub: SlackStub, sink: SmtpSink
+) -> None:
+    alert_id = queue(db, "a", team="nobody")
+    assert deliver_due(db, router(sink.port), now=NOW).dead == 1
+    assert row(db, alert_id)["destination"] is None  # nothing to wait for
+    ops = list(db.query("SELECT * FROM alerts WHERE kind = 'ops'"))
+    assert [r["idempotency_key"] for r in ops] == [f"dead:{alert_id}"]
 
 
 def test_partly_sent_split_message_is_not_repeated(

@@ -270,4 +270,5 @@ def test_a_file_that_is_not_a_database_is_one_line(tmp_path):
     bad = tmp_path / "notes.db"
     bad.write_text("not sqlite at all, just notes\n" * 100)
     line = one_error(run("review", "--db", str(bad)), 1)
-    assert line == f"error: cannot open {bad}: file is not a database"
+    # the one line every --db command gives for such a file (storage.db.open_db)
+    assert line == f"error: database {bad}: not a SQLite database: file is not a database"

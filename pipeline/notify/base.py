@@ -42,6 +42,10 @@ OPS_LABELS = {
     "recovered": "Source recovered",
     "dead": "Alert delivery failed",
     "review": "Needs review",
+    "down": "Alert delivery down",
+    "up": "Alert delivery recovered",
+    "store": "Database not writable",
+    "store-ok": "Database writable again",
 }
 
 

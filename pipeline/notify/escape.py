@@ -47,6 +47,19 @@ def slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# Slack mrkdwn has no escape for its formatting characters, and `verbatim` only stops
+# auto-linking. A `*`, `_`, `~` or backtick can open or close formatting only at a word
+# boundary, so there it becomes a look-alike that Slack ignores; inside a word
+# (`text_embedding_3`) it stays, so identifiers copy and paste unchanged.
+_MARKUP = re.compile(r"(?<![^\W_])[*_~`]|[*_~`](?![^\W_])")
+_LOOKALIKE = {"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"}
+
+
+def slack_text(text: str) -> str:
+    """Scraped text made inert in Slack mrkdwn: escaped, and formatting characters defused."""
+    return _MARKUP.sub(lambda match: _LOOKALIKE[match.group()], slack_escape(text))
+
+
 def safe_url(url: str | None) -> str | None:
     """The URL if it is an absolute http(s) URL fit to be a link, else None (show as text)."""
     if not url:

@@ -2,8 +2,9 @@
 (`chat.postMessage` with a bot token) or an incoming webhook behind one interface.
 
 Scraped text is escaped (`&`, `<`, `>`), which also defuses `<!channel>`, `<@U..>` and
-`<#C..>`; mrkdwn objects carry `verbatim: true` and we never ask for `link_names` or
-`parse=full`. Only http(s) URLs become links.
+`<#C..>`, and its formatting characters (`*`, `_`, `~`, backticks) are defused; mrkdwn
+objects carry `verbatim: true` and we never ask for `link_names` or `parse=full`. Only
+http(s) URLs become links.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from slack_sdk.http_retry.state import RetryState
 
 from pipeline.models import Alert
 from pipeline.notify.base import DeliveryError, ItemView, heading, item_view
-from pipeline.notify.escape import ELLIPSIS, slack_escape, truncate
+from pipeline.notify.escape import ELLIPSIS, slack_text, truncate
 
 log = logging.getLogger(__name__)
 # slack-sdk's webhook client logs its URL (a secret) at DEBUG; keep that logger quiet.
@@ -62,7 +63,7 @@ def fit(text: str, limit: int) -> str:
 
 
 def section_text(view: ItemView) -> str:
-    e = slack_escape
+    e = slack_text
     lines = [f"*{e(view.label)}:* *{e(view.model)}* ({e(view.provider)})"]
     if view.change:
         lines.append(f"Changed: {e(view.change)}")
@@ -94,7 +95,7 @@ def _chunks(alert: Alert, now: dt.datetime) -> list[list[tuple[str, str]]]:
     for item in alert.items:
         view = item_view(item, now)
         text = section_text(view)
-        line = "- " + slack_escape(truncate(view.summary, 240))
+        line = "- " + slack_text(truncate(view.summary, 240))
         current = chunks[-1]
         if current and (
             len(current) >= SECTIONS_PER_MESSAGE
@@ -116,8 +117,8 @@ def render_parts(alert: Alert, *, now: dt.datetime) -> list[tuple[dict[str, Any]
     parts = []
     for number, chunk in enumerate(chunks, start=1):
         suffix = f" ({number}/{len(chunks)})" if len(chunks) > 1 else ""
-        header = fit(slack_escape(title), HEADER_MAX - len(suffix)) + suffix
-        footer = f"Sunset Watch - {slack_escape(truncate(alert.team, 80))}"
+        header = fit(slack_text(title), HEADER_MAX - len(suffix)) + suffix
+        footer = f"Sunset Watch - {slack_text(truncate(alert.team, 80))}"
         blocks: list[dict[str, Any]] = [
             {"type": "header", "text": {"type": "plain_text", "text": header}}
         ]

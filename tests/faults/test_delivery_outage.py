@@ -2,7 +2,8 @@
 
 The Slack stub answers 500, then 429 with Retry-After; the SMTP port is closed. One team's
 webhook points at a port nobody listens on for good: that alert must die after
-`max_attempts` and produce exactly one ops alert, which goes out by e-mail once SMTP is up.
+`max_attempts` (still waiting on its destination) and produce exactly one ops alert saying
+the destination is down, which goes out by e-mail once SMTP is up.
 """
 
 from __future__ import annotations
@@ -121,13 +122,16 @@ def test_outage_then_recovery(db: sqlite_utils.Database, monkeypatch: pytest.Mon
     assert Counter(delivered) == Counter(expected_models)  # zero lost, zero duplicates
     subjects = Counter(message["Subject"] for message in sink.messages)
     expected_subjects = [f"Deprecations pay-mail-{n}" for n in range(4)]
-    expected_subjects.append("Alert delivery failed for team doomed")
+    expected_subjects.append("Alert delivery is down: Slack webhook SW_FAULT_DOOMED")
     assert subjects == Counter(expected_subjects)
 
     statuses = dict(db.execute("SELECT idempotency_key, status FROM alerts").fetchall())
     assert statuses.pop("doomed-0") == "dead"
     assert set(statuses.values()) == {"sent"}
     ops = list(db.query("SELECT * FROM alerts WHERE kind = 'ops'"))
-    assert [(r["idempotency_key"], r["channel"]) for r in ops] == [(f"dead:{doomed_id}", "email")]
+    assert [(r["idempotency_key"].rsplit(":", 3)[0], r["channel"]) for r in ops] == [
+        ("down:slack:webhook:SW_FAULT_DOOMED", "email")
+    ]
     dead = next(db.query("SELECT * FROM alerts WHERE id = ?", [doomed_id]))
-    assert dead["attempts"] == 8 and "unreachable" in dead["last_error"]
+    assert dead["attempts"] >= 8 and "unreachable" in dead["last_error"]
+    assert dead["destination"] == "slack:webhook:SW_FAULT_DOOMED"  # probed, revived on recovery

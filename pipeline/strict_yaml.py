@@ -1,0 +1,40 @@
+"""YAML for configuration files: `yaml.safe_load` semantics, but a mapping that repeats a key
+is an error naming the line (PyYAML silently keeps the last value)."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError
+from yaml.nodes import MappingNode
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class DuplicateKeyLoader(yaml.SafeLoader):
+    """A SafeLoader whose mappings refuse repeated keys (merge keys `<<` still work)."""
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Hashable, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == MERGE_TAG:
+                continue
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, Hashable):
+                continue  # the base constructor reports unhashable keys
+            if key in seen:
+                raise ConstructorError(
+                    "while reading a mapping",
+                    node.start_mark,
+                    f"duplicate key {key!r} (first on line {seen[key] + 1})",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+def load(text: str) -> Any:
+    """Parse one YAML document like `yaml.safe_load`, refusing duplicate mapping keys."""
+    return yaml.load(text, Loader=DuplicateKeyLoader)  # a SafeLoader subclass
