@@ -30,3 +30,4 @@ class Candidate:
     scope: str = "api"  # or "product:<slug>" (a model leaving ChatGPT, not the API)
     rule: str = ""  # which extraction rule produced this sighting (for `why`)
     sightings: int = 1  # how many sightings were merged into this one
+    context: dt.date | None = None  # the entry's date or month: orders undated announcements

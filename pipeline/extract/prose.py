@@ -112,12 +112,15 @@ def notice_prose(
     order: int,
     deprecation_scope: bool = False,
     scope_shutdown: dt.date | None = None,
+    context_date: dt.date | None = None,
 ) -> ProseResult:
     """Candidates of a notice's paragraphs and list items.
 
     `deprecation_scope` says the section's headings announce a deprecation, so a list item
     "A — migrate to B" there names a deprecated A; `scope_shutdown` is a shutdown date the
-    headings give ("legacy models removed May 14, 2026") for items that give none.
+    headings give ("legacy models removed May 14, 2026") for items that give none;
+    `context_date` (the entry's date, or the first of its month) gives a year to year-less
+    days ("as of May 14" in an entry labelled "April 2024").
     """
     result = ProseResult()
     lead: _Lead | None = None
@@ -136,8 +139,19 @@ def notice_prose(
                 )
             )
             continue
-        if text.rstrip().endswith(":"):
-            lead, sub_date = _lead_of(text), None
+        if text.rstrip().endswith(":") or re.search(r"\s[-–—]$", text.rstrip()):
+            # the lead is the sentence that ends in the colon; earlier sentences of the
+            # paragraph ("We recommend ...") only lend it a date
+            lead, sub_date = _lead_of(sentences(text)[-1], text, context_date), None
+            continue
+        if lead and block.kind != "li" and _id_run(block, ctx):
+            # A lead's items printed as bare paragraphs of IDs (one per paragraph, or several
+            # on soft-wrapped lines) rather than as a list.
+            for token in block.text.split():
+                item = Text(text=token, raw=block.raw, kind="li", codes=block.codes)
+                cand = _list_item(item, lead, sub_date, anchor, order + n, ctx)
+                if cand and lead.kind != "replacement":
+                    result.candidates.append(cand)
             continue
         if lead and block.kind == "li":
             if lead.kind == "replacement":
@@ -153,7 +167,7 @@ def notice_prose(
             if migration:
                 result.candidates.extend(migration)
                 continue
-        _sentences(text, block, result, ctx, anchor, order + n, section_date)
+        _sentences(text, block, result, ctx, anchor, order + n, section_date, context_date)
     return result
 
 
@@ -211,16 +225,31 @@ def _migration_item(
     ]
 
 
-def _lead_of(text: str) -> _Lead | None:
+def _id_run(block: Text, ctx: DocContext) -> bool:
+    """A paragraph that is nothing but model IDs ("`a-1`" or "`a-1` `b-2` `c-3`")."""
+    tokens = block.text.split()
+    return (
+        0 < len(tokens) <= 50
+        and all(is_cell_id(t) and normalise(t) in ctx.known for t in tokens)
+        and any(any(c.isdigit() for c in t) for t in tokens)
+    )
+
+
+def _lead_of(
+    text: str, paragraph: str | None = None, context: dt.date | None = None
+) -> _Lead | None:
+    paragraph = paragraph or text
     if announces_deprecation(text) and not _REPLACEMENT_LEAD.search(text):
         kind = (
             "feature"
             if FEATURE_ITEM.search(text) and "model" not in text.lower()
             else ("deprecated")
         )
-        found = find_dates(text)
+        found = find_dates(text) or find_dates(paragraph)
         date = found[0].date if found and not has_month_only(text) else None
-        return _Lead(kind, date, bool(FLOOR.search(text)), text)
+        if date is None and context and MONTH_DAY.search(paragraph):
+            date = month_day(paragraph, context)
+        return _Lead(kind, date, bool(FLOOR.search(paragraph)), text)
     if _REPLACEMENT_LEAD.search(text):
         return _Lead("replacement", text=text)
     return None
@@ -343,6 +372,7 @@ def _sentences(
     anchor: str | None,
     order: int,
     section_date: dt.date | None,
+    context_date: dt.date | None = None,
 ) -> None:
     first = len(result.candidates)
     block_reps: list[str] = []  # replacements named in this paragraph / list item
@@ -378,6 +408,8 @@ def _sentences(
             and not _DEPRECATION_DATE_BEFORE.search(sentence[: f.start])
         ]
         date = dates[0].date if dates else None
+        if date is None and context_date and MONTH_DAY.search(sentence):
+            date = month_day(sentence, context_date)  # "followed on April 1": the entry's year
         if (
             date
             and section_date

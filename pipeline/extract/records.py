@@ -16,7 +16,7 @@ from pipeline.extract.candidate import SOURCE_RANK, Candidate
 from pipeline.extract.confidence import assess
 from pipeline.extract.context import DocContext, build_context
 from pipeline.extract.cues import API_CONTEXT, PRODUCTS, announces_deprecation
-from pipeline.extract.dates import find_dates
+from pipeline.extract.dates import MONTH_ONLY, MONTHS, find_dates
 from pipeline.extract.prose import notice_prose
 from pipeline.extract.rows import listed_models, table_candidates
 from pipeline.models import Record
@@ -35,6 +35,15 @@ def _section_date(notice: Notice) -> dt.date | None:
         found = find_dates(heading)
         if found:
             return found[0].date
+    return None
+
+
+def _month_context(notice: Notice) -> dt.date | None:
+    """The first day of an entry's month when it is dated by month only ("April 2024")."""
+    for text in (notice.published or "", *reversed(notice.headings)):
+        m = MONTH_ONLY.search(text)
+        if m:
+            return dt.date(int(m.group("year")), MONTHS[m.group("mon").lower().rstrip(".")], 1)
     return None
 
 
@@ -78,6 +87,7 @@ def notice_candidates(
         order=order,
         deprecation_scope=announces_deprecation(" ".join(notice.headings)),
         scope_shutdown=heading_shutdown_date(notice.headings),
+        context_date=section_date or _month_context(notice),
     )
     announced = prose.announced or section_date
     table_cands: list[Candidate] = []
@@ -115,7 +125,8 @@ def notice_candidates(
             r for r, scope in pool if scope == c.scope and r not in deprecated_here
         )
         prose_cands.append(replace(c, announced=announced, replacements=reps))
-    found = [replace(c, link=notice.link) for c in table_cands + prose_cands]
+    context = section_date or _month_context(notice)
+    found = [replace(c, link=notice.link, context=context) for c in table_cands + prose_cands]
     return found, [replace(f, announced=f.announced or announced) for f in families]
 
 
@@ -166,7 +177,7 @@ def _apply_families(
 
 def _rank(c: Candidate) -> tuple:
     return (
-        c.announced or dt.date.min,
+        c.announced or c.context or dt.date.min,
         c.shutdown_date is not None,
         SOURCE_RANK[c.source],
         -c.order,

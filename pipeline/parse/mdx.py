@@ -6,7 +6,8 @@ lines and `{/* comments */}` around them. CommonMark would swallow a component's
 into an HTML block (and read deep indentation as code), so:
 - `import ... from`/`export ...` lines and `{/* ... */}` comments are dropped;
 - a component's own open/close lines become blank lines, and its body is dedented;
-- an open tag with a date-valued attribute (`label`, `date`, `title`, ...) starts a dated
+- an open tag with a date-valued attribute (`label`, `date`, `title`, ...; a month such as
+  "April 2024" too, which then only lends its year to year-less days) starts a dated
   entry: it becomes an `<!-- sunset:entry DATE -->` marker, and its close tag an
   `<!-- sunset:entry-end -->` marker, which the Markdown parser turns into `Notice.published`.
 Code fences are left alone.
@@ -28,7 +29,7 @@ _CLOSE = re.compile(r"^(\s*)</([A-Z][\w.]*)\s*>\s*$")
 _ATTR = re.compile(r"([\w:-]+)=(?:\"([^\"]*)\"|'([^']*)')")
 _DATE_VALUE = re.compile(
     r"^\s*(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|[A-Za-z]{3,9}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}|"
-    r"\d{1,2} [A-Za-z]{3,9}\.?,? \d{4})\s*$"
+    r"\d{1,2} [A-Za-z]{3,9}\.?,? \d{4}|[A-Za-z]{3,9}\.? \d{4})\s*$"
 )
 _FENCE = re.compile(r"^\s*(```|~~~)")
 ENTRY_START = "<!-- sunset:entry "
