@@ -23,6 +23,7 @@ _BASE = (
     ("member of a named family", 0.75),
     ("member of a family named elsewhere", 0.55),
     ("deprecation sentence", 0.6),
+    ("section headed by the model", 0.55),
     ("feature list item", 0.6),
 )
 

@@ -38,7 +38,9 @@ NOT_ANNOUNCEMENT = re.compile(
     r"not (?:be )?affected by (?:this|the) deprecation|deprecation (?:policy|process|schedule)|"
     r"not (?:yet )?(?:scheduled|planned|slated) for (?:retirement|deprecation|shutdown|removal)|"
     r"no (?:retirement|deprecation|shutdown|sunset)(?: date)? (?:is |has been )?"
-    r"(?:planned|scheduled|announced)",
+    r"(?:planned|scheduled|announced)|"
+    # "The `x-coder` model has been upgraded to X-Coder-V2": the name now serves a newer model
+    r"\b(?:has|have) been upgraded to\b|\b(?:was|were) upgraded to\b",
     re.IGNORECASE,
 )
 FLOOR = re.compile(

@@ -15,8 +15,15 @@ from dataclasses import replace
 from pipeline.extract.candidate import SOURCE_RANK, Candidate
 from pipeline.extract.confidence import assess
 from pipeline.extract.context import DocContext, build_context
-from pipeline.extract.cues import API_CONTEXT, PRODUCTS, announces_deprecation
+from pipeline.extract.cues import (
+    API_CONTEXT,
+    FLOOR,
+    PRODUCTS,
+    announces_deprecation,
+    sentences,
+)
 from pipeline.extract.dates import MONTH_ONLY, MONTHS, find_dates
+from pipeline.extract.model_ids import DASHES, find_ids, is_strong_id, normalise
 from pipeline.extract.prose import notice_prose
 from pipeline.extract.rows import listed_models, table_candidates
 from pipeline.models import Record
@@ -111,6 +118,8 @@ def notice_candidates(
             replace(c, announced=None) if c.announced == section_date else c for c in table_cands
         ]
         announced = None
+    if not prose.candidates and not table_cands:
+        prose.candidates.extend(_heading_subject(notice, texts, ctx, order))
     table_cands, families = _apply_families(prose.families, table_cands, notice, ctx)
     in_tables = {c.model for c in table_cands}
     deprecated_here = in_tables | {c.model for c in prose.candidates}
@@ -128,6 +137,37 @@ def notice_candidates(
     context = section_date or _month_context(notice)
     found = [replace(c, link=notice.link, context=context) for c in table_cands + prose_cands]
     return found, [replace(f, announced=f.announced or announced) for f in families]
+
+
+def _heading_subject(
+    notice: Notice, texts: list[Text], ctx: DocContext, order: int
+) -> list[Candidate]:
+    """A section headed by one model ID whose text announces a dated shutdown without naming
+    any model ("### Acme-X2-Special" / "... available until Dec 15th, 2025"): the heading's
+    model is the subject."""
+    heading = notice.headings[-1] if notice.headings else ""
+    token = heading.strip().strip("`").translate(DASHES)
+    if not is_strong_id(token) or " " in token:
+        return []
+    for block in texts:
+        for sentence in sentences(block.text):
+            if not announces_deprecation(sentence) or find_ids(sentence, ctx.known):
+                continue
+            found = find_dates(sentence)
+            if found:
+                return [
+                    Candidate(
+                        model=normalise(token),
+                        rule="section headed by the model",
+                        shutdown_date=found[0].date,
+                        shutdown_kind="earliest" if FLOOR.search(sentence) else "firm",
+                        evidence=sentence,
+                        anchor=notice.anchor,
+                        source="prose",
+                        order=order,
+                    )
+                ]
+    return []
 
 
 def _members(family: str, models: set[str]) -> list[str]:
