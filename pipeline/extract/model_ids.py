@@ -59,6 +59,7 @@ _PAREN = re.compile(r"\([^()]*\)")
 _DISPLAY_MARKS = re.compile(r"[↗*†‡\u00ae\u2122]")
 
 
+@lru_cache(maxsize=65536)
 def normalise(model: str) -> str:
     """Canonical form used as the record key: lowercased, ASCII dashes, no footnote marks."""
     model = model.translate(DASHES).strip().strip("`'\"").rstrip("*†‡").lower()
