@@ -47,3 +47,16 @@ def test_namespaced_versioned_and_underscored_ids() -> None:
 
 def test_parameters_and_paths_are_not_ids() -> None:
     assert ids("set reasoning_effort or max_tokens; see docs/models/guide.html and a//b") == []
+
+
+def test_words_glued_to_a_known_id_are_split_off() -> None:
+    known = {"chatgpt-4o-latest", "gpt-4o-mini"}
+    found = find_ids("we notified developers usingchatgpt-4o-latestmodel snapshot", known)
+    assert [(m.model, m.printed) for m in found] == [("chatgpt-4o-latest", "chatgpt-4o-latest")]
+    assert [m.model for m in find_ids("replacedgpt-4o-mini and", known)] == ["gpt-4o-mini"]
+    glued = find_ids("usinggpt-4o-miniandchatgpt-4o-latestof", known)
+    assert [m.model for m in glued] == ["gpt-4o-mini", "chatgpt-4o-latest"]
+    # an unknown token is left whole, and nothing is split without a glue word
+    assert [m.model for m in find_ids("usingorca-7b-chatmodel", known)] == [
+        "usingorca-7b-chatmodel"
+    ]

@@ -125,7 +125,7 @@ def _learn_text(ctx: DocContext, block: Text) -> None:
 def _learn_table(ctx: DocContext, table: Table) -> None:
     cols = classify(table)
     for row in table.rows:
-        for index in (cols.model, *cols.replacement):
+        for index in (cols.model, cols.display, *cols.replacement):
             if index is not None and index < len(row):
                 cell = strip_parens(row[index])
                 if is_cell_id(cell):

@@ -121,6 +121,39 @@ def _short_known(token: str) -> bool:
     return any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
 
 
+# Words that lose their spaces around a code span when a page is flattened to text
+# ("usingchatgpt-4o-latestmodel", "usingo1-previewando1-miniof").
+_GLUE = re.compile(
+    r"(?:using|use|the|and|or|to|of|from|with|for|on|in|by|replaced|replaces|replace|"
+    r"models|model|snapshots|snapshot|is|are|was|will|has)"
+)
+
+
+def _unglue(token: str, known: set[str] | frozenset[str]) -> list[tuple[str, int]]:
+    """Known IDs (with their offsets) in a token that glued plain words to them: the token
+    must read as glue words and known IDs only, longest ID first. Else []."""
+    found: list[tuple[str, int]] = []
+    i = 0
+    while i < len(token):
+        core = next(
+            (
+                token[i:j]
+                for j in range(len(token), i + 3, -1)
+                if token[i:j] in known and (i, j) != (0, len(token))  # never the token itself
+            ),
+            None,
+        )
+        if core:
+            found.append((core, i))
+            i += len(core)
+            continue
+        glue = _GLUE.match(token, i)
+        if not glue:
+            return []
+        i = glue.end()
+    return found
+
+
 def find_ids(text: str, known: Iterable[str] = ()) -> list[Mention]:
     """ID mentions in prose: strong IDs, or tokens the page shows as IDs elsewhere."""
     known_set = known if isinstance(known, (set, frozenset)) else set(known)
@@ -129,6 +162,12 @@ def find_ids(text: str, known: Iterable[str] = ()) -> list[Mention]:
         token = m.group(1).rstrip(".:")
         low = normalise(token)
         lowercase_printed = token == token.lower()
+        unglued = _unglue(low, known_set) if known_set and len(low) > 8 else []
+        if unglued:
+            for core, offset in unglued:
+                start = m.start(1) + offset
+                out.append(Mention(core, start, start + len(core), core))
+            continue
         # `Org/Model-Name` catalogue IDs are printed mixed-case by design.
         namespaced = "/" in token
         if (
