@@ -26,6 +26,7 @@ from pipeline.extract.dates import MONTH_ONLY, MONTHS, find_dates
 from pipeline.extract.model_ids import DASHES, find_ids, is_strong_id, normalise
 from pipeline.extract.prose import notice_prose
 from pipeline.extract.rows import listed_models, table_candidates
+from pipeline.extract.tables import classify
 from pipeline.models import Record
 from pipeline.parse.document import Document, Notice, Table, Text
 
@@ -100,6 +101,7 @@ def notice_candidates(
     table_cands: list[Candidate] = []
     for i, block in enumerate(notice.blocks):
         if isinstance(block, Table):
+            block = _with_title_model(block, notice, ctx)
             table_cands += table_candidates(
                 block,
                 headings=notice.headings,
@@ -137,6 +139,30 @@ def notice_candidates(
     context = section_date or _month_context(notice)
     found = [replace(c, link=notice.link, context=context) for c in table_cands + prose_cands]
     return found, [replace(f, announced=f.announced or announced) for f in families]
+
+
+def _with_title_model(table: Table, notice: Notice, ctx: DocContext) -> Table:
+    """A feed entry's field table ("Retirement date: ...") names no model when the entry's
+    title does ("Updated fields for o1-mini 2024-09-12"): the title's one ID is the row's."""
+    if len(table.rows) != 1 or not notice.published:
+        return table
+    cols = classify(table)
+    if cols.model is not None or cols.display is not None or cols.shutdown is None:
+        return table
+    # The title often repeats the fields ("Updated fields for X: Retirement date: 'a' -> 'b'"):
+    # the subject is what comes before the first of them.
+    cut = min(
+        (i for h in table.header if h and (i := notice.title.find(f"{h}:")) >= 0),
+        default=len(notice.title),
+    )
+    ids = {m.model for m in find_ids(notice.title[:cut], ctx.known)}
+    if len(ids) != 1:
+        return table
+    return Table(
+        header=("Model", *table.header),
+        rows=((ids.pop(), *table.rows[0]),),
+        raw_rows=(f"{notice.title} | {table.raw_rows[0] if table.raw_rows else ''}",),
+    )
 
 
 def _heading_subject(

@@ -36,6 +36,15 @@ def _iso(struct: time.struct_time | None) -> str | None:
 _KEY_VALUE = re.compile(r"^\s*([A-Z][\w /()-]{1,40}):\s+(\S.*?)\s*$")
 
 
+_CHANGE_ARROW = re.compile(r"\s*(?:→|->|=>|⟶)\s*")
+
+
+def _current_value(value: str) -> str:
+    """A change feed's "'old' → 'new'" value is its new value (the current truth)."""
+    parts = _CHANGE_ARROW.split(value)
+    return parts[-1].strip().strip("'\"‘’“”") if len(parts) > 1 else value
+
+
 def _plain_blocks(text: str) -> tuple[Block, ...]:
     """Plain-text entry bodies; runs of "Key: value" lines become a one-row table."""
     keys: list[str] = []
@@ -45,10 +54,10 @@ def _plain_blocks(text: str) -> tuple[Block, ...]:
         match = _KEY_VALUE.match(line)
         if match:
             keys.append(match.group(1))
-            values.append(match.group(2))
+            values.append(_current_value(match.group(2)))
         elif line.strip():
             blocks.append(Text(text=" ".join(line.split()), raw=line.strip()))
-    if len(keys) >= 2:
+    if len(keys) >= 2 or (keys and not blocks):  # a lone "Field: value" entry is a record
         raw = " | ".join(f"{k}: {v}" for k, v in zip(keys, values, strict=True))
         blocks.insert(0, Table(header=tuple(keys), rows=(tuple(values),), raw_rows=(raw,)))
     elif keys:
