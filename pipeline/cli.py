@@ -162,10 +162,11 @@ def check(sources_path: Path, teams_path: Path) -> None:
     """Validate sources.yml and teams.yml; print a summary or the problems."""
     sources = load_sources(sources_path)
     enabled = sum(1 for s in sources.sources if s.enabled)
-    providers = len({s.provider for s in sources.sources})
+    providers = len({s.provider for s in sources.sources if s.kind == "page"})
+    references = sum(1 for s in sources.sources if s.kind == "reference")
     click.echo(
         f"{sources_path}: ok: {len(sources.sources)} sources ({enabled} enabled), "
-        f"{providers} providers"
+        f"{providers} providers" + (f", {references} reference catalogues" if references else "")
     )
     teams = load_teams(teams_path)
     _check_secrets(teams_path, teams)
@@ -365,7 +366,7 @@ def sources(db_path: str) -> None:
     db = _open(db_path, read_only=True)
     rows = list(
         db.query(
-            """SELECT id, provider, format, last_fetch_at, last_status, last_change_at,
+            """SELECT id, kind, provider, format, last_fetch_at, last_status, last_change_at,
                       consecutive_failures, health, record_count, enabled
                FROM sources ORDER BY id"""
         )
@@ -388,7 +389,7 @@ def sources(db_path: str) -> None:
         (
             r["id"] + ("" if r["enabled"] else " (off)"),
             r["provider"],
-            r["format"],
+            r["format"] if r["kind"] == "page" else r["kind"],  # a reference's count: entries
             r["last_fetch_at"] or "-",
             r["last_status"] or "-",
             r["last_change_at"] or "-",
@@ -429,7 +430,7 @@ def upcoming(db_path: str, now_text: str | None, team: str | None, days: int) ->
     until = (today + dt.timedelta(days=days)).isoformat()
     db = _open(db_path, read_only=True)
     params: list = [today.isoformat(), until]
-    sql = """SELECT r.provider, r.model, r.shutdown_date, r.shutdown_kind, r.replacements
+    sql = """SELECT r.provider, r.model, r.scope, r.shutdown_date, r.shutdown_kind, r.replacements
              FROM records r WHERE r.kind = 'model' AND r.listed = 1 AND r.shutdown_date >= ?
              AND r.shutdown_date <= ? AND r.review_state IN ('ok', 'confirmed')"""
     if team:
@@ -449,11 +450,19 @@ def upcoming(db_path: str, now_text: str | None, team: str | None, days: int) ->
                 when,
                 f"{left}d",
                 r["provider"],
-                r["model"],
+                r["model"] + _scope_note(r["scope"]),
                 ", ".join(json.loads(r["replacements"])) or "-",
             )
         )
     _print_table(("shutdown", "left", "provider", "model", "replacement"), table)
+
+
+def _scope_note(scope: str | None) -> str:
+    """ " (ChatGPT only)" for a product change, "" for the API."""
+    from pipeline.scope import product_name, product_of
+
+    product = product_of(scope)
+    return f" ({product_name(product)} only)" if product else ""
 
 
 @main.command()

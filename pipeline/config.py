@@ -27,6 +27,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails
 
 from pipeline import strict_yaml
 
@@ -54,6 +55,9 @@ EnvName = Annotated[str, AfterValidator(_env_name)]
 # ---------------------------------------------------------------- sources.yml
 
 
+ProviderId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+
+
 class ReviewConfig(Strict):
     """When a source's records wait for an operator (or a second source) before teams hear."""
 
@@ -63,14 +67,71 @@ class ReviewConfig(Strict):
 
 
 class SourceConfig(Strict):
+    """One watched URL. `kind: page` (the default) is a provider page whose records alert
+    teams; `kind: reference` is a deprecation catalogue (LiteLLM's model list,
+    modeldeprecations.dev) that only confirms records or disagrees with them: its shape is
+    sniffed from the content, `provider` (optional) keeps only that provider's entries and
+    `provider_map` renames the catalogue's provider names to ours."""
+
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
-    provider: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    kind: Literal["page", "reference"] = "page"
+    provider: ProviderId | None = None
     url: HttpUrl
-    format: Literal["html", "markdown", "rss", "atom", "json", "text", "auto"]
+    format: Literal["html", "markdown", "rss", "atom", "json", "text", "auto"] | None = None
     interval: int = Field(default=360, ge=5, le=7 * 24 * 60, description="minutes")
     enabled: bool = True
     description: str | None = None
     review: ReviewConfig = ReviewConfig()
+    provider_map: dict[str, ProviderId] = Field(default_factory=dict)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _page_fields(cls, data: Any, handler: Any) -> SourceConfig:
+        """A page needs `provider` and `format`: report them missing like any required
+        field, together with the entry's other problems."""
+        missing = []
+        if isinstance(data, dict) and data.get("kind", "page") == "page":
+            missing = [
+                InitErrorDetails(type="missing", loc=(name,), input=data)
+                for name in ("provider", "format")
+                if data.get(name) is None
+            ]
+        try:
+            model = handler(data)
+        except ValidationError as exc:
+            if not missing:
+                raise
+            found = [
+                InitErrorDetails(
+                    type=e["type"], loc=e["loc"], input=e["input"], ctx=e.get("ctx", {})
+                )
+                for e in exc.errors()
+            ]
+            raise ValidationError.from_exception_data(cls.__name__, found + missing) from None
+        if missing:
+            raise ValidationError.from_exception_data(cls.__name__, missing)
+        return model
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> SourceConfig:
+        if self.kind == "page":
+            if self.provider_map:
+                raise ValueError("provider_map is only for sources of kind reference")
+        elif self.format not in (None, "json"):
+            raise ValueError(
+                "a reference source's shape is sniffed from its content (JSON or YAML): "
+                "leave format out"
+            )
+        return self
+
+    @property
+    def provider_id(self) -> str:
+        """The provider stored for the source: a reference without one says "*" (any)."""
+        return self.provider or "*"
+
+    @property
+    def parser_format(self) -> str:
+        return self.format or "json"
 
 
 class SourcesFile(Strict):
@@ -153,6 +214,10 @@ class WaiverConfig(Strict):
     until: dt.date
 
 
+# A product a team uses through its own interface (ChatGPT), matched to records whose scope
+# is "product:<name>"; never to the same model's API record.
+ProductName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+
 RESERVED_TEAM_NAMES = ("ops",)  # operator alerts use this team name
 
 
@@ -172,7 +237,16 @@ class TeamConfig(Strict):
     digest: DigestConfig | None = DigestConfig()
     lead_days: list[int] = Field(default_factory=lambda: list(DEFAULT_LEAD_DAYS))
     uses: list[UseConfig] = Field(default_factory=list)
+    products: list[ProductName] = Field(default_factory=list)
     waivers: list[WaiverConfig] = Field(default_factory=list)
+
+    @field_validator("products")
+    @classmethod
+    def _products(cls, value: list[str]) -> list[str]:
+        names = [name.lower() for name in value]
+        if len(set(names)) != len(names):
+            raise ValueError("a product is listed twice")
+        return names
 
     @field_validator("digest", mode="before")
     @classmethod

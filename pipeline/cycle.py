@@ -1,4 +1,8 @@
-"""One cycle: fetch -> snapshot -> extract -> validate -> store -> events -> match -> decide.
+"""One cycle: fetch -> snapshot -> extract -> validate -> store -> cross-check -> decide.
+
+Reference sources (`kind: reference`) are fetched like pages, but their snapshots become
+reference entries, not records; after all sources are stored, every record is cross-checked
+against them (`pipeline.reference.stage`), then team alerts are decided.
 
 Each source is isolated: whatever goes wrong with one is recorded on its own rows and never
 stops the others. A source that fails, or parses to far fewer records than before, keeps its
@@ -14,7 +18,7 @@ import datetime as dt
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
 import sqlite_utils
@@ -25,14 +29,18 @@ from pipeline.config import ReviewConfig, SourceConfig, TeamsFile
 from pipeline.extract_pool import extract_snapshots
 from pipeline.fetch import FetchSettings, fetch_each
 from pipeline.models import Extraction, FetchResult, SourceState
+from pipeline.reference.catalogue import parse_catalogue
+from pipeline.reference.stage import check_references
 from pipeline.validate import cliff, validate
 from storage import records as record_store
+from storage import reference as reference_store
 from storage import sources as source_store
 from storage.db import is_write_failure, transaction
 
 log = logging.getLogger(__name__)
 
 FAILING_AFTER = 3  # consecutive failed fetches before the operator hears about it
+CROSS_CHECK = "(reference cross-check)"  # report.failures key when the cross-check fails
 
 
 @dataclass
@@ -57,9 +65,10 @@ def sync_config(db: sqlite_utils.Database, sources: Sequence[SourceConfig]) -> N
         [
             {
                 "id": s.id,
-                "provider": s.provider,
+                "kind": s.kind,
+                "provider": s.provider_id,
                 "url": str(s.url),
-                "format": s.format,
+                "format": s.parser_format,
                 "interval_minutes": s.interval,
                 "enabled": int(s.enabled),
             }
@@ -130,8 +139,9 @@ def run_cycle(
         if states:
             asyncio.run(fetch_all_sources())
         report.fetch_seconds = time.monotonic() - started
+        pages = [c for c in changed if c[0]["kind"] != "reference"]
         for (source, result, sha), outcome in zip(
-            changed, extract_snapshots(db, changed, today=now.date()), strict=True
+            pages, extract_snapshots(db, pages, today=now.date()), strict=True
         ):
             try:
                 if isinstance(outcome, BaseException):
@@ -151,7 +161,31 @@ def run_cycle(
                 if is_write_failure(exc):
                     raise
                 _extraction_failed(db, source, exc, now=now, teams=teams, report=report)
+        configs = {s.id: s for s in sources}
+        for source, result, sha in (c for c in changed if c[0]["kind"] == "reference"):
+            try:
+                _apply_reference(
+                    db,
+                    source,
+                    result,
+                    sha,
+                    configs.get(source["id"]),
+                    now=now,
+                    teams=teams,
+                    report=report,
+                )
+            except Exception as exc:
+                if is_write_failure(exc):
+                    raise
+                _extraction_failed(db, source, exc, now=now, teams=teams, report=report)
         report.extract_seconds = time.monotonic() - started - report.fetch_seconds
+        try:
+            report.alerts_created += check_references(db, teams, now=now)
+        except Exception as exc:  # a cross-check bug must not stop team alerts
+            if is_write_failure(exc):
+                raise
+            log.exception("cross-checking reference catalogues failed")
+            report.failures[CROSS_CHECK] = f"{type(exc).__name__}: {exc}"
         if teams is not None:
             report.alerts_created += decide.decide(db, teams, now=now)
         with transaction(db):  # after decide, which stores the teams' declared usage
@@ -286,6 +320,54 @@ def _store_fetch(
         )
 
 
+def _apply_snapshot(
+    db: sqlite_utils.Database,
+    source: dict,
+    result: FetchResult,
+    sha: str,
+    *,
+    found: int,
+    warnings: Sequence[str],
+    store: Callable[[], None],
+    now: dt.datetime,
+    teams: TeamsFile | None,
+    report: CycleReport,
+    fields: dict | None = None,
+) -> bool:
+    """Store what a snapshot parsed to (`store`), or flag a cliff and keep the old; the
+    source's validators and hash (and `fields`) advance only when it was stored. False on a
+    cliff."""
+    stamp = iso(now)
+    with transaction(db):
+        source_store.add_warnings(db, report.run_id, source["id"], list(warnings), stamp)
+        problem = cliff(found, source["record_count"])
+        if problem:
+            # The content hash and validators stay put, so the suspect page is fetched and
+            # checked again next time: the source cannot drift back to "ok" on a 304 while
+            # its page still parses to nothing.
+            source_store.update_source(db, source["id"], {"last_change_at": stamp})
+            log.warning("source %s: %s; keeping its records", source["id"], problem)
+            if source["health"] != "cliff":
+                _set_health(db, source, "cliff", problem, now, teams)
+            return False
+        store()
+        source_store.update_source(
+            db,
+            source["id"],
+            {
+                "etag": result.etag,
+                "last_modified": result.last_modified,
+                "content_hash": sha,
+                "last_change_at": stamp,
+                "record_count": found,
+                **(fields or {}),
+            },
+        )
+        if source["health"] != "ok":
+            _set_health(db, source, "ok", f"parsing again: {found} records", now, teams)
+    return True
+
+
 def _apply_extraction(
     db: sqlite_utils.Database,
     source: dict,
@@ -298,74 +380,103 @@ def _apply_extraction(
     report: CycleReport,
     review_config: ReviewConfig,
 ) -> None:
-    """Validate a snapshot's records and store them, or flag a cliff and keep the old ones.
+    """Validate a page snapshot's records and store them (or keep the old on a cliff).
 
     New and changed records wait for review when their confidence is low or the page's
     structure differs from the last good snapshot's.
     """
-    stamp = iso(now)
     verdict = validate(extraction.records, today=now.date())
     before = json.loads(source.get("structure_detail") or "null")
     after = list(extraction.structure) if extraction.structure is not None else None
     structure_note = None
     if before is not None and after is not None and before != after:
         structure_note = structure.describe_change(before, after)
-    with transaction(db):
-        source_store.add_warnings(
-            db,
-            report.run_id,
-            source["id"],
-            [
-                *extraction.warnings,
-                *verdict.warnings,
-                *([structure_note] if structure_note else []),
-            ],
-            stamp,
-        )
-        fields = {
-            "etag": result.etag,
-            "last_modified": result.last_modified,
-            "content_hash": sha,
-            "last_change_at": stamp,
-        }
-        found = len(verdict.publish) + len(verdict.held)
-        problem = cliff(found, source["record_count"])
-        if problem:
-            # The content hash and validators stay put, so the suspect page is fetched and
-            # checked again next time: the source cannot drift back to "ok" on a 304 while
-            # its page still parses to nothing.
-            source_store.update_source(db, source["id"], {"last_change_at": stamp})
-            log.warning("source %s: %s; keeping its records", source["id"], problem)
-            if source["health"] != "cliff":
-                _set_health(db, source, "cliff", problem, now, teams)
-            return
+    events: list[dict] = []
+
+    def store() -> None:
         records = []
         for record in verdict.publish:
             reason = review.review_reason(
                 record, min_confidence=review_config.min_confidence, structure_note=structure_note
             )
             records.append({**asdict(record), "review_reason": reason})
-        events = record_store.apply_source_records(
-            db,
-            source_id=source["id"],
-            records=records,
-            keep=[(r.provider, r.model) for r in verdict.held],
-            snapshot_sha256=sha,
-            now=stamp,
-            run_id=report.run_id,
+        events.extend(
+            record_store.apply_source_records(
+                db,
+                source_id=source["id"],
+                records=records,
+                keep=[(r.provider, r.model, r.scope) for r in verdict.held],
+                snapshot_sha256=sha,
+                now=iso(now),
+                run_id=report.run_id,
+            )
         )
-        fields["record_count"] = found
-        if after is not None:
-            fields.update(structure=structure.signature(after), structure_detail=json.dumps(after))
-        source_store.update_source(db, source["id"], fields)
-        if source["health"] != "ok":
-            _set_health(db, source, "ok", f"parsing again: {found} records", now, teams)
+
+    found = len(verdict.publish) + len(verdict.held)
+    warnings = [
+        *extraction.warnings,
+        *verdict.warnings,
+        *([structure_note] if structure_note else []),
+    ]
+    fields = (
+        {"structure": structure.signature(after), "structure_detail": json.dumps(after)}
+        if after is not None
+        else {}
+    )
+    kwargs = {"now": now, "teams": teams, "report": report}
+    if not _apply_snapshot(
+        db,
+        source,
+        result,
+        sha,
+        found=found,
+        warnings=warnings,
+        store=store,
+        fields=fields,
+        **kwargs,
+    ):
+        return
     report.records_new += sum(1 for e in events if e["kind"] == "new")
     report.records_changed += sum(
         1 for e in events if e["kind"] in ("changed", "relisted", "unlisted")
     )
     report.review_ids += [e["record_id"] for e in events if e["review"] == "entered"]
     log.info("source %s: %d records, %d events", source["id"], found, len(events))
+
+
+def _apply_reference(
+    db: sqlite_utils.Database,
+    source: dict,
+    result: FetchResult,
+    sha: str,
+    config: SourceConfig | None,
+    *,
+    now: dt.datetime,
+    teams: TeamsFile | None,
+    report: CycleReport,
+) -> None:
+    """Store a reference catalogue snapshot's dated entries: never records, never alerts."""
+    body = source_store.load_snapshot(db, source["id"], sha) or b""
+    catalogue = parse_catalogue(
+        body,
+        provider_map=config.provider_map if config else {},
+        only_provider=source["provider"],
+    )
+
+    def store() -> None:
+        entries = [asdict(e) for e in catalogue.entries]
+        reference_store.replace_entries(
+            db, source["id"], entries, snapshot_sha256=sha, now=iso(now)
+        )
+
+    found = len(catalogue.entries)
+    kwargs = {"now": now, "teams": teams, "report": report}
+    if _apply_snapshot(
+        db, source, result, sha, found=found, warnings=catalogue.warnings, store=store, **kwargs
+    ):
+        log.info(
+            "source %s: reference (%s), %d dated entries", source["id"], catalogue.shape, found
+        )
 
 
 def _set_health(

@@ -21,8 +21,9 @@ import sqlite_utils
 
 from pipeline.clock import iso
 from pipeline.config import TeamConfig, TeamsFile
-from pipeline.match import match
+from pipeline.match import PRODUCT_HOW, match, match_products
 from pipeline.models import Alert, AlertItem, Record
+from pipeline.scope import API, product_name, product_of
 from pipeline.usage import UsageEntry
 from storage import alerts as outbox
 from storage import records as record_store
@@ -48,6 +49,7 @@ def team_rows(teams: TeamsFile) -> list[dict[str, Any]]:
             "digest_timezone": t.digest.timezone if t.digest else None,
             "lead_days": t.lead_days,
             "uses": [{"model": u.model, "provider": u.provider} for u in t.uses],
+            "products": list(t.products),
             "waivers": [
                 {"model": w.model, "reason": w.reason, "until": w.until.isoformat()}
                 for w in t.waivers
@@ -70,6 +72,7 @@ def record_of(row: dict[str, Any]) -> Record:
         status=row["status"],
         evidence=row["evidence"],
         url=row["url"],
+        scope=row.get("scope") or API,
     )
 
 
@@ -99,7 +102,11 @@ def refresh_exposures(db: sqlite_utils.Database, now: dt.datetime) -> None:
         for r in record_store.all_records(db, alertable_only=True)
         if r["kind"] == "model"
     ]
-    found = {(e.team, e.record_id): e for e in match(usages, records)}
+    products = [(row["team"], row["product"]) for row in team_store.product_rows(db)]
+    found = {
+        (e.team, e.record_id): e
+        for e in [*match(usages, records), *match_products(products, records)]
+    }
     existing = team_store.exposures(db)
     stamp = iso(now)
     for key, exposure in found.items():
@@ -155,6 +162,11 @@ def exposure_item(
     replacements = record["replacements"]
     if isinstance(replacements, str):
         replacements = json.loads(replacements or "[]")
+    product = product_of(usage_model)
+    if product is not None:
+        matched_as = f"{product_name(product)} (a product you use)"
+    else:
+        matched_as = usage_model + ("" if usage_provider == "*" else f" ({usage_provider})")
     return AlertItem(
         kind=kind,
         provider=record["provider"],
@@ -165,7 +177,8 @@ def exposure_item(
         status=record["status"],
         evidence=record["evidence"] or "",
         url=record["url"],
-        matched_as=usage_model + ("" if usage_provider == "*" else f" ({usage_provider})"),
+        matched_as=matched_as,
+        scope=record.get("scope") or API,
         **extra,
     )
 
@@ -297,8 +310,16 @@ def _facts(
     rid = record["id"]
     days_left = _days_left(record["shutdown_date"], today)
     baseline = _baseline(team.lead_days, days_left)
-    # An "earliest" date that passes is not a shutdown: nothing says the model is gone.
-    passed = days_left is not None and days_left < 0 and record["shutdown_kind"] != "earliest"
+    # An "earliest" date that passes is not a shutdown: nothing says the model is gone. A
+    # product change that passed is news once, never "still in use": the team declared the
+    # product, not the model.
+    product = exposure["how"] == PRODUCT_HOW
+    passed = (
+        days_left is not None
+        and days_left < 0
+        and record["shutdown_kind"] != "earliest"
+        and not product
+    )
     updates: dict[str, Any] = {}
     if not exposure["announced"]:
         kind = "past" if passed else "new"

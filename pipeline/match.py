@@ -15,6 +15,11 @@ This module owns the matching rules (pure, no I/O, no database):
   on Bedrock follows Bedrock's date, not Anthropic's). Only a platform-neutral usage with
   provider `*` (`claude-3-5-sonnet-20241022`) matches the model on every provider.
 - Records of kind "feature" are never matched.
+- Product-scoped records (`scope` "product:<name>", a model leaving ChatGPT while staying in
+  the API) are never matched by model usage: using a model through the API says nothing
+  about a product. `match_products` matches them to teams that declare the product
+  (`products:` in teams.yml), whatever the model: a team that uses ChatGPT is exposed to
+  every model that leaves ChatGPT (how "product").
 - One exposure per (team, record), keeping the best match: exact > alias > normalized > glob.
 
 Waivers are not applied here; the decider handles them.
@@ -29,6 +34,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from pipeline.scope import product_of, product_scope
 
 if TYPE_CHECKING:
     from pipeline.models import Record
@@ -50,6 +57,7 @@ FRAMEWORK_PREFIXES = {
     "grok": "xai",
 }
 HOW_RANK = {"exact": 0, "alias": 1, "normalized": 2, "glob": 3}
+PRODUCT_HOW = "product"
 _ORIGIN_RANK = {"declared": 0, "import": 1, "scan": 2}
 
 
@@ -170,7 +178,7 @@ def _build_index(records: Sequence[tuple[int, Record]]) -> _Index:
     canonical: dict[str, list[tuple[int, str]]] = defaultdict(list)
     glob_targets: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for record_id, record in records:
-        if record.kind == "feature":
+        if record.kind == "feature" or product_of(record.scope) is not None:
             continue
         target = (record_id, record.provider.strip().lower())
         model = record.model.strip().lower()
@@ -261,3 +269,26 @@ def match(usages: Sequence[UsageEntry], records: Sequence[tuple[int, Record]]) -
             offer(usage, model, provider, "normalized", record_id)
 
     return [best[slot][1] for slot in sorted(best)]
+
+
+def match_products(
+    products: Sequence[tuple[str, str]], records: Sequence[tuple[int, Record]]
+) -> list[Exposure]:
+    """Match (team, product) declarations against product-scoped records.
+
+    A team is exposed to every model record of a product it declares, whatever the model;
+    API records are never matched here. Sorted by (team, record_id).
+    """
+    by_product: dict[str, list[int]] = defaultdict(list)
+    for record_id, record in records:
+        product = product_of(record.scope)
+        if product is not None and record.kind != "feature":
+            by_product[product].append(record_id)
+    found = {
+        (team, record_id): Exposure(
+            team, record_id, product_scope(product), "*", PRODUCT_HOW, "declared"
+        )
+        for team, product in products
+        for record_id in by_product.get(product.strip().lower(), ())
+    }
+    return [found[slot] for slot in sorted(found)]

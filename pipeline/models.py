@@ -95,6 +95,25 @@ class Record:
 
 
 @dataclass(frozen=True)
+class ReferenceEntry:
+    """One model's lifecycle dates as a reference catalogue states them.
+
+    `provider` is already mapped to Sunset Watch's provider ids; `shutdown_kind` is "firm"
+    or "earliest" (a "not before" date), "none" without a shutdown date. `deprecated_date`
+    is when the deprecation was announced, never a shutdown date.
+    """
+
+    provider: str
+    model: str
+    aliases: tuple[str, ...] = ()
+    shutdown_date: str | None = None
+    shutdown_kind: ShutdownKind = "none"
+    deprecated_date: str | None = None
+    replacements: tuple[str, ...] = ()
+    status: str | None = None
+
+
+@dataclass(frozen=True)
 class Extraction:
     """What extracting one document produced: records plus non-fatal warnings."""
 
@@ -122,6 +141,7 @@ class AlertItem:
     change: str | None = None  # human text such as "shutdown date 2026-01-01 -> 2026-02-01"
     matched_as: str | None = None  # the team's usage entry that matched
     note: str | None = None  # ops alerts: what is wrong with the source
+    scope: str = "api"  # or "product:<name>": the model leaves that product, not the API
 
     def to_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)

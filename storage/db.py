@@ -13,7 +13,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from storage.schema import MIGRATIONS, SCHEMA_VERSION
+from storage.schema import FOREIGN_KEYS_OFF, MIGRATIONS, SCHEMA_VERSION
 
 DEFAULT_DB = "sunset.db"
 BUSY_TIMEOUT_MS = 30_000
@@ -123,10 +123,25 @@ def describe(exc: sqlite3.Error) -> str:
 def migrate(db: sqlite_utils.Database) -> int:
     """Apply pending migrations in one transaction each; return the resulting version."""
     for number in range(_version(db), SCHEMA_VERSION):
-        with transaction(db):
-            for statement in MIGRATIONS[number]:
-                db.execute(statement)
-            db.execute(f"PRAGMA user_version = {number + 1}")
+        statements = MIGRATIONS[number]
+        rebuild = bool(statements) and statements[0] == FOREIGN_KEYS_OFF
+        if rebuild:
+            # A table rebuild drops a table others reference; the pragma only works outside
+            # a transaction, and the check below proves every reference resolves again.
+            statements = statements[1:]
+            db.execute(FOREIGN_KEYS_OFF)
+        try:
+            with transaction(db):
+                for statement in statements:
+                    db.execute(statement)
+                if rebuild:
+                    broken = db.execute("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration {number + 1} broke foreign keys: {broken}")
+                db.execute(f"PRAGMA user_version = {number + 1}")
+        finally:
+            if rebuild:
+                db.execute("PRAGMA foreign_keys = ON")
     return SCHEMA_VERSION
 
 

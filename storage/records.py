@@ -1,4 +1,7 @@
-"""Deprecation records: upsert per (provider, model), change history, and `listed` flags.
+"""Deprecation records: upsert per (provider, model, scope), change history, `listed` flags.
+
+Scope is "api" or "product:<name>" (a model leaving ChatGPT while staying in the API): the
+API record and a product record of one model are two records that never overwrite each other.
 
 A record is owned by the first source that listed it; other sources may only fill fields
 the owner left empty, so two pages about one model never flip a record back and forth. Each
@@ -40,6 +43,7 @@ REVIEW_FIELDS = ("kind", "shutdown_date", "shutdown_kind", "replacements", "stat
 ALERTABLE_STATES = ("ok", "confirmed")  # teams hear only of records in these states
 HELD_STATES = ("needs_review", "rejected")
 ALERTABLE_SQL = "review_state IN ('ok', 'confirmed')"
+DEFAULT_SCOPE = "api"
 
 
 def _encode(field: str, value: Any) -> Any:
@@ -58,13 +62,16 @@ def decode_record(row: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def find_record(db: sqlite_utils.Database, provider: str, model: str) -> dict[str, Any] | None:
-    """The stored row for (provider, model), also when an operator corrected that model id."""
+def find_record(
+    db: sqlite_utils.Database, provider: str, model: str, scope: str = DEFAULT_SCOPE
+) -> dict[str, Any] | None:
+    """The stored row for (provider, model, scope), also when an operator corrected that
+    model id."""
     return next(
         db.query(
-            "SELECT * FROM records WHERE provider = ? AND (model = ? OR extracted_model = ?)"
-            " ORDER BY model = ? DESC, id LIMIT 1",
-            [provider, model, model, model],
+            "SELECT * FROM records WHERE provider = ? AND scope = ?"
+            " AND (model = ? OR extracted_model = ?) ORDER BY model = ? DESC, id LIMIT 1",
+            [provider, scope, model, model, model],
         ),
         None,
     )
@@ -102,7 +109,6 @@ def _extraction_fields(record: dict[str, Any]) -> dict[str, Any]:
     return {
         "confidence": 1.0 if confidence is None else round(float(confidence), 3),
         "why": json.dumps(list(record.get("why") or [])),
-        "scope": record.get("scope") or "api",
     }
 
 
@@ -118,8 +124,9 @@ def apply_source_records(
 ) -> list[dict[str, Any]]:
     """Upsert one source's full record list; return events as dicts.
 
-    `keep` names (provider, model) pairs held for review: still on the page, so not
-    unlisted, but not updated either. A record with a `review_reason` that is new or whose
+    `keep` names (provider, model) pairs, or (provider, model, scope) triples, held for
+    review: still on the page, so not unlisted, but not updated either (a pair means the API
+    scope). A record with a `review_reason` that is new or whose
     content changes waits in `needs_review`. Each event: {"kind": new|changed|unlisted|
     relisted|reviewed, "record_id", "provider", "model", "changes": [(field, old, new), ...],
     "review": entered|confirmed|None}. Call inside a transaction.
@@ -128,12 +135,14 @@ def apply_source_records(
     seen_ids: set[int] = set()
     for record in records:
         reason = record.get("review_reason")
-        current = find_record(db, record["provider"], record["model"])
+        scope = record.get("scope") or DEFAULT_SCOPE
+        current = find_record(db, record["provider"], record["model"], scope)
         if current is None:
             row = {field: _encode(field, record.get(field)) for field in TRACKED}
             row.update(
                 provider=record["provider"],
                 model=record["model"],
+                scope=scope,
                 source_id=source_id,
                 snapshot_sha256=snapshot_sha256,
                 first_seen=now,
@@ -273,11 +282,12 @@ def apply_source_records(
         if changes or review:
             kind = "relisted" if relisted else "changed" if changes else "reviewed"
             events.append(_event(kind, record_id, record, changes, review=review))
-    held = set(keep or ())
+    held = {(*k, DEFAULT_SCOPE) if len(k) == 2 else tuple(k) for k in keep or ()}
     for row in db.query(
-        "SELECT id, provider, model FROM records WHERE source_id = ? AND listed = 1", [source_id]
+        "SELECT id, provider, model, scope FROM records WHERE source_id = ? AND listed = 1",
+        [source_id],
     ):
-        if row["id"] in seen_ids or (row["provider"], row["model"]) in held:
+        if row["id"] in seen_ids or (row["provider"], row["model"], row["scope"]) in held:
             continue
         db["records"].update(row["id"], {"listed": 0})
         db["record_changes"].insert(
@@ -335,6 +345,7 @@ def _event(
         "record_id": record_id,
         "provider": record["provider"],
         "model": record["model"],
+        "scope": record.get("scope") or DEFAULT_SCOPE,
         "changes": changes,
         "review": review,  # entered (needs_review) | confirmed | None
     }

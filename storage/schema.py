@@ -7,6 +7,96 @@ Datasette shows every table.
 
 from __future__ import annotations
 
+# A migration whose first statement is this runs with foreign keys off (checked with
+# `PRAGMA foreign_key_check` before it commits): SQLite can only change a table's keys by
+# rebuilding it, and the rebuild briefly drops a table that others reference.
+FOREIGN_KEYS_OFF = "PRAGMA foreign_keys = OFF"
+
+# The records table as of migration 3, for rebuilding it in migration 4 (applied migrations
+# keep their own text: they are never edited).
+_RECORD_COLUMNS = """
+            id INTEGER PRIMARY KEY,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'model',
+            shutdown_date TEXT,
+            shutdown_kind TEXT NOT NULL DEFAULT 'none',
+            announced_date TEXT,
+            replacements TEXT NOT NULL DEFAULT '[]',
+            aliases TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL DEFAULT 'deprecated',
+            source_id TEXT REFERENCES sources(id),
+            url TEXT,
+            evidence TEXT NOT NULL DEFAULT '',
+            snapshot_sha256 TEXT,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            listed INTEGER NOT NULL DEFAULT 1,
+            field_sources TEXT NOT NULL DEFAULT '{}',
+            confidence REAL NOT NULL DEFAULT 1.0,
+            why TEXT NOT NULL DEFAULT '[]',
+            scope TEXT NOT NULL DEFAULT 'api',
+            review_state TEXT NOT NULL DEFAULT 'ok',
+            review_reason TEXT,
+            reviewed_by TEXT,
+            reviewed_at TEXT,
+            review_from_change INTEGER,
+            overrides TEXT NOT NULL DEFAULT '{}',
+            extracted_model TEXT,
+            review_alerted INTEGER NOT NULL DEFAULT 0"""
+_RECORD_NAMES = (
+    "id, provider, model, kind, shutdown_date, shutdown_kind, announced_date, replacements,"
+    " aliases, status, source_id, url, evidence, snapshot_sha256, first_seen, last_seen,"
+    " listed, field_sources, confidence, why, scope, review_state, review_reason, reviewed_by,"
+    " reviewed_at, review_from_change, overrides, extracted_model, review_alerted"
+)
+_RECORD_TRIGGERS = [
+    """CREATE TRIGGER records_ai AFTER INSERT ON records BEGIN
+            INSERT INTO records_fts(rowid, model, aliases, evidence, replacements)
+            VALUES (new.id, new.model, new.aliases, new.evidence, new.replacements);
+        END""",
+    """CREATE TRIGGER records_ad AFTER DELETE ON records BEGIN
+            INSERT INTO records_fts(records_fts, rowid, model, aliases, evidence, replacements)
+            VALUES ('delete', old.id, old.model, old.aliases, old.evidence, old.replacements);
+        END""",
+    """CREATE TRIGGER records_au AFTER UPDATE ON records BEGIN
+            INSERT INTO records_fts(records_fts, rowid, model, aliases, evidence, replacements)
+            VALUES ('delete', old.id, old.model, old.aliases, old.evidence, old.replacements);
+            INSERT INTO records_fts(rowid, model, aliases, evidence, replacements)
+            VALUES (new.id, new.model, new.aliases, new.evidence, new.replacements);
+        END""",
+]
+# The views over records as of migration 3, each now showing the record's scope.
+_RECORD_VIEWS = [
+    """CREATE VIEW upcoming_shutdowns AS
+            SELECT r.provider, r.model, r.shutdown_date, r.shutdown_kind, r.status,
+                   r.replacements, r.source_id, r.url, r.evidence, r.confidence, r.scope,
+                   CAST(julianday(r.shutdown_date) - julianday('now') AS INTEGER) AS days_left,
+                   (SELECT COUNT(*) FROM exposures e
+                     WHERE e.record_id = r.id AND e.active = 1) AS teams_exposed
+            FROM records r
+            WHERE r.kind = 'model' AND r.listed = 1 AND r.shutdown_date >= date('now')
+              AND r.review_state IN ('ok', 'confirmed')
+            ORDER BY r.shutdown_date, r.provider, r.model""",
+    """CREATE VIEW team_exposure AS
+            SELECT e.team, r.provider, r.model, r.scope, r.shutdown_date, r.shutdown_kind,
+                   r.status, r.replacements, e.usage_model, e.how, e.origin,
+                   CAST(julianday(r.shutdown_date) - julianday('now') AS INTEGER) AS days_left,
+                   EXISTS (SELECT 1 FROM waivers w WHERE w.team = e.team
+                           AND (r.model GLOB w.model OR e.usage_model GLOB w.model)
+                           AND w.until >= date('now')) AS waived
+            FROM exposures e JOIN records r ON r.id = e.record_id
+            WHERE e.active = 1
+            ORDER BY e.team, r.shutdown_date IS NULL, r.shutdown_date""",
+    """CREATE VIEW needs_review AS
+            SELECT r.id, r.provider, r.model, r.scope, r.shutdown_date, r.shutdown_kind,
+                   r.replacements, r.confidence, r.why, r.review_reason, r.source_id,
+                   r.evidence, r.url, r.first_seen, r.last_seen
+            FROM records r
+            WHERE r.review_state = 'needs_review'
+            ORDER BY r.first_seen, r.id""",
+]
+
 MIGRATIONS: list[list[str]] = [
     # 1: the whole data model of DESIGN.md
     [
@@ -299,6 +389,77 @@ MIGRATIONS: list[list[str]] = [
             probes INTEGER NOT NULL DEFAULT 0,
             next_probe TEXT
         )""",
+    ],
+    # 4: product-scoped records. A record is keyed by (provider, model, scope), so a model
+    # leaving ChatGPT ("product:chatgpt") and the same model's API retirement ("api") are two
+    # records; teams declare the products they use in `team_products`.
+    [
+        FOREIGN_KEYS_OFF,
+        "DROP VIEW upcoming_shutdowns",
+        "DROP VIEW team_exposure",
+        "DROP VIEW needs_review",
+        f"""CREATE TABLE records_rebuilt ({_RECORD_COLUMNS},
+            UNIQUE (provider, model, scope)
+        )""",
+        f"INSERT INTO records_rebuilt ({_RECORD_NAMES}) SELECT {_RECORD_NAMES} FROM records",
+        "DROP TABLE records",
+        "ALTER TABLE records_rebuilt RENAME TO records",
+        "CREATE INDEX records_shutdown ON records(shutdown_date)",
+        "CREATE INDEX records_source ON records(source_id)",
+        "CREATE INDEX records_review ON records(review_state)",
+        "CREATE INDEX records_extracted_model ON records(provider, extracted_model)",
+        *_RECORD_TRIGGERS,
+        *_RECORD_VIEWS,
+        """CREATE TABLE team_products (
+            team TEXT NOT NULL REFERENCES teams(name),
+            product TEXT NOT NULL,
+            PRIMARY KEY (team, product)
+        )""",
+    ],
+    # 5: reference catalogues (sources of kind "reference"): their dated entries, the
+    # records they confirm, and where they disagree with a page. A record is confirmed by a
+    # reference while a `confirmations` row holds the record's current shutdown date.
+    [
+        "ALTER TABLE sources ADD COLUMN kind TEXT NOT NULL DEFAULT 'page'",
+        """CREATE TABLE reference_entries (
+            id INTEGER PRIMARY KEY,
+            source_id TEXT NOT NULL REFERENCES sources(id),
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            aliases TEXT NOT NULL DEFAULT '[]',
+            shutdown_date TEXT,
+            shutdown_kind TEXT NOT NULL DEFAULT 'none',
+            deprecated_date TEXT,
+            replacements TEXT NOT NULL DEFAULT '[]',
+            status TEXT,
+            snapshot_sha256 TEXT,
+            seen_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX reference_entries_source ON reference_entries(source_id)",
+        """CREATE TABLE confirmations (
+            record_id INTEGER NOT NULL REFERENCES records(id),
+            confirmed_by TEXT NOT NULL REFERENCES sources(id),
+            shutdown_date TEXT NOT NULL,
+            reference_model TEXT NOT NULL,
+            confirmed_at TEXT NOT NULL,
+            checked_at TEXT NOT NULL,
+            PRIMARY KEY (record_id, confirmed_by)
+        )""",
+        """CREATE TABLE disagreements (
+            id INTEGER PRIMARY KEY,
+            record_id INTEGER NOT NULL REFERENCES records(id),
+            source_id TEXT NOT NULL REFERENCES sources(id),
+            record_date TEXT NOT NULL,
+            reference_date TEXT NOT NULL,
+            reference_model TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open',
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            resolved_at TEXT,
+            alerted_at TEXT,
+            UNIQUE (record_id, source_id, record_date, reference_date)
+        )""",
+        "CREATE INDEX disagreements_open ON disagreements(status, source_id)",
     ],
 ]
 

@@ -10,7 +10,7 @@ import sqlite_utils
 
 from storage.db import transaction
 
-CONFIG_COLUMNS = ("provider", "url", "format", "interval_minutes", "enabled")
+CONFIG_COLUMNS = ("kind", "provider", "url", "format", "interval_minutes", "enabled")
 
 
 def sync_sources(db: sqlite_utils.Database, sources: list[dict[str, Any]]) -> None:
@@ -22,6 +22,7 @@ def sync_sources(db: sqlite_utils.Database, sources: list[dict[str, Any]]) -> No
     with transaction(db):
         known = {row["id"] for row in db.query("SELECT id FROM sources")}
         for source in sources:
+            source = {"kind": "page", **source}  # callers from before kinds existed
             values = {column: source[column] for column in CONFIG_COLUMNS}
             if source["id"] in known:
                 assignments = ", ".join(f"{column} = :{column}" for column in CONFIG_COLUMNS)

@@ -12,7 +12,8 @@ def sync_teams(db: sqlite_utils.Database, teams: list[dict[str, Any]]) -> None:
     """Upsert team rows and replace each team's declared usage and waivers.
 
     Each dict: name, slack_channel, slack_webhook_env, email (list), digest_time,
-    digest_timezone, lead_days (list), uses [{model, provider}], waivers [{model, reason, until}].
+    digest_timezone, lead_days (list), uses [{model, provider}], products (list of names),
+    waivers [{model, reason, until}].
     Scanned and imported usage is kept. Call inside a transaction.
     """
     for team in teams:
@@ -32,6 +33,12 @@ def sync_teams(db: sqlite_utils.Database, teams: list[dict[str, Any]]) -> None:
                 """INSERT OR IGNORE INTO usage (team, provider, model, origin, where_seen)
                    VALUES (?, ?, ?, 'declared', 'teams.yml')""",
                 [team["name"], use["provider"], use["model"].lower()],
+            )
+        db.execute("DELETE FROM team_products WHERE team = ?", [team["name"]])
+        for product in team.get("products") or []:
+            db.execute(
+                "INSERT OR IGNORE INTO team_products (team, product) VALUES (?, ?)",
+                [team["name"], product.lower()],
             )
         db.execute("DELETE FROM waivers WHERE team = ?", [team["name"]])
         for waiver in team.get("waivers") or []:
@@ -63,6 +70,11 @@ def ensure_team(db: sqlite_utils.Database, name: str) -> None:
 
 def usage_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     return list(db.query("SELECT * FROM usage ORDER BY id"))
+
+
+def product_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """(team, product) declarations from teams.yml `products:`."""
+    return list(db.query("SELECT team, product FROM team_products ORDER BY team, product"))
 
 
 def waivers(db: sqlite_utils.Database) -> list[dict[str, Any]]:

@@ -173,3 +173,50 @@ def test_yaml_merge_keys_still_load(tmp_path: Path) -> None:
     teams = load_teams(path)
     assert teams.team_names() == ["payments", "search"]
     assert teams.team("search").email == ["a@example.com"]
+
+
+def test_repo_reference_sources_and_products():
+    sources = load_sources(REPO / "sources.yml")
+    references = [s for s in sources.sources if s.kind == "reference"]
+    assert {s.id for s in references} == {"litellm-model-list", "modeldeprecations-dev"}
+    assert all(s.provider_id == "*" and s.parser_format == "json" for s in references)
+    assert load_teams(REPO / "teams.yml").team("support-bots").products == ["chatgpt"]
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("{id: a, url: 'https://x.test/'}", "sources[0] (a).provider: Field required"),
+        ("{id: a, provider: openai, url: 'https://x.test/'}", "sources[0] (a).format: Field"),
+        (
+            "{id: r, kind: reference, url: 'https://x.test/', format: html}",
+            "sources[0] (r): a reference source's shape is sniffed from its content",
+        ),
+        (
+            "{id: a, provider: openai, url: 'https://x.test/', format: html,"
+            " provider_map: {google: x}}",
+            "sources[0] (a): provider_map is only for sources of kind reference",
+        ),
+        (
+            "{id: r, kind: reference, url: 'https://x.test/', provider_map: {google: Gemini}}",
+            "sources[0] (r).provider_map.google: String should match pattern",
+        ),
+        ("{id: r, kind: catalogue, url: 'https://x.test/'}", "sources[0] (r).kind: Input should"),
+    ],
+)
+def test_reference_source_problems_are_named(tmp_path, entry, message):
+    path = write(tmp_path, "sources.yml", f"sources:\n  - {entry}\n")
+    with pytest.raises(ConfigError) as error:
+        load_sources(path)
+    assert message in str(error.value)
+
+
+def test_reference_source_may_name_one_provider(tmp_path):
+    path = write(
+        tmp_path,
+        "sources.yml",
+        "sources:\n  - {id: r, kind: reference, provider: openai, url: 'https://x.test/m.json',"
+        " provider_map: {oai: openai}}\n",
+    )
+    (source,) = load_sources(path).sources
+    assert (source.provider_id, source.provider_map) == ("openai", {"oai": "openai"})

@@ -120,6 +120,50 @@ def _populate(path: Path) -> None:
         source_id="openai-deprecations",
         evidence="gpt-doubtful-1 maybe",
     )
+    # The same model leaving a product: its own record beside the API one.
+    _record(db, 5, "openai", "gpt-4o-2024-05-13", _day(25), scope="product:chatgpt")
+    _insert(
+        db,
+        "sources",
+        [
+            {
+                "id": "litellm",
+                "kind": "reference",
+                "provider": "*",
+                "url": "https://l.test/m.json",
+                "format": "json",
+            }
+        ],
+    )
+    _insert(
+        db,
+        "disagreements",
+        [
+            {
+                "record_id": 2,
+                "source_id": "litellm",
+                "record_date": _day(200),
+                "reference_date": _day(210),
+                "reference_model": "claude-2.1",
+                "status": "open",
+                "first_seen": _stamp(-1),
+                "last_seen": _stamp(0),
+                "alerted_at": _stamp(-1),
+            },
+            {
+                "record_id": 1,
+                "source_id": "litellm",
+                "record_date": _day(10),
+                "reference_date": _day(12),
+                "reference_model": "gpt-4o-2024-05-13",
+                "status": "resolved",
+                "first_seen": _stamp(-9),
+                "last_seen": _stamp(-3),
+                "alerted_at": _stamp(-9),
+                "resolved_at": _stamp(-2),
+            },
+        ],
+    )
     _insert(
         db,
         "record_changes",
@@ -289,17 +333,24 @@ def test_metadata_titles(server: Server) -> None:
         "team_exposure",
         "review_log",
         "needs_review",
+        "team_products",
+        "reference_entries",
+        "confirmations",
+        "disagreements",
     ):
         assert tables[table]["title"] and tables[table]["description"], table
 
 
 def test_upcoming(server: Server) -> None:
     soon = server.rows("upcoming", days=30)
-    assert [r["model"] for r in soon] == ["gpt-4o-2024-05-13"]
+    assert [(r["model"], r["scope"]) for r in soon] == [
+        ("gpt-4o-2024-05-13", "api"),
+        ("gpt-4o-2024-05-13", "product:chatgpt"),
+    ]
     assert soon[0]["days_left"] == 20
     assert soon[0]["teams_exposed"] == 1
     year = server.rows("upcoming", days=365)
-    assert [r["model"] for r in year] == ["gpt-4o-2024-05-13", "claude-2.1"]
+    assert [r["model"] for r in year] == ["gpt-4o-2024-05-13", "gpt-4o-2024-05-13", "claude-2.1"]
     default = server.rows("upcoming")  # no :days given: 90
     assert "gpt-4o-2024-05-13" in [r["model"] for r in default]
     assert "claude-2.1" not in [r["model"] for r in default]
@@ -325,7 +376,11 @@ def test_changes_this_week(server: Server) -> None:
 
 def test_source_health(server: Server) -> None:
     sources = server.rows("source_health")
-    assert [s["id"] for s in sources] == ["anthropic-deprecations", "openai-deprecations"]
+    assert [(s["id"], s["kind"]) for s in sources] == [
+        ("anthropic-deprecations", "page"),
+        ("litellm", "reference"),
+        ("openai-deprecations", "page"),
+    ]
     failing = sources[0]
     assert failing["health"] == "failing"
     assert failing["consecutive_failures"] == 3
@@ -343,7 +398,11 @@ def test_alerts_attention(server: Server) -> None:
 
 def test_views(server: Server) -> None:
     upcoming = server.rows("upcoming_shutdowns")
-    assert [r["model"] for r in upcoming] == ["gpt-4o-2024-05-13", "claude-2.1"]
+    assert [(r["model"], r["scope"]) for r in upcoming] == [
+        ("gpt-4o-2024-05-13", "api"),
+        ("gpt-4o-2024-05-13", "product:chatgpt"),
+        ("claude-2.1", "api"),
+    ]
     exposure = server.rows("team_exposure")
     assert [(r["team"], r["model"]) for r in exposure] == [
         ("billing", "claude-2.1"),
@@ -383,10 +442,19 @@ def test_review_queue_and_view(server: Server) -> None:
 def test_sees_writes_to_the_live_file(server: Server) -> None:
     db = open_db(server.db_path)
     try:
-        _record(db, 5, "google", "gemini-1.0-pro", _day(5))
+        _record(db, 7, "google", "gemini-1.0-pro", _day(5))
         assert [r["model"] for r in server.rows("upcoming", days=7)] == ["gemini-1.0-pro"]
     finally:
         # The server is shared by this module's tests: leave the store as it was.
-        db["records"].delete(5)
+        db["records"].delete(7)
         db.conn.close()
     assert server.rows("upcoming", days=7) == []
+
+
+def test_disagreements(server: Server) -> None:
+    rows = server.rows("disagreements")
+    assert [(r["status"], r["model"], r["reference"], r["page_source"]) for r in rows] == [
+        ("open", "claude-2.1", "litellm", None),
+        ("resolved", "gpt-4o-2024-05-13", "litellm", None),
+    ]
+    assert (rows[0]["record_date"], rows[0]["reference_date"]) == (_day(200), _day(210))

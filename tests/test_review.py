@@ -133,8 +133,22 @@ def test_confidence_why_and_scope_are_stored(db):
     assert stored["confidence"] == 0.42
     assert stored["why"] == ["table column 'Shutdown date'", "heading 'Legacy'"]
     assert stored["scope"] == "product:chatgpt"
-    put(db, [{"model": MODEL, "shutdown_date": "2027-03-01"}], confidence=0.9, why=("x",))
-    assert (row(db)["confidence"], row(db)["why"], row(db)["scope"]) == (0.9, ["x"], "api")
+    put(
+        db,
+        [{"model": MODEL, "shutdown_date": "2027-03-01"}],
+        confidence=0.9,
+        why=("x",),
+        scope="product:chatgpt",
+    )
+    assert (row(db)["confidence"], row(db)["why"], row(db)["scope"]) == (
+        0.9,
+        ["x"],
+        "product:chatgpt",
+    )
+    # Scope is part of a record's key: the API record of the same model is another record.
+    put(db, [{"model": MODEL, "shutdown_date": "2027-06-01"}], confidence=0.8)
+    scopes = db.execute("SELECT scope FROM records WHERE model = ? ORDER BY id", [MODEL])
+    assert [r[0] for r in scopes] == ["product:chatgpt", "api"]
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,8 @@ from typing import Any
 
 import sqlite_utils
 
+from pipeline.scope import product_name, product_of
+
 # Records waiting for review or rejected are never published.
 from storage.records import ALERTABLE_SQL as ALERTABLE
 
@@ -136,7 +138,12 @@ def _change_item(change: dict[str, Any], record: dict[str, Any], now: dt.datetim
 
 
 def display_name(record: dict[str, Any]) -> str:
-    return f"{clean_text(record['model'])} ({clean_text(record['provider'])})"
+    """ "gpt-4o (openai)", or "gpt-4o (openai, ChatGPT only)" for a product change."""
+    product = product_of(record.get("scope"))
+    where = clean_text(record["provider"])
+    if product is not None:
+        where += f", {clean_text(product_name(product))} only"
+    return f"{clean_text(record['model'])} ({where})"
 
 
 def json_list(value: Any) -> list[str]:
@@ -161,6 +168,7 @@ def describe(record: dict[str, Any]) -> str:
         f"Kind: {clean_text(record.get('kind'))}",
         f"Status: {clean_text(record.get('status'))}",
         f"Shutdown date: {shutdown} ({kind})" if shutdown else "Shutdown date: not announced",
+        *_scope_lines(record),
         "Replacements: " + (", ".join(replacements) if replacements else "none named"),
     ]
     evidence = clean_text(record.get("evidence")).strip()
@@ -170,6 +178,13 @@ def describe(record: dict[str, Any]) -> str:
     if url:
         lines.append(f"Source: {url}")
     return "\n".join(lines)
+
+
+def _scope_lines(record: dict[str, Any]) -> list[str]:
+    product = product_of(record.get("scope"))
+    if product is None:
+        return []
+    return [f"Scope: leaves {clean_text(product_name(product))}; API unaffected"]
 
 
 def http_url(value: Any) -> str | None:

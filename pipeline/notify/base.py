@@ -18,6 +18,7 @@ import jinja2
 
 from pipeline.models import Alert, AlertItem
 from pipeline.notify.escape import one_line, safe_url, short
+from pipeline.scope import product_name, product_of
 
 MODEL_MAX = 200
 PROVIDER_MAX = 80
@@ -46,6 +47,7 @@ OPS_LABELS = {
     "up": "Alert delivery recovered",
     "store": "Database not writable",
     "store-ok": "Database writable again",
+    "disagreement": "Reference disagrees",
 }
 
 
@@ -114,7 +116,11 @@ def days_until(date_text: str | None, now: dt.datetime) -> int | None:
 
 
 def when_text(item: AlertItem, now: dt.datetime) -> str:
-    """'shuts down 2026-03-01 (in 30 days)', 'not before 2026-03-01 (...)', ..."""
+    """'shuts down 2026-03-01 (in 30 days)', 'not before 2026-03-01 (...)', ..., and for a
+    product change 'leaves ChatGPT on 2026-03-01 (in 30 days); API unaffected'."""
+    product = product_of(item.scope)
+    if product is not None:
+        return _product_when(item, product_name(one_line(product, 60)), now)
     if not item.shutdown_date:
         return "no shutdown date announced"
     date = one_line(item.shutdown_date, 40)
@@ -127,6 +133,18 @@ def when_text(item: AlertItem, now: dt.datetime) -> str:
     if days is not None and days < 0:
         return f"shut down on {date}{rel}"
     return f"shuts down on {date}{rel}"
+
+
+def _product_when(item: AlertItem, product: str, now: dt.datetime) -> str:
+    if not item.shutdown_date:
+        return f"leaves {product} (no date announced); API unaffected"
+    date = one_line(item.shutdown_date, 40)
+    days = days_until(item.shutdown_date, now)
+    rel = f" ({relative_days(days)})" if days is not None else ""
+    if item.shutdown_kind == "earliest":
+        return f"leaves {product} not before {date}{rel}; API unaffected"
+    verb = "left" if days is not None and days < 0 else "leaves"
+    return f"{verb} {product} on {date}{rel}; API unaffected"
 
 
 def item_label(item: AlertItem) -> str:

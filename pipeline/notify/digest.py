@@ -25,6 +25,7 @@ from pipeline.decide import describe_change, exposure_item
 from pipeline.models import Alert, AlertItem
 from pipeline.notify.base import compose, days_until, item_view, templates
 from pipeline.notify.escape import one_line
+from pipeline.scope import product_of
 from storage import alerts as outbox
 
 log = logging.getLogger(__name__)
@@ -125,8 +126,14 @@ def collect_digest(db: sqlite_utils.Database, team: TeamConfig, now: dt.datetime
         days = days_until(row["shutdown_date"], now)
         if days is not None and 0 <= days <= UPCOMING_DAYS:
             sections["upcoming"].append(_item("upcoming", row, days_left=days))
-        elif days is not None and days < 0 and row["shutdown_kind"] != "earliest":
-            # A passed "not before" date is not a shutdown, so it is not "past" either.
+        elif (
+            days is not None
+            and days < 0
+            and row["shutdown_kind"] != "earliest"
+            and product_of(row["scope"]) is None
+        ):
+            # A passed "not before" date is not a shutdown, so it is not "past" either; nor is
+            # a product change (the team declared the product, not the model).
             sections["past"].append(_item("past", row, days_left=days))
     failing = tuple(
         AlertItem(
