@@ -84,7 +84,7 @@ def model_page_id(href: str) -> str | None:
     m = _MODEL_PAGE.search(href)
     if not m:
         return None
-    slug = normalise(m.group(1))
+    slug = re.sub(r"\.(?:mdx?|html?|json|txt)$", "", normalise(m.group(1)))  # doc-page twins
     if not is_cell_id(slug) or not (any(c.isdigit() for c in slug) or is_known(slug)):
         return None
     return slug

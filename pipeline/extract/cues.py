@@ -111,7 +111,27 @@ def product_of(text: str) -> str | None:
 
 
 def sentences(text: str) -> list[str]:
-    return [s.strip() for s in SENTENCE.split(text) if s.strip()]
+    """Sentences of a text. A short label before a colon stays with what follows it
+    ("GPT-4.5 Preview: Deprecated large model." is one statement about the label)."""
+    out: list[str] = []
+    for part in (p.strip() for p in SENTENCE.split(text)):
+        if not part:
+            continue
+        if out and out[-1].endswith(":") and len(out[-1].split()) <= 6:
+            out[-1] = f"{out[-1]} {part}"
+        else:
+            out.append(part)
+    return out
+
+
+_WEAK = frozenset({"older", "legacy"})
+
+
+def only_weak_cues(text: str) -> bool:
+    """True when the text's only deprecation words are descriptive ("older", "legacy"): a
+    catalogue blurb ("GPT-4: An older high-intelligence model"), not an announcement."""
+    words = {m.group(0).lower() for m in DEPRECATION.finditer(NOT_ANNOUNCEMENT.sub(" ", text))}
+    return bool(words) and words <= _WEAK
 
 
 def announces_deprecation(text: str) -> bool:

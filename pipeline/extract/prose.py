@@ -21,6 +21,7 @@ from pipeline.extract.cues import (
     FLOOR,
     PAST,
     announces_deprecation,
+    only_weak_cues,
     polarity,
     product_of,
     sentences,
@@ -394,6 +395,8 @@ def _sentences(
                     result.replacements.extend((r, scope) for r in found)
             continue
         product = product_of(sentence)
+        if only_weak_cues(sentence) and not find_dates(sentence):
+            continue  # "X: Legacy GPT model for cheaper tasks" describes, announces nothing
         if _FEATURE_SENTENCE.match(sentence):
             continue
         mentions = find_ids(sentence, ctx.known)
