@@ -26,7 +26,7 @@ ACTIVE = re.compile(
     r"transition\w* to|in favou?r of|instead|replac\w*|recommend\w*|specify\w*|"
     r"alternative\w*|successor|newer|new|latest|try|use|generally available|"
     r"stable version|now available|generally available|GA\b|"
-    r"(?:remains?|stays?|continues? to be|still|will be) (?:fully )?available"
+    r"(?:remains?|stays?|continues? to be|still|will be|currently) (?:fully )?available"
     r"(?! (?:until|through|till)\b)|unaffected|"
     r"not affected|nothing changes)|"
     r"(发布|推出|上线|迁移|升级|替换为|切换到|切换至|回归|可用|保留|建议|推荐|"

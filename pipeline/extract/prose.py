@@ -74,6 +74,11 @@ _DEPRECATION_DATE_BEFORE = re.compile(
 _REPLACEMENT_SENTENCE = re.compile(
     r"\binstead\b|\bmigrat|\brecommend|\bswitch\w* to\b|\bmov\w* to\b|\bupgrad\w* to\b", re.I
 )
+_SHUTDOWN_BEFORE = re.compile(
+    r"\b(?:retir\w*|shut\s*(?:down|off)|remov\w*|sunset\w*|discontinu\w*|decommission\w*|"
+    r"turn(?:ed)? off|unavailable|stop\w*|end[- ]of[- ]life)\b[^.;]*$",
+    re.IGNORECASE,
+)
 _EXAMPLE_BEFORE = re.compile(r"(?:for example|for instance|e\.g\.|i\.e\.)[,:]?\s*$", re.I)
 
 
@@ -328,6 +333,15 @@ def _subject_names(subject: str) -> set[str]:
     return {p for p in parts if p}
 
 
+# A display name that is the object of a deprecation verb, possibly after other listed
+# names: "will retire its Falcon 2 and [Falcon 2 Mini]", "is deprecating the Orca 7 model".
+_OBJECT_OF = re.compile(
+    r"\b(?:retir\w*|deprecat\w*|sunset\w*|discontinu\w*|shut(?:ting)? down|remov\w*|"
+    r"decommission\w*)\s+(?:(?:its|the|our|their|both)\s+)?"
+    r"(?:[A-Z][\w.-]*(?:\s+[A-Z0-9][\w.-]*)*\s*(?:,|\band\b|\bor\b)\s*)*$"
+)
+
+
 def _display_mentions(sentence: str, taken: list[Mention], ctx: DocContext) -> list[Mention]:
     out = []
     for m in _DISPLAY.finditer(sentence):
@@ -341,11 +355,29 @@ def _display_mentions(sentence: str, taken: list[Mention], ctx: DocContext) -> l
             out.append(Mention(mapped, m.start(), m.end(), name))
             continue
         subject = _SUBJECT_PATTERN.match(sentence)
-        if subject and name in _subject_names(subject.group("name")) and "API" not in name:
+        if "API" in name or MONTH_DAY.search(name) or find_dates(name):
+            continue  # "August 5" is a date, not a model
+        if (subject and name in _subject_names(subject.group("name"))) or _OBJECT_OF.search(
+            sentence[: m.start()]
+        ):
             out.append(Mention(display_name(name), m.start(), m.end(), name))
     for m in _ZH_PREVIEW.finditer(sentence):
         out.append(Mention(normalise(m.group(1)) + "-preview", m.start(), m.end(), m.group(0)))
     return out
+
+
+def _listed_models(sentence: str, mention: Mention) -> bool:
+    """Display names coordinated before a plain "models" ("its Falcon 2 and Falcon 2 Mini
+    models") are those models; "GPT-5 and o3 model snapshots" or "the x series" is a family."""
+    if " " not in mention.printed:
+        return False  # an ID before "models" names a family ("`kimi-k2` models")
+    rest = sentence[mention.end :]
+    before = sentence[: mention.start].rstrip()
+    name = r"[A-Z][\w.-]*(?:\s+[A-Z0-9][\w.-]*){1,4}"
+    coordinated = bool(re.match(rf"^\s*(?:,|and|or|&)\s+{name}", rest)) or bool(
+        re.search(rf"{name}\s*(?:,|\band|\bor|&)$", before)
+    )
+    return coordinated and bool(re.match(r"^[^.;:]*?\bmodels\b", rest))
 
 
 def _scope(product: str | None) -> str:
@@ -410,6 +442,13 @@ def _sentences(
             and f.date != said
             and not _DEPRECATION_DATE_BEFORE.search(sentence[: f.start])
         ]
+        if len(dates) > 1:
+            # "will be deprecated on April 1 and retired on June 1": the shutdown is the date
+            # a shutdown verb governs.
+            dates = sorted(
+                dates,
+                key=lambda f: not _SHUTDOWN_BEFORE.search(sentence[max(0, f.start - 40) : f.start]),
+            )
         date = dates[0].date if dates else None
         if date is None and context_date and MONTH_DAY.search(sentence):
             date = month_day(sentence, context_date)  # "followed on April 1": the entry's year
@@ -434,7 +473,9 @@ def _sentences(
                 continue
             if mention.model in active_here:
                 pol = "active"
-            if _FAMILY_AFTER.match(sentence[mention.end :]):
+            if _FAMILY_AFTER.match(sentence[mention.end :]) and not _listed_models(
+                sentence, mention
+            ):
                 if pol == "deprecated" and mention.model == normalise(mention.printed):
                     result.families.append(
                         Candidate(

@@ -30,7 +30,7 @@ REPLACEMENT = re.compile(
 )
 SHUTDOWN = re.compile(
     r"shut\s*down|shutdown|retire|eol|end[- ]of[- ]life|end[- ]of[- ]support|sunset|discontinu|"
-    r"removal|offline|expir|\bends?\b|\bend date\b|\blast day\b|available until|unavailable|"
+    r"remov(?:al|ed)|offline|expir|\bends?\b|\bend date\b|\blast day\b|available until|unavailable|"
     r"deprecation time"
 )
 ANNOUNCE = re.compile(r"legacy|deprecat|notif|announc")
