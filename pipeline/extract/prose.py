@@ -26,7 +26,7 @@ from pipeline.extract.cues import (
     product_of,
     sentences,
 )
-from pipeline.extract.dates import MONTH_DAY, find_dates, has_month_only, month_day
+from pipeline.extract.dates import MONTH_DAY, FoundDate, find_dates, has_month_only, month_day
 from pipeline.extract.model_ids import (
     Mention,
     display_name,
@@ -149,6 +149,9 @@ def notice_prose(
             # the lead is the sentence that ends in the colon; earlier sentences of the
             # paragraph ("We recommend ...") only lend it a date
             lead, sub_date = _lead_of(sentences(text)[-1], text, context_date), None
+            said = announcement_date(text)
+            if said and (result.announced is None or said > result.announced):
+                result.announced = said
             continue
         if lead and block.kind != "li" and _id_run(block, ctx):
             # A lead's items printed as bare paragraphs of IDs (one per paragraph, or several
@@ -241,6 +244,21 @@ def _id_run(block: Text, ctx: DocContext) -> bool:
     )
 
 
+def _shutdown_first(text: str, dates: list[FoundDate]) -> list[FoundDate]:
+    """Dates of a sentence, the shutdown first: "announced on Feb 1 ... which will shut down on
+    May 1", "will be deprecated on April 1 and retired on June 1". A date a shutdown verb
+    governs comes first and one that dates an announcement ("On X, we announced") last."""
+    if len(dates) < 2:
+        return dates
+
+    def rank(f: FoundDate) -> tuple[bool, bool]:
+        announced = bool(ANNOUNCE_VERB.match(text[f.end :]))
+        governed = bool(_SHUTDOWN_BEFORE.search(text[max(0, f.start - 40) : f.start]))
+        return (announced, not governed)
+
+    return sorted(dates, key=rank)
+
+
 def _lead_of(
     text: str, paragraph: str | None = None, context: dt.date | None = None
 ) -> _Lead | None:
@@ -251,7 +269,8 @@ def _lead_of(
             if FEATURE_ITEM.search(text) and "model" not in text.lower()
             else ("deprecated")
         )
-        found = find_dates(text) or find_dates(paragraph)
+        source = text if find_dates(text) else paragraph
+        found = _shutdown_first(source, find_dates(source))
         date = found[0].date if found and not has_month_only(text) else None
         if date is None and context and MONTH_DAY.search(paragraph):
             date = month_day(paragraph, context)
@@ -442,13 +461,7 @@ def _sentences(
             and f.date != said
             and not _DEPRECATION_DATE_BEFORE.search(sentence[: f.start])
         ]
-        if len(dates) > 1:
-            # "will be deprecated on April 1 and retired on June 1": the shutdown is the date
-            # a shutdown verb governs.
-            dates = sorted(
-                dates,
-                key=lambda f: not _SHUTDOWN_BEFORE.search(sentence[max(0, f.start - 40) : f.start]),
-            )
+        dates = _shutdown_first(sentence, dates)
         date = dates[0].date if dates else None
         if date is None and context_date and MONTH_DAY.search(sentence):
             date = month_day(sentence, context_date)  # "followed on April 1": the entry's year
