@@ -18,7 +18,8 @@ DEPRECATION = re.compile(
     r"will (?:start to |begin to )?fail|stops? working|available (?:until|through|till)\b|"
     r"will be upgraded|"
     r"upgraded to|need to (?:manually )?upgrade|older|legacy|instead of|(?:will|to) be replaced"
-    r")|(移除|下线|停用|弃用|退役|停止|关停|下架|停服|淘汰|废弃|砍掉)",
+    r")|(移除|下线|停用|弃用|退役|停止|关停|下架|停服|淘汰|废弃|砍掉|提供を終了|提供終了|廃止|非推奨|"
+    r"サポート終了|終了予定)",
     re.IGNORECASE,
 )
 ACTIVE = re.compile(
@@ -29,8 +30,13 @@ ACTIVE = re.compile(
     r"(?:remains?|stays?|continues? to be|still|will be|currently) (?:fully )?available"
     r"(?! (?:until|through|till)\b)|unaffected|"
     r"not affected|nothing changes)|"
-    r"(发布|推出|上线|迁移|升级|替换为|切换到|切换至|回归|可用|保留|建议|推荐|"
+    r"(发布|推出|上线|迁移|升级|替换为|切换到|切换至|回归|可用|保留|建议|推荐|後継|移行|"
     r"转向|改用|替代)",
+    re.IGNORECASE,
+)
+# A model declared active: "Generally available since ...", "is now available", "Active."
+GA = re.compile(
+    r"\bgenerally available\b|\bnow available\b|\bis available\b|^\W*active\W*$|\bGA\b",
     re.IGNORECASE,
 )
 # Phrases that mention deprecation without announcing one.

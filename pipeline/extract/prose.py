@@ -399,6 +399,26 @@ def _listed_models(sentence: str, mention: Mention) -> bool:
     return coordinated and bool(re.match(r"^[^.;:]*?\bmodels\b", rest))
 
 
+def _date_from_item(text: str, candidates: list[Candidate], first: int) -> None:
+    """A list item is one statement about its model: "ember-1: Deprecated. Shutdown date:
+    14 August 2026." dates the item's undated candidates with the date a shutdown word
+    governs elsewhere in the item."""
+    mine = candidates[first:]
+    if not mine or any(c.shutdown_date for c in mine):
+        return
+    governed = [
+        f
+        for f in find_dates(text)
+        if _SHUTDOWN_BEFORE.search(text[max(0, f.start - 40) : f.start])
+        and not ANNOUNCE_VERB.match(text[f.end :])
+    ]
+    if governed:
+        kind = "earliest" if FLOOR.search(text) else "firm"
+        candidates[first:] = [
+            replace(c, shutdown_date=governed[0].date, shutdown_kind=kind) for c in mine
+        ]
+
+
 def _scope(product: str | None) -> str:
     return f"product:{product}" if product else "api"
 
@@ -531,6 +551,8 @@ def _sentences(
                     scope=_scope(product),
                 )
             )
+    if block.kind == "li":
+        _date_from_item(text, result.candidates, first)
     # Replacements named in the same paragraph belong to its deprecated models; the notice-wide
     # pool (records.py) is only a fallback for paragraphs that name none.
     reps = tuple(dict.fromkeys(r for r in block_reps))

@@ -18,6 +18,7 @@ from pipeline.extract.context import DocContext, build_context
 from pipeline.extract.cues import (
     API_CONTEXT,
     FLOOR,
+    GA,
     PRODUCTS,
     announces_deprecation,
     sentences,
@@ -177,6 +178,14 @@ def _heading_subject(
         return []
     for block in texts:
         for sentence in sentences(block.text):
+            if GA.search(sentence):
+                return []  # "Generally available since ...": the heading's model is active
+            if announces_deprecation(sentence) and any(
+                m.model != normalise(token) for m in find_ids(sentence, ctx.known)
+            ):
+                return []  # the section's deprecations are about other models
+    for block in texts:
+        for sentence in sentences(block.text):
             if not announces_deprecation(sentence) or find_ids(sentence, ctx.known):
                 continue
             found = find_dates(sentence)
@@ -299,8 +308,11 @@ def to_record(
     c: Candidate, provider: str, url: str | None, today: dt.date, known: set[str] | None = None
 ) -> Record:
     status = c.status
+    past = bool(c.shutdown_date and c.shutdown_date < today and c.shutdown_kind == "firm")
     if status not in ("deprecated", "legacy", "retired"):
         status = "retired" if c.shutdown_date and c.shutdown_date < today else "deprecated"
+    elif status == "deprecated" and past:
+        status = "retired"  # a heading said "Deprecated models"; the firm date has passed
     if c.kind == "model" and c.model.count("/") >= 2:
         # `accounts/<acct>/models/<slug>` is also called by its slug
         c = replace(c, aliases=tuple(dict.fromkeys((*c.aliases, c.model.rsplit("/", 1)[1]))))

@@ -75,6 +75,9 @@ def _heading_status(headings: tuple[str, ...]) -> str | None:
         return "legacy"
     if re.search(r"\b(eol|end[- ]of[- ]life)\b|^retired", headings[-1].lower() if headings else ""):
         return "retired"
+    last = headings[-1].lower() if headings else ""
+    if re.search(r"^deprecated (?:models|versions|snapshots)\b", last):
+        return "deprecated"  # a row under "Deprecated models" is one, dated or not
     return None
 
 
@@ -142,7 +145,7 @@ def _candidate(
         return []
     if floor and not legacy_table and status is None:
         return []  # an active model with only a floor date
-    if shutdown is None and status is None:
+    if shutdown is None and status is None and heading_status is None:
         return []
     if shutdown is None:
         shutdown_kind = "none"

@@ -7,6 +7,7 @@ their rows and cells; text keeps the whitespace between inline elements, so
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import warnings
@@ -251,6 +252,27 @@ class _Walker:
                     self.buffer.append(" ")
 
 
+def _definition_lists_as_items(soup: BeautifulSoup, root: Tag) -> None:
+    """`<dl><dt>term</dt><dd>text</dd>` pairs become list items "term: text", so a model
+    named in a term and the status or date given in its definition are read together."""
+    for dl in list(_tags(root, {"dl"})):
+        items = soup.new_tag("ul")
+        term: Tag | None = None
+        for child in [c for c in dl.children if isinstance(c, Tag)]:
+            if child.name == "dt":
+                term = child
+            elif child.name == "dd":
+                li = soup.new_tag("li")
+                if term is not None:
+                    for node in list(term.contents):  # keeps the term's code spans as hints
+                        li.append(copy.copy(node))
+                    li.append(": ")
+                for node in list(child.contents):
+                    li.append(node)
+                items.append(li)
+        dl.replace_with(items)
+
+
 @PARSERS.register("html")
 def parse_html(text: str, url: str | None = None) -> Document:
     with warnings.catch_warnings():
@@ -265,6 +287,8 @@ def parse_html(text: str, url: str | None = None) -> Document:
         or soup.body
         or soup
     )
+    if isinstance(root, Tag):
+        _definition_lists_as_items(soup, root)
     walker = _Walker()
     if isinstance(root, Tag):
         for el in _tags(root, {*HEADINGS, "table"}):
