@@ -122,14 +122,54 @@ def _check_secrets(path: Path, teams: TeamsFile | None) -> None:
         raise ConfigError("\n".join(f"{path}: {problem}" for problem in problems))
 
 
-class SunsetGroup(click.Group):
+def _one_line_usage_error(ctx: click.Context, exc: click.UsageError) -> NoReturn:
+    where = " ".join(["sunset", *ctx.command_path.split(" ")[1:]]) if ctx.parent else "sunset"
+    message = " ".join(exc.format_message().split())
+    click.echo(f"error: {where}: {message}", err=True)
+    ctx.exit(2)
+
+
+class _OneLineErrors(click.Command):
+    """A usage mistake is one `error:` line on stderr (exit 2), not click's usage block."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            _one_line_usage_error(ctx, exc)
+
+
+class _OneLineGroup(click.Group):
+    """`_OneLineErrors` for a group: unknown options and sub-commands are one line too."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            _one_line_usage_error(ctx, exc)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            exc.message = f"{exc.message} (commands: {', '.join(self.list_commands(ctx))})"
+            _one_line_usage_error(ctx, exc)
+
+
+class SunsetGroup(_OneLineGroup):
     """Turns configuration errors into one clear message and exit status 2, and an unusable
     database (missing, corrupt, not SQLite, too new, unwritable) into one naming its path
-    and exit status 1: never a traceback."""
+    and exit status 1: never a traceback. Usage mistakes (an unknown option, a bad value, a
+    missing argument) are one `error:` line with exit status 2 in every sub-command."""
+
+    command_class = _OneLineErrors
+    group_class = _OneLineGroup
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            _one_line_usage_error(exc.ctx or ctx, exc)
         except ConfigError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(2)
@@ -653,38 +693,6 @@ def export(
         sys.stdout.buffer.write(data)
 
 
-def _one_line_usage_error(ctx: click.Context, exc: click.UsageError) -> NoReturn:
-    where = ctx.command_path.split(" ", 1)[-1]
-    click.echo(f"error: sunset {where}: {exc.format_message()}", err=True)
-    ctx.exit(2)
-
-
-class _OneLineErrors(click.Command):
-    """A usage mistake is one `error:` line on stderr (exit 2), not click's usage block."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            _one_line_usage_error(ctx, exc)
-
-
-class _OneLineGroup(click.Group):
-    """`_OneLineErrors` for a group: unknown options and sub-commands are one line too."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            _one_line_usage_error(ctx, exc)
-
-    def resolve_command(self, ctx: click.Context, args: list[str]):
-        try:
-            return super().resolve_command(ctx, args)
-        except click.UsageError as exc:
-            _one_line_usage_error(ctx, exc)
-
-
 def _fail(message: str, code: int = 1) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
@@ -907,14 +915,19 @@ def review_correct(
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("demo-output"),
     show_default=True,
-    help="Folder for the demo's database, messages and e-mails.",
+    help="Folder for the demo's database, messages and e-mails: new, empty, or a previous "
+    "demo output (files the demo did not write are never touched).",
 )
 def demo(out: Path) -> None:
     """Run the whole product offline on sample pages, with local Slack and SMTP captures."""
     from pipeline.demo import run_demo
+    from pipeline.demo_folder import DemoFolderError
 
     logging.getLogger().setLevel(logging.WARNING)
-    run_demo(out, echo=click.echo)
+    try:
+        run_demo(out, echo=click.echo)
+    except DemoFolderError as exc:
+        _fail(f"sunset demo: {exc}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,13 +12,13 @@ import datetime as dt
 import html
 import json
 import os
-import shutil
 import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
+from pipeline import demo_folder
 from pipeline.config import load_sources, load_teams
 from pipeline.cycle import run_cycle
 from pipeline.demo_servers import PageServer, SlackCapture, SmtpCapture
@@ -86,11 +86,21 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 
 def run_demo(out: Path, echo: Callable[[str], None] = print) -> int:
-    """Run the demo into folder `out`; return how many Slack messages and e-mails were sent."""
+    """Run the demo into folder `out`; return how many Slack messages and e-mails were sent.
+
+    `out` must be missing, empty or a previous demo output (see `pipeline.demo_folder`):
+    files the demo did not write are never deleted or overwritten.
+    """
+    kept = demo_folder.prepare(out)
+    try:
+        return _run(out, echo)
+    finally:
+        demo_folder.finish(out, kept)
+
+
+def _run(out: Path, echo: Callable[[str], None]) -> int:
     from pipeline.notify.outbox import build_notifiers, deliver_due
 
-    if out.exists():
-        shutil.rmtree(out)
     pages = out / "pages"
     _copy_day("day1", pages)
     emails: list = []
