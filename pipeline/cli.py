@@ -122,6 +122,38 @@ def _check_secrets(path: Path, teams: TeamsFile | None) -> None:
         raise ConfigError("\n".join(f"{path}: {problem}" for problem in problems))
 
 
+def _require_team(teams_path: Path, team: str) -> None:
+    """Usage recorded for a team that teams.yml does not name would never be matched: an
+    unknown name is an error listing the known ones."""
+    teams = load_teams(teams_path)
+    if team not in teams.team_names():
+        known = ", ".join(teams.team_names()) or "none"
+        raise ConfigError(f"{teams_path}: no team named {team!r} (known: {known})")
+
+
+def _require_sources(sources_path: Path, sources, only: tuple[str, ...]) -> None:
+    """`--source` ids must name enabled sources of sources.yml."""
+    by_id = {s.id: s for s in sources.sources}
+    for source_id in only:
+        if source_id not in by_id:
+            known = ", ".join(sorted(by_id)) or "none"
+            raise ConfigError(f"{sources_path}: no source {source_id!r} (known: {known})")
+        if not by_id[source_id].enabled:
+            raise ConfigError(f"{sources_path}: source {source_id!r} is disabled (enabled: false)")
+
+
+def _require_stored_team(db, team: str) -> None:
+    """For read-only commands: the team must be one the store knows (from teams.yml)."""
+    known = [row["name"] for row in db.query("SELECT name FROM teams ORDER BY name")]
+    if team not in known:
+        hint = ", ".join(known) if known else "none yet: `sunset run` stores teams.yml's teams"
+        _fail(f"no team named {team!r} in {_db_label(db)} (known: {hint})", 2)
+
+
+def _db_label(db) -> str:
+    return click.get_current_context().meta.get("sunset.db", "the database")
+
+
 def _one_line_usage_error(ctx: click.Context, exc: click.UsageError) -> NoReturn:
     where = " ".join(["sunset", *ctx.command_path.split(" ")[1:]]) if ctx.parent else "sunset"
     message = " ".join(exc.format_message().split())
@@ -237,6 +269,7 @@ def run(
 
     now = _now(now_text)
     sources = load_sources(sources_path)
+    _require_sources(sources_path, sources, only)
     teams = _load_teams_optional(teams_path)
     dry = _pretending(now, now_text, commit)
     if dry:
@@ -469,6 +502,8 @@ def upcoming(db_path: str, now_text: str | None, team: str | None, days: int) ->
     today = now.date()
     until = (today + dt.timedelta(days=days)).isoformat()
     db = _open(db_path, read_only=True)
+    if team:
+        _require_stored_team(db, team)
     params: list = [today.isoformat(), until]
     sql = """SELECT r.provider, r.model, r.scope, r.shutdown_date, r.shutdown_kind, r.replacements
              FROM records r WHERE r.kind = 'model' AND r.listed = 1 AND r.shutdown_date >= ?
@@ -507,14 +542,16 @@ def _scope_note(scope: str | None) -> str:
 
 @main.command()
 @click.argument("path", type=click.Path(exists=True, file_okay=True, path_type=Path))
-@click.option("--team", required=True, help="Team the usage belongs to.")
+@click.option("--team", required=True, help="Team the usage belongs to (named in teams.yml).")
+@teams_option
 @db_option
-def scan(path: Path, team: str, db_path: str) -> None:
+def scan(path: Path, team: str, teams_path: Path, db_path: str) -> None:
     """Find model identifiers in code and config files under PATH."""
     from pipeline.usage import scan_paths
     from storage import teams as team_store
     from storage.db import transaction
 
+    _require_team(teams_path, team)
     db = _open(db_path)
     known = [
         row["model"] for row in db.query("SELECT DISTINCT model FROM records WHERE kind = 'model'")
@@ -552,14 +589,16 @@ def usage() -> None:
 
 @usage.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--team", required=True, help="Team the usage belongs to.")
+@click.option("--team", required=True, help="Team the usage belongs to (named in teams.yml).")
+@teams_option
 @db_option
-def usage_import(file: Path, team: str, db_path: str) -> None:
+def usage_import(file: Path, team: str, teams_path: Path, db_path: str) -> None:
     """Import a CSV or JSONL usage export (columns model, provider, requests, last_seen)."""
     from pipeline.usage import UsageImportError, import_usage_file
     from storage import teams as team_store
     from storage.db import transaction
 
+    _require_team(teams_path, team)
     try:
         entries = import_usage_file(file, team)
     except UsageImportError as exc:
@@ -679,8 +718,11 @@ def export(
     lead_days = list(DEFAULT_LEAD_DAYS)
     if team and teams_path.exists():
         lead_days = load_teams(teams_path).team(team).lead_days
+    db = _open(db_path, read_only=True)
+    if team:
+        _require_stored_team(db, team)
     data = export_feed(
-        _open(db_path, read_only=True),
+        db,
         fmt,
         team=team,
         lead_days=lead_days,

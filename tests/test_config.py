@@ -220,3 +220,33 @@ def test_reference_source_may_name_one_provider(tmp_path):
     )
     (source,) = load_sources(path).sources
     assert (source.provider_id, source.provider_map) == ("openai", {"oai": "openai"})
+
+
+@pytest.mark.parametrize("until", ["2026-13-31", "2026-02-30", '"2026-02-30"', "31/12/2026"])
+def test_impossible_waiver_date_is_one_line_naming_file_entry_and_field(tmp_path, until):
+    teams = write(
+        tmp_path,
+        "teams.yml",
+        "teams:\n  - name: payments\n    waivers:\n"
+        f"      - {{model: gpt-4-0613, reason: later, until: {until}}}\n",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_teams(teams)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert f"{teams}: teams[0] (payments).waivers[0] (gpt-4-0613).until:" in message
+    assert "not a real date" in message
+    result = CliRunner().invoke(
+        main, ["check", "--sources", str(REPO / "sources.yml"), "--teams", str(teams)]
+    )
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.strip().splitlines()[-1].startswith("error: ")
+
+
+def test_valid_waiver_date_still_loads(tmp_path):
+    teams = write(
+        tmp_path,
+        "teams.yml",
+        "teams:\n  - name: p\n    waivers: [{model: m, reason: r, until: 2026-02-28}]\n",
+    )
+    assert load_teams(teams).teams[0].waivers[0].until.isoformat() == "2026-02-28"
