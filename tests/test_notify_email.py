@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import logging
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -126,3 +127,13 @@ def test_smtp_down_is_an_outage() -> None:
         notifier.send(hostile_alert(), now=NOW)
     assert caught.value.outage and not caught.value.permanent
     assert "127.0.0.1" in str(caught.value)
+
+
+def test_every_email_has_date_and_message_id(sink: SmtpSink) -> None:
+    notifier = EmailNotifier(delivery=delivery(sink.port), recipients=["payments@example.com"])
+    notifier.send(hostile_alert(), now=NOW)
+    notifier.send(hostile_alert(), now=NOW)
+    first, second = sink.messages
+    assert email.utils.parsedate_to_datetime(first["Date"]) == NOW
+    assert first["Message-ID"].startswith("<") and first["Message-ID"].endswith("@example.com>")
+    assert first["Message-ID"] != second["Message-ID"]

@@ -7,6 +7,7 @@ any channel) with kind-specific wording, so both channels say the same thing.
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -195,13 +196,23 @@ def templates() -> jinja2.Environment:
 
 
 def compose(
-    *, subject: str, text: str, html: str, sender: str, recipients: Sequence[str]
+    *,
+    subject: str,
+    text: str,
+    html: str,
+    sender: str,
+    recipients: Sequence[str],
+    now: dt.datetime,
 ) -> EmailMessage:
-    """A multipart/alternative message; the subject is forced onto one line."""
+    """A multipart/alternative message with the `Date` (RFC 5322 requires it, as of `now`,
+    the send time) and a `Message-ID` in the sender's domain; the subject is one line."""
     message = EmailMessage()
     message["Subject"] = one_line(subject, TITLE_MAX)
     message["From"] = sender
     message["To"] = ", ".join(recipients)
+    message["Date"] = email.utils.formatdate(now.timestamp(), usegmt=True)
+    domain = sender.rpartition("@")[2].strip(" >") or "sunset-watch.invalid"
+    message["Message-ID"] = email.utils.make_msgid("sunset", domain=domain)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message

@@ -41,7 +41,9 @@ def render_alert_email(
         }
         text = templates().get_template("alert.txt.j2").render(context)
         html = templates().get_template("alert.html.j2").render(context)
-    return compose(subject=subject, text=text, html=html, sender=sender, recipients=recipients)
+    return compose(
+        subject=subject, text=text, html=html, sender=sender, recipients=recipients, now=now
+    )
 
 
 class EmailNotifier:
