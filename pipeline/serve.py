@@ -69,7 +69,14 @@ def serve_command(db_path: str | Path, port: int, host: str = "127.0.0.1") -> li
         str(port),
         "--metadata",
         str(metadata_for(db_path)),
+        "--plugins-dir",
+        str(plugins_dir()),
         "--setting",
         "sql_time_limit_ms",
         str(SQL_TIME_LIMIT_MS),
     ]
+
+
+def plugins_dir() -> Path:
+    """The folder of Datasette plugins `sunset serve` loads (readable cells, default query)."""
+    return Path(str(resources.files("pipeline").joinpath("datasette_plugins")))
