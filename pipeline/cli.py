@@ -670,17 +670,21 @@ def digest(
 
 @main.command()
 @db_option
-@click.option("--port", default=8001, show_default=True, help="Port to listen on.")
+@click.option(
+    "--port", default=8001, show_default=True, type=click.IntRange(1, 65535), help="Port."
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 def serve(db_path: str, port: int, host: str) -> None:
     """Browse the store with Datasette (read-only, with canned queries)."""
-    import subprocess
-
-    from pipeline.serve import serve_command
+    from pipeline.serve import port_problem, run_child, serve_command
 
     _open(db_path, read_only=True).close()  # fail clearly now, not inside Datasette
-    click.echo(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)")
-    raise SystemExit(subprocess.call(serve_command(db_path, port, host=host)))
+    problem = port_problem(host, port)
+    if problem:
+        _fail(f"sunset serve: {problem}")
+    argv = serve_command(db_path, port, host=host)
+    url = f"http://{host}:{port}/"
+    raise SystemExit(run_child(argv, lambda: click.echo(f"Datasette on {url} (Ctrl-C to stop)")))
 
 
 @main.command()
