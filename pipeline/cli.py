@@ -208,6 +208,11 @@ class SunsetGroup(_OneLineGroup):
         except StoreError as exc:
             click.echo(f"error: database {exc}", err=True)
             ctx.exit(1)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError) as exc:
+            # A mistyped or unwritable path given on the command line (-o, PATH, --out).
+            where = exc.filename or "file"
+            click.echo(f"error: {where}: {exc.strerror or exc}", err=True)
+            ctx.exit(1)
         except sqlite3.Error as exc:
             path = ctx.meta.get("sunset.db", "(unknown)")
             what = "cannot be written" if is_write_failure(exc) else "failed"
@@ -706,6 +711,13 @@ def serve(db_path: str, port: int, host: str) -> None:
     default=None,
     help="Write to FILE instead of standard output.",
 )
+@click.option(
+    "--base-url",
+    envvar="SUNSET_PUBLIC_URL",
+    default=None,
+    help="Public URL where the feed is published (env SUNSET_PUBLIC_URL): the feed's home "
+    "page, and with -o FILE its JSON Feed feed_url.",
+)
 def export(
     db_path: str,
     now_text: str | None,
@@ -713,12 +725,19 @@ def export(
     fmt: str,
     team: str | None,
     output: Path | None,
+    base_url: str | None,
 ) -> None:
     """Export deprecation events as RSS, JSON Feed or an iCalendar file."""
+    from urllib.parse import urljoin, urlsplit
+
     from pipeline.config import DEFAULT_LEAD_DAYS
     from pipeline.export import export_feed
 
     now = _now(now_text)
+    if base_url is not None:
+        if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc:
+            _fail(f"sunset export: --base-url {base_url!r} is not an http(s) URL", 2)
+        base_url = base_url if base_url.endswith("/") else base_url + "/"
     lead_days = list(DEFAULT_LEAD_DAYS)
     if team and teams_path.exists():
         lead_days = load_teams(teams_path).team(team).lead_days
@@ -731,6 +750,8 @@ def export(
         team=team,
         lead_days=lead_days,
         now=now,
+        base_url=base_url,
+        feed_url=urljoin(base_url, output.name) if base_url and output else None,
     )
     if output:
         output.write_bytes(data)
