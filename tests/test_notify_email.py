@@ -137,3 +137,25 @@ def test_every_email_has_date_and_message_id(sink: SmtpSink) -> None:
     assert email.utils.parsedate_to_datetime(first["Date"]) == NOW
     assert first["Message-ID"].startswith("<") and first["Message-ID"].endswith("@example.com>")
     assert first["Message-ID"] != second["Message-ID"]
+
+
+def test_email_evidence_from_a_markdown_table_reads_as_text() -> None:
+    table = "| 2027-01-11 | `acme-chat-2-1106` | acme-chat-3 |"
+    message = render_alert_email(
+        Alert(
+            team="payments",
+            channel="email",
+            kind="new",
+            title="New",
+            items=(
+                AlertItem(kind="new", provider="acme", model="acme-chat-2-1106", evidence=table),
+            ),
+        ),
+        now=NOW,
+        sender="s@example.com",
+        recipients=["p@example.com"],
+    )
+    text, html = parts(message)
+    for part in (text, html):
+        assert "| 2027" not in part and "`" not in part
+        assert "2027-01-11 · acme-chat-2-1106 · acme-chat-3" in part

@@ -258,3 +258,32 @@ def test_stub_rejects_what_slack_rejects(stub: SlackStub) -> None:
             notifier._post({"text": "t", "blocks": blocks})
         assert "invalid_blocks" in str(caught.value) and caught.value.permanent
     assert not stub.messages
+
+
+def test_items_are_ordered_by_urgency() -> None:
+    items = (
+        item(model="later-model", shutdown_date="2027-06-01"),
+        item(model="undated-model", shutdown_date=None, shutdown_kind="none"),
+        item(model="soon-model", shutdown_date="2026-11-30"),
+        item(kind="past", model="gone-model", shutdown_date="2026-11-01"),
+        item(model="middle-model", shutdown_date="2027-01-15"),
+    )
+    text = render_slack_messages(alert(*items), now=NOW)[0]["text"]
+    order = [m for m in re.findall(r"\b([a-z]+-model)\b", text)]
+    assert order == ["gone-model", "soon-model", "middle-model", "later-model", "undated-model"]
+
+
+def test_markdown_table_evidence_reads_without_pipes_or_backticks() -> None:
+    evidence = (
+        "| Shutdown date | Model | Replacement |\n"
+        "| --- | :---: | --- |\n"
+        "| 2027-01-11 | `acme-chat-2-1106` | **acme-chat-3** |"
+    )
+    section = next(
+        b["text"]["text"]
+        for b in render_slack_messages(alert(item(evidence=evidence)), now=NOW)[0]["blocks"]
+        if b["type"] == "section"
+    )
+    quote = "\n".join(line for line in section.splitlines() if line.startswith("> "))
+    assert "|" not in quote and "`" not in quote and "\u02cb" not in quote and "---" not in quote
+    assert "2027-01-11 · acme-chat-2-1106 · acme-chat-3" in quote

@@ -18,7 +18,7 @@ from typing import Protocol
 import jinja2
 
 from pipeline.models import Alert, AlertItem
-from pipeline.notify.escape import one_line, safe_url, short
+from pipeline.notify.escape import one_line, readable, safe_url, short
 from pipeline.scope import product_name, product_of
 
 MODEL_MAX = 200
@@ -162,7 +162,7 @@ def item_view(item: AlertItem, now: dt.datetime) -> ItemView:
         provider=one_line(item.provider, PROVIDER_MAX),
         when=when_text(item, now),
         replacements=one_line(", ".join(item.replacements), 300),
-        evidence=short(item.evidence, EVIDENCE_MAX),
+        evidence=short(readable(item.evidence), EVIDENCE_MAX),
         url=url,
         url_text="" if url or not item.url else one_line(item.url, 300),
         change=one_line(item.change, 300),
@@ -171,6 +171,19 @@ def item_view(item: AlertItem, now: dt.datetime) -> ItemView:
         days_left=days_until(item.shutdown_date, now),
         ops=item.kind in OPS_KINDS,
     )
+
+
+def by_urgency(items: Sequence[AlertItem], now: dt.datetime) -> list[AlertItem]:
+    """Most urgent first: operator notices, then past shutdowns, then the fewest days left;
+    items without a date last. Stable, so equal items keep the decider's order."""
+
+    def key(item: AlertItem) -> tuple[int, int]:
+        if item.kind in OPS_KINDS:
+            return (0, 0)
+        days = days_until(item.shutdown_date, now)
+        return (2, 0) if days is None else (1, days)
+
+    return sorted(items, key=key)
 
 
 def heading(alert: Alert) -> str:

@@ -22,7 +22,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from pipeline.models import Alert
-from pipeline.notify.base import DeliveryError, ItemView, heading, item_view
+from pipeline.notify.base import DeliveryError, ItemView, by_urgency, heading, item_view
 from pipeline.notify.escape import ELLIPSIS, slack_text, truncate
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ def _chunks(alert: Alert, now: dt.datetime) -> list[list[tuple[str, str]]]:
     """Group (section text, fallback line) pairs so each message stays within the limits."""
     chunks: list[list[tuple[str, str]]] = [[]]
     size = fallback = 0
-    for item in alert.items:
+    for item in by_urgency(alert.items, now):
         view = item_view(item, now)
         text = section_text(view)
         line = "- " + slack_text(truncate(view.summary, 240))
