@@ -22,6 +22,7 @@ import click
 from pipeline import locking
 from pipeline.clock import iso, parse_now, utcnow
 from pipeline.config import ConfigError, TeamsFile, load_sources, load_teams
+from pipeline.wording import count
 from storage.db import (
     DEFAULT_DB,
     StoreError,
@@ -242,12 +243,13 @@ def check(sources_path: Path, teams_path: Path) -> None:
     providers = len({s.provider for s in sources.sources if s.kind == "page"})
     references = sum(1 for s in sources.sources if s.kind == "reference")
     click.echo(
-        f"{sources_path}: ok: {len(sources.sources)} sources ({enabled} enabled), "
-        f"{providers} providers" + (f", {references} reference catalogues" if references else "")
+        f"{sources_path}: ok: {count(len(sources.sources), 'source')} ({enabled} enabled), "
+        f"{count(providers, 'provider')}"
+        + (f", {count(references, 'reference catalogue')}" if references else "")
     )
     teams = load_teams(teams_path)
     _check_secrets(teams_path, teams)
-    click.echo(f"{teams_path}: ok: {len(teams.teams)} teams")
+    click.echo(f"{teams_path}: ok: {count(len(teams.teams), 'team')}")
 
 
 @main.command()
@@ -299,11 +301,11 @@ def run(
             return
         report = run_cycle(db, sources.sources, now=now, teams=teams, only=selected)
     click.echo(
-        f"run {report.run_id}: {report.sources} sources, {report.fetched} changed, "
+        f"run {report.run_id}: {count(report.sources, 'source')}, {report.fetched} changed, "
         f"{report.not_modified} unchanged, {report.failed} failed; "
-        f"{report.records_new} new records, {report.records_changed} changed, "
+        f"{count(report.records_new, 'new record')}, {report.records_changed} changed, "
         f"{len(set(report.review_ids))} to review (`sunset review`); "
-        f"{report.alerts_created} alerts decided"
+        f"{count(report.alerts_created, 'alert')} decided"
     )
     for source_id, error in sorted(report.failures.items()):
         click.echo(f"  failed: {source_id}: {error}")
@@ -353,7 +355,7 @@ def deliver(teams_path: Path, db_path: str, now_text: str | None, commit: bool) 
     now = _now(now_text)
     if _pretending(now, now_text, commit):
         due = outbox.due(_open(db_path, read_only=True), iso(now))
-        click.echo(f"delivery: {len(due)} alerts would be due; none sent")
+        click.echo(f"delivery: {count(len(due), 'alert')} would be due; none sent")
         return
     _check_secrets(teams_path, teams)
     _deliver(_open(db_path), db_path, teams, now)
@@ -404,7 +406,7 @@ def extract(
             click.echo(_explain(record))
         for warning in result.warnings:
             click.echo(f"warning: {warning}", err=True)
-        click.echo(f"{len(result.records)} records", err=True)
+        click.echo(count(len(result.records), "record"), err=True)
         return
     for record in result.records:
         date = record.shutdown_date or "no date"
@@ -414,7 +416,7 @@ def extract(
         click.echo(f"{record.model:45} {record.kind:8} {date:24} -> {replacements}")
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    click.echo(f"{len(result.records)} records", err=True)
+    click.echo(count(len(result.records), "record"), err=True)
 
 
 def _explain(record) -> str:
@@ -571,7 +573,8 @@ def scan(path: Path, team: str, teams_path: Path, db_path: str) -> None:
             + ("" if entry.provider == "*" else f" ({entry.provider})")
         )
     click.echo(
-        f"{len(entries)} usages of {len({e.model for e in entries})} models recorded for {team}"
+        f"{count(len(entries), 'usage')} of {count(len({e.model for e in entries}), 'model')} "
+        f"recorded for {team}"
     )
 
 
@@ -613,7 +616,7 @@ def usage_import(file: Path, team: str, teams_path: Path, db_path: str) -> None:
     with transaction(db):
         team_store.ensure_team(db, team)
         team_store.add_usage(db, [_usage_row(e) for e in entries])
-    click.echo(f"{len(entries)} usage rows imported for {team} from {file}")
+    click.echo(f"{count(len(entries), 'usage row')} imported for {team} from {file}")
 
 
 @main.command()
@@ -868,7 +871,7 @@ def review_list(db_path: str, state: str, as_json: bool) -> None:
         click.echo(f"    waiting because: {one_line(r['review_reason'], 300) or '-'}")
         click.echo(f"    teams using it: {', '.join(r['teams_using']) or 'none'}")
         click.echo(f'    evidence: "{one_line(r["evidence"], 300)}"')
-    click.echo(f"{len(rows)} records in {state}", err=True)
+    click.echo(f"{count(len(rows), 'record')} in {state}", err=True)
 
 
 @review.command("confirm", cls=_OneLineErrors)
