@@ -236,20 +236,55 @@ def main(verbose: bool, quiet: bool) -> None:
 @main.command()
 @sources_option
 @teams_option
-def check(sources_path: Path, teams_path: Path) -> None:
-    """Validate sources.yml and teams.yml; print a summary or the problems."""
-    sources = load_sources(sources_path)
-    enabled = sum(1 for s in sources.sources if s.enabled)
-    providers = len({s.provider for s in sources.sources if s.kind == "page"})
-    references = sum(1 for s in sources.sources if s.kind == "reference")
-    click.echo(
-        f"{sources_path}: ok: {count(len(sources.sources), 'source')} ({enabled} enabled), "
-        f"{count(providers, 'provider')}"
-        + (f", {count(references, 'reference catalogue')}" if references else "")
-    )
-    teams = load_teams(teams_path)
-    _check_secrets(teams_path, teams)
-    click.echo(f"{teams_path}: ok: {count(len(teams.teams), 'team')}")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (for scripts).")
+def check(sources_path: Path, teams_path: Path, as_json: bool) -> None:
+    """Validate sources.yml and teams.yml; print a summary or the problems.
+
+    Warns (exit status 0) when an environment variable that teams.yml names for a
+    destination in use is unset: those alerts would wait until it is set.
+    """
+    from pipeline.notify.router import missing_secrets
+
+    report: dict = {"ok": True, "sources": None, "teams": None, "errors": [], "warnings": []}
+    try:
+        sources = load_sources(sources_path)
+        report["sources"] = {
+            "path": str(sources_path),
+            "sources": len(sources.sources),
+            "enabled": sum(1 for s in sources.sources if s.enabled),
+            "providers": len({s.provider for s in sources.sources if s.kind == "page"}),
+            "references": sum(1 for s in sources.sources if s.kind == "reference"),
+        }
+        teams = load_teams(teams_path)
+        _check_secrets(teams_path, teams)
+        report["teams"] = {"path": str(teams_path), "teams": len(teams.teams)}
+        report["warnings"] = [f"{teams_path}: {line}" for line in missing_secrets(teams)]
+    except ConfigError as exc:
+        if not as_json:
+            _print_check(report)
+            raise
+        report["ok"] = False
+        report["errors"] = str(exc).splitlines()
+    if as_json:
+        click.echo(json.dumps(report, indent=1))
+        if not report["ok"]:
+            sys.exit(2)
+        return
+    _print_check(report)
+
+
+def _print_check(report: dict) -> None:
+    if report["sources"]:
+        s = report["sources"]
+        click.echo(
+            f"{s['path']}: ok: {count(s['sources'], 'source')} ({s['enabled']} enabled), "
+            f"{count(s['providers'], 'provider')}"
+            + (f", {count(s['references'], 'reference catalogue')}" if s["references"] else "")
+        )
+    if report["teams"]:
+        click.echo(f"{report['teams']['path']}: ok: {count(report['teams']['teams'], 'team')}")
+    for line in report["warnings"]:
+        click.echo(f"warning: {line}", err=True)
 
 
 @main.command()
