@@ -13,6 +13,7 @@ import json
 import logging
 import sqlite3
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
@@ -52,6 +53,8 @@ commit_option = click.option(
     "(without it such a run writes and sends nothing).",
 )
 FUTURE_TOLERANCE = dt.timedelta(minutes=10)
+EXTRACT_MAX_MB = 20.0  # `sunset extract` refuses larger files (the fetcher's decoded limit)
+PROGRESS_FROM_BYTES = 1_000_000  # stage lines in a terminal from this size on
 sources_option = click.option(
     "--sources",
     "sources_path",
@@ -412,6 +415,13 @@ def deliver(teams_path: Path, db_path: str, now_text: str | None, commit: bool) 
     is_flag=True,
     help="Per record: the rule and cues behind it, its date and confidence, the evidence.",
 )
+@click.option(
+    "--max-mb",
+    default=EXTRACT_MAX_MB,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Refuse files larger than this many megabytes (the fetcher's own limit is 20).",
+)
 @now_option
 def extract(
     path: Path,
@@ -420,19 +430,32 @@ def extract(
     url: str | None,
     as_json: bool,
     explain: bool,
+    max_mb: float,
     now_text: str | None,
 ) -> None:
     """Extract deprecation records from a saved page, feed or article."""
     from pipeline.extract import extract_document, infer_format
 
     now = _now(now_text)
+    size = path.stat().st_size
+    if size > max_mb * 1_000_000:
+        _fail(
+            f"sunset extract: {path} is {size / 1_000_000:.1f} MB, over the {max_mb:g} MB limit "
+            "(a provider page is rarely over 2 MB; raise it with --max-mb)",
+            2,
+        )
+    progress = _stage_printer(size >= PROGRESS_FROM_BYTES)
+    progress(f"reading {path} ({size / 1_000_000:.1f} MB)")
+    body = path.read_bytes()
+    progress("parsing and extracting (large files take a while)")
     result = extract_document(
-        path.read_bytes(),
+        body,
         fmt=fmt or infer_format(str(path)),
         provider=provider,
         url=url,
         today=now.date(),
     )
+    progress(f"done: {count(len(result.records), 'record')}")
     if as_json:
         click.echo(json.dumps([r.to_json() for r in result.records], ensure_ascii=False, indent=1))
         return
@@ -452,6 +475,22 @@ def extract(
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(count(len(result.records), "record"), err=True)
+
+
+def _stderr_is_tty() -> bool:
+    return sys.stderr.isatty()
+
+
+def _stage_printer(big: bool):
+    """Stage lines on stderr for long work, only in a terminal (silent in scripts and pipes)."""
+    started = time.monotonic()
+    if not (big and _stderr_is_tty()):
+        return lambda _text: None
+
+    def show(text: str) -> None:
+        click.echo(f"[{time.monotonic() - started:5.1f}s] {text}", err=True)
+
+    return show
 
 
 def _explain(record) -> str:
