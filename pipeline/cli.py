@@ -224,7 +224,10 @@ class SunsetGroup(_OneLineGroup):
             ctx.exit(1)
 
 
-@click.group(cls=SunsetGroup)
+@click.group(cls=SunsetGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(
+    package_name="sunset-watch", prog_name="sunset", message="%(prog)s %(version)s"
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log debug details.")
 @click.option("-q", "--quiet", is_flag=True, help="Log warnings and errors only.")
 def main(verbose: bool, quiet: bool) -> None:
@@ -288,6 +291,39 @@ def _print_check(report: dict) -> None:
         click.echo(f"{report['teams']['path']}: ok: {count(report['teams']['teams'], 'team')}")
     for line in report["warnings"]:
         click.echo(f"warning: {line}", err=True)
+
+
+@main.command()
+@click.argument(
+    "folder",
+    default=".",
+    type=click.Path(file_okay=False, path_type=Path),
+)
+def init(folder: Path) -> None:
+    """Write a commented starter sources.yml and teams.yml into FOLDER (default: here).
+
+    Never overwrites: if either file exists, nothing is written."""
+    from importlib import resources
+
+    names = ("sources.yml", "teams.yml")
+    if folder.exists() and not folder.is_dir():
+        _fail(f"sunset init: {folder} is a file, not a folder")
+    existing = [name for name in names if (folder / name).exists()]
+    if existing:
+        _fail(
+            f"sunset init: {', '.join(str(folder / n) for n in existing)} already "
+            "exists; nothing written (edit it, or choose another folder)"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    starter = resources.files("pipeline") / "starter"
+    for name in names:
+        with (folder / name).open("xb") as out:  # "x": never replace a file made meanwhile
+            out.write((starter / name).read_bytes())
+        click.echo(f"wrote {folder / name}")
+    click.echo(
+        "next: edit teams.yml (your teams and the models they use), then `sunset check`, "
+        "`sunset doctor` and `sunset run`"
+    )
 
 
 @main.command()
