@@ -294,6 +294,24 @@ def _print_check(report: dict) -> None:
 
 
 @main.command()
+@sources_option
+@teams_option
+@db_option
+@click.option("--offline", is_flag=True, help="Do not contact the sources.")
+def doctor(sources_path: Path, teams_path: Path, db_path: str, offline: bool) -> None:
+    """Check that everything is ready: config, env vars, Slack, SMTP, database, sources.
+
+    One line per check; exit status 1 if any fails. Writes, sends and creates nothing."""
+    from pipeline.doctor import report, run_checks
+
+    failed = report(run_checks(sources_path, teams_path, db_path, offline=offline), click.echo)
+    if failed:
+        click.echo(f"{count(failed, 'check')} failed", err=True)
+        sys.exit(1)
+    click.echo("all checks passed")
+
+
+@main.command()
 @click.argument(
     "folder",
     default=".",
