@@ -569,7 +569,8 @@ def _explain(record) -> str:
 
 @main.command()
 @db_option
-def sources(db_path: str) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array (for scripts).")
+def sources(db_path: str, as_json: bool) -> None:
     """Show each source's state: last fetch, status, last change, failures."""
     db = _open(db_path, read_only=True)
     rows = list(
@@ -579,6 +580,11 @@ def sources(db_path: str) -> None:
                FROM sources ORDER BY id"""
         )
     )
+    if as_json:
+        for r in rows:
+            r["enabled"] = bool(r["enabled"])
+        click.echo(json.dumps(rows, indent=1, ensure_ascii=False))
+        return
     if not rows:
         click.echo("no sources yet: run `sunset run` first")
         return
@@ -631,7 +637,10 @@ def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
     type=click.IntRange(0, 36_500),
     help="How far ahead to look.",
 )
-def upcoming(db_path: str, now_text: str | None, team: str | None, days: int) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array (for scripts).")
+def upcoming(
+    db_path: str, now_text: str | None, team: str | None, days: int, as_json: bool
+) -> None:
     """List shutdowns in the next N days (for one team, or all records)."""
     now = _now(now_text)
     today = now.date()
@@ -648,8 +657,16 @@ def upcoming(db_path: str, now_text: str | None, team: str | None, days: int) ->
         params.append(team)
     sql += " ORDER BY r.shutdown_date, r.provider, r.model"
     rows = list(db.query(sql, params))
+    if as_json:
+        for r in rows:
+            r["replacements"] = json.loads(r["replacements"])
+            r["days_left"] = (dt.date.fromisoformat(r["shutdown_date"]) - today).days
+        click.echo(json.dumps(rows, indent=1, ensure_ascii=False))
+        return
     if not rows:
-        click.echo(f"no shutdowns in the next {days} days" + (f" for {team}" if team else ""))
+        click.echo(
+            f"no shutdowns in the next {count(days, 'day')}" + (f" for {team}" if team else "")
+        )
         return
     table = []
     for r in rows:
