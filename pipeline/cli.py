@@ -8,32 +8,50 @@ traceback.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
-import logging
-import sqlite3
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from pipeline import locking
-from pipeline.clock import iso, parse_now, utcnow
-from pipeline.config import ConfigError, TeamsFile, load_sources, load_teams
+from pipeline.errors import ConfigError
 from pipeline.wording import count
-from storage.db import (
-    DEFAULT_DB,
-    StoreError,
-    check_writable,
-    describe,
-    is_write_failure,
-    open_db,
-)
+from storage.common import DEFAULT_DB, StoreError
 
-log = logging.getLogger("sunset")
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from pipeline.config import SourcesFile, TeamsFile
+
+
+# Heavy modules (pydantic config, sqlite-utils, the pipeline) load only when a command runs,
+# so `sunset --help` and usage errors stay fast (benchmarks/startup.py).
+def load_sources(path: Path) -> SourcesFile:
+    from pipeline import config
+
+    return config.load_sources(path)
+
+
+def load_teams(path: Path) -> TeamsFile:
+    from pipeline import config
+
+    return config.load_teams(path)
+
+
+def open_db(path, *, read_only: bool = False):
+    from storage import db
+
+    return db.open_db(path, read_only=read_only)
+
+
+def check_writable(handle, target: str) -> None:
+    from storage import db
+
+    db.check_writable(handle, target)
+
 
 db_option = click.option(
     "--db",
@@ -52,7 +70,7 @@ commit_option = click.option(
     help="With a --now in the future: really store, decide and send as of that time "
     "(without it such a run writes and sends nothing).",
 )
-FUTURE_TOLERANCE = dt.timedelta(minutes=10)
+FUTURE_TOLERANCE_MINUTES = 10
 EXTRACT_MAX_MB = 20.0  # `sunset extract` refuses larger files (the fetcher's decoded limit)
 PROGRESS_FROM_BYTES = 1_000_000  # stage lines in a terminal from this size on
 sources_option = click.option(
@@ -75,6 +93,8 @@ teams_option = click.option(
 
 def _now(text: str | None):
     try:
+        from pipeline.clock import parse_now
+
         return parse_now(text)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--now") from None
@@ -83,7 +103,12 @@ def _now(text: str | None):
 def _pretending(now: dt.datetime, now_text: str | None, commit: bool) -> bool:
     """A `--now` in the future without `--commit`: the command must not write decisions
     or send anything (they would be made for a pretended time and suppress the real ones)."""
-    if not now_text or commit or now <= utcnow() + FUTURE_TOLERANCE:
+    import datetime as dt
+
+    from pipeline.clock import iso, utcnow
+
+    tolerance = dt.timedelta(minutes=FUTURE_TOLERANCE_MINUTES)
+    if not now_text or commit or now <= utcnow() + tolerance:
         return False
     click.echo(
         f"--now {iso(now)} is in the future: nothing is written or sent "
@@ -105,7 +130,9 @@ def _scratch_copy(db_path: str):
 
 def _load_teams_optional(path: Path) -> TeamsFile | None:
     if not path.exists():
-        log.warning("%s not found: no matching or alerts this run", path)
+        import logging
+
+        logging.getLogger("sunset").warning("%s not found: no matching or alerts this run", path)
         return None
     return load_teams(path)
 
@@ -217,7 +244,15 @@ class SunsetGroup(_OneLineGroup):
             where = exc.filename or "file"
             click.echo(f"error: {where}: {exc.strerror or exc}", err=True)
             ctx.exit(1)
-        except sqlite3.Error as exc:
+        except Exception as exc:
+            if isinstance(exc, click.exceptions.Exit | click.ClickException | click.Abort):
+                raise
+            import sqlite3  # not imported for `--help`: start-up stays fast
+
+            if not isinstance(exc, sqlite3.Error):
+                raise
+            from storage.db import describe, is_write_failure
+
             path = ctx.meta.get("sunset.db", "(unknown)")
             what = "cannot be written" if is_write_failure(exc) else "failed"
             click.echo(f"error: database {path} {what}: {describe(exc)}", err=True)
@@ -232,6 +267,8 @@ class SunsetGroup(_OneLineGroup):
 @click.option("-q", "--quiet", is_flag=True, help="Log warnings and errors only.")
 def main(verbose: bool, quiet: bool) -> None:
     """Sunset Watch: tells teams about AI model deprecations before their models break."""
+    import logging
+
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
@@ -364,6 +401,8 @@ def run(
     commit: bool,
 ) -> None:
     """Run one cycle: fetch -> extract -> store -> match -> decide -> deliver."""
+    from pipeline import locking
+    from pipeline.clock import utcnow
     from pipeline.cycle import due_source_ids, run_cycle, sync_config
 
     now = _now(now_text)
@@ -408,6 +447,8 @@ def run(
 @contextlib.contextmanager
 def _telling_ops(teams: TeamsFile | None, db_path: str, now) -> Iterator[None]:
     """A store that cannot be written stops the command; ops hears it once (directly)."""
+    import sqlite3
+
     try:
         yield
     except sqlite3.Error as exc:
@@ -418,6 +459,8 @@ def _telling_ops(teams: TeamsFile | None, db_path: str, now) -> Iterator[None]:
 
 
 def _deliver(db, db_path: str, teams: TeamsFile, now) -> None:
+    from pipeline import locking
+    from pipeline.clock import utcnow
     from pipeline.notify.outbox import build_notifiers, deliver_due
 
     owner = locking.new_owner("deliver")
@@ -441,6 +484,7 @@ def _deliver(db, db_path: str, teams: TeamsFile, now) -> None:
 @commit_option
 def deliver(teams_path: Path, db_path: str, now_text: str | None, commit: bool) -> None:
     """Send the alerts waiting in the outbox (retrying failed ones that are due)."""
+    from pipeline.clock import iso
     from storage import alerts as outbox
 
     teams = load_teams(teams_path)
@@ -642,6 +686,8 @@ def upcoming(
     db_path: str, now_text: str | None, team: str | None, days: int, as_json: bool
 ) -> None:
     """List shutdowns in the next N days (for one team, or all records)."""
+    import datetime as dt
+
     now = _now(now_text)
     today = now.date()
     until = (today + dt.timedelta(days=days)).isoformat()
@@ -1135,6 +1181,8 @@ def review_correct(
 )
 def demo(out: Path) -> None:
     """Run the whole product offline on sample pages, with local Slack and SMTP captures."""
+    import logging
+
     from pipeline.demo import run_demo
     from pipeline.demo_folder import DemoFolderError
 

@@ -31,13 +31,12 @@ from pydantic import (
 from pydantic_core import InitErrorDetails
 
 from pipeline import strict_yaml
+from pipeline.errors import ConfigError
+
+__all__ = ["ConfigError", "TeamsFile", "load_sources", "load_teams"]
 
 DEFAULT_LEAD_DAYS = (90, 30, 7, 1)
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
-
-
-class ConfigError(ValueError):
-    """A configuration file is missing, unreadable or invalid."""
 
 
 class Strict(BaseModel):
