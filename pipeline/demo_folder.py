@@ -16,6 +16,7 @@ MARKER = ".sunset-demo"
 # Folders the demo writes files into under names it chooses (001-payments-alerts.json, ...).
 OWN_FOLDERS = ("pages", "slack", "email")
 OWN_FILES = ("sources.yml", "teams.yml", "demo.db", "demo.db-wal", "demo.db-shm")
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 
 
 class DemoFolderError(RuntimeError):
@@ -42,21 +43,29 @@ def prepare(out: Path) -> set[Path]:
             )
         _write_marker(out, [])
         return set()
-    for path in _listed(out, marker):
-        path.unlink(missing_ok=True)
-    for folder in OWN_FOLDERS:
-        _remove_empty_dirs(out / folder)
-    kept = {p for p in _files(out) if p != marker}
+    listed = _listed(out, marker)
+    ours = set(listed)
+    for path in listed:
+        if path.suffix == ".db":
+            # SQLite's companions of a database the demo wrote, left by a later reader
+            # (`sunset serve`, `sunset export`): meaningless without it.
+            ours.update(path.with_name(path.name + suffix) for suffix in SQLITE_COMPANIONS)
+    kept = {p for p in _files(out) if p != marker and p not in ours}
     clashes = sorted(
         p.relative_to(out).as_posix()
         for p in kept
         if (p.parent == out and p.name in OWN_FILES) or p.relative_to(out).parts[0] in OWN_FOLDERS
     )
-    if clashes:
+    if clashes:  # refuse before deleting anything
         raise DemoFolderError(
             f"{out} has files the demo did not write where it writes ({', '.join(clashes[:3])}"
             f"{', ...' if len(clashes) > 3 else ''}): move them or choose another --out"
         )
+    for path in ours:
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+    for folder in OWN_FOLDERS:
+        _remove_empty_dirs(out / folder)
     return kept
 
 
@@ -73,6 +82,7 @@ def _write_marker(out: Path, files: list[str]) -> None:
 
 
 def _listed(out: Path, marker: Path) -> list[Path]:
+    """The files the marker says the demo wrote (existing or not), never outside `out`."""
     try:
         body = json.loads(marker.read_text(encoding="utf-8"))
         names = [str(name) for name in body["files"]]
@@ -86,8 +96,7 @@ def _listed(out: Path, marker: Path) -> list[Path]:
         path = (out / name).resolve()
         if path.parent != root and root not in path.parents:
             continue  # never follow a listed name out of the folder
-        if path.is_file() or path.is_symlink():
-            paths.append(out / name)
+        paths.append(out / name)
     return paths
 
 

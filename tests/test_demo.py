@@ -92,6 +92,8 @@ def test_demo_rerun_keeps_files_the_user_added(tmp_path):
     assert CliRunner().invoke(main, ["demo", "--out", str(out)]).exit_code == 0
     assert (out / ".sunset-demo").is_file()
     (out / "my-notes.md").write_text("notes")
+    (out / "demo.db-wal").write_bytes(b"")  # left by a reader such as `sunset serve`
+    (out / "demo.db-shm").write_bytes(b"")
     result = CliRunner().invoke(main, ["demo", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert (out / "my-notes.md").read_text() == "notes"
@@ -106,9 +108,11 @@ def test_demo_rerun_refuses_to_overwrite_a_foreign_file_where_it_writes(tmp_path
     listed["files"].remove("sources.yml")  # as if the user had put their own sources.yml there
     (out / ".sunset-demo").write_text(json.dumps(listed))
     (out / "sources.yml").write_text("mine")
+    before = _tree(out)
     result = CliRunner().invoke(main, ["demo", "--out", str(out)])
     assert result.exit_code != 0 and "sources.yml" in result.output
     assert (out / "sources.yml").read_text() == "mine"
+    assert _tree(out) == before  # a refusal deletes nothing, not even the demo's own files
 
 
 def test_demo_uses_an_empty_folder(tmp_path):

@@ -94,6 +94,10 @@ class ItemView:
     matched_as: str
     days_left: int | None
     ops: bool  # an operator notice about a source or delivery, not a model date
+    date: str = ""  # the shutdown date as printed, "" when none
+    kind: str = "none"  # firm | earliest | region | none
+    days_text: str = ""  # "in 5 days", "today", "3 days ago"
+    urgency: str = "none"  # past | week (<= 7 days) | month (<= 30) | later | none
 
     @property
     def summary(self) -> str:
@@ -156,6 +160,7 @@ def item_label(item: AlertItem) -> str:
 
 def item_view(item: AlertItem, now: dt.datetime) -> ItemView:
     url = safe_url(item.url)
+    days = days_until(item.shutdown_date, now)
     return ItemView(
         label=item_label(item),
         model=one_line(item.model, MODEL_MAX),
@@ -168,9 +173,22 @@ def item_view(item: AlertItem, now: dt.datetime) -> ItemView:
         change=one_line(item.change, 300),
         note=short(item.note, NOTE_MAX),
         matched_as=one_line(item.matched_as, 200),
-        days_left=days_until(item.shutdown_date, now),
+        days_left=days,
         ops=item.kind in OPS_KINDS,
+        date=one_line(item.shutdown_date, 40),
+        kind=item.shutdown_kind,
+        days_text=relative_days(days) if days is not None else "",
+        urgency=urgency(days),
     )
+
+
+def urgency(days: int | None) -> str:
+    """How soon, for colouring: past, week (<= 7 days), month (<= 30), later, none."""
+    if days is None:
+        return "none"
+    if days < 0:
+        return "past"
+    return "week" if days <= 7 else "month" if days <= 30 else "later"
 
 
 def by_urgency(items: Sequence[AlertItem], now: dt.datetime) -> list[AlertItem]:
