@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from email.message import EmailMessage
@@ -164,3 +165,19 @@ def test_email_evidence_from_a_markdown_table_reads_as_text() -> None:
     for part in (text, html):
         assert "| 2027" not in part and "`" not in part
         assert "2027-01-11 · acme-chat-2-1106 · acme-chat-3" in part
+
+
+def test_html_email_is_a_table_with_days_left_chips() -> None:
+    items = tuple(
+        AlertItem(kind="reminder", provider="acme", model=f"m-{days}", shutdown_date=date)
+        for days, date in ((3, "2026-11-27"), (20, "2026-12-14"), (60, "2027-01-23"))
+    )
+    alert = Alert(team="t", channel="email", kind="reminder", title="Reminders", items=items)
+    message = render_alert_email(alert, now=NOW, sender="s@example.com", recipients=["a@b.co"])
+    text, html = parts(message)
+    assert "<table" in html and ">Days left</th>" in html
+    assert "<link" not in html and "class=" in html  # inline styles; classes only for dark mode
+    assert "prefers-color-scheme: dark" in html and 'name="color-scheme"' in html
+    chips = re.findall(r"background:(#[0-9a-f]{6});color:#ffffff[^>]*>([^<]+)<", html)
+    assert chips == [("#cf222e", "in 3 days"), ("#9a6700", "in 20 days"), ("#57606a", "in 60 days")]
+    assert "m-3 (acme)" in text  # the text part stays
