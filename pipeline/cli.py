@@ -367,7 +367,8 @@ def init(folder: Path) -> None:
     if existing:
         _fail(
             f"sunset init: {', '.join(str(folder / n) for n in existing)} already "
-            "exists; nothing written (edit it, or choose another folder)"
+            f"exist{'s' if len(existing) == 1 else ''}; nothing written "
+            "(edit what is there, or choose another folder)"
         )
     folder.mkdir(parents=True, exist_ok=True)
     starter = resources.files("pipeline") / "starter"

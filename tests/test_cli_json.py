@@ -21,6 +21,7 @@ def test_upcoming_and_sources_json(tmp_path: Path) -> None:
         {
             "provider": "acme",
             "model": "acme-1",
+            "scope": "api",
             "shutdown_date": "2027-01-11",
             "shutdown_kind": "firm",
             "replacements": '["acme-2"]',
@@ -36,6 +37,7 @@ def test_upcoming_and_sources_json(tmp_path: Path) -> None:
         {
             "provider": "acme",
             "model": "acme-1",
+            "scope": "api",
             "shutdown_date": "2027-01-11",
             "shutdown_kind": "firm",
             "replacements": ["acme-2"],

@@ -412,10 +412,13 @@ def test_views(server: Server) -> None:
 
 
 def test_days_left_agree_between_views_and_canned_queries(server: Server) -> None:
-    by_model = {r["model"]: r["days_left"] for r in server.rows("upcoming", days=365)}
-    assert by_model["gpt-4o-2024-05-13"] == 20
+    def key(row: dict[str, Any]) -> tuple[str, str | None]:
+        return (row["model"], row.get("scope"))
+
+    by_model = {key(r): r["days_left"] for r in server.rows("upcoming", days=365)}
+    assert by_model[("gpt-4o-2024-05-13", "api")] == 20
     for row in server.rows("upcoming_shutdowns"):
-        assert row["days_left"] == by_model[row["model"]], row
+        assert row["days_left"] == by_model[key(row)], row
     exposure = {r["model"]: r["days_left"] for r in server.rows("exposure_by_team")}
     for row in server.rows("team_exposure"):
         assert row["days_left"] == exposure[row["model"]], row

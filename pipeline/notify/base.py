@@ -98,6 +98,7 @@ class ItemView:
     kind: str = "none"  # firm | earliest | region | none
     days_text: str = ""  # "in 5 days", "today", "3 days ago"
     urgency: str = "none"  # past | week (<= 7 days) | month (<= 30) | later | none
+    product: bool = False  # the record is about a product (ChatGPT), not the API
 
     @property
     def summary(self) -> str:
@@ -179,6 +180,7 @@ def item_view(item: AlertItem, now: dt.datetime) -> ItemView:
         kind=item.shutdown_kind,
         days_text=relative_days(days) if days is not None else "",
         urgency=urgency(days),
+        product=product_of(item.scope) is not None,
     )
 
 
