@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import json
 import re
 import time
@@ -287,3 +288,13 @@ def test_markdown_table_evidence_reads_without_pipes_or_backticks() -> None:
     quote = "\n".join(line for line in section.splitlines() if line.startswith("> "))
     assert "|" not in quote and "`" not in quote and "\u02cb" not in quote and "---" not in quote
     assert "2027-01-11 · acme-chat-2-1106 · acme-chat-3" in quote
+
+
+def test_retry_after_as_an_http_date_is_honoured(stub: SlackStub) -> None:
+    when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=120)
+    stub.fail_next(1, status=429, retry_after=email.utils.format_datetime(when, usegmt=True))  # type: ignore[arg-type]
+    notifier = SlackNotifier(token=stub.token, api_url=stub.api_url, webhook_url=None, channel="#p")
+    with pytest.raises(DeliveryError) as caught:
+        notifier.send(alert(item()), now=NOW)
+    assert caught.value.retry_after is not None and 100 < caught.value.retry_after <= 121
+    assert stub.requests == 1  # no inline retry on a date slack-sdk cannot parse
