@@ -298,3 +298,13 @@ def test_retry_after_as_an_http_date_is_honoured(stub: SlackStub) -> None:
         notifier.send(alert(item()), now=NOW)
     assert caught.value.retry_after is not None and 100 < caught.value.retry_after <= 121
     assert stub.requests == 1  # no inline retry on a date slack-sdk cannot parse
+
+
+def test_readable_leaves_prose_and_identifiers_alone() -> None:
+    from pipeline.notify.escape import readable
+
+    assert (
+        readable("see __init__ and a|b, text_embedding_3")
+        == "see __init__ and a|b, text_embedding_3"
+    )
+    assert readable("| a | `b` | **c** |\n|:--|--:|---|") == "a · b · c"

@@ -45,12 +45,13 @@ def short(text: str | None, limit: int) -> str:
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _CODE = re.compile(r"`+([^`\n]*?)`+")
-_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_STRONG = re.compile(r"(\*\*)(?=\S)(.+?)(?<=\S)\1")
 
 
 def readable(text: str | None) -> str:
     """Markdown source quoted as evidence, read as text: a table row's cells are joined with
-    ' · ' (no pipes), separator rows dropped, `code` and **bold** markers removed."""
+    ' · ' (no pipes), separator rows dropped, `code` and **bold** markers removed. A single
+    pipe in prose and underscores (model ids such as text_embedding_3) are left alone."""
     lines = []
     for line in clean(text).split("\n"):
         if _TABLE_RULE.match(line) and "-" in line:
