@@ -19,9 +19,10 @@ from typing import Any
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
-FOLD_AT = 80
+FOLD_AT = 40  # characters shown on the folded line (kept on one line)
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 DEFAULT_SQL = "select * from upcoming_shutdowns"
+EMPTY = Markup("&nbsp;")  # an empty JSON list or object (falsy would mean "render as usual")
 
 
 def _fold(text: str) -> Markup:
@@ -29,7 +30,8 @@ def _fold(text: str) -> Markup:
         return Markup(escape(text))
     head = text[:FOLD_AT].rstrip()
     return Markup(
-        f'<details class="sunset-fold"><summary>{escape(head)}…</summary>{escape(text)}</details>'
+        '<details class="sunset-fold"><summary style="white-space:nowrap;cursor:pointer">'
+        f"{escape(head)}…</summary>{escape(text)}</details>"
     )
 
 
@@ -46,10 +48,10 @@ def readable(value: Any) -> Markup | None:
         except ValueError:
             data = None
         if isinstance(data, list) and all(isinstance(x, str | int | float) for x in data):
-            return _fold(", ".join(str(x) for x in data)) if data else Markup("")
+            return _fold(", ".join(str(x) for x in data)) if data else EMPTY
         if isinstance(data, dict):
             if not data:
-                return Markup("")
+                return EMPTY
             parts = [f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in data.items()]
             return _fold("; ".join(parts))
     if len(text) > FOLD_AT:
