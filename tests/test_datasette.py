@@ -429,6 +429,7 @@ def test_html_cells_are_readable_and_one_line(server: Server) -> None:
     assert "gpt-4.1" in page and "[&#34;gpt-4.1&#34;]" not in page and '["gpt-4.1"]' not in page
     assert "sunset-fold" in page  # the long evidence folds into one line
     assert "&#34;field&#34;" not in page
+    assert ">[]<" not in page  # an empty JSON list is blank
     # the JSON API is untouched
     assert server.rows("records", id=1)[0]["replacements"] == '["gpt-4.1"]'
 
