@@ -38,8 +38,8 @@ def prepare(out: Path) -> set[Path]:
     if not marker.is_file():
         if any(out.iterdir()):
             raise DemoFolderError(
-                f"{out} already has files and is not a previous demo output: "
-                "choose an empty or new folder with --out (nothing was changed)"
+                f"{out} already has files and is not a previous demo output (it has no "
+                f"{MARKER}): choose an empty or new folder with --out; nothing was changed"
             )
         _write_marker(out, [])
         return set()
