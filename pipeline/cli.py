@@ -8,30 +8,50 @@ traceback.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
-import logging
-import sqlite3
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from pipeline import locking
-from pipeline.clock import iso, parse_now, utcnow
-from pipeline.config import ConfigError, TeamsFile, load_sources, load_teams
-from storage.db import (
-    DEFAULT_DB,
-    StoreError,
-    check_writable,
-    describe,
-    is_write_failure,
-    open_db,
-)
+from pipeline.errors import ConfigError
+from pipeline.wording import count
+from storage.common import DEFAULT_DB, StoreError
 
-log = logging.getLogger("sunset")
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from pipeline.config import SourcesFile, TeamsFile
+
+
+# Heavy modules (pydantic config, sqlite-utils, the pipeline) load only when a command runs,
+# so `sunset --help` and usage errors stay fast (benchmarks/startup.py).
+def load_sources(path: Path) -> SourcesFile:
+    from pipeline import config
+
+    return config.load_sources(path)
+
+
+def load_teams(path: Path) -> TeamsFile:
+    from pipeline import config
+
+    return config.load_teams(path)
+
+
+def open_db(path, *, read_only: bool = False):
+    from storage import db
+
+    return db.open_db(path, read_only=read_only)
+
+
+def check_writable(handle, target: str) -> None:
+    from storage import db
+
+    db.check_writable(handle, target)
+
 
 db_option = click.option(
     "--db",
@@ -50,7 +70,9 @@ commit_option = click.option(
     help="With a --now in the future: really store, decide and send as of that time "
     "(without it such a run writes and sends nothing).",
 )
-FUTURE_TOLERANCE = dt.timedelta(minutes=10)
+FUTURE_TOLERANCE_MINUTES = 10
+EXTRACT_MAX_MB = 20.0  # `sunset extract` refuses larger files (the fetcher's decoded limit)
+PROGRESS_FROM_BYTES = 1_000_000  # stage lines in a terminal from this size on
 sources_option = click.option(
     "--sources",
     "sources_path",
@@ -71,6 +93,8 @@ teams_option = click.option(
 
 def _now(text: str | None):
     try:
+        from pipeline.clock import parse_now
+
         return parse_now(text)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--now") from None
@@ -79,7 +103,12 @@ def _now(text: str | None):
 def _pretending(now: dt.datetime, now_text: str | None, commit: bool) -> bool:
     """A `--now` in the future without `--commit`: the command must not write decisions
     or send anything (they would be made for a pretended time and suppress the real ones)."""
-    if not now_text or commit or now <= utcnow() + FUTURE_TOLERANCE:
+    import datetime as dt
+
+    from pipeline.clock import iso, utcnow
+
+    tolerance = dt.timedelta(minutes=FUTURE_TOLERANCE_MINUTES)
+    if not now_text or commit or now <= utcnow() + tolerance:
         return False
     click.echo(
         f"--now {iso(now)} is in the future: nothing is written or sent "
@@ -101,7 +130,9 @@ def _scratch_copy(db_path: str):
 
 def _load_teams_optional(path: Path) -> TeamsFile | None:
     if not path.exists():
-        log.warning("%s not found: no matching or alerts this run", path)
+        import logging
+
+        logging.getLogger("sunset").warning("%s not found: no matching or alerts this run", path)
         return None
     return load_teams(path)
 
@@ -122,32 +153,122 @@ def _check_secrets(path: Path, teams: TeamsFile | None) -> None:
         raise ConfigError("\n".join(f"{path}: {problem}" for problem in problems))
 
 
-class SunsetGroup(click.Group):
+def _require_team(teams_path: Path, team: str) -> None:
+    """Usage recorded for a team that teams.yml does not name would never be matched: an
+    unknown name is an error listing the known ones."""
+    teams = load_teams(teams_path)
+    if team not in teams.team_names():
+        known = ", ".join(teams.team_names()) or "none"
+        raise ConfigError(f"{teams_path}: no team named {team!r} (known: {known})")
+
+
+def _require_sources(sources_path: Path, sources, only: tuple[str, ...]) -> None:
+    """`--source` ids must name enabled sources of sources.yml."""
+    by_id = {s.id: s for s in sources.sources}
+    for source_id in only:
+        if source_id not in by_id:
+            known = ", ".join(sorted(by_id)) or "none"
+            raise ConfigError(f"{sources_path}: no source {source_id!r} (known: {known})")
+        if not by_id[source_id].enabled:
+            raise ConfigError(f"{sources_path}: source {source_id!r} is disabled (enabled: false)")
+
+
+def _require_stored_team(db, team: str) -> None:
+    """For read-only commands: the team must be one the store knows (from teams.yml)."""
+    known = [row["name"] for row in db.query("SELECT name FROM teams ORDER BY name")]
+    if team not in known:
+        hint = ", ".join(known) if known else "none yet: `sunset run` stores teams.yml's teams"
+        _fail(f"no team named {team!r} in {_db_label(db)} (known: {hint})", 2)
+
+
+def _db_label(db) -> str:
+    return click.get_current_context().meta.get("sunset.db", "the database")
+
+
+def _one_line_usage_error(ctx: click.Context, exc: click.UsageError) -> NoReturn:
+    where = " ".join(["sunset", *ctx.command_path.split(" ")[1:]]) if ctx.parent else "sunset"
+    message = " ".join(exc.format_message().split())
+    click.echo(f"error: {where}: {message}", err=True)
+    ctx.exit(2)
+
+
+class _OneLineErrors(click.Command):
+    """A usage mistake is one `error:` line on stderr (exit 2), not click's usage block."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            _one_line_usage_error(ctx, exc)
+
+
+class _OneLineGroup(click.Group):
+    """`_OneLineErrors` for a group: unknown options and sub-commands are one line too."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            _one_line_usage_error(ctx, exc)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            exc.message = f"{exc.message} (commands: {', '.join(self.list_commands(ctx))})"
+            _one_line_usage_error(ctx, exc)
+
+
+class SunsetGroup(_OneLineGroup):
     """Turns configuration errors into one clear message and exit status 2, and an unusable
     database (missing, corrupt, not SQLite, too new, unwritable) into one naming its path
-    and exit status 1: never a traceback."""
+    and exit status 1: never a traceback. Usage mistakes (an unknown option, a bad value, a
+    missing argument) are one `error:` line with exit status 2 in every sub-command."""
+
+    command_class = _OneLineErrors
+    group_class = _OneLineGroup
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            _one_line_usage_error(exc.ctx or ctx, exc)
         except ConfigError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(2)
         except StoreError as exc:
             click.echo(f"error: database {exc}", err=True)
             ctx.exit(1)
-        except sqlite3.Error as exc:
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError) as exc:
+            # A mistyped or unwritable path given on the command line (-o, PATH, --out).
+            where = exc.filename or "file"
+            click.echo(f"error: {where}: {exc.strerror or exc}", err=True)
+            ctx.exit(1)
+        except Exception as exc:
+            if isinstance(exc, click.exceptions.Exit | click.ClickException | click.Abort):
+                raise
+            import sqlite3  # not imported for `--help`: start-up stays fast
+
+            if not isinstance(exc, sqlite3.Error):
+                raise
+            from storage.db import describe, is_write_failure
+
             path = ctx.meta.get("sunset.db", "(unknown)")
             what = "cannot be written" if is_write_failure(exc) else "failed"
             click.echo(f"error: database {path} {what}: {describe(exc)}", err=True)
             ctx.exit(1)
 
 
-@click.group(cls=SunsetGroup)
+@click.group(cls=SunsetGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(
+    package_name="sunset-watch", prog_name="sunset", message="%(prog)s %(version)s"
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log debug details.")
 @click.option("-q", "--quiet", is_flag=True, help="Log warnings and errors only.")
 def main(verbose: bool, quiet: bool) -> None:
     """Sunset Watch: tells teams about AI model deprecations before their models break."""
+    import logging
+
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
@@ -158,19 +279,107 @@ def main(verbose: bool, quiet: bool) -> None:
 @main.command()
 @sources_option
 @teams_option
-def check(sources_path: Path, teams_path: Path) -> None:
-    """Validate sources.yml and teams.yml; print a summary or the problems."""
-    sources = load_sources(sources_path)
-    enabled = sum(1 for s in sources.sources if s.enabled)
-    providers = len({s.provider for s in sources.sources if s.kind == "page"})
-    references = sum(1 for s in sources.sources if s.kind == "reference")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (for scripts).")
+def check(sources_path: Path, teams_path: Path, as_json: bool) -> None:
+    """Validate sources.yml and teams.yml; print a summary or the problems.
+
+    Warns (exit status 0) when an environment variable that teams.yml names for a
+    destination in use is unset: those alerts would wait until it is set.
+    """
+    from pipeline.notify.router import missing_secrets
+
+    report: dict = {"ok": True, "sources": None, "teams": None, "errors": [], "warnings": []}
+    try:
+        sources = load_sources(sources_path)
+        report["sources"] = {
+            "path": str(sources_path),
+            "sources": len(sources.sources),
+            "enabled": sum(1 for s in sources.sources if s.enabled),
+            "providers": len({s.provider for s in sources.sources if s.kind == "page"}),
+            "references": sum(1 for s in sources.sources if s.kind == "reference"),
+        }
+        teams = load_teams(teams_path)
+        _check_secrets(teams_path, teams)
+        report["teams"] = {"path": str(teams_path), "teams": len(teams.teams)}
+        report["warnings"] = [f"{teams_path}: {line}" for line in missing_secrets(teams)]
+    except ConfigError as exc:
+        if not as_json:
+            _print_check(report)
+            raise
+        report["ok"] = False
+        report["errors"] = str(exc).splitlines()
+    if as_json:
+        click.echo(json.dumps(report, indent=1))
+        if not report["ok"]:
+            sys.exit(2)
+        return
+    _print_check(report)
+
+
+def _print_check(report: dict) -> None:
+    if report["sources"]:
+        s = report["sources"]
+        click.echo(
+            f"{s['path']}: ok: {count(s['sources'], 'source')} ({s['enabled']} enabled), "
+            f"{count(s['providers'], 'provider')}"
+            + (f", {count(s['references'], 'reference catalogue')}" if s["references"] else "")
+        )
+    if report["teams"]:
+        click.echo(f"{report['teams']['path']}: ok: {count(report['teams']['teams'], 'team')}")
+    for line in report["warnings"]:
+        click.echo(f"warning: {line}", err=True)
+
+
+@main.command()
+@sources_option
+@teams_option
+@db_option
+@click.option("--offline", is_flag=True, help="Do not contact the sources.")
+def doctor(sources_path: Path, teams_path: Path, db_path: str, offline: bool) -> None:
+    """Check that everything is ready: config, env vars, Slack, SMTP, database, sources.
+
+    One line per check; exit status 1 if any fails. Writes, sends and creates nothing."""
+    from pipeline.doctor import report, run_checks
+
+    failed = report(run_checks(sources_path, teams_path, db_path, offline=offline), click.echo)
+    if failed:
+        click.echo(f"{count(failed, 'check')} failed", err=True)
+        sys.exit(1)
+    click.echo("all checks passed")
+
+
+@main.command()
+@click.argument(
+    "folder",
+    default=".",
+    type=click.Path(file_okay=False, path_type=Path),
+)
+def init(folder: Path) -> None:
+    """Write a commented starter sources.yml and teams.yml into FOLDER (default: here).
+
+    Never overwrites: if either file exists, nothing is written."""
+    from importlib import resources
+
+    names = ("sources.yml", "teams.yml")
+    if folder.exists() and not folder.is_dir():
+        _fail(f"sunset init: {folder} is a file, not a folder")
+    existing = [name for name in names if (folder / name).exists()]
+    if existing:
+        _fail(
+            f"sunset init: {', '.join(str(folder / n) for n in existing)} already "
+            f"exist{'s' if len(existing) == 1 else ''}; nothing written "
+            "(edit what is there, or choose another folder)"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    starter = resources.files("pipeline") / "starter"
+    for name in names:
+        with (folder / name).open("xb") as out:  # "x": never replace a file made meanwhile
+            out.write((starter / name).read_bytes())
+        click.echo(f"wrote {folder / name}")
     click.echo(
-        f"{sources_path}: ok: {len(sources.sources)} sources ({enabled} enabled), "
-        f"{providers} providers" + (f", {references} reference catalogues" if references else "")
+        "next: edit teams.yml (your teams and the models they use), then `sunset check`, "
+        "`sunset doctor` and `sunset run`"
     )
-    teams = load_teams(teams_path)
-    _check_secrets(teams_path, teams)
-    click.echo(f"{teams_path}: ok: {len(teams.teams)} teams")
 
 
 @main.command()
@@ -193,10 +402,13 @@ def run(
     commit: bool,
 ) -> None:
     """Run one cycle: fetch -> extract -> store -> match -> decide -> deliver."""
+    from pipeline import locking
+    from pipeline.clock import utcnow
     from pipeline.cycle import due_source_ids, run_cycle, sync_config
 
     now = _now(now_text)
     sources = load_sources(sources_path)
+    _require_sources(sources_path, sources, only)
     teams = _load_teams_optional(teams_path)
     dry = _pretending(now, now_text, commit)
     if dry:
@@ -221,11 +433,11 @@ def run(
             return
         report = run_cycle(db, sources.sources, now=now, teams=teams, only=selected)
     click.echo(
-        f"run {report.run_id}: {report.sources} sources, {report.fetched} changed, "
+        f"run {report.run_id}: {count(report.sources, 'source')}, {report.fetched} changed, "
         f"{report.not_modified} unchanged, {report.failed} failed; "
-        f"{report.records_new} new records, {report.records_changed} changed, "
+        f"{count(report.records_new, 'new record')}, {report.records_changed} changed, "
         f"{len(set(report.review_ids))} to review (`sunset review`); "
-        f"{report.alerts_created} alerts decided"
+        f"{count(report.alerts_created, 'alert')} decided"
     )
     for source_id, error in sorted(report.failures.items()):
         click.echo(f"  failed: {source_id}: {error}")
@@ -236,6 +448,8 @@ def run(
 @contextlib.contextmanager
 def _telling_ops(teams: TeamsFile | None, db_path: str, now) -> Iterator[None]:
     """A store that cannot be written stops the command; ops hears it once (directly)."""
+    import sqlite3
+
     try:
         yield
     except sqlite3.Error as exc:
@@ -246,6 +460,8 @@ def _telling_ops(teams: TeamsFile | None, db_path: str, now) -> Iterator[None]:
 
 
 def _deliver(db, db_path: str, teams: TeamsFile, now) -> None:
+    from pipeline import locking
+    from pipeline.clock import utcnow
     from pipeline.notify.outbox import build_notifiers, deliver_due
 
     owner = locking.new_owner("deliver")
@@ -269,13 +485,14 @@ def _deliver(db, db_path: str, teams: TeamsFile, now) -> None:
 @commit_option
 def deliver(teams_path: Path, db_path: str, now_text: str | None, commit: bool) -> None:
     """Send the alerts waiting in the outbox (retrying failed ones that are due)."""
+    from pipeline.clock import iso
     from storage import alerts as outbox
 
     teams = load_teams(teams_path)
     now = _now(now_text)
     if _pretending(now, now_text, commit):
         due = outbox.due(_open(db_path, read_only=True), iso(now))
-        click.echo(f"delivery: {len(due)} alerts would be due; none sent")
+        click.echo(f"delivery: {count(len(due), 'alert')} would be due; none sent")
         return
     _check_secrets(teams_path, teams)
     _deliver(_open(db_path), db_path, teams, now)
@@ -297,6 +514,13 @@ def deliver(teams_path: Path, db_path: str, now_text: str | None, commit: bool) 
     is_flag=True,
     help="Per record: the rule and cues behind it, its date and confidence, the evidence.",
 )
+@click.option(
+    "--max-mb",
+    default=EXTRACT_MAX_MB,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Refuse files larger than this many megabytes (the fetcher's own limit is 20).",
+)
 @now_option
 def extract(
     path: Path,
@@ -305,19 +529,32 @@ def extract(
     url: str | None,
     as_json: bool,
     explain: bool,
+    max_mb: float,
     now_text: str | None,
 ) -> None:
     """Extract deprecation records from a saved page, feed or article."""
     from pipeline.extract import extract_document, infer_format
 
     now = _now(now_text)
+    size = path.stat().st_size
+    if size > max_mb * 1_000_000:
+        _fail(
+            f"sunset extract: {path} is {size / 1_000_000:.1f} MB, over the {max_mb:g} MB limit "
+            "(a provider page is rarely over 2 MB; raise it with --max-mb)",
+            2,
+        )
+    progress = _stage_printer(size >= PROGRESS_FROM_BYTES)
+    progress(f"reading {path} ({size / 1_000_000:.1f} MB)")
+    body = path.read_bytes()
+    progress("parsing and extracting (large files take a while)")
     result = extract_document(
-        path.read_bytes(),
+        body,
         fmt=fmt or infer_format(str(path)),
         provider=provider,
         url=url,
         today=now.date(),
     )
+    progress(f"done: {count(len(result.records), 'record')}")
     if as_json:
         click.echo(json.dumps([r.to_json() for r in result.records], ensure_ascii=False, indent=1))
         return
@@ -326,7 +563,7 @@ def extract(
             click.echo(_explain(record))
         for warning in result.warnings:
             click.echo(f"warning: {warning}", err=True)
-        click.echo(f"{len(result.records)} records", err=True)
+        click.echo(count(len(result.records), "record"), err=True)
         return
     for record in result.records:
         date = record.shutdown_date or "no date"
@@ -336,7 +573,23 @@ def extract(
         click.echo(f"{record.model:45} {record.kind:8} {date:24} -> {replacements}")
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    click.echo(f"{len(result.records)} records", err=True)
+    click.echo(count(len(result.records), "record"), err=True)
+
+
+def _stderr_is_tty() -> bool:
+    return sys.stderr.isatty()
+
+
+def _stage_printer(big: bool):
+    """Stage lines on stderr for long work, only in a terminal (silent in scripts and pipes)."""
+    started = time.monotonic()
+    if not (big and _stderr_is_tty()):
+        return lambda _text: None
+
+    def show(text: str) -> None:
+        click.echo(f"[{time.monotonic() - started:5.1f}s] {text}", err=True)
+
+    return show
 
 
 def _explain(record) -> str:
@@ -361,7 +614,8 @@ def _explain(record) -> str:
 
 @main.command()
 @db_option
-def sources(db_path: str) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array (for scripts).")
+def sources(db_path: str, as_json: bool) -> None:
     """Show each source's state: last fetch, status, last change, failures."""
     db = _open(db_path, read_only=True)
     rows = list(
@@ -371,6 +625,11 @@ def sources(db_path: str) -> None:
                FROM sources ORDER BY id"""
         )
     )
+    if as_json:
+        for r in rows:
+            r["enabled"] = bool(r["enabled"])
+        click.echo(json.dumps(rows, indent=1, ensure_ascii=False))
+        return
     if not rows:
         click.echo("no sources yet: run `sunset run` first")
         return
@@ -423,12 +682,19 @@ def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
     type=click.IntRange(0, 36_500),
     help="How far ahead to look.",
 )
-def upcoming(db_path: str, now_text: str | None, team: str | None, days: int) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array (for scripts).")
+def upcoming(
+    db_path: str, now_text: str | None, team: str | None, days: int, as_json: bool
+) -> None:
     """List shutdowns in the next N days (for one team, or all records)."""
+    import datetime as dt
+
     now = _now(now_text)
     today = now.date()
     until = (today + dt.timedelta(days=days)).isoformat()
     db = _open(db_path, read_only=True)
+    if team:
+        _require_stored_team(db, team)
     params: list = [today.isoformat(), until]
     sql = """SELECT r.provider, r.model, r.scope, r.shutdown_date, r.shutdown_kind, r.replacements
              FROM records r WHERE r.kind = 'model' AND r.listed = 1 AND r.shutdown_date >= ?
@@ -438,8 +704,16 @@ def upcoming(db_path: str, now_text: str | None, team: str | None, days: int) ->
         params.append(team)
     sql += " ORDER BY r.shutdown_date, r.provider, r.model"
     rows = list(db.query(sql, params))
+    if as_json:
+        for r in rows:
+            r["replacements"] = json.loads(r["replacements"])
+            r["days_left"] = (dt.date.fromisoformat(r["shutdown_date"]) - today).days
+        click.echo(json.dumps(rows, indent=1, ensure_ascii=False))
+        return
     if not rows:
-        click.echo(f"no shutdowns in the next {days} days" + (f" for {team}" if team else ""))
+        click.echo(
+            f"no shutdowns in the next {count(days, 'day')}" + (f" for {team}" if team else "")
+        )
         return
     table = []
     for r in rows:
@@ -467,14 +741,16 @@ def _scope_note(scope: str | None) -> str:
 
 @main.command()
 @click.argument("path", type=click.Path(exists=True, file_okay=True, path_type=Path))
-@click.option("--team", required=True, help="Team the usage belongs to.")
+@click.option("--team", required=True, help="Team the usage belongs to (named in teams.yml).")
+@teams_option
 @db_option
-def scan(path: Path, team: str, db_path: str) -> None:
+def scan(path: Path, team: str, teams_path: Path, db_path: str) -> None:
     """Find model identifiers in code and config files under PATH."""
     from pipeline.usage import scan_paths
     from storage import teams as team_store
     from storage.db import transaction
 
+    _require_team(teams_path, team)
     db = _open(db_path)
     known = [
         row["model"] for row in db.query("SELECT DISTINCT model FROM records WHERE kind = 'model'")
@@ -489,7 +765,8 @@ def scan(path: Path, team: str, db_path: str) -> None:
             + ("" if entry.provider == "*" else f" ({entry.provider})")
         )
     click.echo(
-        f"{len(entries)} usages of {len({e.model for e in entries})} models recorded for {team}"
+        f"{count(len(entries), 'usage')} of {count(len({e.model for e in entries}), 'model')} "
+        f"recorded for {team}"
     )
 
 
@@ -512,14 +789,16 @@ def usage() -> None:
 
 @usage.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--team", required=True, help="Team the usage belongs to.")
+@click.option("--team", required=True, help="Team the usage belongs to (named in teams.yml).")
+@teams_option
 @db_option
-def usage_import(file: Path, team: str, db_path: str) -> None:
+def usage_import(file: Path, team: str, teams_path: Path, db_path: str) -> None:
     """Import a CSV or JSONL usage export (columns model, provider, requests, last_seen)."""
     from pipeline.usage import UsageImportError, import_usage_file
     from storage import teams as team_store
     from storage.db import transaction
 
+    _require_team(teams_path, team)
     try:
         entries = import_usage_file(file, team)
     except UsageImportError as exc:
@@ -529,7 +808,7 @@ def usage_import(file: Path, team: str, db_path: str) -> None:
     with transaction(db):
         team_store.ensure_team(db, team)
         team_store.add_usage(db, [_usage_row(e) for e in entries])
-    click.echo(f"{len(entries)} usage rows imported for {team} from {file}")
+    click.echo(f"{count(len(entries), 'usage row')} imported for {team} from {file}")
 
 
 @main.command()
@@ -591,17 +870,21 @@ def digest(
 
 @main.command()
 @db_option
-@click.option("--port", default=8001, show_default=True, help="Port to listen on.")
+@click.option(
+    "--port", default=8001, show_default=True, type=click.IntRange(1, 65535), help="Port."
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 def serve(db_path: str, port: int, host: str) -> None:
     """Browse the store with Datasette (read-only, with canned queries)."""
-    import subprocess
-
-    from pipeline.serve import serve_command
+    from pipeline.serve import port_problem, run_child, serve_command
 
     _open(db_path, read_only=True).close()  # fail clearly now, not inside Datasette
-    click.echo(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)")
-    raise SystemExit(subprocess.call(serve_command(db_path, port, host=host)))
+    problem = port_problem(host, port)
+    if problem:
+        _fail(f"sunset serve: {problem}")
+    argv = serve_command(db_path, port, host=host)
+    url = f"http://{host}:{port}/"
+    raise SystemExit(run_child(argv, lambda: click.echo(f"Datasette on {url} (Ctrl-C to stop)")))
 
 
 @main.command()
@@ -623,6 +906,13 @@ def serve(db_path: str, port: int, host: str) -> None:
     default=None,
     help="Write to FILE instead of standard output.",
 )
+@click.option(
+    "--base-url",
+    envvar="SUNSET_PUBLIC_URL",
+    default=None,
+    help="Public URL where the feed is published (env SUNSET_PUBLIC_URL): the feed's home "
+    "page, and with -o FILE its JSON Feed feed_url.",
+)
 def export(
     db_path: str,
     now_text: str | None,
@@ -630,59 +920,39 @@ def export(
     fmt: str,
     team: str | None,
     output: Path | None,
+    base_url: str | None,
 ) -> None:
     """Export deprecation events as RSS, JSON Feed or an iCalendar file."""
+    from urllib.parse import urljoin, urlsplit
+
     from pipeline.config import DEFAULT_LEAD_DAYS
     from pipeline.export import export_feed
 
     now = _now(now_text)
+    if base_url is not None:
+        if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc:
+            _fail(f"sunset export: --base-url {base_url!r} is not an http(s) URL", 2)
+        base_url = base_url if base_url.endswith("/") else base_url + "/"
     lead_days = list(DEFAULT_LEAD_DAYS)
     if team and teams_path.exists():
         lead_days = load_teams(teams_path).team(team).lead_days
+    db = _open(db_path, read_only=True)
+    if team:
+        _require_stored_team(db, team)
     data = export_feed(
-        _open(db_path, read_only=True),
+        db,
         fmt,
         team=team,
         lead_days=lead_days,
         now=now,
+        base_url=base_url,
+        feed_url=urljoin(base_url, output.name) if base_url and output else None,
     )
     if output:
         output.write_bytes(data)
         click.echo(f"wrote {output} ({len(data)} bytes)", err=True)
     else:
         sys.stdout.buffer.write(data)
-
-
-def _one_line_usage_error(ctx: click.Context, exc: click.UsageError) -> NoReturn:
-    where = ctx.command_path.split(" ", 1)[-1]
-    click.echo(f"error: sunset {where}: {exc.format_message()}", err=True)
-    ctx.exit(2)
-
-
-class _OneLineErrors(click.Command):
-    """A usage mistake is one `error:` line on stderr (exit 2), not click's usage block."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            _one_line_usage_error(ctx, exc)
-
-
-class _OneLineGroup(click.Group):
-    """`_OneLineErrors` for a group: unknown options and sub-commands are one line too."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            _one_line_usage_error(ctx, exc)
-
-    def resolve_command(self, ctx: click.Context, args: list[str]):
-        try:
-            return super().resolve_command(ctx, args)
-        except click.UsageError as exc:
-            _one_line_usage_error(ctx, exc)
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -793,7 +1063,7 @@ def review_list(db_path: str, state: str, as_json: bool) -> None:
         click.echo(f"    waiting because: {one_line(r['review_reason'], 300) or '-'}")
         click.echo(f"    teams using it: {', '.join(r['teams_using']) or 'none'}")
         click.echo(f'    evidence: "{one_line(r["evidence"], 300)}"')
-    click.echo(f"{len(rows)} records in {state}", err=True)
+    click.echo(f"{count(len(rows), 'record')} in {state}", err=True)
 
 
 @review.command("confirm", cls=_OneLineErrors)
@@ -907,14 +1177,21 @@ def review_correct(
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("demo-output"),
     show_default=True,
-    help="Folder for the demo's database, messages and e-mails.",
+    help="Folder for the demo's database, messages and e-mails: new, empty, or a previous "
+    "demo output (files the demo did not write are never touched).",
 )
 def demo(out: Path) -> None:
     """Run the whole product offline on sample pages, with local Slack and SMTP captures."""
+    import logging
+
     from pipeline.demo import run_demo
+    from pipeline.demo_folder import DemoFolderError
 
     logging.getLogger().setLevel(logging.WARNING)
-    run_demo(out, echo=click.echo)
+    try:
+        run_demo(out, echo=click.echo)
+    except DemoFolderError as exc:
+        _fail(f"sunset demo: {exc}")
 
 
 if __name__ == "__main__":  # pragma: no cover

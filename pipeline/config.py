@@ -20,6 +20,7 @@ import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     HttpUrl,
@@ -30,13 +31,12 @@ from pydantic import (
 from pydantic_core import InitErrorDetails
 
 from pipeline import strict_yaml
+from pipeline.errors import ConfigError
+
+__all__ = ["ConfigError", "TeamsFile", "load_sources", "load_teams"]
 
 DEFAULT_LEAD_DAYS = (90, 30, 7, 1)
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
-
-
-class ConfigError(ValueError):
-    """A configuration file is missing, unreadable or invalid."""
 
 
 class Strict(BaseModel):
@@ -50,6 +50,18 @@ def _env_name(value: str) -> str:
 
 
 EnvName = Annotated[str, AfterValidator(_env_name)]
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{value!r} is not a real date (YYYY-MM-DD)") from None
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 # ---------------------------------------------------------------- sources.yml
@@ -211,7 +223,7 @@ class UseConfig(Strict):
 class WaiverConfig(Strict):
     model: str = Field(min_length=1)
     reason: str = Field(min_length=1)
-    until: dt.date
+    until: IsoDate
 
 
 # A product a team uses through its own interface (ChatGPT), matched to records whose scope

@@ -12,16 +12,17 @@ import datetime as dt
 import html
 import json
 import os
-import shutil
 import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
+from pipeline import demo_folder
 from pipeline.config import load_sources, load_teams
 from pipeline.cycle import run_cycle
 from pipeline.demo_servers import PageServer, SlackCapture, SmtpCapture
+from pipeline.wording import count
 from storage.db import open_db
 
 DEMO_TOKEN = "xoxb-demo-token"
@@ -86,11 +87,21 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 
 def run_demo(out: Path, echo: Callable[[str], None] = print) -> int:
-    """Run the demo into folder `out`; return how many Slack messages and e-mails were sent."""
+    """Run the demo into folder `out`; return how many Slack messages and e-mails were sent.
+
+    `out` must be missing, empty or a previous demo output (see `pipeline.demo_folder`):
+    files the demo did not write are never deleted or overwritten.
+    """
+    kept = demo_folder.prepare(out)
+    try:
+        return _run(out, echo)
+    finally:
+        demo_folder.finish(out, kept)
+
+
+def _run(out: Path, echo: Callable[[str], None]) -> int:
     from pipeline.notify.outbox import build_notifiers, deliver_due
 
-    if out.exists():
-        shutil.rmtree(out)
     pages = out / "pages"
     _copy_day("day1", pages)
     emails: list = []
@@ -116,14 +127,16 @@ def run_demo(out: Path, echo: Callable[[str], None] = print) -> int:
                 echo(f"\n=== {day}: {now:%Y-%m-%d} ===")
                 report = run_cycle(db, sources.sources, now=now, teams=teams)
                 echo(
-                    f"cycle: {report.sources} sources fetched, {report.records_new} new records, "
-                    f"{report.records_changed} changed, {report.alerts_created} alerts decided"
+                    f"cycle: {count(report.sources, 'source')} fetched, "
+                    f"{count(report.records_new, 'new record')}, "
+                    f"{report.records_changed} changed, {count(report.alerts_created, 'alert')} "
+                    "decided"
                 )
                 slack_before, email_before = len(slack.messages), len(emails)
                 delivery = deliver_due(db, build_notifiers(teams), now=now)
                 _queue_digests(db, teams, now)
                 deliver_due(db, build_notifiers(teams), now=now)
-                echo(f"delivery: {delivery.sent} alerts sent, {delivery.failed} to retry")
+                echo(f"delivery: {count(delivery.sent, 'alert')} sent, {delivery.failed} to retry")
                 _summarise(slack.messages[slack_before:], emails[email_before:], echo)
         _print_upcoming(db, DAY_ONE + dt.timedelta(days=1), echo)
         db.close()

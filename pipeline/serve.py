@@ -8,11 +8,16 @@ so for any other file name a re-keyed copy is written to a private temporary dir
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import signal
+import socket
+import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -69,7 +74,68 @@ def serve_command(db_path: str | Path, port: int, host: str = "127.0.0.1") -> li
         str(port),
         "--metadata",
         str(metadata_for(db_path)),
+        "--plugins-dir",
+        str(plugins_dir()),
         "--setting",
         "sql_time_limit_ms",
         str(SQL_TIME_LIMIT_MS),
     ]
+
+
+def plugins_dir() -> Path:
+    """The folder of Datasette plugins `sunset serve` loads (readable cells, default query)."""
+    return Path(str(resources.files("pipeline").joinpath("datasette_plugins")))
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why Datasette could not listen on host:port (in use, not allowed), or None."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        return f"cannot use host {host!r}: {exc}"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"port {port} on {host} is already in use (choose another with --port)"
+            return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+    return None
+
+
+def run_child(argv: list[str], on_start: Callable[[], None] = lambda: None) -> int:
+    """Run Datasette as a child and never leave it behind: SIGTERM, SIGHUP or Ctrl-C to this
+    process stop the child (terminate, then kill after 10 s) before we exit."""
+    child = subprocess.Popen(argv)
+    stop_signals = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    received: list[int] = []
+
+    def forward(signum: int, _frame: object) -> None:
+        received.append(signum)
+        if child.poll() is None:
+            child.terminate()
+
+    previous = {sig: signal.signal(sig, forward) for sig in stop_signals}
+    try:
+        on_start()
+        while True:
+            try:
+                code = child.wait()
+                break
+            except KeyboardInterrupt:
+                received.append(signal.SIGINT)
+                if child.poll() is None:
+                    child.terminate()
+    finally:
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0 if received else code

@@ -1,5 +1,10 @@
 """YAML for configuration files: `yaml.safe_load` semantics, but a mapping that repeats a key
-is an error naming the line (PyYAML silently keeps the last value)."""
+is an error naming the line (PyYAML silently keeps the last value), and dates stay text.
+
+PyYAML turns `2026-12-31` into a `date` while parsing and raises a bare `ValueError` for
+`2026-13-31` or `2026-02-30`, before any field is known; kept as text, the pydantic model
+validates it like every other field and the error names the file, entry and field.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +38,13 @@ class DuplicateKeyLoader(yaml.SafeLoader):
                 )
             seen[key] = key_node.start_mark.line
         return super().construct_mapping(node, deep=deep)
+
+
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    return loader.construct_scalar(node)
+
+
+DuplicateKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
 
 def load(text: str) -> Any:

@@ -13,19 +13,11 @@ from pathlib import Path
 
 import sqlite_utils
 
+from storage.common import DEFAULT_DB, SchemaTooNewError, StoreError
 from storage.schema import FOREIGN_KEYS_OFF, MIGRATIONS, SCHEMA_VERSION
 
-DEFAULT_DB = "sunset.db"
 BUSY_TIMEOUT_MS = 30_000
-
-
-class StoreError(RuntimeError):
-    """The database file cannot be used: missing, not SQLite, corrupt, unwritable, or from a
-    newer version. The message names the path and never carries a traceback."""
-
-
-class SchemaTooNewError(StoreError):
-    """The database was written by a newer Sunset Watch than this one."""
+__all__ = ["DEFAULT_DB", "SchemaTooNewError", "StoreError", "open_db", "transaction"]
 
 
 def default_db_path() -> str:

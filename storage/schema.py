@@ -71,7 +71,8 @@ _RECORD_VIEWS = [
     """CREATE VIEW upcoming_shutdowns AS
             SELECT r.provider, r.model, r.shutdown_date, r.shutdown_kind, r.status,
                    r.replacements, r.source_id, r.url, r.evidence, r.confidence, r.scope,
-                   CAST(julianday(r.shutdown_date) - julianday('now') AS INTEGER) AS days_left,
+                   CAST(julianday(r.shutdown_date) - julianday(date('now')) AS INTEGER)
+                     AS days_left,
                    (SELECT COUNT(*) FROM exposures e
                      WHERE e.record_id = r.id AND e.active = 1) AS teams_exposed
             FROM records r
@@ -81,7 +82,8 @@ _RECORD_VIEWS = [
     """CREATE VIEW team_exposure AS
             SELECT e.team, r.provider, r.model, r.scope, r.shutdown_date, r.shutdown_kind,
                    r.status, r.replacements, e.usage_model, e.how, e.origin,
-                   CAST(julianday(r.shutdown_date) - julianday('now') AS INTEGER) AS days_left,
+                   CAST(julianday(r.shutdown_date) - julianday(date('now')) AS INTEGER)
+                     AS days_left,
                    EXISTS (SELECT 1 FROM waivers w WHERE w.team = e.team
                            AND (r.model GLOB w.model OR e.usage_model GLOB w.model)
                            AND w.until >= date('now')) AS waived
@@ -460,6 +462,13 @@ MIGRATIONS: list[list[str]] = [
             UNIQUE (record_id, source_id, record_date, reference_date)
         )""",
         "CREATE INDEX disagreements_open ON disagreements(status, source_id)",
+    ],
+    # 6: days left in the views counts whole days from today, like the canned queries and
+    # `sunset upcoming` (julianday('now') carries the time of day and was one day short).
+    [
+        "DROP VIEW upcoming_shutdowns",
+        "DROP VIEW team_exposure",
+        *_RECORD_VIEWS[:2],
     ],
 ]
 

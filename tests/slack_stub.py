@@ -107,6 +107,10 @@ class SlackStub:
             self._webhook(request, body)
         elif request.path == "/api/chat.postMessage":
             self._post_message(request, body)
+        elif request.path == "/api/auth.test":
+            ok = request.headers.get("Authorization") == f"Bearer {self.token}"
+            answer = {"ok": True, "team": "Stub", "user": "sunset"} if ok else None
+            self._reply(request, 200, answer or {"ok": False, "error": "invalid_auth"})
         else:
             self._reply(request, 404, {"ok": False, "error": "unknown_method"})
 

@@ -2,7 +2,7 @@
 and sends nothing unless `--commit`, so it never suppresses the real alerts later; dates
 outside what the program can compute with give one clear error.
 
-The wall clock is injected (`pipeline.cli.utcnow`); real local servers serve the page and
+The wall clock is injected (`pipeline.clock.utcnow`); real local servers serve the page and
 stand in for Slack.
 """
 
@@ -37,7 +37,6 @@ def setup(tmp_path: Path, httpserver, monkeypatch: pytest.MonkeyPatch):
         " uses: [{model: zeta-1, provider: zeta}]}\n"
     )
     clock = [REAL_NOW]
-    monkeypatch.setattr(cli, "utcnow", lambda: clock[0])
     monkeypatch.setattr(clock_module, "utcnow", lambda: clock[0])
     with SlackStub() as slack:
         monkeypatch.setenv("TEST_NOW_TOKEN", TOKEN)

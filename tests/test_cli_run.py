@@ -41,10 +41,10 @@ def test_run_with_now_sends_new_then_one_catch_up_reminder(tmp_path, httpserver,
             assert result.exit_code == 0, result.output
             return result.output
 
-        assert "1 alerts decided" in run("2026-11-24T06:00:00")  # 26 days left: new
+        assert "1 alert decided" in run("2026-11-24T06:00:00")  # 26 days left: new
         assert "0 alerts decided" in run("2026-11-25T06:00:00")
         # No run for three weeks: 5 days left -> only the 7-day reminder, once.
-        assert "1 alerts decided" in run("2026-12-15T06:00:00")
+        assert "1 alert decided" in run("2026-12-15T06:00:00")
         assert "0 alerts decided" in run("2026-12-16T06:00:00")
         texts = [message["text"] for message in slack.messages]
 

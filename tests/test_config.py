@@ -220,3 +220,67 @@ def test_reference_source_may_name_one_provider(tmp_path):
     )
     (source,) = load_sources(path).sources
     assert (source.provider_id, source.provider_map) == ("openai", {"oai": "openai"})
+
+
+@pytest.mark.parametrize("until", ["2026-13-31", "2026-02-30", '"2026-02-30"', "31/12/2026"])
+def test_impossible_waiver_date_is_one_line_naming_file_entry_and_field(tmp_path, until):
+    teams = write(
+        tmp_path,
+        "teams.yml",
+        "teams:\n  - name: payments\n    waivers:\n"
+        f"      - {{model: gpt-4-0613, reason: later, until: {until}}}\n",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_teams(teams)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert f"{teams}: teams[0] (payments).waivers[0] (gpt-4-0613).until:" in message
+    assert "not a real date" in message
+    result = CliRunner().invoke(
+        main, ["check", "--sources", str(REPO / "sources.yml"), "--teams", str(teams)]
+    )
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.strip().splitlines()[-1].startswith("error: ")
+
+
+def test_valid_waiver_date_still_loads(tmp_path):
+    teams = write(
+        tmp_path,
+        "teams.yml",
+        "teams:\n  - name: p\n    waivers: [{model: m, reason: r, until: 2026-02-28}]\n",
+    )
+    assert load_teams(teams).teams[0].waivers[0].until.isoformat() == "2026-02-28"
+
+
+def test_check_warns_about_unset_token_env(tmp_path, monkeypatch):
+    teams = write(
+        tmp_path,
+        "teams.yml",
+        "delivery:\n  slack: {token_env: MY_SLACK_TOKEN}\n"
+        "teams:\n  - {name: payments, slack_channel: '#pay', digest: off}\n",
+    )
+    monkeypatch.delenv("MY_SLACK_TOKEN", raising=False)
+    argv = ["check", "--sources", str(REPO / "sources.yml"), "--teams", str(teams)]
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code == 0, result.output
+    assert "warning:" in result.output and "MY_SLACK_TOKEN is not set" in result.output
+    assert "#pay" in result.output
+    monkeypatch.setenv("MY_SLACK_TOKEN", "xoxb-1")
+    assert "warning" not in CliRunner().invoke(main, argv).output
+
+
+def test_check_json(tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    good = write(tmp_path, "teams.yml", "teams:\n  - {name: a, digest: off}\n")
+    argv = ["check", "--json", "--sources", str(REPO / "sources.yml"), "--teams"]
+    result = CliRunner().invoke(main, [*argv, str(good)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["ok"] is True and report["teams"]["teams"] == 1 and report["errors"] == []
+    bad = write(tmp_path, "bad.yml", "teams:\n  - {name: a, colour: red}\n")
+    result = CliRunner().invoke(main, [*argv, str(bad)])
+    assert result.exit_code == 2
+    report = json.loads(result.output)
+    assert report["ok"] is False and "colour" in report["errors"][0]

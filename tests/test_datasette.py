@@ -100,8 +100,9 @@ def _populate(path: Path) -> None:
         _day(20),
         aliases='["gpt-4o-may"]',
         replacements='["gpt-4.1"]',
-        evidence="gpt-4o-2024-05-13 will be retired",
+        evidence="gpt-4o-2024-05-13 will be retired" + " on the date in the table below" * 5,
         url="https://o.test/d",
+        field_sources='{"shutdown_date": "openai-deprecations", "replacements": "x"}',
     )
     _record(db, 2, "anthropic", "claude-2.1", _day(200), evidence="Claude 2.1 retirement")
     _record(db, 3, "openai", "text-davinci-003", _day(-100))
@@ -408,6 +409,34 @@ def test_views(server: Server) -> None:
         ("billing", "claude-2.1"),
         ("search", "gpt-4o-2024-05-13"),
     ]
+
+
+def test_days_left_agree_between_views_and_canned_queries(server: Server) -> None:
+    def key(row: dict[str, Any]) -> tuple[str, str | None]:
+        return (row["model"], row.get("scope"))
+
+    by_model = {key(r): r["days_left"] for r in server.rows("upcoming", days=365)}
+    assert by_model[("gpt-4o-2024-05-13", "api")] == 20
+    for row in server.rows("upcoming_shutdowns"):
+        assert row["days_left"] == by_model[key(row)], row
+    exposure = {r["model"]: r["days_left"] for r in server.rows("exposure_by_team")}
+    for row in server.rows("team_exposure"):
+        assert row["days_left"] == exposure[row["model"]], row
+
+
+def test_html_cells_are_readable_and_one_line(server: Server) -> None:
+    page = httpx.get(f"{server.base}/{server.name}/records", timeout=10).text
+    assert "gpt-4.1" in page and "[&#34;gpt-4.1&#34;]" not in page and '["gpt-4.1"]' not in page
+    assert "sunset-fold" in page  # the long evidence folds into one line
+    assert "&#34;field&#34;" not in page
+    assert ">[]<" not in page  # an empty JSON list is blank
+    # the JSON API is untouched
+    assert server.rows("records", id=1)[0]["replacements"] == '["gpt-4.1"]'
+
+
+def test_database_page_starts_with_upcoming_shutdowns(server: Server) -> None:
+    page = httpx.get(f"{server.base}/{server.name}", timeout=10).text
+    assert "select * from upcoming_shutdowns" in page
 
 
 def test_full_text_search(server: Server) -> None:

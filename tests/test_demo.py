@@ -56,3 +56,67 @@ def test_demo_is_repeatable(tmp_path):
     for _ in range(2):
         result = CliRunner().invoke(main, ["demo", "--out", str(out)])
         assert result.exit_code == 0, result.output
+
+
+def _tree(folder):
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def test_demo_refuses_a_folder_with_files_it_did_not_write(tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "thesis.tex").write_text("years of work")
+    (out / "teams.yml").write_text("my real teams")
+    before = _tree(out)
+    result = CliRunner().invoke(main, ["demo", "--out", str(out)])
+    assert result.exit_code != 0
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: sunset demo:"), result.output
+    assert "not a previous demo output" in lines[0]
+    assert _tree(out) == before  # nothing deleted, nothing overwritten, nothing added
+
+
+def test_demo_refuses_a_file_as_out(tmp_path):
+    target = tmp_path / "notes.txt"
+    target.write_text("keep me")
+    result = CliRunner().invoke(main, ["demo", "--out", str(target)])
+    assert result.exit_code != 0 and "is a file" in result.output
+    assert result.output.count("\n") == 1
+    assert target.read_text() == "keep me"
+
+
+def test_demo_rerun_keeps_files_the_user_added(tmp_path):
+    out = tmp_path / "demo"
+    assert CliRunner().invoke(main, ["demo", "--out", str(out)]).exit_code == 0
+    assert (out / ".sunset-demo").is_file()
+    (out / "my-notes.md").write_text("notes")
+    (out / "demo.db-wal").write_bytes(b"")  # left by a reader such as `sunset serve`
+    (out / "demo.db-shm").write_bytes(b"")
+    result = CliRunner().invoke(main, ["demo", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "my-notes.md").read_text() == "notes"
+    listed = json.loads((out / ".sunset-demo").read_text())["files"]
+    assert "my-notes.md" not in listed and "demo.db" in listed
+
+
+def test_demo_rerun_refuses_to_overwrite_a_foreign_file_where_it_writes(tmp_path):
+    out = tmp_path / "demo"
+    assert CliRunner().invoke(main, ["demo", "--out", str(out)]).exit_code == 0
+    listed = json.loads((out / ".sunset-demo").read_text())
+    listed["files"].remove("sources.yml")  # as if the user had put their own sources.yml there
+    (out / ".sunset-demo").write_text(json.dumps(listed))
+    (out / "sources.yml").write_text("mine")
+    before = _tree(out)
+    result = CliRunner().invoke(main, ["demo", "--out", str(out)])
+    assert result.exit_code != 0 and "sources.yml" in result.output
+    assert (out / "sources.yml").read_text() == "mine"
+    assert _tree(out) == before  # a refusal deletes nothing, not even the demo's own files
+
+
+def test_demo_uses_an_empty_folder(tmp_path):
+    out = tmp_path / "empty"
+    out.mkdir()
+    result = CliRunner().invoke(main, ["demo", "--out", str(out)])
+    assert result.exit_code == 0, result.output

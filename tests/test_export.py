@@ -122,7 +122,7 @@ def test_jsonfeed_shape(db: Any) -> None:
     feed = _jsonfeed(db)
     assert feed["version"] == "https://jsonfeed.org/version/1.1"
     assert feed["title"] == "Sunset Watch"
-    assert feed["home_page_url"] == "https://sunset-watch.invalid/"
+    assert "home_page_url" not in feed and "feed_url" not in feed  # no placeholder host
     ids = [item["id"] for item in feed["items"]]
     assert ids == ALL_IDS
     assert len(set(ids)) == len(ids)
@@ -217,7 +217,7 @@ def test_at_most_500_items_newest_first(db: Any) -> None:
     base = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     for n in range(600):
         changed = (base + dt.timedelta(hours=n)).isoformat()
-        db.execute(CHANGE_SQL, [100 + n, 1, "evidence", f"old {n}", f"new {n}", changed])
+        db.execute(CHANGE_SQL, [100 + n, 1, "status", f"old {n}", f"new {n}", changed])
     items = _jsonfeed(db)["items"]
     assert len(items) == 500
     published = [dt.datetime.fromisoformat(i["date_published"]) for i in items]
@@ -256,3 +256,47 @@ def test_clean_text() -> None:
     assert clean_text("a\x00b\x08c\x7fd\ufffe") == "abcd"
     assert clean_text("tab\tnew\nline\r 日本 🎉") == "tab\tnew\nline\r 日本 🎉"
     assert clean_text(42) == "42"
+
+
+def test_evidence_only_changes_are_not_items(db: Any) -> None:
+    db.execute(CHANGE_SQL, [20, 1, "evidence", "old words", "new words", "2026-02-10T00:00:00Z"])
+    db.execute(
+        CHANGE_SQL, [21, 1, "url", "https://a.test/", "https://b.test/", "2026-02-10T01:00:00Z"]
+    )
+    assert [i["id"] for i in _jsonfeed(db)["items"]] == ALL_IDS
+    assert [e.id for e in _rss(db).entries] == ALL_IDS
+
+
+def test_public_base_url_and_feed_url(db: Any) -> None:
+    feed = _jsonfeed(
+        db, base_url="https://sunset.example.org/", feed_url="https://sunset.example.org/f.json"
+    )
+    assert feed["home_page_url"] == "https://sunset.example.org/"
+    assert feed["feed_url"] == "https://sunset.example.org/f.json"
+    assert (
+        _rss(db, base_url="https://sunset.example.org/").feed.link == "https://sunset.example.org/"
+    )
+    assert "invalid" not in _rss(db).feed.link  # the newest item's page, not a placeholder
+
+
+def test_cli_base_url_and_output_mistakes(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    path = tmp_path / "s.db"
+    open_db(path).close()
+    base = ["export", "--db", str(path), "--format", "jsonfeed"]
+    runner = CliRunner()
+    out = tmp_path / "feed.json"
+    ok = runner.invoke(main, [*base, "--base-url", "https://ex.org/feeds", "-o", str(out)])
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(out.read_text())["feed_url"] == "https://ex.org/feeds/feed.json"
+    bad = runner.invoke(main, [*base, "--base-url", "ex.org"])
+    assert bad.exit_code == 2 and bad.output.count("\n") == 1 and "--base-url" in bad.output
+    missing = runner.invoke(main, [*base, "-o", str(tmp_path / "nope" / "feed.json")])
+    assert missing.exit_code == 1 and "Traceback" not in missing.output
+    assert (
+        missing.output.strip()
+        == f"error: {tmp_path / 'nope' / 'feed.json'}: No such file or directory"
+    )

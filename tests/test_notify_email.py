@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import logging
+import re
 from collections.abc import Iterator
+from dataclasses import replace
 from email.message import EmailMessage
 from typing import Any
 
@@ -73,7 +76,7 @@ def test_alert_email_is_multipart_and_escaped(sink: SmtpSink) -> None:
     text, html = parts(message)
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert 'href="javascript:' not in html and "javascript:alert" in html
-    assert '<a href="https://ex.com/d?a=1&amp;b=2">' in html
+    assert 'href="https://ex.com/d?a=1&amp;b=2"' in html
     assert "not before 2026-12-24 (in 30 days)" in text
     assert "gpt-4o (openai)" in text
     for part in (text, html, message["Subject"]):
@@ -85,7 +88,11 @@ def test_huge_names_are_truncated() -> None:
     alert = Alert(team="t", channel="email", kind="new", title="x" * 10_000, items=(item,))
     message = render_alert_email(alert, now=NOW, sender="s@example.com", recipients=["a@b.co"])
     text, html = parts(message)
-    assert len(text) < 2000 and len(html) < 3000 and "…" in text
+    small = replace(alert, title="x", items=(replace(item, model="m", evidence="e"),))
+    _, baseline = parts(
+        render_alert_email(small, now=NOW, sender="s@example.com", recipients=["a@b.co"])
+    )
+    assert len(text) < 2000 and len(html) < len(baseline) + 1500 and "…" in text
     assert len(message["Subject"]) <= 200
 
 
@@ -126,3 +133,51 @@ def test_smtp_down_is_an_outage() -> None:
         notifier.send(hostile_alert(), now=NOW)
     assert caught.value.outage and not caught.value.permanent
     assert "127.0.0.1" in str(caught.value)
+
+
+def test_every_email_has_date_and_message_id(sink: SmtpSink) -> None:
+    notifier = EmailNotifier(delivery=delivery(sink.port), recipients=["payments@example.com"])
+    notifier.send(hostile_alert(), now=NOW)
+    notifier.send(hostile_alert(), now=NOW)
+    first, second = sink.messages
+    assert email.utils.parsedate_to_datetime(first["Date"]) == NOW
+    assert first["Message-ID"].startswith("<") and first["Message-ID"].endswith("@example.com>")
+    assert first["Message-ID"] != second["Message-ID"]
+
+
+def test_email_evidence_from_a_markdown_table_reads_as_text() -> None:
+    table = "| 2027-01-11 | `acme-chat-2-1106` | acme-chat-3 |"
+    message = render_alert_email(
+        Alert(
+            team="payments",
+            channel="email",
+            kind="new",
+            title="New",
+            items=(
+                AlertItem(kind="new", provider="acme", model="acme-chat-2-1106", evidence=table),
+            ),
+        ),
+        now=NOW,
+        sender="s@example.com",
+        recipients=["p@example.com"],
+    )
+    text, html = parts(message)
+    for part in (text, html):
+        assert "| 2027" not in part and "`" not in part
+        assert "2027-01-11 · acme-chat-2-1106 · acme-chat-3" in part
+
+
+def test_html_email_is_a_table_with_days_left_chips() -> None:
+    items = tuple(
+        AlertItem(kind="reminder", provider="acme", model=f"m-{days}", shutdown_date=date)
+        for days, date in ((3, "2026-11-27"), (20, "2026-12-14"), (60, "2027-01-23"))
+    )
+    alert = Alert(team="t", channel="email", kind="reminder", title="Reminders", items=items)
+    message = render_alert_email(alert, now=NOW, sender="s@example.com", recipients=["a@b.co"])
+    text, html = parts(message)
+    assert "<table" in html and ">Days left</th>" in html
+    assert "<link" not in html and "class=" in html  # inline styles; classes only for dark mode
+    assert "prefers-color-scheme: dark" in html and 'name="color-scheme"' in html
+    chips = re.findall(r"background:(#[0-9a-f]{6});color:#ffffff[^>]*>([^<]+)<", html)
+    assert chips == [("#cf222e", "in 3 days"), ("#9a6700", "in 20 days"), ("#57606a", "in 60 days")]
+    assert "m-3 (acme)" in text  # the text part stays

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import json
 import re
 import time
@@ -258,3 +259,52 @@ def test_stub_rejects_what_slack_rejects(stub: SlackStub) -> None:
             notifier._post({"text": "t", "blocks": blocks})
         assert "invalid_blocks" in str(caught.value) and caught.value.permanent
     assert not stub.messages
+
+
+def test_items_are_ordered_by_urgency() -> None:
+    items = (
+        item(model="later-model", shutdown_date="2027-06-01"),
+        item(model="undated-model", shutdown_date=None, shutdown_kind="none"),
+        item(model="soon-model", shutdown_date="2026-11-30"),
+        item(kind="past", model="gone-model", shutdown_date="2026-11-01"),
+        item(model="middle-model", shutdown_date="2027-01-15"),
+    )
+    text = render_slack_messages(alert(*items), now=NOW)[0]["text"]
+    order = [m for m in re.findall(r"\b([a-z]+-model)\b", text)]
+    assert order == ["gone-model", "soon-model", "middle-model", "later-model", "undated-model"]
+
+
+def test_markdown_table_evidence_reads_without_pipes_or_backticks() -> None:
+    evidence = (
+        "| Shutdown date | Model | Replacement |\n"
+        "| --- | :---: | --- |\n"
+        "| 2027-01-11 | `acme-chat-2-1106` | **acme-chat-3** |"
+    )
+    section = next(
+        b["text"]["text"]
+        for b in render_slack_messages(alert(item(evidence=evidence)), now=NOW)[0]["blocks"]
+        if b["type"] == "section"
+    )
+    quote = "\n".join(line for line in section.splitlines() if line.startswith("> "))
+    assert "|" not in quote and "`" not in quote and "\u02cb" not in quote and "---" not in quote
+    assert "2027-01-11 · acme-chat-2-1106 · acme-chat-3" in quote
+
+
+def test_retry_after_as_an_http_date_is_honoured(stub: SlackStub) -> None:
+    when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=120)
+    stub.fail_next(1, status=429, retry_after=email.utils.format_datetime(when, usegmt=True))  # type: ignore[arg-type]
+    notifier = SlackNotifier(token=stub.token, api_url=stub.api_url, webhook_url=None, channel="#p")
+    with pytest.raises(DeliveryError) as caught:
+        notifier.send(alert(item()), now=NOW)
+    assert caught.value.retry_after is not None and 100 < caught.value.retry_after <= 121
+    assert stub.requests == 1  # no inline retry on a date slack-sdk cannot parse
+
+
+def test_readable_leaves_prose_and_identifiers_alone() -> None:
+    from pipeline.notify.escape import readable
+
+    assert (
+        readable("see __init__ and a|b, text_embedding_3")
+        == "see __init__ and a|b, text_embedding_3"
+    )
+    assert readable("| a | `b` | **c** |\n|:--|--:|---|") == "a · b · c"

@@ -166,6 +166,27 @@ def test_bad_edit_keeps_previous_config_and_logs_once(config, caplog) -> None:
     assert {j.id for j in scheduler.get_jobs() if j.id.startswith("digest:")} == {"digest:search"}
 
 
+def test_impossible_waiver_date_keeps_previous_config_and_ticks_on(config, caplog) -> None:
+    sources, teams, db_path = config
+    worker = Worker(sources, teams, db_path, now=lambda: NOW, settings=FAST)
+    teams.write_text(
+        TEAMS.replace(
+            "uses: [{model: gpt-4-0613, provider: openai}]",
+            "uses: [{model: gpt-4-0613, provider: openai}]\n"
+            "    waivers: [{model: gpt-4-0613, reason: later, until: 2026-13-31}]",
+        )
+    )
+    with caplog.at_level(logging.INFO, logger="pipeline.schedule"):
+        first = worker.tick()
+        second = worker.tick()
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1, [r.getMessage() for r in errors]
+    assert "waivers[0] (gpt-4-0613).until" in errors[0].getMessage()
+    assert "keeping the previous configuration" in errors[0].getMessage()
+    assert worker.teams.team("core").waivers == []
+    assert first and second  # the ticks ran on the last good configuration
+
+
 def test_tick_skips_while_another_worker_holds_the_lock(config, caplog) -> None:
     sources, teams, db_path = config
     worker = Worker(sources, teams, db_path, now=lambda: NOW, settings=FAST)

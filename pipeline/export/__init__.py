@@ -30,19 +30,24 @@ def export_feed(
     team: str | None = None,
     lead_days: Sequence[int] = (90, 30, 7, 1),
     now: dt.datetime,
-    base_url: str = "https://sunset-watch.invalid/",
+    base_url: str | None = None,
+    feed_url: str | None = None,
 ) -> bytes:
     """Render the store's deprecation events (or, for `ics`, dated shutdowns) as `fmt`.
 
     `team` restricts everything to records the team is actively exposed to; `lead_days` are
     the calendar's reminder alarms (the caller passes the team's own). `now` stamps the
     output, so two exports of an unchanged store with the same `now` are byte-identical.
+    `base_url` is the public page the feed belongs to and `feed_url` where the feed itself is
+    published (JSON Feed `feed_url`); without them no placeholder host is invented.
     """
     now = aware(now)
     if fmt == "rss":
         return render_rss(feed_items(db, team, now), team=team, now=now, base_url=base_url)
     if fmt == "jsonfeed":
-        return render_jsonfeed(feed_items(db, team, now), team=team, base_url=base_url)
+        return render_jsonfeed(
+            feed_items(db, team, now), team=team, base_url=base_url, feed_url=feed_url
+        )
     if fmt == "ics":
         return render_ics(db, team=team, lead_days=lead_days, now=now)
     raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")

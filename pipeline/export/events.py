@@ -20,6 +20,9 @@ from pipeline.scope import product_name, product_of
 from storage.records import ALERTABLE_SQL as ALERTABLE
 
 MAX_ITEMS = 500
+# Changes that are news for a reader; a re-worded evidence quote, a moved anchor or a new
+# alias alone is not an item.
+NEWS_FIELDS = ("kind", "shutdown_date", "shutdown_kind", "announced_date", "replacements", "status")
 FIELD_LABELS = {
     "shutdown_date": "shutdown date",
     "shutdown_kind": "shutdown kind",
@@ -79,9 +82,10 @@ def feed_items(db: sqlite_utils.Database, team: str | None, now: dt.datetime) ->
     changes = rows(
         db,
         "SELECT id, record_id, field, old_value, new_value, changed_at FROM record_changes"
-        f" WHERE record_id IN (SELECT id FROM records WHERE {ALERTABLE}){change_where}"
+        f" WHERE field IN ({', '.join('?' * len(NEWS_FIELDS))})"
+        f" AND record_id IN (SELECT id FROM records WHERE {ALERTABLE}){change_where}"
         " ORDER BY changed_at DESC, id DESC LIMIT ?",
-        [*change_params, MAX_ITEMS],
+        [*NEWS_FIELDS, *change_params, MAX_ITEMS],
     )
     records = {r["id"]: r for r in recent}
     missing = sorted({c["record_id"] for c in changes} - records.keys())

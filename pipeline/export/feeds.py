@@ -12,14 +12,17 @@ from pipeline.export.events import FeedItem, clean_text, feed_title, json_list
 
 JSONFEED_VERSION = "https://jsonfeed.org/version/1.1"
 DESCRIPTION = "AI model deprecations and shutdown date changes, newest first."
+# RSS requires a channel link: the public base URL, else the newest item's source page; this
+# reserved host only for an empty feed with neither.
+NO_LINK = "https://sunset-watch.invalid/"
 
 
 def render_rss(
-    items: list[FeedItem], *, team: str | None, now: dt.datetime, base_url: str
+    items: list[FeedItem], *, team: str | None, now: dt.datetime, base_url: str | None
 ) -> bytes:
     fg = FeedGenerator()
     fg.title(feed_title(team))
-    fg.link(href=base_url)
+    fg.link(href=base_url or next((i.url for i in items if i.url), NO_LINK))
     fg.description(DESCRIPTION)
     fg.language("en")
     fg.generator("Sunset Watch")
@@ -37,15 +40,15 @@ def render_rss(
     return fg.rss_str(pretty=True)
 
 
-def render_jsonfeed(items: list[FeedItem], *, team: str | None, base_url: str) -> bytes:
-    feed: dict[str, Any] = {
-        "version": JSONFEED_VERSION,
-        "title": feed_title(team),
-        "home_page_url": base_url,
-        "description": DESCRIPTION,
-        "language": "en",
-        "items": [_json_item(item) for item in items],
-    }
+def render_jsonfeed(
+    items: list[FeedItem], *, team: str | None, base_url: str | None, feed_url: str | None
+) -> bytes:
+    feed: dict[str, Any] = {"version": JSONFEED_VERSION, "title": feed_title(team)}
+    if base_url:
+        feed["home_page_url"] = base_url
+    if feed_url:
+        feed["feed_url"] = feed_url
+    feed.update(description=DESCRIPTION, language="en", items=[_json_item(item) for item in items])
     return json.dumps(feed, ensure_ascii=False, indent=2).encode("utf-8")
 
 

@@ -7,6 +7,7 @@ any channel) with kind-specific wording, so both channels say the same thing.
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -17,7 +18,7 @@ from typing import Protocol
 import jinja2
 
 from pipeline.models import Alert, AlertItem
-from pipeline.notify.escape import one_line, safe_url, short
+from pipeline.notify.escape import one_line, readable, safe_url, short
 from pipeline.scope import product_name, product_of
 
 MODEL_MAX = 200
@@ -93,6 +94,11 @@ class ItemView:
     matched_as: str
     days_left: int | None
     ops: bool  # an operator notice about a source or delivery, not a model date
+    date: str = ""  # the shutdown date as printed, "" when none
+    kind: str = "none"  # firm | earliest | region | none
+    days_text: str = ""  # "in 5 days", "today", "3 days ago"
+    urgency: str = "none"  # past | week (<= 7 days) | month (<= 30) | later | none
+    product: bool = False  # the record is about a product (ChatGPT), not the API
 
     @property
     def summary(self) -> str:
@@ -155,21 +161,49 @@ def item_label(item: AlertItem) -> str:
 
 def item_view(item: AlertItem, now: dt.datetime) -> ItemView:
     url = safe_url(item.url)
+    days = days_until(item.shutdown_date, now)
     return ItemView(
         label=item_label(item),
         model=one_line(item.model, MODEL_MAX),
         provider=one_line(item.provider, PROVIDER_MAX),
         when=when_text(item, now),
         replacements=one_line(", ".join(item.replacements), 300),
-        evidence=short(item.evidence, EVIDENCE_MAX),
+        evidence=short(readable(item.evidence), EVIDENCE_MAX),
         url=url,
         url_text="" if url or not item.url else one_line(item.url, 300),
         change=one_line(item.change, 300),
         note=short(item.note, NOTE_MAX),
         matched_as=one_line(item.matched_as, 200),
-        days_left=days_until(item.shutdown_date, now),
+        days_left=days,
         ops=item.kind in OPS_KINDS,
+        date=one_line(item.shutdown_date, 40),
+        kind=item.shutdown_kind,
+        days_text=relative_days(days) if days is not None else "",
+        urgency=urgency(days),
+        product=product_of(item.scope) is not None,
     )
+
+
+def urgency(days: int | None) -> str:
+    """How soon, for colouring: past, week (<= 7 days), month (<= 30), later, none."""
+    if days is None:
+        return "none"
+    if days < 0:
+        return "past"
+    return "week" if days <= 7 else "month" if days <= 30 else "later"
+
+
+def by_urgency(items: Sequence[AlertItem], now: dt.datetime) -> list[AlertItem]:
+    """Most urgent first: operator notices, then past shutdowns, then the fewest days left;
+    items without a date last. Stable, so equal items keep the decider's order."""
+
+    def key(item: AlertItem) -> tuple[int, int]:
+        if item.kind in OPS_KINDS:
+            return (0, 0)
+        days = days_until(item.shutdown_date, now)
+        return (2, 0) if days is None else (1, days)
+
+    return sorted(items, key=key)
 
 
 def heading(alert: Alert) -> str:
@@ -195,13 +229,23 @@ def templates() -> jinja2.Environment:
 
 
 def compose(
-    *, subject: str, text: str, html: str, sender: str, recipients: Sequence[str]
+    *,
+    subject: str,
+    text: str,
+    html: str,
+    sender: str,
+    recipients: Sequence[str],
+    now: dt.datetime,
 ) -> EmailMessage:
-    """A multipart/alternative message; the subject is forced onto one line."""
+    """A multipart/alternative message with the `Date` (RFC 5322 requires it, as of `now`,
+    the send time) and a `Message-ID` in the sender's domain; the subject is one line."""
     message = EmailMessage()
     message["Subject"] = one_line(subject, TITLE_MAX)
     message["From"] = sender
     message["To"] = ", ".join(recipients)
+    message["Date"] = email.utils.formatdate(now.timestamp(), usegmt=True)
+    domain = sender.rpartition("@")[2].strip(" >") or "sunset-watch.invalid"
+    message["Message-ID"] = email.utils.make_msgid("sunset", domain=domain)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message

@@ -219,7 +219,9 @@ def render_digest(
     if not data.has_news and not send_empty:
         return None
     subject, text, html = render_digest_parts(team.name, data, now)
-    return compose(subject=subject, text=text, html=html, sender=sender, recipients=team.email)
+    return compose(
+        subject=subject, text=text, html=html, sender=sender, recipients=team.email, now=now
+    )
 
 
 def digest_alert(team: TeamConfig, data: DigestData, *, send_empty: bool = False) -> Alert | None:

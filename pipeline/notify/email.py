@@ -18,7 +18,14 @@ from email.message import EmailMessage
 from pipeline.config import EmailDelivery
 from pipeline.models import Alert
 from pipeline.notify import digest
-from pipeline.notify.base import DeliveryError, compose, heading, item_view, templates
+from pipeline.notify.base import (
+    DeliveryError,
+    by_urgency,
+    compose,
+    heading,
+    item_view,
+    templates,
+)
 from pipeline.notify.escape import one_line, truncate
 
 log = logging.getLogger(__name__)
@@ -37,11 +44,13 @@ def render_alert_email(
         context = {
             "title": subject,
             "team": one_line(alert.team, 80),
-            "views": [asdict(item_view(item, now)) for item in alert.items],
+            "views": [asdict(item_view(item, now)) for item in by_urgency(alert.items, now)],
         }
         text = templates().get_template("alert.txt.j2").render(context)
         html = templates().get_template("alert.html.j2").render(context)
-    return compose(subject=subject, text=text, html=html, sender=sender, recipients=recipients)
+    return compose(
+        subject=subject, text=text, html=html, sender=sender, recipients=recipients, now=now
+    )
 
 
 class EmailNotifier:

@@ -42,6 +42,32 @@ def short(text: str | None, limit: int) -> str:
     return truncate(clean(text).strip(), limit)
 
 
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+_CODE = re.compile(r"`+([^`\n]*?)`+")
+_STRONG = re.compile(r"(\*\*)(?=\S)(.+?)(?<=\S)\1")
+
+
+def readable(text: str | None) -> str:
+    """Markdown source quoted as evidence, read as text: a table row's cells are joined with
+    ' · ' (no pipes), separator rows dropped, `code` and **bold** markers removed. A single
+    pipe in prose and underscores (model ids such as text_embedding_3) are left alone."""
+    lines = []
+    for line in clean(text).split("\n"):
+        if _TABLE_RULE.match(line) and "-" in line:
+            continue
+        if line.count("|") >= 2 or line.strip().startswith("|"):
+            cells = [c.strip().replace("\\|", "|") for c in _CELL_SPLIT.split(line)]
+            if cells and not cells[0]:
+                cells = cells[1:]
+            if cells and not cells[-1]:
+                cells = cells[:-1]
+            line = " · ".join(c for c in cells if c)
+        line = _STRONG.sub(r"\2", _CODE.sub(r"\1", line))
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def slack_escape(text: str) -> str:
     """Slack's three control characters; this also defuses <!channel>, <@U..>, <#C..>."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

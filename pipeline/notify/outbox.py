@@ -33,7 +33,7 @@ import sqlite_utils
 from pipeline.clock import iso
 from pipeline.models import Alert
 from pipeline.notify import notices
-from pipeline.notify.base import DeliveryError
+from pipeline.notify.base import DeliveryError, by_urgency
 from pipeline.notify.ledger import SendLedger
 from pipeline.notify.router import Router, build_notifiers
 from storage import alerts as outbox
@@ -281,7 +281,8 @@ class _Run:
         """Some Slack parts went out: the row is sent, the rest becomes a new row to retry,
         so a retry never repeats the parts already delivered."""
         db, now = self.db, self.now
-        rest = replace(alert, items=alert.items[delivered:])
+        # Slack renders the items most urgent first: the parts sent were the first of those.
+        rest = replace(alert, items=tuple(by_urgency(alert.items, now)[delivered:]))
         key = f"rest:{row['id']}:{delivered}"
         with transaction(db):
             outbox.enqueue(

@@ -41,6 +41,33 @@ def secret_problems(teams: TeamsFile) -> list[str]:
     return found
 
 
+def missing_secrets(teams: TeamsFile) -> list[str]:
+    """One line per environment variable that teams.yml names for a destination in use but
+    that is unset (or blank): what it blocks, never a value."""
+    d = teams.delivery
+    needs: dict[str, list[str]] = {}
+    channels = [t.slack_channel for t in teams.teams if t.slack_channel]
+    if d.ops.slack_channel:
+        channels.append(d.ops.slack_channel)
+    if channels:
+        needs.setdefault(d.slack.token_env, []).append(
+            "the Slack bot token for " + ", ".join(dict.fromkeys(channels))
+        )
+    for owner, env in [("ops", d.ops.webhook_env), *((t.name, t.webhook_env) for t in teams.teams)]:
+        if env:
+            needs.setdefault(env, []).append(f"the Slack webhook of {owner}")
+    if any(t.email for t in teams.teams) or d.ops.email:
+        for env, what in ((d.email.username_env, "user"), (d.email.password_env, "password")):
+            if env:
+                needs.setdefault(env, []).append(f"the SMTP {what}")
+    values = env_secrets(list(needs))
+    return [
+        f"environment variable {name} is not set ({'; '.join(uses)}): those alerts wait until it is"
+        for name, uses in needs.items()
+        if not (values.get(name) or "").strip()
+    ]
+
+
 class Router:
     """Resolves an alert to (destination key, notifier) from teams.yml, reading secrets now."""
 

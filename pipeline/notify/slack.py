@@ -21,8 +21,9 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
+from pipeline.fetch.errors import retry_after_seconds
 from pipeline.models import Alert
-from pipeline.notify.base import DeliveryError, ItemView, heading, item_view
+from pipeline.notify.base import DeliveryError, ItemView, by_urgency, heading, item_view
 from pipeline.notify.escape import ELLIPSIS, slack_text, truncate
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ def _chunks(alert: Alert, now: dt.datetime) -> list[list[tuple[str, str]]]:
     """Group (section text, fallback line) pairs so each message stays within the limits."""
     chunks: list[list[tuple[str, str]]] = [[]]
     size = fallback = 0
-    for item in alert.items:
+    for item in by_urgency(alert.items, now):
         view = item_view(item, now)
         text = section_text(view)
         line = "- " + slack_text(truncate(view.summary, 240))
@@ -134,15 +135,18 @@ def render_slack_messages(alert: Alert, *, now: dt.datetime) -> list[dict[str, A
     return [message for message, _ in render_parts(alert, now=now)]
 
 
-def _retry_after(headers: dict[str, Any] | None) -> float | None:
+def _retry_after_header(headers: dict[str, Any] | None) -> str | None:
     for key, value in (headers or {}).items():
         if key.lower() == "retry-after":
             value = value[0] if isinstance(value, list) else value
-            try:
-                return float(value)
-            except (TypeError, ValueError):
-                return None
+            return None if value is None else str(value).strip()
     return None
+
+
+def _retry_after(headers: dict[str, Any] | None) -> float | None:
+    """Seconds from Retry-After, delta-seconds or an HTTP-date (the fetcher's one parser;
+    an HTTP-date is compared with the wall clock, as the server wrote it)."""
+    return retry_after_seconds(_retry_after_header(headers), dt.datetime.now(dt.UTC))
 
 
 def _http_error(
@@ -177,8 +181,9 @@ class ShortRateLimitRetry(RateLimitErrorRetryHandler):
     ) -> bool:
         if response is None or response.status_code != 429:
             return False
-        after = _retry_after(response.headers)
-        return after is not None and after <= self.max_wait
+        # slack-sdk sleeps int(Retry-After) itself: only delta-seconds may retry inline.
+        value = _retry_after_header(response.headers)
+        return value is not None and value.isdigit() and float(value) <= self.max_wait
 
 
 class SlackNotifier:
