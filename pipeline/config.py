@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails
 
 from pipeline import strict_yaml
+from pipeline.usage_sources.config import UsageSourceConfig, check_usage_sources
 
 DEFAULT_LEAD_DAYS = (90, 30, 7, 1)
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
@@ -281,6 +282,7 @@ class TeamConfig(Strict):
 class TeamsFile(Strict):
     delivery: Delivery = Delivery()
     teams: list[TeamConfig] = Field(default_factory=list)
+    usage_sources: list[UsageSourceConfig] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique_names(self) -> TeamsFile:
@@ -289,6 +291,7 @@ class TeamsFile(Strict):
             if team.name in seen:
                 raise ValueError(f"teams[{index}] (name: {team.name}): duplicate team name")
             seen.add(team.name)
+        check_usage_sources(self.usage_sources, seen)
         return self
 
     def team(self, name: str) -> TeamConfig:

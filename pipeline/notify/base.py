@@ -19,6 +19,7 @@ import jinja2
 from pipeline.models import Alert, AlertItem
 from pipeline.notify.escape import one_line, safe_url, short
 from pipeline.scope import product_name, product_of
+from pipeline.usage_sources.volume import describe as describe_volume
 
 MODEL_MAX = 200
 PROVIDER_MAX = 80
@@ -48,6 +49,7 @@ OPS_LABELS = {
     "store": "Database not writable",
     "store-ok": "Database writable again",
     "disagreement": "Reference disagrees",
+    "unowned": "Unowned usage",
 }
 
 
@@ -91,6 +93,7 @@ class ItemView:
     change: str
     note: str
     matched_as: str
+    usage: str  # pulled volume: "41,230 requests in the last 7 days, last call ..." or ""
     days_left: int | None
     ops: bool  # an operator notice about a source or delivery, not a model date
 
@@ -167,9 +170,17 @@ def item_view(item: AlertItem, now: dt.datetime) -> ItemView:
         change=one_line(item.change, 300),
         note=short(item.note, NOTE_MAX),
         matched_as=one_line(item.matched_as, 200),
+        usage=usage_text(item),
         days_left=days_until(item.shutdown_date, now),
         ops=item.kind in OPS_KINDS,
     )
+
+
+def usage_text(item: AlertItem) -> str:
+    """The pulled volume of an item's model, or "" when usage was only declared or scanned."""
+    if item.requests_7d is None and item.tokens_7d is None and not item.last_call:
+        return "no recent calls" if item.quiet else ""
+    return describe_volume(item.requests_7d, item.tokens_7d, item.last_call, item.quiet)
 
 
 def heading(alert: Alert) -> str:
