@@ -166,7 +166,7 @@ class LiteLLMSpendLogs(StandIn):
                     {
                         "request_id": f"req-{day}-{model}-{n}",
                         "call_type": "acompletion",
-                        "api_key": "88dc28d0f030c55ed4ab77ed8faf098196cb1c05df778539800c9f1243fe6b4b",
+                        "api_key": "88dc28d0f030c55ed4ab77ed8faf0981",  # hashed
                         "spend": 0.0001,
                         "total_tokens": tokens // requests,
                         "prompt_tokens": 1,
