@@ -513,3 +513,52 @@ def test_pull_sources_refreshes_exposures(db, httpserver, key):
     assert rows == [
         {"team": "payments", "requests_7d": 2500, "last_call": "2026-11-23", "origin": "pull"}
     ]
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_usage_pull_fills_buckets_and_a_second_pull_changes_nothing(tmp_path, httpserver, key):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    api = OpenAIUsage(key=key, rows=ROWS)
+    httpserver.expect_request("/v1/organization/usage/completions").respond_with_handler(api)
+    teams_path = tmp_path / "teams.yml"
+    teams_path.write_text(
+        json.dumps(
+            {
+                "teams": [{"name": "payments"}, {"name": "search"}],
+                "usage_sources": [
+                    openai_source(httpserver.url_for("/v1"), endpoints=["completions"]),
+                    {"id": "otel", "kind": "otel_files", "path": str(tmp_path / "missing")},
+                ],
+            }
+        )
+    )
+    db_path = str(tmp_path / "sunset.db")
+    args = ["usage", "pull", "--teams", str(teams_path), "--db", db_path]
+    args += ["--now", "2026-11-24T06:00:00Z", "--source", "openai-org"]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert "openai-org: 4 buckets for payments, search; new unowned units: proj_unknown" in (
+        first.output
+    )
+    from storage.db import open_db
+
+    db = open_db(db_path)
+    snapshot = buckets(db)
+    db.close()
+    second = CliRunner().invoke(main, args)
+    assert "openai-org: 4 buckets for payments, search" in second.output
+    assert "unowned" not in second.output
+    db = open_db(db_path)
+    assert buckets(db) == snapshot
+    db.close()
+
+    failing = CliRunner().invoke(main, [*args[:-2], "--source", "otel"])
+    assert failing.exit_code == 1
+    assert "otel: failed:" in failing.output and "previous buckets kept" in failing.output
+    unknown = CliRunner().invoke(main, [*args[:-2], "--source", "nope"])
+    assert unknown.exit_code == 2 and "no usage source 'nope'" in unknown.output
