@@ -1,7 +1,8 @@
 """Benchmark for usage sources: pull and store ~1 million usage rows, then re-match.
 
-A local stand-in of the OpenAI organization Usage API (stdlib HTTP server, one daily bucket a
-page, `has_more`/`next_page`) serves 31 days x 1,000 projects x 33 models (1,023,000 result
+A local stand-in of the OpenAI organization Usage API (stdlib HTTP server in a child process,
+one daily bucket a page, `has_more`/`next_page`) serves 31 days x 1,000 projects x 33 models
+(1,023,000 result
 rows); `pull_source` reads them into a file database, then `refresh_exposures` matches the
 pulled usage (plus volumes) against 2,000 records. Prints seconds per phase and peak RSS.
 Target: under 60 s and under 300 MB.
@@ -13,10 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import os
 import resource
 import tempfile
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -60,8 +61,12 @@ def _page(day_index: int) -> bytes:
     body = {
         "object": "page",
         "data": [
-            {"object": "bucket", "start_time": _epoch(day), "end_time": _epoch(day) + 86400,
-             "results": results}
+            {
+                "object": "bucket",
+                "start_time": _epoch(day),
+                "end_time": _epoch(day) + 86400,
+                "results": results,
+            }
         ],
         "has_more": more,
         "next_page": str(day_index + 1) if more else None,
@@ -93,19 +98,41 @@ class Handler(BaseHTTPRequestHandler):
 def _records(db) -> None:
     source_store.sync_sources(
         db,
-        [{"id": "bench", "provider": "openai", "url": "https://e.test/", "format": "html",
-          "interval_minutes": 60, "enabled": 1}],
+        [
+            {
+                "id": "bench",
+                "provider": "openai",
+                "url": "https://e.test/",
+                "format": "html",
+                "interval_minutes": 60,
+                "enabled": 1,
+            }
+        ],
     )
     models = MODELS + [f"other-model-{n}" for n in range(RECORDS - len(MODELS))]
     rows = [
-        {"provider": "openai", "model": m, "kind": "model", "aliases": [],
-         "shutdown_date": "2027-01-10", "shutdown_kind": "firm", "announced_date": None,
-         "replacements": [], "status": "deprecated", "evidence": "", "url": None}
+        {
+            "provider": "openai",
+            "model": m,
+            "kind": "model",
+            "aliases": [],
+            "shutdown_date": "2027-01-10",
+            "shutdown_kind": "firm",
+            "announced_date": None,
+            "replacements": [],
+            "status": "deprecated",
+            "evidence": "",
+            "url": None,
+        }
         for m in models
     ]
     with transaction(db):
         record_store.apply_source_records(
-            db, source_id="bench", records=rows, snapshot_sha256="x", now=NOW.isoformat(),
+            db,
+            source_id="bench",
+            records=rows,
+            snapshot_sha256="x",
+            now=NOW.isoformat(),
             run_id=None,
         )
 
@@ -114,9 +141,18 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def main() -> None:
+def _serve(port: multiprocessing.Queue) -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port.put(server.server_port)
+    server.serve_forever()
+
+
+def main() -> None:
+    # The stand-in runs in its own process, so peak RSS is the puller's alone.
+    queue: multiprocessing.Queue = multiprocessing.Queue()
+    server = multiprocessing.Process(target=_serve, args=(queue,), daemon=True)
+    server.start()
+    port = queue.get(timeout=30)
     os.environ["OPENAI_ADMIN_KEY"] = KEY
     teams = TeamsFile.model_validate(
         {
@@ -125,7 +161,7 @@ def main() -> None:
                 {
                     "id": "openai-org",
                     "kind": "openai_usage",
-                    "base_url": f"http://127.0.0.1:{server.server_port}/v1",
+                    "base_url": f"http://127.0.0.1:{port}/v1",
                     "key_env": "OPENAI_ADMIN_KEY",
                     "window_days": DAYS,
                     "teams": [{"match": f"proj_t{t}_*", "team": f"team{t}"} for t in range(TEAMS)],
@@ -140,7 +176,10 @@ def main() -> None:
             decide.team_store.sync_teams(db, decide.team_rows(teams))
         started = time.perf_counter()
         report = pull_source(
-            db, teams.usage_sources[0], now=NOW, teams=teams,
+            db,
+            teams.usage_sources[0],
+            now=NOW,
+            teams=teams,
             settings=FetchSettings(total_timeout=120, read_timeout=120),
         )
         pulled = time.perf_counter() - started
@@ -152,11 +191,14 @@ def main() -> None:
         matched = time.perf_counter() - started
         exposures = db.execute("SELECT COUNT(*) FROM exposures").fetchone()[0]
         db.close()
-    server.shutdown()
+    server.terminate()
+    server.join()
     print(f"usage rows pulled and stored: {rows:,} in {pulled:.1f} s")
     print(f"re-matching ({RECORDS:,} records): {exposures:,} exposures in {matched:.1f} s")
-    print(f"total {pulled + matched:.1f} s (target < 60 s); peak RSS {_peak_mb():.0f} MB "
-          "(target < 300 MB)")
+    print(
+        f"total {pulled + matched:.1f} s (target < 60 s); peak RSS {_peak_mb():.0f} MB "
+        "(target < 300 MB)"
+    )
 
 
 if __name__ == "__main__":

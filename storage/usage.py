@@ -49,6 +49,79 @@ def replace_window(
     return len(buckets)
 
 
+STAGED_COLUMNS = (
+    "unit",
+    "team",
+    "provider",
+    "model",
+    "raw_model",
+    "day",
+    "requests",
+    "tokens",
+    "first_seen",
+    "last_seen",
+)
+
+
+def stage_start(db: sqlite_utils.Database) -> None:
+    """An empty TEMP staging table for one pull: rows land there as pages arrive, outside
+    any write transaction on the store (TEMP lives in its own database), so a long pull never
+    holds the store's write lock and a failed one leaves the buckets untouched."""
+    db.execute(f"CREATE TEMP TABLE IF NOT EXISTS usage_staging ({', '.join(STAGED_COLUMNS)})")
+    db.execute("DELETE FROM temp.usage_staging")
+
+
+def stage_rows(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> None:
+    marks = ", ".join(f":{c}" for c in STAGED_COLUMNS)
+    db.execute("BEGIN")  # deferred: only the TEMP database is written
+    try:
+        db.conn.executemany(
+            f"INSERT INTO temp.usage_staging ({', '.join(STAGED_COLUMNS)}) VALUES ({marks})",
+            rows,
+        )
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def staged_units(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Per unit staged: its team, models and requests (for notices about unowned units)."""
+    return list(
+        db.query(
+            """SELECT unit, MAX(team) AS team, GROUP_CONCAT(DISTINCT model) AS models,
+                      SUM(requests) AS requests
+               FROM temp.usage_staging GROUP BY unit ORDER BY unit"""
+        )
+    )
+
+
+def replace_window_from_staging(
+    db: sqlite_utils.Database, origin: str, first_day: str, last_day: str, pulled_at: str
+) -> int:
+    """`replace_window` with the staged rows, merged per (unit, provider, model, day):
+    requests and tokens summed (NULL when none given), first and last call kept."""
+    db.execute(
+        "DELETE FROM usage_buckets WHERE origin = ? AND day >= ? AND day <= ?",
+        [origin, first_day, last_day],
+    )
+    cursor = db.execute(
+        """INSERT INTO usage_buckets (origin, unit, team, provider, model, raw_model, day,
+                                      requests, tokens, first_seen, last_seen, pulled_at)
+           SELECT ?, unit, MAX(team), provider, model, MIN(raw_model), day, SUM(requests),
+                  SUM(tokens), MIN(first_seen), MAX(last_seen), ?
+           FROM temp.usage_staging
+           WHERE day >= ? AND day <= ?
+           GROUP BY unit, provider, model, day""",
+        [origin, pulled_at, first_day, last_day],
+    )
+    return cursor.rowcount
+
+
+def stage_clear(db: sqlite_utils.Database) -> None:
+    db.execute("DELETE FROM temp.usage_staging")
+
+
 def sync_pulled_usage(db: sqlite_utils.Database, origin: str) -> int:
     """Rebuild the `usage` rows of one source from all its owned buckets (any age: a model
     not called for months still matches, its alerts only say so). Returns rows written."""

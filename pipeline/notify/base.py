@@ -100,7 +100,8 @@ class ItemView:
     @property
     def summary(self) -> str:
         tail = self.change or self.note or self.when
-        return f"{self.label}: {self.model} ({self.provider}) - {tail}"
+        calls = f"; {self.usage}" if self.usage else ""
+        return f"{self.label}: {self.model} ({self.provider}) - {tail}{calls}"
 
 
 def relative_days(days: int) -> str:

@@ -38,8 +38,8 @@ def _rfc3339(moment: dt.datetime) -> str:
 
 def pull(
     client: ApiClient, source: UsageSourceConfig, *, start: dt.datetime, end: dt.datetime
-) -> list[UsageRow]:
-    rows: list[UsageRow] = []
+) -> Iterator[UsageRow]:
+    """Rows page by page (a row per bucket, workspace and model; the caller merges)."""
     cursor: str | None = None
     for _ in range(MAX_PAGES):
         params: dict[str, Any] = {
@@ -52,9 +52,9 @@ def pull(
         if cursor:
             params["page"] = cursor
         page = client.get_json(PATH, params)
-        rows.extend(_rows(page, source))
+        yield from _rows(page, source)
         if not page.get("has_more"):
-            return rows
+            return
         cursor = page.get("next_page")
         if not isinstance(cursor, str) or not cursor:
             raise malformed("usage_report: has_more without a next_page cursor")

@@ -29,12 +29,11 @@ def headers(key: str) -> dict[str, str]:
 
 def pull(
     client: ApiClient, source: UsageSourceConfig, *, start: dt.datetime, end: dt.datetime
-) -> list[UsageRow]:
-    rows: list[UsageRow] = []
+) -> Iterator[UsageRow]:
+    """Rows page by page (a row per bucket, project and model; the caller merges)."""
     for endpoint in source.endpoints or OPENAI_ENDPOINTS:
         for page in _pages(client, f"organization/usage/{endpoint}", start, end):
-            rows.extend(_rows(page, source, endpoint))
-    return rows
+            yield from _rows(page, source, endpoint)
 
 
 def _pages(

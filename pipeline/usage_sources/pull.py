@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +32,7 @@ from pipeline.redact import problem, protect
 from pipeline.usage_sources import anthropic, litellm, openai, otel
 from pipeline.usage_sources.config import UsageSourceConfig
 from pipeline.usage_sources.http import ApiClient
-from pipeline.usage_sources.rows import PullError, UsageRow, aggregate
+from pipeline.usage_sources.rows import PullError, UsageRow
 from storage import teams as team_store
 from storage import usage as usage_store
 from storage.db import transaction
@@ -40,6 +40,7 @@ from storage.db import transaction
 log = logging.getLogger(__name__)
 
 FAILING_AFTER = 3  # transient failures in a row before ops hears (auth/malformed: at once)
+STAGE_BATCH = 20_000  # rows staged per write
 _HTTP_KINDS: dict[str, tuple[Callable[[str], dict[str, str]], Callable[..., list[UsageRow]]]] = {
     "openai_usage": (openai.headers, openai.pull),
     "anthropic_usage": (anthropic.headers, anthropic.pull),
@@ -85,10 +86,11 @@ def fetch_rows(
     settings: FetchSettings | None = None,
     transport: httpx.BaseTransport | None = None,
     waits: list[float] | None = None,
-) -> list[UsageRow]:
-    """The source's usage rows for [start, end); raises `PullError`."""
+) -> Iterator[UsageRow]:
+    """The source's usage rows for [start, end), page by page; raises `PullError`."""
     if source.kind == "otel_files":
-        return otel.pull(source, start=start, end=end)
+        yield from otel.pull(source, start=start, end=end)
+        return
     make_headers, pull = _HTTP_KINDS[source.kind]
     key = read_key(source)
     with ApiClient(
@@ -100,10 +102,25 @@ def fetch_rows(
         transport=transport,
     ) as client:
         try:
-            return pull(client, source, start=start, end=end)
+            yield from pull(client, source, start=start, end=end)
         finally:
             if waits is not None:
                 waits.extend(client.waits)
+
+
+def _staged(row: UsageRow, team: str | None) -> dict[str, object]:
+    return {
+        "unit": row.unit or "",
+        "team": team,
+        "provider": row.provider,
+        "model": row.model,
+        "raw_model": row.raw_model,
+        "day": row.day,
+        "requests": row.requests,
+        "tokens": row.tokens,
+        "first_seen": row.first_seen or (row.day if row.last_seen else None),
+        "last_seen": row.last_seen,
+    }
 
 
 def pull_source(
@@ -115,49 +132,47 @@ def pull_source(
     settings: FetchSettings | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> PullReport:
-    """Pull one source and store what it says (or keep what was there and report)."""
+    """Pull one source and store what it says (or keep what was there and report).
+
+    Rows are staged in a TEMP table as pages arrive (memory stays at one page), then one
+    short transaction replaces the window's buckets with them.
+    """
     report = PullReport(source.id)
     start, end = window(source, now)
     with transaction(db):
         state = usage_store.source_state(db, source.id, source.kind)
+    usage_store.stage_start(db)
+    teams_of: dict[str, str | None] = {}
+    batch: list[dict[str, object]] = []
     try:
-        rows = aggregate(
-            fetch_rows(
-                source, start, end, settings=settings, transport=transport, waits=report.waits
-            )
-        )
+        for row in fetch_rows(
+            source, start, end, settings=settings, transport=transport, waits=report.waits
+        ):
+            unit = row.unit or ""
+            if unit not in teams_of:
+                teams_of[unit] = source.team_for(row.unit)
+            batch.append(_staged(row, teams_of[unit]))
+            if len(batch) >= STAGE_BATCH:
+                usage_store.stage_rows(db, batch)
+                batch = []
+        usage_store.stage_rows(db, batch)
     except PullError as exc:
+        usage_store.stage_clear(db)
         report.error = str(exc)
         _failed(db, source, state, exc, now=now, teams=teams)
         return report
     stamp = iso(now)
     first_day, last_day = start.date().isoformat(), end.date().isoformat()
-    buckets = []
-    units: dict[str, str | None] = {}
-    for row in rows:
-        team = source.team_for(row.unit)
-        units[row.unit or ""] = team
-        if team:
-            report.teams.add(team)
-        buckets.append(
-            {
-                "unit": row.unit or "",
-                "team": team,
-                "provider": row.provider,
-                "model": row.model,
-                "raw_model": row.raw_model,
-                "day": row.day,
-                "requests": row.requests,
-                "tokens": row.tokens,
-                "first_seen": row.first_seen or (row.day if row.last_seen else None),
-                "last_seen": row.last_seen,
-                "pulled_at": stamp,
-            }
-        )
+    report.teams = {team for team in teams_of.values() if team}
     with transaction(db):
-        report.buckets = usage_store.replace_window(db, source.id, first_day, last_day, buckets)
-        report.unowned = usage_store.note_units(db, source.id, units, stamp)
-        _tell_unowned(db, source, report.unowned, rows, teams, now)
+        report.buckets = usage_store.replace_window_from_staging(
+            db, source.id, first_day, last_day, stamp
+        )
+        units = usage_store.staged_units(db)
+        report.unowned = usage_store.note_units(
+            db, source.id, {u["unit"]: u["team"] for u in units}, stamp
+        )
+        _tell_unowned(db, source, report.unowned, units, teams, now)
         usage_store.sync_pulled_usage(db, source.id)
         usage_store.update_source(
             db,
@@ -169,19 +184,20 @@ def pull_source(
                 "consecutive_failures": 0,
                 "window_start": first_day,
                 "window_end": last_day,
-                "rows": len(buckets),
+                "rows": report.buckets,
                 "next_due_at": iso(now + dt.timedelta(hours=source.interval_hours)),
             },
         )
         if state["health"] != "ok":
             _set_health(
-                db, source, state, "ok", f"pulling again: {len(buckets)} buckets", now, teams
+                db, source, state, "ok", f"pulling again: {report.buckets} buckets", now, teams
             )
+        usage_store.stage_clear(db)
     report.ok = True
     log.info(
         "usage source %s: %d buckets for %s to %s, %d new unowned units",
         source.id,
-        len(buckets),
+        report.buckets,
         first_day,
         last_day,
         len(report.unowned),
@@ -279,7 +295,7 @@ def _tell_unowned(
     db: sqlite_utils.Database,
     source: UsageSourceConfig,
     units: list[str],
-    rows: list[UsageRow],
+    staged: list[dict],
     teams: TeamsFile | None,
     now: dt.datetime,
 ) -> None:
@@ -289,9 +305,10 @@ def _tell_unowned(
     if teams is None:
         log.warning("usage source %s: unowned units %s (no teams.yml)", source.id, units)
         return
+    about = {u["unit"]: u for u in staged}
     for unit in units:
-        models = sorted({r.model for r in rows if (r.unit or "") == unit})
-        requests = sum(r.requests or 0 for r in rows if (r.unit or "") == unit)
+        models = sorted(set((about[unit]["models"] or "").split(",")) - {""})
+        requests = about[unit]["requests"] or 0
         label = unit or "(no unit)"
         item = AlertItem(
             kind="ops",
@@ -301,7 +318,7 @@ def _tell_unowned(
             note=(
                 f"usage source {source.id}: unit {label!r} maps to no team "
                 f"({requests:,} requests to {', '.join(models[:5])}"
-                f"{' ...' if len(models) > 5 else ''}); add a rule under its `teams:` "
+                f"{' ...' if len(models) > 5 else ''}); add a rule to the source's teams "
                 "in teams.yml. The usage is kept as unowned usage."
             ),
         )
