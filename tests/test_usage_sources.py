@@ -562,3 +562,78 @@ def test_cli_usage_pull_fills_buckets_and_a_second_pull_changes_nothing(tmp_path
     assert "otel: failed:" in failing.output and "previous buckets kept" in failing.output
     unknown = CliRunner().invoke(main, [*args[:-2], "--source", "nope"])
     assert unknown.exit_code == 2 and "no usage source 'nope'" in unknown.output
+
+
+# --------------------------------------------------------------------------- shared behaviour
+
+
+@pytest.mark.parametrize(
+    ("raw", "config", "hint", "expected"),
+    [
+        ("openai/gpt-4o", {}, None, ("openai", "gpt-4o")),
+        (
+            "arn:aws:bedrock:us-east-1:123456789012:inference-profile/"
+            "us.anthropic.claude-3-5-sonnet-20241022-v2:0",
+            {},
+            None,
+            ("aws-bedrock", "claude-3-5-sonnet-20241022"),
+        ),
+        (
+            "arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0",
+            {},
+            None,
+            ("aws-bedrock", "claude-3-haiku-20240307"),
+        ),
+        (
+            "prod-gpt4o",
+            {"model_map": {"prod-gpt4o": "gpt-4o-2024-08-06"}},
+            "azure-openai",
+            ("azure-openai", "gpt-4o-2024-08-06"),
+        ),
+        (
+            "claude-3-5-sonnet-v2@20241022",
+            {},
+            None,
+            ("google-vertex", "claude-3-5-sonnet-20241022"),
+        ),
+        ("gpt-4o", {"provider": "azure-openai"}, "openai", ("azure-openai", "gpt-4o")),
+        ("nimbus-large-1", {}, None, ("*", "nimbus-large-1")),
+    ],
+)
+def test_model_ids_are_normalised_as_matching_does(raw, config, hint, expected):
+    from pipeline.usage_sources.config import UsageSourceConfig
+    from pipeline.usage_sources.normalize import normalize
+
+    source = UsageSourceConfig.model_validate(
+        {"id": "s", "kind": "otel_files", "path": "/x", **config}
+    )
+    assert normalize(raw, source, provider_hint=hint) == expected
+
+
+def _http_source(kind: str, url: str) -> tuple[dict, object, str]:
+    if kind == "anthropic_usage":
+        return (
+            {"id": "s", "kind": kind, "base_url": url, "key_env": "ANTHROPIC_ADMIN_KEY"},
+            AnthropicUsage,
+            "/v1/organizations/usage_report/messages",
+        )
+    return (
+        {"id": "s", "kind": kind, "base_url": url, "key_env": "LITELLM_MASTER_KEY"},
+        LiteLLMSpendLogs,
+        "/spend/logs/v2",
+    )
+
+
+@pytest.mark.parametrize("kind", ["anthropic_usage", "litellm"])
+def test_429_then_401_for_the_other_apis(db, httpserver, key, kind):
+    entry, standin, path = _http_source(kind, httpserver.url_for("/"))
+    rows = [("2026-11-23", "u", "claude-3-haiku-20240307", 2, 20)]
+    api = standin(key=key, rows=rows, fail_first=[(429, {"Retry-After": "3"})])
+    httpserver.expect_request(path).respond_with_handler(api)
+    config = teams([entry])
+    report = pull_source(db, config.usage_sources[0], now=NOW, teams=config, settings=FAST)
+    assert report.ok and report.waits == [0.05]
+    api.key = "another-key-entirely"
+    failed = pull_source(db, config.usage_sources[0], now=NOW, teams=config, settings=FAST)
+    assert not failed.ok and "HTTP 401" in failed.error and entry["key_env"] in failed.error
+    assert len(buckets(db, "s")) == 1  # kept
