@@ -637,3 +637,14 @@ def test_429_then_401_for_the_other_apis(db, httpserver, key, kind):
     failed = pull_source(db, config.usage_sources[0], now=NOW, teams=config, settings=FAST)
     assert not failed.ok and "HTTP 401" in failed.error and entry["key_env"] in failed.error
     assert len(buckets(db, "s")) == 1  # kept
+
+
+def test_litellm_without_spend_logs_v2_is_read_from_the_ui_endpoint(db, httpserver, key):
+    api = LiteLLMSpendLogs(key=key, rows=[("2026-11-23", "checkout", "gpt-4o-2024-05-13", 2, 20)])
+    httpserver.expect_request("/spend/logs/v2").respond_with_data("Not Found", status=404)
+    httpserver.expect_request("/spend/logs/ui").respond_with_handler(api)
+    entry, _, _ = _http_source("litellm", httpserver.url_for("/"))
+    config = teams([{**entry, "teams": [{"match": "checkout", "team": "payments"}]}])
+    report = pull_source(db, config.usage_sources[0], now=NOW, teams=config, settings=FAST)
+    assert report.ok, report.error
+    assert buckets(db, "s")[0][:2] == ("payments", "checkout")

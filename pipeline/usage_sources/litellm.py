@@ -2,7 +2,8 @@
 
 `GET {base_url}/spend/logs/v2` with `Authorization: Bearer <master key>`, `start_date` and
 `end_date` (`YYYY-MM-DD HH:MM:SS`, UTC), `page` (from 1) and `page_size`; the answer is
-`{data, total, page, page_size, total_pages}` and pages are read until `total_pages`.
+`{data, total, page, page_size, total_pages}` and pages are read until `total_pages`. A proxy
+without `/spend/logs/v2` (404) is read from `/spend/logs/ui`, which pages the same way.
 Fields relied on per log: `model`, `custom_llm_provider` (when present), `startTime`,
 `total_tokens`, and for the unit (`unit:` in the source) `team`: `metadata.
 user_api_key_team_alias`, else `team_id`; `key_alias`: `metadata.user_api_key_alias`;
@@ -19,6 +20,7 @@ from pipeline.usage_sources.config import UsageSourceConfig
 from pipeline.usage_sources.http import ApiClient
 from pipeline.usage_sources.normalize import normalize, provider_id
 from pipeline.usage_sources.rows import (
+    PullError,
     UsageRow,
     aggregate,
     iso_time,
@@ -27,6 +29,7 @@ from pipeline.usage_sources.rows import (
 )
 
 PATH = "spend/logs/v2"
+OLD_PATH = "spend/logs/ui"
 PAGE_SIZE = 100
 MAX_PAGES = 100_000
 
@@ -44,16 +47,21 @@ def pull(
 ) -> list[UsageRow]:
     rows: list[UsageRow] = []
     page_number = 1
+    path = PATH
     while page_number <= MAX_PAGES:
-        page = client.get_json(
-            PATH,
-            {
-                "start_date": _stamp(start),
-                "end_date": _stamp(end),
-                "page": page_number,
-                "page_size": PAGE_SIZE,
-            },
-        )
+        params = {
+            "start_date": _stamp(start),
+            "end_date": _stamp(end),
+            "page": page_number,
+            "page_size": PAGE_SIZE,
+        }
+        try:
+            page = client.get_json(path, params)
+        except PullError as exc:
+            if exc.status != 404 or path == OLD_PATH or page_number != 1:
+                raise
+            path = OLD_PATH  # proxies before /spend/logs/v2 serve the same pages here
+            page = client.get_json(path, params)
         logs = page.get("data")
         if not isinstance(logs, list):
             raise malformed("spend/logs: 'data' is not a list")
