@@ -153,3 +153,17 @@ def test_still_in_use_after_shutdown_follows_real_calls(db):
         decide(db, config(), now=NOW + dt.timedelta(days=n))
     assert [i.kind for i in items(db)] == ["past", "past", "past"]
     assert not collect_digest(db, config().teams[0], NOW + dt.timedelta(days=4)).past
+
+
+def test_a_failing_usage_source_is_in_the_digest_footer(db):
+    put_records(db, [{"model": "gpt-4o-2024-05-13", "shutdown_date": "2027-01-10"}])
+    calls(db, ("2026-11-23", "gpt-4o-2024-05-13", 50))
+    decide(db, config(), now=NOW)
+    with transaction(db):
+        usage_store.source_state(db, "openai-org", "openai_usage")
+        usage_store.update_source(
+            db, "openai-org", {"health": "failing", "health_reason": "HTTP 401 (OPENAI_ADMIN_KEY)"}
+        )
+    data = collect_digest(db, config().teams[0], NOW)
+    _, text, _ = render_digest_parts("payments", data, NOW)
+    assert "usage:openai-org (openai_usage): call volumes may be stale: HTTP 401" in text

@@ -159,6 +159,15 @@ def collect_digest(db: sqlite_utils.Database, team: TeamConfig, now: dt.datetime
             url=s["url"],
         )
         for s in db.query("SELECT * FROM sources WHERE health != 'ok' ORDER BY id")
+    ) + tuple(
+        AlertItem(
+            kind="source",
+            provider=u["kind"],
+            model=f"usage:{u['id']}",
+            status=u["health"],
+            note=f"call volumes may be stale: {u['health_reason'] or u['last_error']}",
+        )
+        for u in db.query("SELECT * FROM usage_sources WHERE health != 'ok' ORDER BY id")
     )
     return DigestData(
         since=since,
