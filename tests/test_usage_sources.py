@@ -410,6 +410,16 @@ def test_otel_files_read_spans_and_cumulative_metrics(db, tmp_path):
                             for m in (10, 14)
                         ]
                         + [{"name": "db query", "startTimeUnixNano": "1", "attributes": []}]
+                        + [
+                            {
+                                "name": "invoke_agent checkout",
+                                "startTimeUnixNano": _nanos("2026-11-23T09:10:00+00:00"),
+                                "attributes": [
+                                    _attr("gen_ai.operation.name", "invoke_agent"),
+                                    _attr("gen_ai.request.model", "gpt-4o-2024-05-13"),
+                                ],
+                            }
+                        ]
                     }
                 ],
             }
@@ -648,3 +658,45 @@ def test_litellm_without_spend_logs_v2_is_read_from_the_ui_endpoint(db, httpserv
     report = pull_source(db, config.usage_sources[0], now=NOW, teams=config, settings=FAST)
     assert report.ok, report.error
     assert buckets(db, "s")[0][:2] == ("payments", "checkout")
+
+
+def test_otel_spans_and_metrics_of_the_same_calls_are_not_counted_twice(db, tmp_path):
+    attrs = [_attr("gen_ai.request.model", "gpt-4o-2024-05-13")]
+    resource = {"attributes": [_attr("service.name", "checkout-bot")]}
+    spans = {
+        "resourceSpans": [
+            {
+                "resource": resource,
+                "scopeSpans": [
+                    {
+                        "spans": [
+                            {
+                                "startTimeUnixNano": _nanos(f"2026-11-23T10:0{m}:00+00:00"),
+                                "attributes": attrs,
+                            }
+                            for m in range(3)
+                        ]
+                    }
+                ],
+            }
+        ]
+    }
+    point = {"timeUnixNano": _nanos("2026-11-23T10:05:00+00:00"), "count": "3", "attributes": attrs}
+    metric = {
+        "name": "gen_ai.client.operation.duration",
+        "histogram": {"aggregationTemporality": 1, "dataPoints": [point]},
+    }
+    metrics = {"resourceMetrics": [{"resource": resource, "scopeMetrics": [{"metrics": [metric]}]}]}
+    (tmp_path / "all.jsonl").write_text(json.dumps(spans) + "\n" + json.dumps(metrics) + "\n")
+    config = teams(
+        [
+            {
+                "id": "otel",
+                "kind": "otel_files",
+                "path": str(tmp_path),
+                "teams": [{"match": "checkout-bot", "team": "payments"}],
+            }
+        ]
+    )
+    assert pull_source(db, config.usage_sources[0], now=NOW, teams=config).ok
+    assert [b[5] for b in buckets(db, "otel")] == [3]

@@ -3,8 +3,9 @@
 Each file holds one OTLP/JSON export request per line (`{"resourceSpans": [...]}` or
 `{"resourceMetrics": [...]}`), optionally gzip-compressed (`.gz`). Read:
 - spans: every span with `gen_ai.request.model` (else `gen_ai.response.model`) is one
-  request at `startTimeUnixNano`; tokens from `gen_ai.usage.input_tokens` +
-  `gen_ai.usage.output_tokens`;
+  request at `startTimeUnixNano`, except agent and tool spans (`gen_ai.operation.name`
+  invoke_agent, create_agent, execute_tool), which wrap calls; tokens from
+  `gen_ai.usage.input_tokens` + `gen_ai.usage.output_tokens`;
 - metrics: `gen_ai.client.operation.duration` histogram data points give requests (`count`),
   `gen_ai.client.token.usage` points give tokens (`sum`); cumulative series are turned into
   per-point increases.
@@ -19,6 +20,7 @@ import datetime as dt
 import gzip
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,8 @@ from pipeline.usage_sources.rows import PullError, UsageRow, aggregate, as_int, 
 REQUESTS_METRIC = "gen_ai.client.operation.duration"
 TOKENS_METRIC = "gen_ai.client.token.usage"
 CUMULATIVE = 2  # AggregationTemporality.CUMULATIVE
+# Spans that carry a model but wrap calls rather than being one (agents, tools).
+NOT_CALLS = frozenset({"invoke_agent", "create_agent", "execute_tool"})
 
 
 def _value(any_value: Any) -> Any:
@@ -87,7 +91,10 @@ def files(directory: Path) -> list[Path]:
 
 
 def pull(source: UsageSourceConfig, *, start: dt.datetime, end: dt.datetime) -> list[UsageRow]:
-    rows: list[UsageRow] = []
+    """Rows per (service, provider, model, day). When both spans and metrics describe the
+    same calls (a collector exporting both), the larger count wins rather than the sum."""
+    spans: list[UsageRow] = []
+    metrics: list[UsageRow] = []
     state: dict[tuple[Any, ...], tuple[int, float]] = {}  # cumulative series -> last point
     for path in files(Path(source.path or "")):
         for number, line in _lines(path):
@@ -100,12 +107,36 @@ def pull(source: UsageSourceConfig, *, start: dt.datetime, end: dt.datetime) -> 
             if not isinstance(export, dict):
                 raise malformed(f"{path.name}:{number} is not an OTLP export object")
             where = f"{path.name}:{number}"
-            rows.extend(_span_rows(export.get("resourceSpans"), source, start, end, where))
-            rows.extend(
+            spans.extend(_span_rows(export.get("resourceSpans"), source, start, end, where))
+            metrics.extend(
                 _metric_rows(export.get("resourceMetrics"), source, start, end, where, state)
             )
-        rows = aggregate(rows)
-    return rows
+        spans, metrics = aggregate(spans), aggregate(metrics)
+    return _larger(spans, metrics)
+
+
+def _larger(spans: list[UsageRow], metrics: list[UsageRow]) -> list[UsageRow]:
+    merged = {(r.unit or "", r.provider, r.model, r.day): r for r in spans}
+    for row in metrics:
+        key = (row.unit or "", row.provider, row.model, row.day)
+        seen = merged.get(key)
+        if seen is None:
+            merged[key] = row
+            continue
+        merged[key] = replace(
+            seen,
+            requests=max(seen.requests or 0, row.requests or 0),
+            tokens=None
+            if seen.tokens is None and row.tokens is None
+            else max(seen.tokens or 0, row.tokens or 0),
+            first_seen=min(t for t in (seen.first_seen, row.first_seen) if t)
+            if seen.first_seen or row.first_seen
+            else None,
+            last_seen=max(t for t in (seen.last_seen, row.last_seen) if t)
+            if seen.last_seen or row.last_seen
+            else None,
+        )
+    return [merged[key] for key in sorted(merged)]
 
 
 def _resources(node: Any, key: str, where: str) -> Iterator[tuple[str | None, list[Any]]]:
@@ -128,10 +159,10 @@ def _span_rows(
 ) -> Iterator[UsageRow]:
     for unit, scopes in _resources(node, "scopeSpans", where):
         for scope in scopes:
-            for span in scope.get("spans") or [] if isinstance(scope, dict) else []:
+            for span in (scope.get("spans") or []) if isinstance(scope, dict) else []:
                 attributes = _attributes(span)
                 model = _model_of(attributes)
-                if model is None:
+                if model is None or attributes.get("gen_ai.operation.name") in NOT_CALLS:
                     continue
                 moment = _moment(span.get("startTimeUnixNano"))
                 if not start <= moment < end:
@@ -167,7 +198,7 @@ def _metric_rows(
 ) -> Iterator[UsageRow]:
     for unit, scopes in _resources(node, "scopeMetrics", where):
         for scope in scopes:
-            for metric in scope.get("metrics") or [] if isinstance(scope, dict) else []:
+            for metric in (scope.get("metrics") or []) if isinstance(scope, dict) else []:
                 name = metric.get("name") if isinstance(metric, dict) else None
                 if name not in (REQUESTS_METRIC, TOKENS_METRIC):
                     continue
