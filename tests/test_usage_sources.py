@@ -700,3 +700,34 @@ def test_otel_spans_and_metrics_of_the_same_calls_are_not_counted_twice(db, tmp_
     )
     assert pull_source(db, config.usage_sources[0], now=NOW, teams=config).ok
     assert [b[5] for b in buckets(db, "otel")] == [3]
+
+
+def test_a_crashing_source_fails_alone(db, tmp_path, monkeypatch):
+    from pipeline.usage_sources import otel
+
+    def broken(source, *, start, end):
+        raise KeyError("resourceSpans")
+
+    (tmp_path / "good").mkdir()
+    config = teams(
+        [
+            {"id": "bad", "kind": "otel_files", "path": str(tmp_path)},
+            {"id": "good", "kind": "otel_files", "path": str(tmp_path / "good")},
+        ]
+    )
+    calls = []
+    real = otel.pull
+
+    def pull(source, *, start, end):
+        calls.append(source.id)
+        return (
+            broken(source, start=start, end=end)
+            if source.id == "bad"
+            else real(source, start=start, end=end)
+        )
+
+    monkeypatch.setattr(otel, "pull", pull)
+    reports = pull_sources(db, config, now=NOW)
+    assert [(r.source_id, r.ok) for r in reports] == [("bad", False), ("good", True)]
+    assert "KeyError" in reports[0].error
+    assert db["usage_sources"].get("bad")["health"] == "failing"

@@ -35,7 +35,7 @@ from pipeline.usage_sources.http import ApiClient
 from pipeline.usage_sources.rows import PullError, UsageRow
 from storage import teams as team_store
 from storage import usage as usage_store
-from storage.db import transaction
+from storage.db import is_write_failure, transaction
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +156,13 @@ def pull_source(
                 usage_store.stage_rows(db, batch)
                 batch = []
         usage_store.stage_rows(db, batch)
-    except PullError as exc:
+    except Exception as exc:
+        if is_write_failure(exc):
+            raise  # a store that cannot be written stops everything (and tells ops)
+        if not isinstance(exc, PullError):
+            # Isolation: one source's bug never stops the others; it fails like a bad page.
+            log.exception("usage source %s: pull crashed", source.id)
+            exc = PullError(f"{type(exc).__name__}: {exc}", malformed=True)
         usage_store.stage_clear(db)
         report.error = str(exc)
         _failed(db, source, state, exc, now=now, teams=teams)
