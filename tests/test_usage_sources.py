@@ -731,3 +731,20 @@ def test_a_crashing_source_fails_alone(db, tmp_path, monkeypatch):
     assert [(r.source_id, r.ok) for r in reports] == [("bad", False), ("good", True)]
     assert "KeyError" in reports[0].error
     assert db["usage_sources"].get("bad")["health"] == "failing"
+
+
+def test_the_readme_example_is_a_valid_teams_yml(tmp_path):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("### Usage sources", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "teams.yml"
+    path.write_text("teams: [{name: payments}, {name: search}]\n" + example)
+    loaded = load_teams(path)
+    assert [s.kind for s in loaded.usage_sources] == [
+        "openai_usage",
+        "anthropic_usage",
+        "litellm",
+        "otel_files",
+    ]
