@@ -167,3 +167,28 @@ def test_a_failing_usage_source_is_in_the_digest_footer(db):
     data = collect_digest(db, config().teams[0], NOW)
     _, text, _ = render_digest_parts("payments", data, NOW)
     assert "usage:openai-org (openai_usage): call volumes may be stale: HTTP 401" in text
+
+
+def test_the_digest_orders_each_section_by_days_left_then_volume(db):
+    put_records(
+        db,
+        [
+            {"model": "gpt-4o-mini-2024-07-18", "shutdown_date": "2027-01-10"},
+            {"model": "gpt-4o-2024-05-13", "shutdown_date": "2027-01-10"},
+            {"model": "gpt-4-0613", "shutdown_date": "2026-12-20"},
+        ],
+    )
+    calls(
+        db,
+        ("2026-11-23", "gpt-4o-mini-2024-07-18", 9_000),  # more calls, alphabetically later
+        ("2026-11-23", "gpt-4o-2024-05-13", 10),
+        ("2026-11-23", "gpt-4-0613", 1),
+    )
+    decide(db, config(), now=NOW)
+    data = collect_digest(db, config().teams[0], NOW)
+    expected = ["gpt-4-0613", "gpt-4o-mini-2024-07-18", "gpt-4o-2024-05-13"]
+    assert [i.model for i in data.upcoming] == expected
+    assert [i.model for i in data.new] == expected
+    _, text, _ = render_digest_parts("payments", data, NOW)
+    upcoming = text.split("== Upcoming shutdowns", 1)[1]
+    assert upcoming.index("gpt-4o-mini-2024-07-18") < upcoming.index("gpt-4o-2024-05-13")
