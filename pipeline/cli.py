@@ -170,7 +170,11 @@ def check(sources_path: Path, teams_path: Path) -> None:
     )
     teams = load_teams(teams_path)
     _check_secrets(teams_path, teams)
-    click.echo(f"{teams_path}: ok: {len(teams.teams)} teams")
+    pulled = len(teams.usage_sources)
+    click.echo(
+        f"{teams_path}: ok: {len(teams.teams)} teams"
+        + (f", {pulled} usage source{'s' if pulled != 1 else ''}" if pulled else "")
+    )
 
 
 @main.command()

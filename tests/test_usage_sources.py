@@ -748,3 +748,31 @@ def test_the_readme_example_is_a_valid_teams_yml(tmp_path):
         "litellm",
         "otel_files",
     ]
+
+
+def test_check_counts_usage_sources_and_refuses_a_malformed_key(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    sources = tmp_path / "sources.yml"
+    sources.write_text(
+        "sources: [{id: a, provider: openai, url: 'https://a.test/', format: html}]\n"
+    )
+    path = tmp_path / "teams.yml"
+    path.write_text(
+        json.dumps(
+            {
+                "teams": [{"name": "payments"}, {"name": "search"}],
+                "usage_sources": [openai_source("https://api.test/v1")],
+            }
+        )
+    )
+    args = ["check", "--sources", str(sources), "--teams", str(path)]
+    monkeypatch.setenv("OPENAI_ADMIN_KEY", KEY)
+    ok = CliRunner().invoke(main, args)
+    assert ok.exit_code == 0 and "ok: 2 teams, 1 usage source" in ok.output
+    monkeypatch.setenv("OPENAI_ADMIN_KEY", "sk-admin-broken\nvalue-part")
+    bad = CliRunner().invoke(main, args)
+    assert bad.exit_code == 2 and "OPENAI_ADMIN_KEY" in bad.output
+    assert "value-part" not in bad.output
