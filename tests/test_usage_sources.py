@@ -776,3 +776,38 @@ def test_check_counts_usage_sources_and_refuses_a_malformed_key(tmp_path, monkey
     bad = CliRunner().invoke(main, args)
     assert bad.exit_code == 2 and "OPENAI_ADMIN_KEY" in bad.output
     assert "value-part" not in bad.output
+
+
+def test_anthropic_analytics_report_counts_requests_per_product(db, httpserver, key):
+    rows = [
+        ("2026-11-23", "claude_code", "claude-sonnet-4-20250514", 420, 9000),
+        ("2026-11-23", None, "claude-3-haiku-20240307", 3, 30),
+    ]
+    api = AnthropicUsage(key=key, rows=rows, analytics=True)
+    httpserver.expect_request("/v1/organizations/analytics/usage_report").respond_with_handler(api)
+    config = teams(
+        [
+            {
+                "id": "claude-enterprise",
+                "kind": "anthropic_usage",
+                "report": "analytics",
+                "base_url": httpserver.url_for("/"),
+                "key_env": "ANTHROPIC_ADMIN_KEY",
+                "teams": [{"match": "claude_code", "team": "payments"}],
+            }
+        ]
+    )
+    report = pull_source(db, config.usage_sources[0], now=NOW, teams=config, settings=FAST)
+    assert report.ok, report.error
+    assert buckets(db, "claude-enterprise") == [
+        (
+            "payments",
+            "claude_code",
+            "anthropic",
+            "claude-sonnet-4-20250514",
+            "2026-11-23",
+            420,
+            9000,
+        ),
+        (None, "other", "anthropic", "claude-3-haiku-20240307", "2026-11-23", 3, 30),
+    ]

@@ -103,7 +103,10 @@ class OpenAIUsage(StandIn):
 
 @dataclass
 class AnthropicUsage(StandIn):
-    """`GET /v1/organizations/usage_report/messages`: token totals, `page` cursor."""
+    """`GET /v1/organizations/usage_report/messages`: token totals, `page` cursor; with
+    `analytics`, `GET /v1/organizations/analytics/usage_report` (by product, with requests)."""
+
+    analytics: bool = False
 
     def authorized(self, request: Request) -> bool:
         return (
@@ -114,7 +117,8 @@ class AnthropicUsage(StandIn):
     def answer(self, request: Request) -> Response:
         args = request.args
         assert args.get("bucket_width") == "1d"
-        assert sorted(args.getlist("group_by[]")) == ["model", "workspace_id"]
+        unit_field = "product" if self.analytics else "workspace_id"
+        assert sorted(args.getlist("group_by[]")) == sorted(["model", unit_field])
         start = dt.datetime.fromisoformat(args["starting_at"].replace("Z", "+00:00"))
         days = sorted({r[0] for r in self.rows if dt.date.fromisoformat(r[0]) >= start.date()})
         index = int((args.get("page") or "page_0").removeprefix("page_"))
@@ -134,12 +138,12 @@ class AnthropicUsage(StandIn):
                         "output_tokens": tokens - tokens // 2,
                         "server_tool_use": {"web_search_requests": 0},
                         "api_key_id": None,
-                        "workspace_id": unit,
+                        unit_field: unit,
                         "model": model,
-                        "service_tier": None,
                         "context_window": None,
+                        **({"requests": requests} if self.analytics else {"service_tier": None}),
                     }
-                    for d, unit, model, _requests, tokens in self.rows
+                    for d, unit, model, requests, tokens in self.rows
                     if d == day
                 ],
             }

@@ -1,13 +1,20 @@
-"""Anthropic Admin API usage report: daily token totals grouped by model and workspace.
+"""Anthropic usage: the Admin API messages usage report, or the Usage and Cost Analytics API.
 
-`GET {base_url}/v1/organizations/usage_report/messages` with `x-api-key: <admin key>` and
-`anthropic-version: 2023-06-01`; `starting_at`/`ending_at` (RFC 3339), `bucket_width=1d`,
-`group_by[]=model&group_by[]=workspace_id`, `limit=31`; while `has_more`, `page=<next_page>`.
-Fields relied on: `data[].starting_at`, `data[].results[].model`, `.workspace_id` (null for
-the default workspace), `.uncached_input_tokens`, `.cache_read_input_tokens`,
-`.cache_creation.{ephemeral_5m_input_tokens, ephemeral_1h_input_tokens}` and
-`.output_tokens`. The report counts tokens, not requests: rows carry tokens and a request
-count of None. The unit is the workspace id ("default" for the default workspace).
+`report: messages` (default): `GET {base_url}/v1/organizations/usage_report/messages` with
+`x-api-key: <admin key>` and `anthropic-version: 2023-06-01`; `starting_at`/`ending_at`
+(RFC 3339), `bucket_width=1d`, `group_by[]=model&group_by[]=workspace_id`, `limit=31`; while
+`has_more`, `page=<next_page>`. Fields relied on: `data[].starting_at`,
+`data[].results[].model`, `.workspace_id` (null for the default workspace),
+`.uncached_input_tokens`, `.cache_read_input_tokens`, `.cache_creation.{ephemeral_5m_input_
+tokens, ephemeral_1h_input_tokens}` and `.output_tokens`. This report counts tokens, not
+requests: rows carry tokens and a request count of None. The unit is the workspace id
+("default" for the default workspace).
+
+`report: analytics`: `GET {base_url}/v1/organizations/analytics/usage_report` (Claude
+Enterprise; a key with the `read:analytics` scope, which is not an Admin key), same
+parameters with `group_by[]=model&group_by[]=product`; the same token fields plus
+`.requests`. It has no workspace breakdown: the unit is the product ("chat", "claude_code",
+..., "other" when unattributed).
 """
 
 from __future__ import annotations
@@ -22,8 +29,10 @@ from pipeline.usage_sources.normalize import normalize
 from pipeline.usage_sources.rows import UsageRow, malformed, optional_int
 
 PATH = "v1/organizations/usage_report/messages"
+ANALYTICS_PATH = "v1/organizations/analytics/usage_report"
 API_VERSION = "2023-06-01"
 DEFAULT_WORKSPACE = "default"
+_NO_UNIT = {False: DEFAULT_WORKSPACE, True: "other"}
 MAX_PAGES = 1000
 _TOKEN_FIELDS = ("uncached_input_tokens", "cache_read_input_tokens", "output_tokens")
 
@@ -39,20 +48,21 @@ def _rfc3339(moment: dt.datetime) -> str:
 def pull(
     client: ApiClient, source: UsageSourceConfig, *, start: dt.datetime, end: dt.datetime
 ) -> Iterator[UsageRow]:
-    """Rows page by page (a row per bucket, workspace and model; the caller merges)."""
+    """Rows page by page (a row per bucket, unit and model; the caller merges)."""
+    analytics = source.report == "analytics"
     cursor: str | None = None
     for _ in range(MAX_PAGES):
         params: dict[str, Any] = {
             "starting_at": _rfc3339(start),
             "ending_at": _rfc3339(end),
             "bucket_width": "1d",
-            "group_by[]": ["model", "workspace_id"],
+            "group_by[]": ["model", "product" if analytics else "workspace_id"],
             "limit": 31,
         }
         if cursor:
             params["page"] = cursor
-        page = client.get_json(PATH, params)
-        yield from _rows(page, source)
+        page = client.get_json(ANALYTICS_PATH if analytics else PATH, params)
+        yield from _rows(page, source, analytics)
         if not page.get("has_more"):
             return
         cursor = page.get("next_page")
@@ -86,7 +96,7 @@ def _tokens(result: dict[str, Any]) -> int:
     return total
 
 
-def _rows(page: dict[str, Any], source: UsageSourceConfig) -> Iterator[UsageRow]:
+def _rows(page: dict[str, Any], source: UsageSourceConfig, analytics: bool) -> Iterator[UsageRow]:
     buckets = page.get("data")
     if not isinstance(buckets, list):
         raise malformed("usage_report: 'data' is not a list")
@@ -103,15 +113,20 @@ def _rows(page: dict[str, Any], source: UsageSourceConfig) -> Iterator[UsageRow]
                 if tokens == 0:
                     continue
                 raise malformed("usage_report: a result without a model (group_by ignored?)")
-            workspace = result.get("workspace_id")
+            unit = result.get("product" if analytics else "workspace_id")
+            requests = (
+                optional_int(result.get("requests"), "usage_report: requests")
+                if analytics
+                else None
+            )
             provider, canonical = normalize(model, source, provider_hint="anthropic")
             yield UsageRow(
-                unit=workspace if isinstance(workspace, str) and workspace else DEFAULT_WORKSPACE,
+                unit=unit if isinstance(unit, str) and unit else _NO_UNIT[analytics],
                 provider=provider,
                 model=canonical,
                 raw_model=model,
                 day=day,
-                requests=None,
+                requests=requests,
                 tokens=tokens,
-                last_seen=day if tokens else None,
+                last_seen=day if tokens or requests else None,
             )

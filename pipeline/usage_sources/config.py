@@ -61,6 +61,11 @@ class UsageSourceConfig(_Strict):
     unit: Literal["team", "key_alias", "end_user", "user"] | None = Field(
         default=None, description="litellm only: which field is the unit (default team)"
     )
+    report: Literal["messages", "analytics"] | None = Field(
+        default=None,
+        description="anthropic_usage only: the Admin usage report (default) or the Enterprise"
+        " Usage and Cost Analytics API",
+    )
     endpoints: (
         list[
             Literal["completions", "embeddings", "images", "audio_speeches", "audio_transcriptions"]
@@ -93,6 +98,8 @@ class UsageSourceConfig(_Strict):
             raise ValueError("kind litellm needs base_url (the proxy's address)")
         if self.unit is not None and self.kind != "litellm":
             raise ValueError("unit is only for kind litellm")
+        if self.report is not None and self.kind != "anthropic_usage":
+            raise ValueError("report is only for kind anthropic_usage")
         if self.endpoints is not None and self.kind != "openai_usage":
             raise ValueError("endpoints is only for kind openai_usage")
         return self
