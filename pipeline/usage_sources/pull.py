@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +41,9 @@ log = logging.getLogger(__name__)
 
 FAILING_AFTER = 3  # transient failures in a row before ops hears (auth/malformed: at once)
 STAGE_BATCH = 20_000  # rows staged per write
-_HTTP_KINDS: dict[str, tuple[Callable[[str], dict[str, str]], Callable[..., list[UsageRow]]]] = {
+_HTTP_KINDS: dict[
+    str, tuple[Callable[[str], dict[str, str]], Callable[..., Iterable[UsageRow]]]
+] = {
     "openai_usage": (openai.headers, openai.pull),
     "anthropic_usage": (anthropic.headers, anthropic.pull),
     "litellm": (litellm.headers, litellm.pull),
@@ -67,7 +69,8 @@ def window(source: UsageSourceConfig, now: dt.datetime) -> tuple[dt.datetime, dt
 
 
 def read_key(source: UsageSourceConfig) -> str:
-    """The source's key from its environment variable (never logged, stored or sent)."""
+    """The source's key from its environment variable: sent only in the request header,
+    registered for log redaction, never stored."""
     env = source.key_env or ""
     value = (os.environ.get(env) or "").strip()
     if not value:
