@@ -300,7 +300,11 @@ def check(sources_path: Path, teams_path: Path, as_json: bool) -> None:
         }
         teams = load_teams(teams_path)
         _check_secrets(teams_path, teams)
-        report["teams"] = {"path": str(teams_path), "teams": len(teams.teams)}
+        report["teams"] = {
+            "path": str(teams_path),
+            "teams": len(teams.teams),
+            "usage_sources": len(teams.usage_sources),
+        }
         report["warnings"] = [f"{teams_path}: {line}" for line in missing_secrets(teams)]
     except ConfigError as exc:
         if not as_json:
@@ -325,7 +329,12 @@ def _print_check(report: dict) -> None:
             + (f", {count(s['references'], 'reference catalogue')}" if s["references"] else "")
         )
     if report["teams"]:
-        click.echo(f"{report['teams']['path']}: ok: {count(report['teams']['teams'], 'team')}")
+        t = report["teams"]
+        pulled = t["usage_sources"]
+        click.echo(
+            f"{t['path']}: ok: {count(t['teams'], 'team')}"
+            + (f", {count(pulled, 'usage source')}" if pulled else "")
+        )
     for line in report["warnings"]:
         click.echo(f"warning: {line}", err=True)
 
@@ -784,7 +793,7 @@ def _usage_row(entry) -> dict:
 
 @main.group()
 def usage() -> None:
-    """Usage imported from logs or exports."""
+    """Usage imported from logs or exports, or pulled from usage sources."""
 
 
 @usage.command("import")
@@ -809,6 +818,47 @@ def usage_import(file: Path, team: str, teams_path: Path, db_path: str) -> None:
         team_store.ensure_team(db, team)
         team_store.add_usage(db, [_usage_row(e) for e in entries])
     click.echo(f"{count(len(entries), 'usage row')} imported for {team} from {file}")
+
+
+@usage.command("pull")
+@click.option("--source", "only", multiple=True, help="Only this usage source id (repeatable).")
+@teams_option
+@db_option
+@now_option
+def usage_pull(only: tuple[str, ...], teams_path: Path, db_path: str, now_text: str | None) -> None:
+    """Pull usage from the usage_sources in teams.yml (provider APIs, LiteLLM, OTel files)."""
+    from pipeline.usage_sources.pull import pull_sources
+
+    teams = load_teams(teams_path)
+    known = {s.id for s in teams.usage_sources}
+    unknown = [s for s in only if s not in known]
+    if unknown:
+        raise ConfigError(
+            f"{teams_path}: no usage source {', '.join(map(repr, unknown))} "
+            f"(known: {', '.join(sorted(known)) or 'none'})"
+        )
+    if not teams.usage_sources:
+        click.echo(f"{teams_path} has no usage_sources")
+        return
+    now = _now(now_text)
+    db = _open(db_path)
+    with _telling_ops(teams, db_path, now):
+        reports = pull_sources(db, teams, now=now, only=list(only) or None)
+    failed = 0
+    for report in reports:
+        if report.ok:
+            line = (
+                f"{report.source_id}: {report.buckets} buckets"
+                f" for {', '.join(sorted(report.teams)) or 'no team'}"
+            )
+            if report.unowned:
+                line += f"; new unowned units: {', '.join(u or '(none)' for u in report.unowned)}"
+            click.echo(line)
+        else:
+            failed += 1
+            click.echo(f"{report.source_id}: failed: {report.error} (previous buckets kept)")
+    if failed:
+        sys.exit(1)
 
 
 @main.command()

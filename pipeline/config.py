@@ -32,6 +32,7 @@ from pydantic_core import InitErrorDetails
 
 from pipeline import strict_yaml
 from pipeline.errors import ConfigError
+from pipeline.usage_sources.config import UsageSourceConfig, check_usage_sources
 
 __all__ = ["ConfigError", "TeamsFile", "load_sources", "load_teams"]
 
@@ -293,6 +294,7 @@ class TeamConfig(Strict):
 class TeamsFile(Strict):
     delivery: Delivery = Delivery()
     teams: list[TeamConfig] = Field(default_factory=list)
+    usage_sources: list[UsageSourceConfig] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique_names(self) -> TeamsFile:
@@ -301,6 +303,7 @@ class TeamsFile(Strict):
             if team.name in seen:
                 raise ValueError(f"teams[{index}] (name: {team.name}): duplicate team name")
             seen.add(team.name)
+        check_usage_sources(self.usage_sources, seen)
         return self
 
     def team(self, name: str) -> TeamConfig:

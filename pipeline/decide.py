@@ -25,6 +25,7 @@ from pipeline.match import PRODUCT_HOW, match, match_products
 from pipeline.models import Alert, AlertItem, Record
 from pipeline.scope import API, product_name, product_of
 from pipeline.usage import UsageEntry
+from pipeline.usage_sources import volume
 from storage import alerts as outbox
 from storage import records as record_store
 from storage import teams as team_store
@@ -127,6 +128,7 @@ def refresh_exposures(db: sqlite_utils.Database, now: dt.datetime) -> None:
     for key, row in existing.items():
         if key not in found and row["active"]:
             db["exposures"].update(row["id"], {"active": 0})
+    volume.apply(db, records, now.astimezone(dt.UTC).date())
 
 
 def _days_left(shutdown: str | None, today: dt.date) -> int | None:
@@ -183,6 +185,18 @@ def exposure_item(
     )
 
 
+def volume_fields(exposure: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    """An exposure row's pulled volume as `AlertItem` fields (empty without pulled usage)."""
+    if not exposure.get("has_calls"):
+        return {}
+    return {
+        "requests_7d": exposure.get("requests_7d"),
+        "tokens_7d": exposure.get("tokens_7d"),
+        "last_call": exposure.get("last_call"),
+        "quiet": volume.quiet(exposure, today),
+    }
+
+
 def _item(kind: str, record: dict, exposure: dict, today: dt.date, **extra: Any) -> AlertItem:
     return exposure_item(
         kind,
@@ -190,8 +204,15 @@ def _item(kind: str, record: dict, exposure: dict, today: dt.date, **extra: Any)
         exposure["usage_model"],
         exposure["usage_provider"],
         days_left=_days_left(record["shutdown_date"], today),
+        **volume_fields(exposure, today),
         **extra,
     )
+
+
+def urgency(item: AlertItem) -> tuple[int, int]:
+    """Sort key: fewest days left first (no date last), then the most calls."""
+    days = item.days_left if item.days_left is not None else 10**6
+    return days, -(item.requests_7d or item.tokens_7d or 0)
 
 
 def describe_change(field: str, old: Any, new: Any) -> str:
@@ -343,12 +364,16 @@ def _facts(
         elif baseline is not None and (
             exposure["reminded_lead"] is None or baseline < exposure["reminded_lead"]
         ):
-            key = f"reminder:{team.name}:{rid}:{record['shutdown_date']}:{baseline}"
-            facts.append((key, _item("reminder", record, exposure, today)))
+            # No call for 30 days: the reminder is softened to the digest (which lists the
+            # model as "no recent calls"), never dropped; traffic brings the next one back.
+            if not volume.quiet(exposure, today):
+                key = f"reminder:{team.name}:{rid}:{record['shutdown_date']}:{baseline}"
+                facts.append((key, _item("reminder", record, exposure, today)))
             updates = {"reminded_lead": baseline}
         if (
             passed
             and exposure["how"] != "glob"
+            and volume.still_called(exposure, record["shutdown_date"], today)
             and not _announced_on(db, f"new:{team.name}:{rid}", today)
         ):
             period = (
@@ -395,6 +420,7 @@ def _enqueue_team(
     fresh = [(k, item, rid) for k, item, rid in facts if not _key_used(db, k)]
     if not fresh:
         return 0
+    fresh.sort(key=lambda fact: urgency(fact[1]))
     items = tuple(item for _, item, _ in fresh)
     kinds = {item.kind for item in items}
     kind = kinds.pop() if len(kinds) == 1 else "update"

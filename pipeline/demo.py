@@ -1,7 +1,8 @@
 """`sunset demo`: the whole product, offline, in under 30 seconds.
 
 Serves the bundled sample pages (HTML, Markdown, RSS) on loopback, runs a cycle with a sample
-teams.yml, delivers Slack messages to a local capture server and e-mails to a local SMTP
+teams.yml (with usage pulled from sample OpenTelemetry files, so alerts show real call
+volumes), delivers Slack messages to a local capture server and e-mails to a local SMTP
 capture (both written to files), then simulates the next day with a moved date and a new
 deprecation, and prints the upcoming-shutdowns table.
 """
@@ -22,6 +23,7 @@ from pipeline import demo_folder
 from pipeline.config import load_sources, load_teams
 from pipeline.cycle import run_cycle
 from pipeline.demo_servers import PageServer, SlackCapture, SmtpCapture
+from pipeline.usage_sources.pull import pull_sources
 from pipeline.wording import count
 from storage.db import open_db
 
@@ -62,7 +64,58 @@ teams:
     uses:
       - {{model: nimbus-code-1, provider: "*"}}
       - {{model: acme-vision-1, provider: acme}}
+usage_sources:
+  - id: otel-demo
+    kind: otel_files
+    path: "{otel}"
+    teams:
+      - {{match: "checkout-*", team: payments}}
+      - {{match: search-api, team: search}}
 """
+
+# What the teams' services really called (OTLP/JSON as a collector's file exporter writes
+# it): service, model, calls per day, time of the day's last call.
+USAGE = (
+    ("checkout-bot", "acme-chat-2-1106", 5890, "09:14"),
+    ("checkout-bot", "nimbus-large-1", 120, "08:02"),
+    ("search-api", "acme-embed-v1", 23000, "09:40"),
+    ("batch-reports", "acme-chat-2-1106", 75, "03:00"),  # no rule: unowned usage
+)
+
+
+def _write_usage(folder: Path, now: dt.datetime) -> None:
+    """A week of GenAI metrics (delta histograms of gen_ai.client.operation.duration)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for service, model, calls, last in USAGE:
+        points = []
+        for back in range(7, 0, -1):
+            day = (now - dt.timedelta(days=back)).date()
+            hour, minute = (int(part) for part in last.split(":"))
+            moment = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=dt.UTC)
+            points.append(
+                {
+                    "startTimeUnixNano": str(int(moment.timestamp() - 86400) * 10**9),
+                    "timeUnixNano": str(int(moment.timestamp()) * 10**9),
+                    "count": str(calls),
+                    "sum": calls * 0.8,
+                    "attributes": [
+                        {"key": "gen_ai.request.model", "value": {"stringValue": model}},
+                        {"key": "gen_ai.provider.name", "value": {"stringValue": "acme"}},
+                    ],
+                }
+            )
+        metric = {
+            "name": "gen_ai.client.operation.duration",
+            "unit": "s",
+            "histogram": {"aggregationTemporality": 1, "dataPoints": points},
+        }
+        resource = {"attributes": [{"key": "service.name", "value": {"stringValue": service}}]}
+        export = {
+            "resourceMetrics": [{"resource": resource, "scopeMetrics": [{"metrics": [metric]}]}]
+        }
+        lines.append(json.dumps(export))
+    (folder / "metrics.jsonl").write_text("\n".join(lines) + "\n")
 
 
 def _copy_day(day: str, target: Path) -> None:
@@ -111,7 +164,9 @@ def _run(out: Path, echo: Callable[[str], None]) -> int:
         SmtpCapture(out / "email", emails.append) as smtp,
     ):
         (out / "sources.yml").write_text(SOURCES.format(pages=page_server.url))
-        (out / "teams.yml").write_text(TEAMS.format(slack=slack.base, smtp_port=smtp.port))
+        (out / "teams.yml").write_text(
+            TEAMS.format(slack=slack.base, smtp_port=smtp.port, otel=out / "otel")
+        )
         sources = load_sources(out / "sources.yml")
         teams = load_teams(out / "teams.yml")
         db = open_db(out / "demo.db")
@@ -125,6 +180,13 @@ def _run(out: Path, echo: Callable[[str], None]) -> int:
                 if day == "day 2":
                     _copy_day("day2", pages)
                 echo(f"\n=== {day}: {now:%Y-%m-%d} ===")
+                _write_usage(out / "otel", now)
+                for pulled in pull_sources(db, teams, now=now):
+                    echo(
+                        f"usage: {pulled.source_id}: {pulled.buckets} day buckets for "
+                        f"{', '.join(sorted(pulled.teams))}"
+                        + (f"; unowned: {', '.join(pulled.unowned)}" if pulled.unowned else "")
+                    )
                 report = run_cycle(db, sources.sources, now=now, teams=teams)
                 echo(
                     f"cycle: {count(report.sources, 'source')} fetched, "

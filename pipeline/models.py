@@ -142,6 +142,11 @@ class AlertItem:
     matched_as: str | None = None  # the team's usage entry that matched
     note: str | None = None  # ops alerts: what is wrong with the source
     scope: str = "api"  # or "product:<name>": the model leaves that product, not the API
+    # Pulled usage of the matched model (None when only declared, scanned or imported):
+    requests_7d: int | None = None  # requests in the last 7 days
+    tokens_7d: int | None = None  # tokens in the last 7 days (sources that count no requests)
+    last_call: str | None = None  # ISO date (daily sources) or time of the last call
+    quiet: bool = False  # pulled usage shows no call for 30 days: "no recent calls"
 
     def to_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)

@@ -4,6 +4,8 @@ This module owns the worker's jobs, their schedule and its process life (signals
 - tick (every minute): re-read the config, run a cycle over the sources that are due
   (`next_due_at` plus a per-source jitter), under the SQLite lock `cycle`;
 - deliver (every minute): send the due outbox rows, under the lock `deliver`;
+- usage (every 30 minutes): pull the usage sources that are due (`usage_sources:` in
+  teams.yml, each every `interval_hours`, daily by default);
 - reminders (daily): `decide` without fetching (exposures, lead-day reminders, past shutdowns);
 - digest:<team> (daily at the team's local time): queue that team's digest.
 
@@ -44,6 +46,7 @@ log = logging.getLogger(__name__)
 
 JITTER_FRACTION = 0.1  # a source waits up to 10% of its interval longer, fixed per source id
 REMINDER_TIME = (7, 0)  # UTC hour and minute of the daily reminders job
+USAGE_CHECK_MINUTES = 30  # how often the usage job looks for usage sources that are due
 JOB_OPTIONS: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 300}
 
 Clock = Callable[[], dt.datetime]
@@ -167,6 +170,18 @@ class Worker:
             created = decide.decide(db, self.teams, now=self.now())
         return f"{created} alerts decided"
 
+    def usage(self) -> str:
+        """Pull the usage sources that are due (each daily by default)."""
+        from pipeline.usage_sources.pull import pull_sources
+
+        _, teams = self.reload()
+        if not teams.usage_sources:
+            return "no usage sources"
+        with self._db() as db:
+            reports = pull_sources(db, teams, now=self.now(), due_only=True, settings=self.settings)
+        failed = sum(1 for r in reports if not r.ok)
+        return f"{len(reports)} usage sources pulled, {failed} failed"
+
     def digest(self, team: str) -> str:
         # No lock either: the outbox key `digest:<team>:<local day>` makes it once a day.
         with self._db() as db:
@@ -242,6 +257,15 @@ def build_scheduler(worker: Worker) -> BackgroundScheduler:
             next_run_time=first,
             **JOB_OPTIONS,
         )
+    scheduler.add_job(
+        run_job,
+        IntervalTrigger(minutes=USAGE_CHECK_MINUTES, timezone=dt.UTC),
+        args=["usage", worker.usage],
+        id="usage",
+        name="usage",
+        next_run_time=first,
+        **JOB_OPTIONS,
+    )
     hour, minute = REMINDER_TIME
     scheduler.add_job(
         run_job,
@@ -280,6 +304,7 @@ def run_worker(
     worker = Worker(sources_path, teams_path, db_path, now=now, settings=settings)
     open_db(db_path).close()  # create and migrate once, before jobs race to do it
     if once:
+        run_job("usage", worker.usage)
         for name, job in (("tick", worker.tick), ("deliver", worker.deliver)):
             run_job(name, job)
         run_job("reminders", worker.reminders)

@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from pipeline.match import FRAMEWORK_PREFIXES, normalize_model_id
 
-Origin = Literal["declared", "scan", "import"]
+Origin = Literal["declared", "scan", "import", "pull"]  # pull: from usage_sources
 
 
 @dataclass(frozen=True)

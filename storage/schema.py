@@ -470,6 +470,65 @@ MIGRATIONS: list[list[str]] = [
         "DROP VIEW team_exposure",
         *_RECORD_VIEWS[:2],
     ],
+    # 7: usage pulled from where it really lives (provider usage APIs, LiteLLM, OpenTelemetry
+    # files): daily buckets per (source, unit, provider, model); the unit's team is resolved
+    # at pull time (NULL: unowned usage). Each usage source has a health row like a page
+    # source; each unit is remembered so ops hears once of a new unowned one. Exposures carry
+    # the volume alerts show (requests and tokens in the last 7 days, last call).
+    [
+        """CREATE TABLE usage_buckets (
+            id INTEGER PRIMARY KEY,
+            origin TEXT NOT NULL,
+            unit TEXT NOT NULL DEFAULT '',
+            team TEXT,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            raw_model TEXT NOT NULL,
+            day TEXT NOT NULL,
+            requests INTEGER,
+            tokens INTEGER,
+            first_seen TEXT,
+            last_seen TEXT,
+            pulled_at TEXT NOT NULL,
+            UNIQUE (origin, unit, provider, model, day)
+        )""",
+        "CREATE INDEX usage_buckets_team ON usage_buckets(team, provider, model, day)",
+        """CREATE TABLE usage_sources (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            health TEXT NOT NULL DEFAULT 'ok',
+            health_reason TEXT,
+            last_pull_at TEXT,
+            last_status TEXT,
+            last_error TEXT,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            window_start TEXT,
+            window_end TEXT,
+            rows INTEGER,
+            next_due_at TEXT
+        )""",
+        """CREATE TABLE usage_units (
+            origin TEXT NOT NULL,
+            unit TEXT NOT NULL,
+            team TEXT,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            notified_at TEXT,
+            PRIMARY KEY (origin, unit)
+        )""",
+        "ALTER TABLE exposures ADD COLUMN requests_7d INTEGER",
+        "ALTER TABLE exposures ADD COLUMN tokens_7d INTEGER",
+        "ALTER TABLE exposures ADD COLUMN last_call TEXT",
+        "ALTER TABLE exposures ADD COLUMN has_calls INTEGER NOT NULL DEFAULT 0",
+        """CREATE VIEW unowned_usage AS
+            SELECT b.origin, b.unit, b.provider, b.model, MIN(b.day) AS first_day,
+                   MAX(COALESCE(b.last_seen, b.day)) AS last_seen,
+                   SUM(b.requests) AS requests, SUM(b.tokens) AS tokens
+            FROM usage_buckets b
+            WHERE b.team IS NULL
+            GROUP BY b.origin, b.unit, b.provider, b.model
+            ORDER BY last_seen DESC, b.origin, b.unit, b.model""",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

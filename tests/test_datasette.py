@@ -204,6 +204,9 @@ def _populate(path: Path) -> None:
                 "origin": "declared",
                 "first_seen": _stamp(-5),
                 "last_seen": _stamp(0),
+                "requests_7d": 41230,
+                "last_call": _stamp(0),
+                "has_calls": 1,
             },
             {
                 "team": "billing",
@@ -214,6 +217,43 @@ def _populate(path: Path) -> None:
                 "origin": "scan",
                 "first_seen": _stamp(-5),
                 "last_seen": _stamp(0),
+                "requests_7d": 0,
+                "last_call": _day(-45),
+                "has_calls": 1,
+            },
+        ],
+    )
+    bucket = {"provider": "openai", "raw_model": "gpt-4o", "pulled_at": _stamp(0)}
+    _insert(
+        db,
+        "usage_buckets",
+        [
+            {
+                **bucket,
+                "origin": "openai-org",
+                "unit": "proj_x",
+                "team": None,
+                "model": "gpt-4o",
+                "day": _day(-1),
+                "requests": 7,
+            },
+            {
+                **bucket,
+                "origin": "openai-org",
+                "unit": "proj_x",
+                "team": None,
+                "model": "gpt-4o",
+                "day": _day(-20),
+                "requests": 3,
+            },
+            {
+                **bucket,
+                "origin": "openai-org",
+                "unit": "proj_pay",
+                "team": "search",
+                "model": "gpt-4o",
+                "day": _day(-1),
+                "requests": 100,
             },
         ],
     )
@@ -338,6 +378,10 @@ def test_metadata_titles(server: Server) -> None:
         "reference_entries",
         "confirmations",
         "disagreements",
+        "usage_buckets",
+        "usage_sources",
+        "usage_units",
+        "unowned_usage",
     ):
         assert tables[table]["title"] and tables[table]["description"], table
 
@@ -365,6 +409,23 @@ def test_exposure_by_team(server: Server) -> None:
     everyone = server.rows("exposure_by_team", team="")
     assert {r["team"] for r in everyone} == {"search", "billing"}
     assert server.rows("exposure_by_team") == everyone
+
+
+def test_exposure_by_volume(server: Server) -> None:
+    rows = server.rows("exposure_by_volume")
+    assert [(r["team"], r["model"], r["days_left"], r["requests_7d"], r["note"]) for r in rows] == [
+        ("search", "gpt-4o-2024-05-13", 20, 41230, ""),
+        ("billing", "claude-2.1", 200, 0, "no recent calls"),
+    ]
+    assert rows[0]["last_call"] and rows[0]["shutdown_date"] == _day(20)
+    assert [r["team"] for r in server.rows("exposure_by_volume", team="billing")] == ["billing"]
+
+
+def test_unowned_usage(server: Server) -> None:
+    rows = server.rows("unowned_usage")
+    assert [
+        (r["source"], r["unit"], r["model"], r["requests_7d"], r["requests"]) for r in rows
+    ] == [("openai-org", "proj_x", "gpt-4o", 7, 10)]
 
 
 def test_changes_this_week(server: Server) -> None:

@@ -27,6 +27,9 @@ def test_demo_runs_end_to_end(tmp_path):
     bodies = [json.loads(p.read_text()) for p in slack]
     assert all(b["blocks"][0]["type"] == "header" for b in bodies)
     assert any("acme-chat-2-1106" in b["text"] for b in bodies)
+    # Volumes pulled from the demo's OpenTelemetry files, in the alerts and the digest.
+    assert "35,340 requests in the last 7 days, last call 2026-11-23 09:14 UTC" in text
+    assert "unowned: batch-reports" in text
 
     mails = [
         email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
@@ -34,6 +37,8 @@ def test_demo_runs_end_to_end(tmp_path):
     ]
     subjects = [m["Subject"] for m in mails]
     assert any(s.startswith("Sunset Watch digest for payments") for s in subjects)
+    digest = next(m for m in mails if m["Subject"].startswith("Sunset Watch digest for payments"))
+    assert "Calls: 35,340 requests in the last 7 days" in digest.get_body(("plain",)).get_content()
     for message in mails:
         assert message.get_body(preferencelist=("plain",)) is not None
         assert message.get_body(preferencelist=("html",)) is not None

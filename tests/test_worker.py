@@ -4,6 +4,7 @@ reloads, the cycle lock, and a clean exit on SIGTERM in a real subprocess."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import signal
@@ -128,11 +129,19 @@ def test_scheduler_jobs_and_digest_timezones(config) -> None:
     sources, teams, db_path = config
     scheduler = build_scheduler(Worker(sources, teams, db_path, now=lambda: NOW))
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"tick", "deliver", "reminders", "digest:core", "digest:search"}
+    assert set(jobs) == {
+        "tick",
+        "deliver",
+        "usage",
+        "reminders",
+        "digest:core",
+        "digest:search",
+    }
     for job in jobs.values():
         assert (job.max_instances, job.coalesce, job.misfire_grace_time) == (1, True, 300)
     assert jobs["tick"].trigger.interval == dt.timedelta(minutes=1)
     assert jobs["deliver"].trigger.interval == dt.timedelta(minutes=1)
+    assert jobs["usage"].trigger.interval == dt.timedelta(minutes=30)
     berlin, new_york = jobs["digest:core"].trigger, jobs["digest:search"].trigger
     assert berlin.timezone == ZoneInfo("Europe/Berlin")
     assert new_york.timezone == ZoneInfo("America/New_York")
@@ -267,3 +276,31 @@ def test_heartbeat_keeps_a_long_cycle_locked(config, monkeypatch: pytest.MonkeyP
     assert seen == [False]
     assert lock.holder(other, "cycle") is None  # released even though the cycle failed
     other.close()
+
+
+def test_usage_job_pulls_each_source_when_due_daily_by_default(config, tmp_path: Path) -> None:
+    sources, teams, db_path = config
+    otel = tmp_path / "otel"
+    otel.mkdir()
+    span = {
+        "startTimeUnixNano": str(int((NOW - dt.timedelta(hours=1)).timestamp() * 10**9)),
+        "attributes": [
+            {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4-0613"}},
+            {"key": "gen_ai.provider.name", "value": {"stringValue": "openai"}},
+        ],
+    }
+    resource = {"attributes": [{"key": "service.name", "value": {"stringValue": "core-api"}}]}
+    export = {"resourceSpans": [{"resource": resource, "scopeSpans": [{"spans": [span]}]}]}
+    (otel / "traces.json").write_text(json.dumps(export) + "\n")
+    teams.write_text(
+        TEAMS + f"usage_sources:\n  - {{id: otel, kind: otel_files, path: '{otel}',"
+        " teams: [{match: core-api, team: core}]}\n"
+    )
+    clock = [NOW]
+    worker = Worker(sources, teams, db_path, now=lambda: clock[0], settings=FAST)
+    assert worker.usage() == "1 usage sources pulled, 0 failed"
+    clock[0] = NOW + dt.timedelta(hours=23)
+    assert worker.usage() == "0 usage sources pulled, 0 failed"
+    clock[0] = NOW + dt.timedelta(hours=24)
+    assert worker.usage() == "1 usage sources pulled, 0 failed"
+    assert count(db_path, "SELECT SUM(requests) FROM usage_buckets WHERE team = 'core'") == 1

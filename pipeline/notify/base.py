@@ -20,6 +20,7 @@ import jinja2
 from pipeline.models import Alert, AlertItem
 from pipeline.notify.escape import one_line, readable, safe_url, short
 from pipeline.scope import product_name, product_of
+from pipeline.usage_sources.volume import describe as describe_volume
 
 MODEL_MAX = 200
 PROVIDER_MAX = 80
@@ -49,6 +50,7 @@ OPS_LABELS = {
     "store": "Database not writable",
     "store-ok": "Database writable again",
     "disagreement": "Reference disagrees",
+    "unowned": "Unowned usage",
 }
 
 
@@ -92,6 +94,7 @@ class ItemView:
     change: str
     note: str
     matched_as: str
+    usage: str  # pulled volume: "41,230 requests in the last 7 days, last call ..." or ""
     days_left: int | None
     ops: bool  # an operator notice about a source or delivery, not a model date
     date: str = ""  # the shutdown date as printed, "" when none
@@ -103,7 +106,8 @@ class ItemView:
     @property
     def summary(self) -> str:
         tail = self.change or self.note or self.when
-        return f"{self.label}: {self.model} ({self.provider}) - {tail}"
+        calls = f"; {self.usage}" if self.usage else ""
+        return f"{self.label}: {self.model} ({self.provider}) - {tail}{calls}"
 
 
 def relative_days(days: int) -> str:
@@ -174,6 +178,7 @@ def item_view(item: AlertItem, now: dt.datetime) -> ItemView:
         change=one_line(item.change, 300),
         note=short(item.note, NOTE_MAX),
         matched_as=one_line(item.matched_as, 200),
+        usage=usage_text(item),
         days_left=days,
         ops=item.kind in OPS_KINDS,
         date=one_line(item.shutdown_date, 40),
@@ -194,16 +199,25 @@ def urgency(days: int | None) -> str:
 
 
 def by_urgency(items: Sequence[AlertItem], now: dt.datetime) -> list[AlertItem]:
-    """Most urgent first: operator notices, then past shutdowns, then the fewest days left;
-    items without a date last. Stable, so equal items keep the decider's order."""
+    """Most urgent first: operator notices, then past shutdowns, then the fewest days left,
+    then the most calls in the last 7 days; items without a date last. Stable, so equal items
+    keep the decider's order."""
 
-    def key(item: AlertItem) -> tuple[int, int]:
+    def key(item: AlertItem) -> tuple[int, int, int]:
         if item.kind in OPS_KINDS:
-            return (0, 0)
+            return (0, 0, 0)
         days = days_until(item.shutdown_date, now)
-        return (2, 0) if days is None else (1, days)
+        volume = -(item.requests_7d or item.tokens_7d or 0)
+        return (2, 0, volume) if days is None else (1, days, volume)
 
     return sorted(items, key=key)
+
+
+def usage_text(item: AlertItem) -> str:
+    """The pulled volume of an item's model, or "" when usage was only declared or scanned."""
+    if item.requests_7d is None and item.tokens_7d is None and not item.last_call:
+        return "no recent calls" if item.quiet else ""
+    return describe_volume(item.requests_7d, item.tokens_7d, item.last_call, item.quiet)
 
 
 def heading(alert: Alert) -> str:

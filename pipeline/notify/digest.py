@@ -21,11 +21,12 @@ import sqlite_utils
 
 from pipeline.clock import iso
 from pipeline.config import TeamConfig, TeamsFile
-from pipeline.decide import describe_change, exposure_item
+from pipeline.decide import describe_change, exposure_item, urgency, volume_fields
 from pipeline.models import Alert, AlertItem
 from pipeline.notify.base import compose, days_until, item_view, templates
 from pipeline.notify.escape import one_line
 from pipeline.scope import product_of
+from pipeline.usage_sources import volume
 from storage import alerts as outbox
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,12 @@ def _item(kind: str, row: dict[str, Any], **extra: Any) -> AlertItem:
     return exposure_item(kind, row, row["usage_model"], row["usage_provider"], **extra)
 
 
+def _with_volume(row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    """Pulled volume fields of a row, with days left for ordering by urgency."""
+    today = now.astimezone(dt.UTC).date()
+    return {"days_left": days_until(row["shutdown_date"], now), **volume_fields(row, today)}
+
+
 def collect_digest(db: sqlite_utils.Database, team: TeamConfig, now: dt.datetime) -> DigestData:
     """Query the store for one team's digest since its previous digest (or 24 hours)."""
     since = _previous_digest(db, team.name, now)
@@ -88,7 +95,8 @@ def collect_digest(db: sqlite_utils.Database, team: TeamConfig, now: dt.datetime
     waivers = _waivers(db, team, today)
     rows = list(
         db.query(
-            """SELECT e.usage_model, e.usage_provider, e.first_seen AS exposed_since, r.*
+            """SELECT e.usage_model, e.usage_provider, e.first_seen AS exposed_since,
+                      e.requests_7d, e.tokens_7d, e.last_call, e.has_calls, r.*
                FROM exposures e JOIN records r ON r.id = e.record_id
                WHERE e.team = ? AND e.active = 1 AND r.review_state IN ('ok', 'confirmed')
                ORDER BY r.shutdown_date IS NULL, r.shutdown_date, r.provider, r.model""",
@@ -115,26 +123,32 @@ def collect_digest(db: sqlite_utils.Database, team: TeamConfig, now: dt.datetime
             ),
             None,
         )
+        extra = _with_volume(row, now)
         if waiver:
             note = f"waived until {waiver[2]}: {waiver[1]}"
-            sections["waived"].append(_item("waived", row, note=note))
+            sections["waived"].append(_item("waived", row, note=note, **extra))
             continue
         if row["exposed_since"] > since:
-            sections["new"].append(_item("new", row))
+            sections["new"].append(_item("new", row, **extra))
         if row["id"] in changes:
-            sections["changed"].append(_item("changed", row, change="; ".join(changes[row["id"]])))
-        days = days_until(row["shutdown_date"], now)
+            change = "; ".join(changes[row["id"]])
+            sections["changed"].append(_item("changed", row, change=change, **extra))
+        days = extra["days_left"]
         if days is not None and 0 <= days <= UPCOMING_DAYS:
-            sections["upcoming"].append(_item("upcoming", row, days_left=days))
+            sections["upcoming"].append(_item("upcoming", row, **extra))
         elif (
             days is not None
             and days < 0
             and row["shutdown_kind"] != "earliest"
             and product_of(row["scope"]) is None
+            and volume.still_called(row, row["shutdown_date"], now.astimezone(dt.UTC).date())
         ):
             # A passed "not before" date is not a shutdown, so it is not "past" either; nor is
-            # a product change (the team declared the product, not the model).
-            sections["past"].append(_item("past", row, days_left=days))
+            # a product change (the team declared the product, not the model); and with pulled
+            # usage, only real calls since the shutdown make it "still in use".
+            sections["past"].append(_item("past", row, **extra))
+    for items in sections.values():
+        items.sort(key=urgency)
     failing = tuple(
         AlertItem(
             kind="source",
@@ -145,6 +159,15 @@ def collect_digest(db: sqlite_utils.Database, team: TeamConfig, now: dt.datetime
             url=s["url"],
         )
         for s in db.query("SELECT * FROM sources WHERE health != 'ok' ORDER BY id")
+    ) + tuple(
+        AlertItem(
+            kind="source",
+            provider=u["kind"],
+            model=f"usage:{u['id']}",
+            status=u["health"],
+            note=f"call volumes may be stale: {u['health_reason'] or u['last_error']}",
+        )
+        for u in db.query("SELECT * FROM usage_sources WHERE health != 'ok' ORDER BY id")
     )
     return DigestData(
         since=since,
@@ -189,7 +212,7 @@ def _views(items: Iterable[AlertItem], now: dt.datetime) -> list[dict[str, Any]]
 def render_digest_parts(team: str, data: DigestData, now: dt.datetime) -> tuple[str, str, str]:
     """(subject, plain text, HTML) of a digest."""
     subject = digest_subject(team, data)
-    upcoming = sorted(data.upcoming, key=lambda item: item.shutdown_date or "")
+    upcoming = sorted(data.upcoming, key=lambda item: (item.shutdown_date or "", urgency(item)))
     groups = {**{kind: getattr(data, kind) for kind, _ in SECTIONS}, "upcoming": upcoming}
     context = {
         "title": subject,

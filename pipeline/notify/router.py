@@ -28,6 +28,9 @@ def secret_names(teams: TeamsFile) -> dict[str, str]:
     for env in [d.ops.webhook_env, *(team.webhook_env for team in teams.teams)]:
         if env:
             names[env] = "url"
+    for source in teams.usage_sources:  # usage API keys: redacted like every other secret
+        if source.key_env:
+            names[source.key_env] = "token"
     return names
 
 

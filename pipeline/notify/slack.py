@@ -76,6 +76,8 @@ def section_text(view: ItemView) -> str:
         lines.append(f"Replacement: {e(view.replacements)}")
     if view.matched_as:
         lines.append(f"Matched your usage: {e(view.matched_as)}")
+    if view.usage:
+        lines.append(f"Calls: {e(view.usage)}")
     if view.evidence:
         lines.append("> " + e(view.evidence).replace("\n", "\n> "))
     if view.url:
