@@ -22,6 +22,7 @@ import click
 from pipeline import locking
 from pipeline.clock import iso, parse_now, utcnow
 from pipeline.config import ConfigError, TeamsFile, load_sources, load_teams
+from pipeline.fetch.credentials import credential_parts
 from storage.db import (
     DEFAULT_DB,
     StoreError,
@@ -168,6 +169,13 @@ def check(sources_path: Path, teams_path: Path) -> None:
         f"{sources_path}: ok: {len(sources.sources)} sources ({enabled} enabled), "
         f"{providers} providers" + (f", {references} reference catalogues" if references else "")
     )
+    for source in sources.sources:
+        parts = credential_parts(str(source.url))
+        if parts:
+            click.echo(
+                f"{sources_path}: warning: source {source.id}: URL carries credentials "
+                f"({', '.join(parts)}); they are used to fetch but never stored or shown"
+            )
     teams = load_teams(teams_path)
     _check_secrets(teams_path, teams)
     click.echo(f"{teams_path}: ok: {len(teams.teams)} teams")

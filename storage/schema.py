@@ -461,6 +461,11 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX disagreements_open ON disagreements(status, source_id)",
     ],
+    # 6: the most records a source parsed to recently, for cliff detection of slow erosion
+    [
+        "ALTER TABLE sources ADD COLUMN best_count INTEGER",
+        "ALTER TABLE sources ADD COLUMN best_count_at TEXT",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
