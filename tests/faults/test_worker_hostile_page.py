@@ -23,6 +23,7 @@ import pytest
 from tests.slack_stub import TOKEN, SlackStub
 
 REPO = Path(__file__).resolve().parents[2]
+STOP_SECONDS = 30  # the README's promise for SIGTERM with a page stuck in extraction
 GOOD = """<html><body><h1>Deprecations</h1>
 <table><tr><th>Model</th><th>Shutdown date</th><th>Replacement</th></tr>
 <tr><td>gpt-4-0613</td><td>2027-01-04</td><td>gpt-4.1</td></tr></table></body></html>"""
@@ -138,9 +139,8 @@ def test_delivery_heartbeat_and_sigterm_do_not_wait_on_a_hostile_page(worker) ->
     children = _descendants(process.pid)
     assert children
     process.send_signal(signal.SIGTERM)
-    began = time.monotonic()
-    assert process.wait(timeout=30) == 0, log.read_text()[-3000:]
-    assert time.monotonic() - began < 10
+    # Half of systemd's TimeoutStopSec (60 s); before the fix the worker never stopped.
+    assert process.wait(timeout=STOP_SECONDS) == 0, log.read_text()[-3000:]
     _, alive = psutil.wait_procs(children, timeout=10)
     for orphan in alive:  # never leave a spinning orphan behind, even when failing
         orphan.kill()
