@@ -286,6 +286,7 @@ def check(sources_path: Path, teams_path: Path, as_json: bool) -> None:
     Warns (exit status 0) when an environment variable that teams.yml names for a
     destination in use is unset: those alerts would wait until it is set.
     """
+    from pipeline.fetch.credentials import credential_parts
     from pipeline.notify.router import missing_secrets
 
     report: dict = {"ok": True, "sources": None, "teams": None, "errors": [], "warnings": []}
@@ -305,7 +306,12 @@ def check(sources_path: Path, teams_path: Path, as_json: bool) -> None:
             "teams": len(teams.teams),
             "usage_sources": len(teams.usage_sources),
         }
-        report["warnings"] = [f"{teams_path}: {line}" for line in missing_secrets(teams)]
+        report["warnings"] = [
+            f"{sources_path}: source {source.id}: URL carries credentials ({', '.join(parts)}); "
+            "they are used to fetch but never stored or shown"
+            for source in sources.sources
+            if (parts := credential_parts(str(source.url)))
+        ] + [f"{teams_path}: {line}" for line in missing_secrets(teams)]
     except ConfigError as exc:
         if not as_json:
             _print_check(report)

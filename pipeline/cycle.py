@@ -13,21 +13,30 @@ the operator hears of each cycle's batch once.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from urllib.parse import urlsplit
 
 import sqlite_utils
 
 from pipeline import decide, review, structure
 from pipeline.clock import iso
 from pipeline.config import ReviewConfig, SourceConfig, TeamsFile
-from pipeline.extract_pool import extract_snapshots
-from pipeline.fetch import FetchSettings, fetch_each
+from pipeline.extract_pool import (
+    Budget,
+    ExtractionAborted,
+    ExtractionFailed,
+    ExtractPool,
+    snapshot_job,
+)
+from pipeline.fetch import FetchSettings, fetch_into
+from pipeline.fetch.credentials import strip_credentials
 from pipeline.models import Extraction, FetchResult, SourceState
 from pipeline.reference.catalogue import parse_catalogue
 from pipeline.reference.stage import check_references
@@ -41,6 +50,9 @@ log = logging.getLogger(__name__)
 
 FAILING_AFTER = 3  # consecutive failed fetches before the operator hears about it
 CROSS_CHECK = "(reference cross-check)"  # report.failures key when the cross-check fails
+KEEP_SNAPSHOTS = 20  # per source, besides the last good page and those behind current records
+BEST_COUNT_DAYS = 30  # a source's best count is remembered this long, for cliff detection
+DECIDE_EARLY_SECONDS = 10.0  # a cycle still busy after this decides alerts for what is done
 
 
 @dataclass
@@ -67,7 +79,7 @@ def sync_config(db: sqlite_utils.Database, sources: Sequence[SourceConfig]) -> N
                 "id": s.id,
                 "kind": s.kind,
                 "provider": s.provider_id,
-                "url": str(s.url),
+                "url": strip_credentials(str(s.url)),  # never stored: used only to fetch
                 "format": s.parser_format,
                 "interval_minutes": s.interval,
                 "enabled": int(s.enabled),
@@ -96,17 +108,28 @@ def run_cycle(
     teams: TeamsFile | None = None,
     settings: FetchSettings | None = None,
     only: Sequence[str] | None = None,
+    budget: Budget | None = None,
+    stop: threading.Event | None = None,
 ) -> CycleReport:
-    """Fetch and process the enabled sources (or `only` these ids), then decide alerts."""
+    """Fetch and process the enabled sources (or `only` these ids), then decide alerts.
+
+    Fetching runs in its own thread (its own event loop) and hands each result over as it
+    arrives; each new page is extracted in a child process under `budget` while others are
+    still being fetched. Alerts are decided at the end, and also along the way once the cycle
+    has run `DECIDE_EARLY_SECONDS`, so one slow page or source never holds up the others'
+    alerts. Setting `stop` ends the cycle within about a second: fetches are abandoned and
+    extraction processes killed; pages not yet extracted are fetched and extracted next time.
+    """
     started = time.monotonic()
     sync_config(db, sources)
     rows = [r for r in source_store.get_sources(db, list(only) if only else None) if r["enabled"]]
     run_id = source_store.start_run(db, iso(now), len(rows))
     report = CycleReport(run_id=run_id, sources=len(rows))
+    configured = {s.id: str(s.url) for s in sources}
     states = [
         SourceState(
             id=r["id"],
-            url=r["url"],
+            url=configured.get(r["id"], r["url"]),  # the stored URL has credentials removed
             etag=r["etag"],
             last_modified=r["last_modified"],
             content_hash=r["content_hash"],
@@ -115,82 +138,48 @@ def run_cycle(
     ]
     by_id = {r["id"]: r for r in rows}
     review_config = {s.id: s.review for s in sources}
-    changed: list[tuple[dict, FetchResult, str]] = []
-
-    async def fetch_all_sources() -> None:
-        # Each result is written as soon as it arrives (bodies never pile up in memory) and
-        # nothing slow runs here: CPU-bound extraction would starve the event loop and make
-        # in-flight fetches time out.
-        async for result in fetch_each(states, settings or FetchSettings(), now=lambda: now):
-            source = by_id[result.source_id]
-            try:
-                sha = _store_fetch(db, source, result, now=now, teams=teams, report=report)
-            except Exception as exc:  # isolation: one source's bug never stops the cycle
-                if is_write_failure(exc):
-                    raise  # but a store that cannot be written stops it (and tells ops)
-                log.exception("source %s: storing the fetch failed", result.source_id)
-                report.failures[result.source_id] = f"{type(exc).__name__}: {exc}"
-                continue
-            if sha is not None:
-                changed.append((source, replace(result, body=None), sha))
-
+    configs = {s.id: s for s in sources}
+    # Redirects may lead into private address space only to a configured source's host.
+    trusted = {urlsplit(str(s.url)).hostname or "" for s in sources}
+    stop = stop or threading.Event()
     status = "failed"
     try:
-        if states:
-            asyncio.run(fetch_all_sources())
-        report.fetch_seconds = time.monotonic() - started
-        pages = [c for c in changed if c[0]["kind"] != "reference"]
-        for (source, result, sha), outcome in zip(
-            pages, extract_snapshots(db, pages, today=now.date()), strict=True
-        ):
+        with ExtractPool(budget=budget) as pool:
+            references = _pipeline(
+                db, states, by_id, pool, settings, now, teams, report, stop, trusted, review_config
+            )
+        report.extract_seconds = max(0.0, time.monotonic() - started - report.fetch_seconds)
+        if references is None:
+            status = "stopped"
+        else:
+            for source, result, sha in references:
+                try:
+                    _apply_reference(
+                        db,
+                        source,
+                        result,
+                        sha,
+                        configs.get(source["id"]),
+                        now=now,
+                        teams=teams,
+                        report=report,
+                    )
+                except Exception as exc:
+                    if is_write_failure(exc):
+                        raise
+                    _extraction_failed(db, source, exc, now=now, teams=teams, report=report)
             try:
-                if isinstance(outcome, BaseException):
-                    raise outcome
-                _apply_extraction(
-                    db,
-                    source,
-                    result,
-                    sha,
-                    outcome,
-                    now=now,
-                    teams=teams,
-                    report=report,
-                    review_config=review_config.get(source["id"], ReviewConfig()),
-                )
-            except Exception as exc:
+                report.alerts_created += check_references(db, teams, now=now)
+            except Exception as exc:  # a cross-check bug must not stop team alerts
                 if is_write_failure(exc):
                     raise
-                _extraction_failed(db, source, exc, now=now, teams=teams, report=report)
-        configs = {s.id: s for s in sources}
-        for source, result, sha in (c for c in changed if c[0]["kind"] == "reference"):
-            try:
-                _apply_reference(
-                    db,
-                    source,
-                    result,
-                    sha,
-                    configs.get(source["id"]),
-                    now=now,
-                    teams=teams,
-                    report=report,
-                )
-            except Exception as exc:
-                if is_write_failure(exc):
-                    raise
-                _extraction_failed(db, source, exc, now=now, teams=teams, report=report)
-        report.extract_seconds = time.monotonic() - started - report.fetch_seconds
-        try:
-            report.alerts_created += check_references(db, teams, now=now)
-        except Exception as exc:  # a cross-check bug must not stop team alerts
-            if is_write_failure(exc):
-                raise
-            log.exception("cross-checking reference catalogues failed")
-            report.failures[CROSS_CHECK] = f"{type(exc).__name__}: {exc}"
-        if teams is not None:
-            report.alerts_created += decide.decide(db, teams, now=now)
-        with transaction(db):  # after decide, which stores the teams' declared usage
-            report.alerts_created += review.alert_batch(db, teams, run_id=run_id, now=now)
-        status = "ok" if not report.failures else "partial"
+                log.exception("cross-checking reference catalogues failed")
+                report.failures[CROSS_CHECK] = f"{type(exc).__name__}: {exc}"
+            if teams is not None:
+                report.alerts_created += decide.decide(db, teams, now=now)
+            with transaction(db):  # after decide, which stores the teams' declared usage
+                report.alerts_created += review.alert_batch(db, teams, run_id=run_id, now=now)
+            status = "ok" if not report.failures else "partial"
     finally:
         source_store.finish_run(
             db,
@@ -209,6 +198,115 @@ def run_cycle(
     return report
 
 
+def _pipeline(
+    db: sqlite_utils.Database,
+    states: list[SourceState],
+    by_id: dict[str, dict],
+    pool: ExtractPool,
+    settings: FetchSettings | None,
+    now: dt.datetime,
+    teams: TeamsFile | None,
+    report: CycleReport,
+    stop: threading.Event,
+    trusted: set[str],
+    review_config: dict[str, ReviewConfig],
+) -> list[tuple[dict, FetchResult, str]] | None:
+    """Store fetches as they arrive, extract new pages in the pool, apply their records.
+
+    Only this thread touches the database. Returns the new reference-catalogue snapshots
+    (applied by the caller once every page is in), or None when `stop` cut the cycle short.
+    """
+    started = time.monotonic()
+    arrivals: queue.Queue[FetchResult | BaseException | None] = queue.Queue()
+    halt = threading.Event()  # set when this cycle ends, so an unfinished fetch is cancelled
+    fetcher = threading.Thread(
+        target=fetch_into,
+        args=(arrivals, states, settings or FetchSettings()),
+        kwargs={
+            "now": lambda: now,
+            "trusted_hosts": trusted,
+            "cancel": lambda: stop.is_set() or halt.is_set(),
+        },
+        name="sunset-fetch",
+        daemon=True,
+    )
+    fetcher.start()
+    fetching = bool(states)
+    if not fetching:
+        arrivals.put(None)
+    pending: dict[str, tuple[dict, FetchResult, str]] = {}
+    references: list[tuple[dict, FetchResult, str]] = []
+    undecided = False  # records changed since alerts were last decided
+    last_decided = started
+    try:
+        while fetching or pool.busy:
+            if stop.is_set():
+                pool.cancel()
+                return None
+            try:
+                arrival = arrivals.get(timeout=0.05 if pool.busy else 0.5)
+            except queue.Empty:
+                arrival = False
+            if arrival is None:
+                fetching = False
+                report.fetch_seconds = time.monotonic() - started
+            elif isinstance(arrival, BaseException):
+                raise arrival
+            elif arrival is not False:
+                source = by_id[arrival.source_id]
+                try:
+                    sha = _store_fetch(db, source, arrival, now=now, teams=teams, report=report)
+                except Exception as exc:  # isolation: one source's bug never stops the cycle
+                    if is_write_failure(exc):
+                        raise  # but a store that cannot be written stops it (and tells ops)
+                    log.exception("source %s: storing the fetch failed", arrival.source_id)
+                    report.failures[arrival.source_id] = f"{type(exc).__name__}: {exc}"
+                    sha = None
+                if sha is not None and source["kind"] == "reference":
+                    references.append((source, replace(arrival, body=None), sha))
+                elif sha is not None:
+                    pending[source["id"]] = (source, replace(arrival, body=None), sha)
+                    pool.submit(
+                        source["id"],
+                        lambda s=source, h=sha: snapshot_job(db, s, h, now.date()),
+                    )
+            for source_id, outcome in pool.collect(timeout=0 if fetching else 0.2):
+                source, result, sha = pending.pop(str(source_id))
+                before = report.records_new + report.records_changed
+                try:
+                    if isinstance(outcome, BaseException):
+                        raise outcome
+                    _apply_extraction(
+                        db,
+                        source,
+                        result,
+                        sha,
+                        outcome,
+                        now=now,
+                        teams=teams,
+                        report=report,
+                        review_config=review_config.get(source["id"], ReviewConfig()),
+                    )
+                except Exception as exc:
+                    if is_write_failure(exc):
+                        raise
+                    _extraction_failed(db, source, exc, now=now, teams=teams, report=report)
+                undecided |= report.records_new + report.records_changed > before
+            if (
+                undecided
+                and teams is not None
+                and (fetching or pool.busy)
+                and time.monotonic() - last_decided >= DECIDE_EARLY_SECONDS
+            ):
+                # Others are still slow: decide what is known now (deciding is idempotent).
+                report.alerts_created += decide.decide(db, teams, now=now)
+                undecided, last_decided = False, time.monotonic()
+    finally:
+        halt.set()
+        fetcher.join(timeout=5)
+    return references
+
+
 def _extraction_failed(
     db: sqlite_utils.Database,
     source: dict,
@@ -223,7 +321,11 @@ def _extraction_failed(
     The content hash is not advanced, so the page is extracted again on its next fetch.
     """
     error = f"{type(exc).__name__}: {exc}"
-    log.error("source %s: extraction failed: %s", source["id"], error, exc_info=exc)
+    # A budget kill or an error in the extraction process has no useful traceback here.
+    own = not isinstance(exc, ExtractionAborted | ExtractionFailed)
+    log.error(
+        "source %s: extraction failed: %s", source["id"], error, exc_info=exc if own else None
+    )
     report.failures[source["id"]] = error
     with transaction(db):
         source_store.add_warnings(
@@ -309,15 +411,17 @@ def _store_fetch(
                 _set_health(db, source, "ok", "back to the last good page", now, teams)
             return None
         report.fetched += 1
-        return source_store.store_snapshot(
+        sha = source_store.store_snapshot(
             db,
             source_id=source["id"],
             fetched_at=stamp,
             body=result.body,
-            url=result.final_url or result.url,
+            url=strip_credentials(result.final_url or result.url),
             content_type=result.content_type,
             charset=result.charset,
         )
+        source_store.prune_snapshots(db, source["id"], keep=KEEP_SNAPSHOTS, protect=sha)
+        return sha
 
 
 def _apply_snapshot(
@@ -340,7 +444,8 @@ def _apply_snapshot(
     stamp = iso(now)
     with transaction(db):
         source_store.add_warnings(db, report.run_id, source["id"], list(warnings), stamp)
-        problem = cliff(found, source["record_count"])
+        best = _recent_best(source, now)
+        problem = cliff(found, source["record_count"], best)
         if problem:
             # The content hash and validators stay put, so the suspect page is fetched and
             # checked again next time: the source cannot drift back to "ok" on a 304 while
@@ -360,6 +465,11 @@ def _apply_snapshot(
                 "content_hash": sha,
                 "last_change_at": stamp,
                 "record_count": found,
+                **(
+                    {"best_count": found, "best_count_at": stamp}
+                    if best is None or found >= best
+                    else {}
+                ),
                 **(fields or {}),
             },
         )
@@ -477,6 +587,16 @@ def _apply_reference(
         log.info(
             "source %s: reference (%s), %d dated entries", source["id"], catalogue.shape, found
         )
+
+
+def _recent_best(source: dict, now: dt.datetime) -> int | None:
+    """The most records the source parsed to within `BEST_COUNT_DAYS`, if known."""
+    if source.get("best_count") is None or not source.get("best_count_at"):
+        return None
+    since = dt.datetime.fromisoformat(source["best_count_at"].replace("Z", "+00:00"))
+    if now - since > dt.timedelta(days=BEST_COUNT_DAYS):
+        return None
+    return int(source["best_count"])
 
 
 def _set_health(

@@ -38,6 +38,7 @@ from pipeline import decide, locking
 from pipeline.clock import utcnow
 from pipeline.config import ConfigError, SourcesFile, TeamsFile, load_sources, load_teams
 from pipeline.cycle import due_source_ids, run_cycle, sync_config
+from pipeline.extract_pool import Budget
 from pipeline.fetch import FetchSettings
 from storage import sources as source_store
 from storage.db import StoreError, is_write_failure, open_db
@@ -84,12 +85,17 @@ class Worker:
         now: Clock = utcnow,
         settings: FetchSettings | None = None,
         owner: str | None = None,
+        budget: Budget | None = None,
     ) -> None:
         self.sources_path = Path(sources_path)
         self.teams_path = Path(teams_path)
         self.db_path = db_path
         self.now = now
         self.settings = settings or FetchSettings()
+        self.budget = budget or Budget()
+        # Set on SIGTERM/SIGINT: a running cycle stops within about a second (fetches
+        # abandoned, extraction processes killed; unfinished pages are redone next time).
+        self.stop = threading.Event()
         self.owner = owner or locking.new_owner("worker")
         self._config_lock = threading.Lock()
         self._last_error: str | None = None
@@ -146,8 +152,17 @@ class Worker:
             if not due:
                 return "no source due"
             report = run_cycle(
-                db, sources.sources, now=now, teams=teams, settings=self.settings, only=due
+                db,
+                sources.sources,
+                now=now,
+                teams=teams,
+                settings=self.settings,
+                only=due,
+                budget=self.budget,
+                stop=self.stop,
             )
+            if self.stop.is_set():
+                return f"run {report.run_id}: stopped by shutdown"
             return (
                 f"run {report.run_id}: {report.sources} sources due, {report.fetched} changed, "
                 f"{report.not_modified} unchanged, {report.failed} failed, "
@@ -298,10 +313,15 @@ def run_worker(
     once: bool = False,
     now: Clock = utcnow,
     settings: FetchSettings | None = None,
+    budget: Budget | None = None,
 ) -> None:
-    """Run the worker until SIGTERM/SIGINT (running jobs finish first), or each job once."""
+    """Run the worker until SIGTERM/SIGINT, or each job once.
+
+    On a signal a running cycle is cut short (within about a second) and other running jobs
+    finish; the worker exits well within systemd's default stop timeout.
+    """
     _setup_logging()
-    worker = Worker(sources_path, teams_path, db_path, now=now, settings=settings)
+    worker = Worker(sources_path, teams_path, db_path, now=now, settings=settings, budget=budget)
     open_db(db_path).close()  # create and migrate once, before jobs race to do it
     if once:
         run_job("usage", worker.usage)
@@ -312,7 +332,8 @@ def run_worker(
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: Any) -> None:
-        log.info("shutdown: %s received, finishing running jobs", signal.Signals(signum).name)
+        log.info("shutdown: %s received, stopping running jobs", signal.Signals(signum).name)
+        worker.stop.set()
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}

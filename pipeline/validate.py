@@ -80,10 +80,16 @@ def validate(records: Sequence[Record], *, today: dt.date) -> Verdict:
     return Verdict(tuple(publish), tuple(held), tuple(warnings))
 
 
-def cliff(new_count: int, previous_count: int | None) -> str | None:
-    """Why a source's new record count is not to be trusted, or None when it is fine."""
-    if new_count == 0 and previous_count:
-        return f"parsed to zero records (previously {previous_count})"
-    if previous_count and previous_count >= 4 and new_count * 2 < previous_count:
-        return f"parsed to {new_count} records, under half of the previous {previous_count}"
+def cliff(new_count: int, previous_count: int | None, best_recent: int | None = None) -> str | None:
+    """Why a source's new record count is not to be trusted, or None when it is fine.
+
+    The count is compared with the previous one and with the source's best recent count, so a
+    page that erodes a little at a time (10 -> 7 -> 6 -> 5) is caught as surely as one that
+    halves at once. Half or less of either, from at least 4, is a cliff.
+    """
+    if new_count == 0 and (previous_count or best_recent):
+        return f"parsed to zero records (previously {previous_count or best_recent})"
+    for reference, what in ((previous_count, "the previous"), (best_recent, "the recent best of")):
+        if reference and reference >= 4 and new_count * 2 <= reference:
+            return f"parsed to {new_count} records, at most half of {what} {reference}"
     return None

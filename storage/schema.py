@@ -529,6 +529,11 @@ MIGRATIONS: list[list[str]] = [
             GROUP BY b.origin, b.unit, b.provider, b.model
             ORDER BY last_seen DESC, b.origin, b.unit, b.model""",
     ],
+    # 8: the most records a source parsed to recently, for cliff detection of slow erosion
+    [
+        "ALTER TABLE sources ADD COLUMN best_count INTEGER",
+        "ALTER TABLE sources ADD COLUMN best_count_at TEXT",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

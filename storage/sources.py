@@ -80,6 +80,27 @@ def store_snapshot(
     return sha
 
 
+def prune_snapshots(db: sqlite_utils.Database, source_id: str, keep: int, protect: str) -> int:
+    """Delete a source's old snapshots; return how many went.
+
+    Kept: the `keep` most recently fetched, `protect` (the one just stored, not yet
+    extracted), the source's last good page (`content_hash`) and every snapshot that
+    produced one of its current records.
+    """
+    cursor = db.execute(
+        """DELETE FROM snapshots
+           WHERE source_id = :source AND sha256 != :protect
+             AND id NOT IN (SELECT id FROM snapshots WHERE source_id = :source
+                            ORDER BY fetched_at DESC, id DESC LIMIT :keep)
+             AND sha256 NOT IN (SELECT content_hash FROM sources
+                                WHERE id = :source AND content_hash IS NOT NULL)
+             AND sha256 NOT IN (SELECT snapshot_sha256 FROM records
+                                WHERE source_id = :source AND snapshot_sha256 IS NOT NULL)""",
+        {"source": source_id, "protect": protect, "keep": keep},
+    )
+    return cursor.rowcount
+
+
 def load_snapshot(db: sqlite_utils.Database, source_id: str, sha256: str) -> bytes | None:
     row = db.execute(
         "SELECT body FROM snapshots WHERE source_id = ? AND sha256 = ?", [source_id, sha256]

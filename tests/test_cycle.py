@@ -12,6 +12,7 @@ from werkzeug import Request, Response
 from pipeline.config import SourceConfig, TeamsFile
 from pipeline.cycle import due_source_ids, run_cycle
 from pipeline.fetch import FetchSettings
+from tests.faults.crashing_extract import extract_raises
 
 PAGE = (Path(__file__).parent / "fixtures" / "cycle" / "page.html").read_text()
 DAY = dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC)
@@ -135,10 +136,7 @@ def test_due_sources_follow_interval(db, site):
     assert due_source_ids(db, DAY + dt.timedelta(hours=6)) == ["a", "b"]
 
 
-def test_many_changed_pages_are_extracted_in_worker_processes(db, httpserver, monkeypatch):
-    from pipeline import extract_pool
-
-    monkeypatch.setattr(extract_pool, "POOL_THRESHOLD", 3)
+def test_many_changed_pages_are_extracted_in_worker_processes(db, httpserver):
     sources = []
     for i in range(6):
         httpserver.expect_request(f"/p{i}").respond_with_data(
@@ -161,11 +159,7 @@ def test_extraction_crash_keeps_records_and_alerts_once_each_way(db, site, monke
     run_cycle(db, sources, now=DAY, settings=FAST, teams=TEAMS)
     pages["/a"].body = PAGE.replace("2027-02-01", "2027-03-01")
     real = extract_pool._extract_job
-
-    def broken(*args):
-        raise RuntimeError("parser bug")
-
-    monkeypatch.setattr(extract_pool, "_extract_job", broken)
+    monkeypatch.setattr(extract_pool, "_extract_job", extract_raises)  # raises "parser bug"
     for hour in (1, 2):
         report = run_cycle(
             db, sources, now=DAY + dt.timedelta(hours=hour), settings=FAST, teams=TEAMS
@@ -209,3 +203,84 @@ def test_cliff_then_outage_then_back_is_still_a_cliff(db, site):
     titles = [r["payload"] for r in db.query("SELECT payload FROM alerts WHERE team = 'ops'")]
     assert not any("recovered" in t for t in titles)
     assert count(db, "SELECT COUNT(*) FROM records WHERE source_id = 'a' AND listed = 1") == 4
+
+
+def _rows_page(n: int) -> str:
+    rows = "".join(f"<tr><td>zeta-{i}</td><td>2027-01-04</td></tr>" for i in range(1, n + 1))
+    return f"<html><body><table><tr><th>Model</th><th>Shutdown date</th></tr>{rows}</table>"
+
+
+@pytest.mark.parametrize(
+    ("counts", "listed"),
+    [
+        ([10, 5], 10),  # exactly half at once
+        ([10, 7, 6, 5], 6),  # gradual erosion: each step small, 5 is half of the recent best
+    ],
+)
+def test_cliff_compares_with_the_recent_best_count(db, httpserver, counts, listed):
+    page = Page(_rows_page(counts[0]))
+    httpserver.expect_request("/e").respond_with_handler(page)
+    source = SourceConfig(id="e", provider="zeta", url=httpserver.url_for("/e"), format="html")
+    for hour, n in enumerate(counts):
+        page.body = _rows_page(n)
+        run_cycle(db, [source], now=DAY + dt.timedelta(hours=hour), settings=FAST, teams=TEAMS)
+    row = next(db.query("SELECT health, health_reason, best_count FROM sources"))
+    assert row["health"] == "cliff" and row["best_count"] == 10
+    assert "at most half of" in row["health_reason"]
+    assert count(db, "SELECT COUNT(*) FROM records WHERE listed = 1") == listed
+    assert count(db, "SELECT COUNT(*) FROM alerts WHERE team = 'ops'") == 2  # Slack + e-mail
+
+
+def test_the_best_count_is_forgotten_after_a_month(db, httpserver):
+    page = Page(_rows_page(10))
+    httpserver.expect_request("/e").respond_with_handler(page)
+    source = SourceConfig(id="e", provider="zeta", url=httpserver.url_for("/e"), format="html")
+    run_cycle(db, [source], now=DAY, settings=FAST, teams=TEAMS)
+    for days, n in ((10, 7), (41, 6), (42, 4)):  # 6 is over half of 7; the 10 is 41 days old
+        page.body = _rows_page(n)
+        run_cycle(db, [source], now=DAY + dt.timedelta(days=days), settings=FAST, teams=TEAMS)
+    row = next(db.query("SELECT health, record_count, best_count FROM sources"))
+    assert (row["health"], row["record_count"], row["best_count"]) == ("ok", 4, 6)
+
+
+def test_snapshots_of_a_page_that_always_changes_are_pruned(db, httpserver, monkeypatch):
+    from pipeline import cycle
+
+    monkeypatch.setattr(cycle, "KEEP_SNAPSHOTS", 3)
+    page = Page(PAGE)
+    httpserver.expect_request("/c").respond_with_handler(page)
+    source = SourceConfig(id="c", provider="zeta", url=httpserver.url_for("/c"), format="html")
+    for minute in range(8):
+        page.body = PAGE.replace("</body>", f"<p>Generated at 06:{minute:02d}</p></body>")
+        run_cycle(db, [source], now=DAY + dt.timedelta(minutes=minute), settings=FAST)
+    shas = {r["sha256"] for r in db.query("SELECT sha256 FROM snapshots")}
+    assert len(shas) <= 3 + 1  # the last 3, plus the one behind the current records
+    current = {r["snapshot_sha256"] for r in db.query("SELECT snapshot_sha256 FROM records")}
+    good = next(db.query("SELECT content_hash FROM sources"))["content_hash"]
+    assert current | {good} <= shas
+
+
+def test_a_page_over_its_budget_fails_alone_is_reported_once_and_retried(db, site, monkeypatch):
+    from pipeline import extract_pool
+    from pipeline.extract_pool import Budget
+    from tests.faults.crashing_extract import extract_or_die
+
+    pages, sources = site
+    monkeypatch.setattr(extract_pool, "_extract_job", extract_or_die)
+    pages["/b"].body = pages["/b"].body.replace("</body>", "<p>HANG-THE-WORKER</p></body>")
+    budget = Budget(seconds=1)
+    for hour in (0, 1):
+        report = run_cycle(
+            db,
+            sources,
+            now=DAY + dt.timedelta(hours=hour),
+            settings=FAST,
+            teams=TEAMS,
+            budget=budget,
+        )
+        assert report.fetched == 1 + (hour == 0)  # the hostile page is fetched and tried again
+        assert "time budget of 1 s" in report.failures["b"]
+    assert count(db, "SELECT COUNT(*) FROM records WHERE source_id = 'a'") == 4
+    assert count(db, "SELECT COUNT(*) FROM alerts WHERE team = 'core'") > 0  # a's alerts went ahead
+    assert count(db, "SELECT COUNT(*) FROM alerts WHERE team = 'ops'") == 2  # once: Slack + e-mail
+    assert next(db.query("SELECT health FROM sources WHERE id = 'b'"))["health"] == "failing"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from pipeline.parse import parse_document
 from pipeline.structure import describe_change, features
 from storage import review as review_store
 from storage.db import transaction
+from tests.faults.crashing_extract import extract_doubtful
 
 PAGE = (Path(__file__).parent / "fixtures" / "cycle" / "page.html").read_text()
 DAY = dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC)
@@ -139,19 +139,8 @@ def test_redesigned_page_holds_new_and_changed_records_for_review(db, site):
 
 def test_low_confidence_records_wait_and_one_alert_per_cycle(db, site, monkeypatch):
     state, sources = site
-    real = extract_pool._extract_job
-
-    def doubtful(*args):
-        extraction = real(*args)
-        records = tuple(
-            replace(r, confidence=0.3, why=("name only in a <b>Substitute</b> column",))
-            if r.model.startswith("zeta-2")
-            else r
-            for r in extraction.records
-        )
-        return replace(extraction, records=records)
-
-    monkeypatch.setattr(extract_pool, "_extract_job", doubtful)
+    # Extraction runs in child processes, so the stand-in is a module-level function.
+    monkeypatch.setattr(extract_pool, "_extract_job", extract_doubtful)
     strict = [sources[0].model_copy(update={"review": ReviewConfig(min_confidence=0.5)})]
     report = run_cycle(db, strict, now=DAY, settings=FAST, teams=TEAMS)
     assert states(db) == {

@@ -53,7 +53,14 @@ def test_good_records_publish(record):
 
 def test_cliff():
     assert cliff(0, 12) == "parsed to zero records (previously 12)"
-    assert "under half" in cliff(5, 12)
-    assert cliff(6, 12) is None
+    assert "at most half of the previous 12" in cliff(5, 12)
+    assert "at most half of the previous 12" in cliff(6, 12)  # exactly half is a cliff
+    assert cliff(7, 12) is None
+    # Gradual erosion: each step is small, the drop from the recent best is not.
+    assert cliff(6, 7, best_recent=10) is None
+    assert (
+        cliff(5, 6, best_recent=10) == "parsed to 5 records, at most half of the recent best of 10"
+    )
+    assert cliff(0, None, best_recent=10) == "parsed to zero records (previously 10)"
     assert cliff(0, None) is None  # a page that never had records is not a cliff
     assert cliff(1, 3) is None  # small pages wobble

@@ -116,10 +116,29 @@ def _learn_text(ctx: DocContext, block: Text) -> None:
     for m in _DISPLAY_PAREN.finditer(block.text):
         ctx.display_to_id.setdefault(display_key(m.group(1)), normalise(m.group(2)))
         ctx.known.add(normalise(m.group(2)))
-    if FLOOR.search(block.text) and re.search(
-        r"dates?\b.*\b(?:indicate|are|is)\b.*earliest possible", block.text, re.IGNORECASE
-    ):
+    if FLOOR.search(block.text) and _says_dates_are_earliest(block.text):
         ctx.all_earliest = True
+
+
+# "dates ... indicate|are|is ... earliest possible" on one line, matched step by step: the
+# single regex with two `.*` took time quadratic in the length of a long block.
+_EARLIEST_STEPS = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (r"dates?\b", r"\b(?:indicate|are|is)\b", r"earliest possible")
+)
+
+
+def _says_dates_are_earliest(text: str) -> bool:
+    for line in text.split("\n"):
+        pos = 0
+        for step in _EARLIEST_STEPS:
+            m = step.search(line, pos)
+            if not m:
+                break
+            pos = m.end()
+        else:
+            return True
+    return False
 
 
 def _learn_table(ctx: DocContext, table: Table) -> None:

@@ -116,6 +116,12 @@ def product_of(text: str) -> str | None:
     return next((slug for slug, pattern in PRODUCTS if pattern.search(text)), None)
 
 
+# Real sentences are short (the corpus's longest is under 700 characters); a longer run is cut
+# into pieces of at most this size, at a space where there is one, so per-sentence work
+# (which looks back over the sentence for each mention) stays linear in the page size.
+MAX_SENTENCE = 2000
+
+
 def sentences(text: str) -> list[str]:
     """Sentences of a text. A short label before a colon stays with what follows it
     ("GPT-4.5 Preview: Deprecated large model." is one statement about the label)."""
@@ -127,7 +133,19 @@ def sentences(text: str) -> list[str]:
             out[-1] = f"{out[-1]} {part}"
         else:
             out.append(part)
-    return out
+    return [piece for s in out for piece in _pieces(s) if piece]
+
+
+def _pieces(sentence: str) -> list[str]:
+    if len(sentence) <= MAX_SENTENCE:
+        return [sentence]
+    out = []
+    while len(sentence) > MAX_SENTENCE:
+        cut = sentence.rfind(" ", MAX_SENTENCE // 2, MAX_SENTENCE)
+        cut = cut if cut > 0 else MAX_SENTENCE
+        out.append(sentence[:cut].strip())
+        sentence = sentence[cut:].strip()
+    return [*out, sentence]
 
 
 _WEAK = frozenset({"older", "legacy"})

@@ -101,14 +101,14 @@ def make_date(year: int, month: int | None, day: int) -> dt.date | None:
 def find_dates(text: str, *, us_numeric: bool = False) -> list[FoundDate]:
     """All full dates in `text`, in order of appearance; overlapping matches dropped."""
     found: list[FoundDate] = []
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(text))  # 1 where a date was already found: linear, not pairwise
     patterns = list(PATTERNS)
     patterns.append(("dmy_dot", DMY_DOT))
     if us_numeric:
         patterns.append(("us", US_PATTERN))
     for _name, pattern in patterns:
         for m in pattern.finditer(text):
-            if any(m.start() < e and s < m.end() for s, e in taken):
+            if taken.find(1, m.start(), m.end()) != -1:
                 continue
             if _name == "dmy_dot" and int(m.group("day")) <= 12:
                 continue  # ambiguous day.month order
@@ -118,7 +118,7 @@ def find_dates(text: str, *, us_numeric: bool = False) -> list[FoundDate]:
             date = make_date(year, _month(m.group("mon")), int(m.group("day")))
             if date is None:
                 continue
-            taken.append((m.start(), m.end()))
+            taken[m.start() : m.end()] = b"\1" * (m.end() - m.start())
             found.append(FoundDate(date, m.start(), m.end(), m.group(0)))
     found.sort(key=lambda f: f.start)
     return found

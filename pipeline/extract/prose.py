@@ -50,7 +50,9 @@ _SUBJECT_PATTERN = re.compile(
     r"(?:deprecated|no longer supported|no longer available|removed|shut ?down|retired)\b",
     re.IGNORECASE,
 )
-_ZH_PREVIEW = re.compile(r"([A-Za-z][A-Za-z0-9.-]*\d[A-Za-z0-9.-]*)\s*预览版")
+# The ID run is taken whole (possessive) from its first letter and checked for a digit by the
+# caller: the backtracking form `[A-Za-z][\w.-]*\d[\w.-]*` was quadratic on long digit-free runs.
+_ZH_PREVIEW = re.compile(r"(?<![A-Za-z0-9.-])[0-9.-]*+([A-Za-z][A-Za-z0-9.-]*+)\s*+预览版")
 # A mention that names a family, not one model: "the `kimi-k2` series", "GPT-5 and o3 model
 # snapshots", "older Claude 3 models" (also when coordinated with other family names).
 _FAMILY_AFTER = re.compile(
@@ -80,6 +82,13 @@ _SHUTDOWN_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _EXAMPLE_BEFORE = re.compile(r"(?:for example|for instance|e\.g\.|i\.e\.)[,:]?\s*$", re.I)
+# Cues just before or after a mention or date are looked for within this many characters, so
+# checking every mention of a long text costs its length once, not once per mention.
+_WINDOW = 300
+
+
+def _upto(text: str, end: int) -> str:
+    return text[max(0, end - _WINDOW) : end]
 
 
 @dataclass
@@ -104,7 +113,7 @@ class ProseResult:
 def announcement_date(text: str) -> dt.date | None:
     """'On June 10th, 2025, we notified ...' -> 2025-06-10."""
     for found in find_dates(text):
-        if ANNOUNCE_VERB.match(text[found.end :]):
+        if ANNOUNCE_VERB.match(text[found.end : found.end + _WINDOW]):
             return found.date
     return None
 
@@ -309,7 +318,9 @@ def _list_item(
     floor = lead.floor
     if date is None and not has_month_only(text):
         # "The following models will be retired:" then "- `acme-2`: March 3, 2027; use `acme-3`"
-        own = [f for f in find_dates(text) if not _DEPRECATION_DATE_BEFORE.search(text[: f.start])]
+        own = [
+            f for f in find_dates(text) if not _DEPRECATION_DATE_BEFORE.search(_upto(text, f.start))
+        ]
         if own:
             date, floor = own[0].date, floor or bool(FLOOR.search(text))
     model = normalise(main)
@@ -381,7 +392,12 @@ def _display_mentions(sentence: str, taken: list[Mention], ctx: DocContext) -> l
         ):
             out.append(Mention(display_name(name), m.start(), m.end(), name))
     for m in _ZH_PREVIEW.finditer(sentence):
-        out.append(Mention(normalise(m.group(1)) + "-preview", m.start(), m.end(), m.group(0)))
+        if not any(c.isdigit() for c in m.group(1)[1:]):
+            continue
+        start = m.start(1)
+        out.append(
+            Mention(normalise(m.group(1)) + "-preview", start, m.end(), sentence[start : m.end()])
+        )
     return out
 
 
@@ -477,9 +493,9 @@ def _sentences(
         dates = [
             f
             for f in find_dates(sentence)
-            if not ANNOUNCE_VERB.match(sentence[f.end :])
+            if not ANNOUNCE_VERB.match(sentence[f.end : f.end + _WINDOW])
             and f.date != said
-            and not _DEPRECATION_DATE_BEFORE.search(sentence[: f.start])
+            and not _DEPRECATION_DATE_BEFORE.search(_upto(sentence, f.start))
         ]
         dates = _shutdown_first(sentence, dates)
         date = dates[0].date if dates else None
@@ -502,7 +518,7 @@ def _sentences(
         # never deprecated by it: a conflict resolves to no alarm.
         active_here = {m.model for m, p in zip(mentions, polarities, strict=True) if p == "active"}
         for mention, pol in zip(mentions, polarities, strict=True):
-            if _EXAMPLE_BEFORE.search(sentence[: mention.start]):
+            if _EXAMPLE_BEFORE.search(_upto(sentence, mention.start)):
                 continue
             if mention.model in active_here:
                 pol = "active"

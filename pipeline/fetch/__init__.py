@@ -5,12 +5,14 @@ stamina (Retry-After honoured), robots.txt via protego, global and per-host conc
 limits, connect/read/total timeouts, body-size and decompressed-size caps, redirect policy,
 and per-source isolation: every source yields one `FetchResult`, failures included.
 
-Layout: `api` (entry points), `client` (one source: attempts, redirects, retries, outcome),
-`hosts` (per-host pools and limits), `body` (capped streaming and decoding), `robots`
-(robots.txt cache), `errors` (error types, Retry-After, URL redaction), `settings`.
+Layout: `api` (entry points, also `fetch_into` for a fetch thread), `client` (one source:
+attempts, redirects, retries, outcome), `hosts` (per-host pools and limits), `body` (capped
+streaming and decoding), `robots` (robots.txt cache), `errors` (error types, Retry-After, URL
+redaction), `redirects` (no redirect into private address space), `credentials` (secrets in
+URLs), `settings`.
 """
 
-from pipeline.fetch.api import fetch_all, fetch_each, fetch_sources
+from pipeline.fetch.api import fetch_all, fetch_each, fetch_into, fetch_sources
 from pipeline.fetch.errors import ErrorType, FetchError, redact_url
 from pipeline.fetch.settings import DEFAULT_USER_AGENT, FetchSettings
 
@@ -21,6 +23,7 @@ __all__ = [
     "FetchSettings",
     "fetch_all",
     "fetch_each",
+    "fetch_into",
     "fetch_sources",
     "redact_url",
 ]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+import queue
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import UTC, datetime
+
+import httpx
 
 from pipeline.fetch.client import Run, fetch_one
 from pipeline.fetch.settings import FetchSettings
@@ -17,18 +20,32 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _trusted(sources: Sequence[SourceState], hosts: Iterable[str] | None) -> set[str]:
+    """Hosts a redirect may reach even in private address space: the configured sources'."""
+    if hosts is not None:
+        return set(hosts)
+    found = set()
+    for source in sources:
+        try:
+            found.add(httpx.URL(source.url).host)
+        except (httpx.InvalidURL, TypeError, ValueError):
+            continue
+    return found
+
+
 async def fetch_all(
     sources: Sequence[SourceState],
     settings: FetchSettings = _DEFAULTS,
     *,
     now: Callable[[], datetime] | None = None,
+    trusted_hosts: Iterable[str] | None = None,
 ) -> list[FetchResult]:
     """Fetch every source concurrently; one `FetchResult` per source, in input order.
 
     Never raises for a source's failure: each becomes an "error" result. All bodies are held
     until the call returns; for large runs `fetch_each` lets the caller drop them one by one.
     """
-    run = Run(settings, now or _utcnow)
+    run = Run(settings, now or _utcnow, _trusted(sources, trusted_hosts))
     try:
         return list(await asyncio.gather(*(fetch_one(run, s) for s in sources)))
     finally:
@@ -40,13 +57,14 @@ async def fetch_each(
     settings: FetchSettings = _DEFAULTS,
     *,
     now: Callable[[], datetime] | None = None,
+    trusted_hosts: Iterable[str] | None = None,
 ) -> AsyncIterator[FetchResult]:
     """Like `fetch_all`, but yield each result as soon as it is ready (completion order).
 
     Only results not yet consumed are kept, so memory is bounded by how fast the caller
     stores them, not by the number of sources.
     """
-    run = Run(settings, now or _utcnow)
+    run = Run(settings, now or _utcnow, _trusted(sources, trusted_hosts))
     ready: asyncio.Queue[FetchResult] = asyncio.Queue()
     pending: set[asyncio.Task[None]] = set()
 
@@ -75,3 +93,42 @@ def fetch_sources(
 ) -> list[FetchResult]:
     """Synchronous `fetch_all` for callers without a running event loop."""
     return asyncio.run(fetch_all(sources, settings, now=now))
+
+
+def fetch_into(
+    out: queue.Queue,
+    sources: Sequence[SourceState],
+    settings: FetchSettings = _DEFAULTS,
+    *,
+    now: Callable[[], datetime] | None = None,
+    trusted_hosts: Iterable[str] | None = None,
+    cancel: Callable[[], bool] = lambda: False,
+) -> None:
+    """Fetch in this thread's own event loop, putting each result on `out` as it arrives.
+
+    Meant as a thread's target, so a caller doing slow work never starves the event loop.
+    Puts an exception if fetching itself failed, and None at the end; stops early (within
+    about 0.2 s) once `cancel()` is true.
+    """
+
+    async def produce() -> None:
+        async def consume() -> None:
+            async for result in fetch_each(sources, settings, now=now, trusted_hosts=trusted_hosts):
+                out.put(result)
+
+        task = asyncio.create_task(consume())
+        while not task.done():
+            if cancel():
+                task.cancel()
+            await asyncio.wait({task}, timeout=0.2)
+        if not task.cancelled():
+            task.result()
+
+    try:
+        asyncio.run(produce())
+    except asyncio.CancelledError:
+        pass
+    except BaseException as exc:  # handed to the consumer, which raises it
+        out.put(exc)
+    finally:
+        out.put(None)

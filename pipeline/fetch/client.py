@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +16,7 @@ import stamina
 from pipeline.fetch.body import Body, read_body
 from pipeline.fetch.errors import FetchError, classify, redact_url, retry_after_seconds
 from pipeline.fetch.hosts import Hosts
+from pipeline.fetch.redirects import check_redirect
 from pipeline.fetch.robots import RobotsCache
 from pipeline.fetch.settings import FetchSettings
 from pipeline.models import FetchResult, SourceState
@@ -38,11 +39,22 @@ class _Exchange:
 
 
 class Run:
-    """State shared by all sources of one `fetch_all` call."""
+    """State shared by all sources of one `fetch_all` call.
 
-    def __init__(self, settings: FetchSettings, now: Callable[[], datetime]) -> None:
+    `trusted_hosts` are the configured sources' hosts: a redirect may lead to one of them even
+    when it is in private address space (tests and intranet sources), but to no other
+    private, loopback, link-local or metadata address.
+    """
+
+    def __init__(
+        self,
+        settings: FetchSettings,
+        now: Callable[[], datetime],
+        trusted_hosts: Iterable[str] = (),
+    ) -> None:
         self.settings = settings
         self.now = now
+        self.trusted_hosts = frozenset(h.lower().strip("[]") for h in trusted_hosts)
         self.hosts = Hosts(settings)
         self.robots = RobotsCache(self.hosts, settings.robots_max_bytes, settings.total_timeout)
 
@@ -109,6 +121,7 @@ async def _attempt(run: Run, url: httpx.URL, headers: dict[str, str]) -> _Exchan
                         )
                     if str(target) in seen:
                         raise FetchError("redirect", f"redirect loop at {redact_url(target)}")
+                    await check_redirect(url, target, run.trusted_hosts)
                     seen.add(str(target))
                     url = target
                     continue
@@ -173,22 +186,28 @@ async def fetch_one(run: Run, source: SourceState) -> FetchResult:
     try:
         url = _parse_url(source.url)
         headers = _conditional_headers(source)
-        async for attempt in stamina.retry_context(
-            on=_backoff_hook(settings, source.id),
-            attempts=settings.attempts,
-            timeout=None,
-            wait_initial=settings.backoff_initial,
-            wait_max=settings.backoff_max,
-            wait_jitter=settings.backoff_jitter,
-        ):
-            with attempt:
-                tries += 1
-                try:
-                    exchange = await _attempt(run, url, headers)
-                except FetchError:
-                    raise
-                except Exception as exc:
-                    raise classify(exc) from exc
+        try:
+            async with asyncio.timeout(settings.source_deadline):
+                async for attempt in stamina.retry_context(
+                    on=_backoff_hook(settings, source.id),
+                    attempts=settings.attempts,
+                    timeout=None,
+                    wait_initial=settings.backoff_initial,
+                    wait_max=settings.backoff_max,
+                    wait_jitter=settings.backoff_jitter,
+                ):
+                    with attempt:
+                        tries += 1
+                        try:
+                            exchange = await _attempt(run, url, headers)
+                        except FetchError:
+                            raise
+                        except Exception as exc:
+                            raise classify(exc) from exc
+        except TimeoutError as exc:  # attempts' own timeouts are FetchErrors: this is the total
+            raise FetchError(
+                "timeout", f"source deadline of {settings.source_deadline:g} s exceeded"
+            ) from exc
         result = _result(source, exchange, common, tries, t0)
     except Exception as exc:
         error = classify(exc)

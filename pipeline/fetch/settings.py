@@ -16,14 +16,16 @@ class FetchSettings:
     Timeouts are per attempt: `total_timeout` bounds one whole exchange (robots.txt lookup,
     redirects, headers and body streaming), so a server dripping bytes is cut off even though
     each read is within `read_timeout`. The clock starts once the request holds its slots,
-    so queueing behind other sources does not count. Worst case for one source is about
-    `attempts * total_timeout` plus backoffs (timeouts are retried like connection errors).
+    so queueing behind other sources does not count. `source_deadline` bounds everything one
+    source may take in a run (all attempts, backoffs and waiting for its host), so a source
+    that drips its body holds nothing up for longer than that.
     """
 
     user_agent: str = DEFAULT_USER_AGENT
     connect_timeout: float = 10
     read_timeout: float = 20
     total_timeout: float = 60
+    source_deadline: float = 120  # all attempts of one source together
     max_bytes: int = 10_000_000  # body as received (compressed), enforced while streaming
     max_decompressed_bytes: int = 20_000_000  # decoded body: defeats gzip bombs
     max_redirects: int = 5

@@ -149,13 +149,21 @@ def _tags(el: Tag, names: set[str] | None) -> Iterator[Tag]:
             yield node
 
 
+def _own_rows(table: Tag) -> Iterator[Tag]:
+    """The table's own <tr>s in document order; nested tables' rows skipped (one pass)."""
+    pending = [c for c in reversed(list(table.children)) if isinstance(c, Tag)]
+    while pending:
+        node = pending.pop()
+        if node.name == "tr":
+            yield node
+        if node.name != "table":
+            pending.extend(c for c in reversed(list(node.children)) if isinstance(c, Tag))
+
+
 def parse_table(table: Tag) -> Table:
     rows: list[tuple[str, ...]] = []
     header: tuple[str, ...] = ()
-    nested = next(_tags(table, {"table"}), None) is not None
-    for tr in _tags(table, {"tr"}):
-        if nested and tr.find_parent("table") is not table:
-            continue  # a row of a nested table
+    for tr in _own_rows(table):
         cells = []
         # Direct children only; a plain loop is several times faster than find_all here.
         row_cells = [c for c in tr.children if isinstance(c, Tag) and c.name in ("th", "td")]
@@ -292,7 +300,10 @@ def parse_html(text: str, url: str | None = None) -> Document:
     walker = _Walker()
     if isinstance(root, Tag):
         for el in _tags(root, {*HEADINGS, "table"}):
-            walker.structural.update(id(parent) for parent in el.parents)
+            for parent in el.parents:  # stop at a marked parent: its ancestors are marked too
+                if id(parent) in walker.structural:
+                    break
+                walker.structural.add(id(parent))
         walker.walk(root)
     walker.flush_text("p")
     walker.flush_notice()
