@@ -253,6 +253,11 @@ def _id_run(block: Text, ctx: DocContext) -> bool:
     )
 
 
+def _governed(text: str, found: FoundDate) -> bool:
+    """Whether a shutdown verb governs the date (within the 40 characters before it)."""
+    return bool(_SHUTDOWN_BEFORE.search(text[max(0, found.start - 40) : found.start]))
+
+
 def _shutdown_first(text: str, dates: list[FoundDate]) -> list[FoundDate]:
     """Dates of a sentence, the shutdown first: "announced on Feb 1 ... which will shut down on
     May 1", "will be deprecated on April 1 and retired on June 1". A date a shutdown verb
@@ -262,7 +267,7 @@ def _shutdown_first(text: str, dates: list[FoundDate]) -> list[FoundDate]:
 
     def rank(f: FoundDate) -> tuple[bool, bool]:
         announced = bool(ANNOUNCE_VERB.match(text[f.end :]))
-        governed = bool(_SHUTDOWN_BEFORE.search(text[max(0, f.start - 40) : f.start]))
+        governed = _governed(text, f)
         return (announced, not governed)
 
     return sorted(dates, key=rank)
@@ -423,10 +428,7 @@ def _date_from_item(text: str, candidates: list[Candidate], first: int) -> None:
     if not mine or any(c.shutdown_date for c in mine):
         return
     governed = [
-        f
-        for f in find_dates(text)
-        if _SHUTDOWN_BEFORE.search(text[max(0, f.start - 40) : f.start])
-        and not ANNOUNCE_VERB.match(text[f.end :])
+        f for f in find_dates(text) if _governed(text, f) and not ANNOUNCE_VERB.match(text[f.end :])
     ]
     if governed:
         kind = "earliest" if FLOOR.search(text) else "firm"
@@ -522,21 +524,29 @@ def _sentences(
                 continue
             if mention.model in active_here:
                 pol = "active"
+            is_display = mention.model != normalise(mention.printed)
+            sighting = Candidate(
+                model=mention.model,
+                rule="deprecation sentence",
+                aliases=(display_name(mention.printed),)
+                if is_display and " " in mention.printed
+                else (),
+                shutdown_date=date,
+                shutdown_kind=kind,  # type: ignore[arg-type]
+                evidence=sentence,
+                anchor=anchor,
+                source="prose",
+                order=order,
+                status=_status_of_sentence(sentence),
+                scope=_scope(product),
+            )
             if _FAMILY_AFTER.match(sentence[mention.end :]) and not _listed_models(
                 sentence, mention
             ):
-                if pol == "deprecated" and mention.model == normalise(mention.printed):
+                if pol == "deprecated" and not is_display:
                     result.families.append(
-                        Candidate(
-                            model=mention.model,
-                            rule="family named in a deprecation sentence",
-                            shutdown_date=date,
-                            shutdown_kind=kind,  # type: ignore[arg-type]
-                            evidence=sentence,
-                            anchor=anchor,
-                            source="prose",
-                            order=order,
-                            status=_status_of_sentence(sentence),
+                        replace(
+                            sighting, rule="family named in a deprecation sentence", scope="api"
                         )
                     )
                 continue
@@ -547,26 +557,8 @@ def _sentences(
                     result.replacements.append((mention.model, _scope(product)))
                 block_reps.append(mention.model)
                 continue
-            if pol == "feature":
-                continue
-            is_display = mention.model != normalise(mention.printed)
-            result.candidates.append(
-                Candidate(
-                    model=mention.model,
-                    rule="deprecation sentence",
-                    aliases=(display_name(mention.printed),)
-                    if is_display and " " in mention.printed
-                    else (),
-                    shutdown_date=date,
-                    shutdown_kind=kind,  # type: ignore[arg-type]
-                    evidence=sentence,
-                    anchor=anchor,
-                    source="prose",
-                    order=order,
-                    status=_status_of_sentence(sentence),
-                    scope=_scope(product),
-                )
-            )
+            if pol != "feature":
+                result.candidates.append(sighting)
     if block.kind == "li":
         _date_from_item(text, result.candidates, first)
     # Replacements named in the same paragraph belong to its deprecated models; the notice-wide
