@@ -36,6 +36,8 @@ class DocContext:
     known: set[str] = field(default_factory=set)
     display_to_id: dict[str, str] = field(default_factory=dict)
     all_earliest: bool = False
+    # Footnote marks whose note says the date is a floor ("* Not sooner than the date shown")
+    floor_marks: set[str] = field(default_factory=set)
 
     def map_display(self, name: str) -> str | None:
         """The page's ID for a display name, when the page ties them together."""
@@ -72,6 +74,8 @@ def _code_is_model(code: str) -> bool:
     return "_" not in token and "-" in token and token == token.lower()
 
 
+# A footnote: a mark at the start of a short note ("* Not sooner than ...", "[1] ...", "¹ ...")
+_FOOTNOTE = re.compile(r"^\s*(\*{1,3}|†|‡|§|¹|²|³|\[\d\])\s*\S")
 _MODEL_PAGE = re.compile(r"/models?/(?:[^/?#]+/)*([^/?#]+)/?(?:[?#].*)?$", re.IGNORECASE)
 
 
@@ -118,6 +122,9 @@ def _learn_text(ctx: DocContext, block: Text) -> None:
         ctx.known.add(normalise(m.group(2)))
     if FLOOR.search(block.text) and _says_dates_are_earliest(block.text):
         ctx.all_earliest = True
+    note = _FOOTNOTE.match(block.text)
+    if note and FLOOR.search(block.text[: note.end() + 80]):
+        ctx.floor_marks.add(note.group(1))
 
 
 # "dates ... indicate|are|is ... earliest possible" on one line, matched step by step: the

@@ -21,7 +21,8 @@ from pipeline.extract.tables import Columns, classify
 from pipeline.parse.document import Table
 
 DEPRECATION_HEADING = re.compile(
-    r"deprecat|retire|legacy|\beol\b|end[- ]of[- ](?:life|support)|sunset|shut ?down",
+    r"deprecat|retire|legacy|\beol\b|end[- ]of[- ](?:life|support)|sunset|shut ?down|"
+    r"discontinu|decommission",
     re.IGNORECASE,
 )
 _NO_VALUE = re.compile(r"^\s*(n/?a|none|-+|—|tbd|tba)?\s*$", re.IGNORECASE)
@@ -98,7 +99,12 @@ def table_candidates(
         return []
     heading_status = _heading_status(headings)
     model_header = " ".join(table.header[i] for i in (cols.model, cols.display) if i is not None)
-    legacy_table = bool(re.search(r"legacy|deprecated", model_header, re.IGNORECASE))
+    # A table whose model column or section says its models are going away: a floor date
+    # ("not sooner than") there is a shutdown, not an active model's horizon.
+    section = headings[-1] if headings else ""
+    legacy_table = bool(re.search(r"legacy|deprecated", model_header, re.IGNORECASE)) or bool(
+        re.search(r"discontinu|retire|deprecat|decommission", section, re.IGNORECASE)
+    )
     out: list[Candidate] = []
     for n, row in enumerate(table.rows):
         if sum(1 for c in row if c.strip()) <= 1:
@@ -139,7 +145,10 @@ def _candidate(
     date_cell = _cell(row, cols.shutdown)
     dates = find_dates(date_cell, us_numeric=True)
     shutdown = dates[0].date if dates else None
-    floor = bool(FLOOR.search(date_cell))
+    # "September 24, 2026*" with a note "* Not sooner than the date shown" below the table
+    floor = bool(FLOOR.search(date_cell)) or any(
+        date_cell.rstrip().endswith(mark) or f"{mark} " in date_cell for mark in ctx.floor_marks
+    )
     status = _status_of(_cell(row, cols.status)) if cols.status is not None else _status_cell(row)
     if status == "active":
         return []
