@@ -61,8 +61,17 @@ class ExtractionAborted(Exception):
         self.reason = reason  # "time" | "memory" | "crashed" | "cancelled"
 
 
-def _extract_job(body: bytes, fmt: str, provider: str, url: str, today: dt.date) -> Extraction:
-    extraction = extract_document(body, fmt=fmt, provider=provider, url=url, today=today)
+def _extract_job(
+    body: bytes,
+    fmt: str,
+    provider: str,
+    url: str,
+    today: dt.date,
+    known: frozenset[str] = frozenset(),
+) -> Extraction:
+    extraction = extract_document(
+        body, fmt=fmt, provider=provider, url=url, today=today, known_models=known
+    )
     if extraction.structure is not None:
         return extraction
     # Parses the page a second time (about half of extraction's cost) until extraction
@@ -370,6 +379,19 @@ def extract_snapshots(
 
 
 def snapshot_job(db: sqlite_utils.Database, source: dict, sha: str, today: dt.date) -> tuple:
-    """The extractor's arguments for one stored snapshot."""
+    """The extractor's arguments for one stored snapshot, with the models already known for
+    its provider (stored records, teams' usage) to ground the page's mentions."""
     body = source_store.load_snapshot(db, source["id"], sha) or b""
-    return (body, source["format"], source["provider"], source["url"], today)
+    known = known_models(db, source["provider"])
+    return (body, source["format"], source["provider"], source["url"], today, known)
+
+
+def known_models(db: sqlite_utils.Database, provider: str) -> frozenset[str]:
+    """Model IDs the store already holds for a provider, and those teams declare or call
+    (globs left out): grounding that raises extraction's confidence, never a filter."""
+    rows = db.execute(
+        """SELECT model FROM records WHERE provider = ? AND kind = 'model'
+           UNION SELECT model FROM usage WHERE provider IN (?, '*')""",
+        [provider, provider],
+    ).fetchall()
+    return frozenset(r[0].lower() for r in rows if r[0] and not any(c in r[0] for c in "*?["))

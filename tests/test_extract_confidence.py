@@ -69,3 +69,27 @@ def test_explain_prints_the_trail_per_record(tmp_path: Path) -> None:
     assert "why         table row" in block
     assert "replaced by acme-chat-3" in block
     assert "evidence    | `acme-chat-2` | 2027-01-31 | `acme-chat-3` |" in block
+
+
+def test_store_and_usage_ids_ground_mentions_the_shape_alone_would_drop() -> None:
+    page = b"# Changes\n\n- `command` will be retired on 2027-01-15.\n- `stop` is ignored now.\n"
+    assert extract_document(page, fmt="markdown", provider="acme").records == ()
+    out = extract_document(page, fmt="markdown", provider="acme", known_models={"command"})
+    [record] = out.records
+    assert (record.model, record.shutdown_date) == ("command", "2027-01-15")
+    assert "ID known from the store or a team's usage" in record.why
+
+
+def test_snapshot_jobs_carry_the_providers_known_models(db) -> None:
+    from pipeline.extract_pool import known_models
+
+    db["teams"].insert({"name": "payments"}, alter=True)
+    db["usage"].insert_all(
+        [
+            {"team": "payments", "provider": "acme", "model": "Command", "origin": "declared"},
+            {"team": "payments", "provider": "*", "model": "orca-*", "origin": "declared"},
+            {"team": "payments", "provider": "other", "model": "zeta-1", "origin": "declared"},
+        ],
+        alter=True,
+    )
+    assert known_models(db, "acme") == frozenset({"command"})

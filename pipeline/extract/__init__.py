@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 
 from pipeline import structure
@@ -58,8 +59,13 @@ def extract_document(
     provider: str,
     url: str | None = None,
     today: dt.date | None = None,
+    known_models: Iterable[str] = (),
 ) -> Extraction:
-    """Extract deprecation records from one document. Problems become warnings."""
+    """Extract deprecation records from one document. Problems become warnings.
+
+    `known_models` are IDs known outside the page (the store's records, teams' usage): they
+    ground mentions like the offline catalogue does, raising confidence, never filtering.
+    """
     if fmt == "auto":
         fmt = sniff_format(body)
     if fmt not in PARSERS.names():
@@ -75,7 +81,7 @@ def extract_document(
         return Extraction(records=(), warnings=(f"parse failed: {exc.__class__.__name__}: {exc}",))
     warnings.extend(doc.warnings)
     try:
-        records = extract_records(doc, provider, today)
+        records = extract_records(doc, provider, today, frozenset(m.lower() for m in known_models))
     except Exception as exc:
         log.warning("extract failed for %s: %s", url or provider, exc)
         return Extraction(records=(), warnings=(*warnings, f"extract failed: {exc!r}"))

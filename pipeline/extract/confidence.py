@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pipeline.extract.candidate import Candidate
 from pipeline.extract.catalogue import is_known
+from pipeline.extract.context import DocContext
 from pipeline.extract.model_ids import is_strong_id
 
 # Base confidence by rule (prefix match on Candidate.rule).
@@ -28,7 +29,7 @@ _BASE = (
 )
 
 
-def assess(c: Candidate, known_on_page: set[str]) -> tuple[float, tuple[str, ...]]:
+def assess(c: Candidate, ctx: DocContext) -> tuple[float, tuple[str, ...]]:
     """(confidence in 0..1, the cues behind it) for one merged candidate."""
     base = next((value for prefix, value in _BASE if c.rule.startswith(prefix)), 0.5)
     why = [c.rule or "unnamed rule"]
@@ -43,7 +44,10 @@ def assess(c: Candidate, known_on_page: set[str]) -> tuple[float, tuple[str, ...
         if is_known(c.model):
             score += 0.05
             why.append("ID in the models.dev catalogue")
-        elif c.model in known_on_page:
+        elif c.model in ctx.grounded:
+            score += 0.05
+            why.append("ID known from the store or a team's usage")
+        elif c.model in ctx.known:
             why.append("ID printed as code or in a model column on the page")
         elif " " in c.model:
             score -= 0.15

@@ -36,6 +36,8 @@ class DocContext:
     known: set[str] = field(default_factory=set)
     display_to_id: dict[str, str] = field(default_factory=dict)
     all_earliest: bool = False
+    # IDs known outside the page (the store, teams' usage): grounding, like the catalogue
+    grounded: frozenset[str] = frozenset()
     # Footnote marks whose note says the date is a floor ("* Not sooner than the date shown")
     floor_marks: set[str] = field(default_factory=set)
 
@@ -48,8 +50,8 @@ class DocContext:
         return candidate if candidate in self.known else None
 
 
-def build_context(doc: Document) -> DocContext:
-    ctx = DocContext()
+def build_context(doc: Document, grounded: frozenset[str] = frozenset()) -> DocContext:
+    ctx = DocContext(grounded=grounded, known=set(grounded))
     for notice in doc.notices:
         for block in notice.blocks:
             if isinstance(block, Table):
@@ -59,7 +61,7 @@ def build_context(doc: Document) -> DocContext:
     return ctx
 
 
-def _code_is_model(code: str) -> bool:
+def _code_is_model(code: str, grounded: frozenset[str] = frozenset()) -> bool:
     """A code span counts as a model ID when it is model-shaped or the catalogue knows it.
 
     Parameter, field and enum names (`user`, `stop`, `reasoning_effort`) are code spans too:
@@ -69,7 +71,7 @@ def _code_is_model(code: str) -> bool:
     if not is_cell_id(code):
         return False
     token = code.strip().strip("`")
-    if is_strong_id(token) or is_known(normalise(token)):
+    if is_strong_id(token) or is_known(normalise(token)) or normalise(token) in grounded:
         return True
     return "_" not in token and "-" in token and token == token.lower()
 
@@ -105,7 +107,7 @@ def _named_as_model(text: str, code: str) -> bool:
 
 def _learn_text(ctx: DocContext, block: Text) -> None:
     for code in block.codes:
-        if _code_is_model(code) or _named_as_model(block.text, code):
+        if _code_is_model(code, ctx.grounded) or _named_as_model(block.text, code):
             ctx.known.add(normalise(code))
     for mention in find_ids(block.text):
         ctx.known.add(mention.model)

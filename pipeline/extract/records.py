@@ -305,7 +305,7 @@ def merge(cands: list[Candidate]) -> list[Candidate]:
 
 
 def to_record(
-    c: Candidate, provider: str, url: str | None, today: dt.date, known: set[str] | None = None
+    c: Candidate, provider: str, url: str | None, today: dt.date, ctx: DocContext | None = None
 ) -> Record:
     status = c.status
     past = bool(c.shutdown_date and c.shutdown_date < today and c.shutdown_kind == "firm")
@@ -317,7 +317,7 @@ def to_record(
         # `accounts/<acct>/models/<slug>` is also called by its slug
         c = replace(c, aliases=tuple(dict.fromkeys((*c.aliases, c.model.rsplit("/", 1)[1]))))
     link = c.link or (f"{url.split('#')[0]}#{c.anchor}" if url and c.anchor else url)
-    confidence, why = assess(c, known or set())
+    confidence, why = assess(c, ctx or DocContext())
     return Record(
         provider=provider,
         model=c.model,
@@ -384,7 +384,9 @@ def _document_product(doc: Document) -> str | None:
     return None
 
 
-def extract_records(doc: Document, provider: str, today: dt.date) -> list[Record]:
+def extract_records(
+    doc: Document, provider: str, today: dt.date, grounded: frozenset[str] = frozenset()
+) -> list[Record]:
     """Candidates of every notice, merged per model.
 
     Section semantics: when a page keeps its current lifecycle tables and, below them, a
@@ -393,7 +395,7 @@ def extract_records(doc: Document, provider: str, today: dt.date) -> list[Record
     list (deprecated or active), and an entry without a shutdown date adds nothing; only dated
     entries for models the tables no longer list are kept.
     """
-    ctx = build_context(doc)
+    ctx = build_context(doc, grounded)
     current = _current_table_models(doc, ctx)
     cands: list[Candidate] = []
     families: list[Candidate] = []
@@ -419,4 +421,4 @@ def extract_records(doc: Document, provider: str, today: dt.date) -> list[Record
             for m in _members(family.model, current)
             if m not in named
         ]
-    return [to_record(c, provider, doc.url, today, ctx.known) for c in merge(cands)]
+    return [to_record(c, provider, doc.url, today, ctx) for c in merge(cands)]

@@ -10,7 +10,7 @@ from pipeline.extract import extract_document
 from pipeline.extract_pool import _extract_job as real_extract_job  # bound before any patching
 
 
-def extract_or_die(body: bytes, fmt: str, provider: str, url: str, today):
+def extract_or_die(body: bytes, fmt: str, provider: str, url: str, today, known=frozenset()):
     if b"KILL-THE-WORKER" in body:
         os._exit(17)  # what an out-of-memory kill or a C-library crash looks like
     if b"HANG-THE-WORKER" in body:
@@ -25,11 +25,11 @@ def extract_or_die(body: bytes, fmt: str, provider: str, url: str, today):
     return extract_document(body, fmt=fmt, provider=provider, url=url, today=today)
 
 
-def extract_raises(body: bytes, fmt: str, provider: str, url: str, today):
+def extract_raises(body: bytes, fmt: str, provider: str, url: str, today, known=frozenset()):
     raise RuntimeError("parser bug")
 
 
-def extract_doubtful(body: bytes, fmt: str, provider: str, url: str, today):
+def extract_doubtful(body: bytes, fmt: str, provider: str, url: str, today, known=frozenset()):
     """The real extraction, with zeta-2 records made low-confidence (for review tests)."""
     extraction = real_extract_job(body, fmt, provider, url, today)
     records = tuple(
