@@ -16,6 +16,7 @@ DEPRECATION = re.compile(
     r"no longer (?:be )?(?:available|support\w*|accessible|offer\w*|serv\w*|provid\w*|includ\w*)|"
     r"not (?:be )?(?:available|supported|accessible|served) (?:after|from|beyond|past)|"
     r"will (?:start to |begin to )?fail|stops? working|available (?:until|through|till)\b|"
+    r"withdraw\w*|decommission\w*|stop(?:s|ped)? serving|"
     r"will be upgraded|"
     r"upgraded to|need to (?:manually )?upgrade|older|legacy|instead of|(?:will|to) be replaced"
     r")|(移除|下线|停用|弃用|退役|停止|关停|下架|停服|淘汰|废弃|砍掉|提供を終了|提供終了|廃止|非推奨|"
@@ -46,11 +47,19 @@ NOT_ANNOUNCEMENT = re.compile(
     r"no (?:retirement|deprecation|shutdown|sunset)(?: date)? (?:is |has been )?"
     r"(?:planned|scheduled|announced)|"
     # "The `x-coder` model has been upgraded to X-Coder-V2": the name now serves a newer model
-    r"\b(?:has|have) been upgraded to\b|\b(?:was|were) upgraded to\b",
+    r"\b(?:has|have) been upgraded to\b|\b(?:was|were) upgraded to\b|"
+    # negated or called-off deprecations
+    r"\bno longer (?:being )?deprecated\b|\b(?:is|are)\s+not\s+(?:being\s+)?deprecated\b|"
+    r"\b(?:will|shall|is|are|was|were)\s+not\s+(?:be\s+)?(?:being\s+)?"
+    r"(?:retired|deprecated|shut\s*down|removed|sunset|discontinued)\b|"
+    r"\b(?:deprecation|retirement|shutdown|removal|sunset)\b[^.;]{0,80}?"
+    r"\b(?:has been|was|is|have been)\s+"
+    r"(?:cancell?ed|postponed|reversed|withdrawn|rescinded|called off|put on hold)\b",
     re.IGNORECASE,
 )
 FLOOR = re.compile(
-    r"\b(not sooner than|no sooner than|no earlier than|not earlier than|at (?:the )?earliest|"
+    r"\b(not sooner than|no sooner than|no earlier than|not earlier than|not before|"
+    r"at (?:the )?earliest|"
     r"or later|earliest possible)",
     re.IGNORECASE,
 )
@@ -74,7 +83,11 @@ PAST = re.compile(
     r"\b(has been|have been|was|were|is no longer|are no longer|retired|shut down|removed)\b",
     re.IGNORECASE,
 )
-_CONDITION = re.compile(r"\b(?:once|when|whenever|until|if|unless)\b", re.IGNORECASE)
+# A model named in a condition or a time reference is not what is retired: "will be shut
+# down two weeks after `x-2` launches", "90 days after `x-4` becomes generally available".
+_CONDITION = re.compile(
+    r"\b(?:once|when|whenever|until|if|unless|after|before|following)\b", re.IGNORECASE
+)
 # No sentence break after a month abbreviation ("retired on Jan. 31, 2027").
 _MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct")
 _NO_BREAK = "".join(f"(?<!\\b{m}\\.)" for m in (*_MONTH_ABBREVIATIONS, "Nov", "Dec"))

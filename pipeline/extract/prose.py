@@ -76,7 +76,7 @@ _DEPRECATION_DATE_BEFORE = re.compile(
 _REPLACEMENT_SENTENCE = re.compile(
     r"\binstead\b|\bmigrat|\brecommend|\bswitch\w* to\b|\bmov\w* to\b|\bupgrad\w* to\b", re.I
 )
-_SHUTDOWN_BEFORE = re.compile(
+SHUTDOWN_BEFORE = re.compile(
     r"\b(?:retir\w*|shut\s*(?:down|off)|remov\w*|sunset\w*|discontinu\w*|decommission\w*|"
     r"turn(?:ed)? off|unavailable|stop\w*|end[- ]of[- ]life)\b[^.;]*$",
     re.IGNORECASE,
@@ -255,7 +255,7 @@ def _id_run(block: Text, ctx: DocContext) -> bool:
 
 def _governed(text: str, found: FoundDate) -> bool:
     """Whether a shutdown verb governs the date (within the 40 characters before it)."""
-    return bool(_SHUTDOWN_BEFORE.search(text[max(0, found.start - 40) : found.start]))
+    return bool(SHUTDOWN_BEFORE.search(text[max(0, found.start - 40) : found.start]))
 
 
 def _shutdown_first(text: str, dates: list[FoundDate]) -> list[FoundDate]:

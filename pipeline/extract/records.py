@@ -13,6 +13,7 @@ import re
 from dataclasses import replace
 
 from pipeline.extract.candidate import SOURCE_RANK, Candidate
+from pipeline.extract.catalogue import is_known
 from pipeline.extract.confidence import assess
 from pipeline.extract.context import DocContext, build_context
 from pipeline.extract.cues import (
@@ -23,9 +24,9 @@ from pipeline.extract.cues import (
     announces_deprecation,
     sentences,
 )
-from pipeline.extract.dates import MONTH_ONLY, MONTHS, find_dates
-from pipeline.extract.model_ids import DASHES, find_ids, is_strong_id, normalise
-from pipeline.extract.prose import notice_prose
+from pipeline.extract.dates import MONTH_ONLY, MONTHS, FoundDate, find_dates
+from pipeline.extract.model_ids import DASHES, find_ids, is_cell_id, is_strong_id, normalise
+from pipeline.extract.prose import SHUTDOWN_BEFORE, notice_prose
 from pipeline.extract.rows import listed_models, table_candidates
 from pipeline.extract.tables import classify
 from pipeline.models import Record
@@ -174,7 +175,10 @@ def _heading_subject(
     model is the subject."""
     heading = notice.headings[-1] if notice.headings else ""
     token = heading.strip().strip("`").translate(DASHES)
-    if not is_strong_id(token) or " " in token:
+    model = normalise(token)
+    if " " in token or not (
+        is_strong_id(token) or (is_cell_id(token) and (model in ctx.known or is_known(model)))
+    ):
         return []
     for block in texts:
         for sentence in sentences(block.text):
@@ -184,25 +188,42 @@ def _heading_subject(
                 m.model != normalise(token) for m in find_ids(sentence, ctx.known)
             ):
                 return []  # the section's deprecations are about other models
+    # "- Deprecated on: 2026-04-01" / "- Shutdown date: 2026-07-01": the date a shutdown
+    # word governs wins; a date labelled as the deprecation (announcement) never is one.
+    dated: list[tuple[bool, str, FoundDate]] = []
+    statements: list[str] = []
     for block in texts:
         for sentence in sentences(block.text):
             if not announces_deprecation(sentence) or find_ids(sentence, ctx.known):
                 continue
-            found = find_dates(sentence)
-            if found:
-                return [
-                    Candidate(
-                        model=normalise(token),
-                        rule="section headed by the model",
-                        shutdown_date=found[0].date,
-                        shutdown_kind="earliest" if FLOOR.search(sentence) else "firm",
-                        evidence=sentence,
-                        anchor=notice.anchor,
-                        source="prose",
-                        order=order,
-                    )
-                ]
-    return []
+            statements.append(sentence)
+            for found in find_dates(sentence):
+                before = sentence[: found.start]
+                if _DEPRECATED_ON.search(before) and not SHUTDOWN_BEFORE.search(before):
+                    continue
+                dated.append((not SHUTDOWN_BEFORE.search(before), sentence, found))
+    if not statements:
+        return []
+    if dated:
+        _, sentence, found = min(dated, key=lambda d: d[0])
+        date, kind = found.date, "earliest" if FLOOR.search(sentence) else "firm"
+    else:
+        sentence, date, kind = statements[0], None, "none"
+    return [
+        Candidate(
+            model=model,
+            rule="section headed by the model",
+            shutdown_date=date,
+            shutdown_kind=kind,  # type: ignore[arg-type]
+            evidence=sentence,
+            anchor=notice.anchor,
+            source="prose",
+            order=order,
+        )
+    ]
+
+
+_DEPRECATED_ON = re.compile(r"\b(?:deprecated|deprecation|announced|notice)\b[^.;]{0,30}$", re.I)
 
 
 def _members(family: str, models: set[str]) -> list[str]:

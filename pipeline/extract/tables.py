@@ -25,16 +25,22 @@ _WORDS = re.compile(r"[*_`]|\(utc\)")
 # Header words of a column naming what to use instead: open-ended vocabulary, any of them makes
 # the column a replacement column even when it also says "model" ("Substitute model").
 REPLACEMENT = re.compile(
-    r"replac|recommend|alternative|suggest|upgrade|successor|migrat|substitut|instead|"
+    r"replac|recommend|alternative|suggest|upgrade|successor|migrat|substitut|instead|fallback|"
+    r"switch|redirect|routed to|mapped to|替代|替换|后继|後継|代替|"
     r"\bnew (?:model|version)|\btarget\b|\bmove to\b|\bswitch to\b|\bsucceeded by\b"
 )
 SHUTDOWN = re.compile(
     r"shut\s*down|shutdown|retire|eol|end[- ]of[- ]life|end[- ]of[- ]support|sunset|discontinu|"
-    r"remov(?:al|ed)|offline|expir|\bends?\b|\bend date\b|\blast day\b|available until|unavailable|"
+    r"remov(?:al|ed)|offline|expir|withdraw|decommission|下线|停用|停止|终止|廃止|提供終了|"
+    r"\bends?\b|\bend date\b|\blast day\b|available until|unavailable|"
     r"deprecation time"
 )
-ANNOUNCE = re.compile(r"legacy|deprecat|notif|announc")
-MODEL = re.compile(r"model|system|\bapi\b|\bid\b|name|snapshot|engine|checkpoint")
+ANNOUNCE = re.compile(r"legacy|deprecat|notif|announc|notice|通知|公告|告知|発表")
+# "Offline notice date" / 下线通知时间: when the shutdown was announced, not the shutdown
+_NOTICE = re.compile(r"notice|notif|announc|通知|公告|告知|発表")
+MODEL = re.compile(
+    r"model|system|\bapi\b|\bid\b|name|snapshot|engine|checkpoint|\bslug\b|identifier|模型|モデル"
+)
 STATUS = re.compile(r"status|state|lifecycle|stage")
 IGNORED = re.compile(r"price|cost|usage|release|launch|region|modalit|provider|category|version$")
 
@@ -54,7 +60,16 @@ def _norm(header: str) -> str:
 
 
 def id_score(table: Table, index: int) -> int:
-    return sum(1 for row in table.rows if index < len(row) and is_cell_id(strip_parens(row[index])))
+    """Rows whose cell in this column is a model ID, or a short list of them ("a<br>b")."""
+    return sum(1 for row in table.rows if index < len(row) and _ids_cell(row[index]))
+
+
+def _ids_cell(cell: str) -> bool:
+    text = strip_parens(cell)
+    if is_cell_id(text):
+        return True
+    parts = [p for p in re.split(r"[\s,|]+", text) if p and p.lower() not in ("and", "or")]
+    return 1 < len(parts) <= 6 and all(is_cell_id(p) and any(c.isdigit() for c in p) for p in parts)
 
 
 def classify(table: Table) -> Columns:
@@ -72,7 +87,9 @@ def classify(table: Table) -> Columns:
             replacement.append(i)
         elif re.search(r"price|cost|usage", h):
             continue
-        elif SHUTDOWN.search(h) and not MODEL.search(h.replace("date", "")):
+        elif (
+            SHUTDOWN.search(h) and not MODEL.search(h.replace("date", "")) and not _NOTICE.search(h)
+        ):
             shutdown.append(i)
         elif ANNOUNCE.search(h) and ("date" in h or "time" in h or not MODEL.search(h)):
             announce.append(i)

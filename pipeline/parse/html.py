@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 
 DROP = frozenset(
     [
+        # struck-through text is what no longer holds ("<del>2026-09-15</del> postponed")
+        "del",
+        "s",
+        "strike",
         "script",
         "style",
         "nav",

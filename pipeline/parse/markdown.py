@@ -21,7 +21,7 @@ from pipeline.parse.registry import PARSERS
 
 log = logging.getLogger(__name__)
 
-_MD = MarkdownIt("commonmark", {"html": True}).enable("table")
+_MD = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 _WS = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]+>")
 _SLUG_DROP = re.compile(r"[^\w\- ]")
@@ -39,7 +39,13 @@ def inline_plain(token: Token) -> str:
     """
     parts: list[str] = []
     after_code = False
+    struck = 0  # inside ~~...~~: text that no longer holds ("~~2026-09-15~~ postponed")
     for child in token.children or ():
+        if child.type in ("s_open", "s_close"):
+            struck += 1 if child.type == "s_open" else -1
+            continue
+        if struck:
+            continue
         if child.type == "code_inline":
             if parts and parts[-1][-1:].isalnum():
                 parts.append(" ")
