@@ -253,6 +253,35 @@ def _id_run(block: Text, ctx: DocContext) -> bool:
     )
 
 
+def _date_slots(
+    sentence: str, dates: list[FoundDate], mentions: list[Mention]
+) -> list[tuple[int, dt.date | None, str]]:
+    """When a sentence pairs models with their own dates ("`a` will be shut down on June 6th,
+    2025 and `b` on December 6th", "`x` from 2026-09-27, `y` from 2025-12-15"), the
+    (position, date, text) of each date expression, else []. A year-less day is a slot too,
+    so it is never given the year-ful date of another model."""
+    slots: list[tuple[int, dt.date | None, str]] = [(f.start, f.date, f.text) for f in dates]
+    taken = [(f.start, f.end) for f in find_dates(sentence)]
+    for m in MONTH_DAY.finditer(sentence):
+        if not any(a <= m.start() < b for a, b in taken):
+            slots.append((m.start(), None, m.group(0)))
+    slots.sort()
+    if len(slots) < 2 or len(mentions) < 2 or not any(m.start > slots[0][0] for m in mentions):
+        return []
+    return slots
+
+
+def _own_date(
+    slots: list[tuple[int, dt.date | None, str]], mention: Mention, context: dt.date | None
+) -> dt.date | None:
+    """The first date expression after the mention (the last one for a trailing mention)."""
+    after = [slot for slot in slots if slot[0] >= mention.end]
+    _, date, text = after[0] if after else slots[-1]
+    if date is None and context:
+        return month_day(text, context)
+    return date
+
+
 def _governed(text: str, found: FoundDate) -> bool:
     """Whether a shutdown verb governs the date (within the 40 characters before it)."""
     return bool(SHUTDOWN_BEFORE.search(text[max(0, found.start - 40) : found.start]))
@@ -515,6 +544,7 @@ def _sentences(
             if date
             else "none"
         )
+        slots = _date_slots(sentence, dates, mentions)
         polarities = [polarity(sentence, m.start, m.end) for m in mentions]
         # A model the sentence also calls active ("only kept GPT-5 ... removed the rest") is
         # never deprecated by it: a conflict resolves to no alarm.
@@ -525,14 +555,22 @@ def _sentences(
             if mention.model in active_here:
                 pol = "active"
             is_display = mention.model != normalise(mention.printed)
+            own_date, own_kind = date, kind
+            if slots:
+                own_date = _own_date(slots, mention, context_date)
+                own_kind = (
+                    ("earliest" if FLOOR.search(sentence) or ctx.all_earliest else "firm")
+                    if own_date
+                    else "none"
+                )
             sighting = Candidate(
                 model=mention.model,
                 rule="deprecation sentence",
                 aliases=(display_name(mention.printed),)
                 if is_display and " " in mention.printed
                 else (),
-                shutdown_date=date,
-                shutdown_kind=kind,  # type: ignore[arg-type]
+                shutdown_date=own_date,
+                shutdown_kind=own_kind,  # type: ignore[arg-type]
                 evidence=sentence,
                 anchor=anchor,
                 source="prose",
