@@ -21,7 +21,8 @@ DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2212"), "-")
 # Boundaries are ASCII: in Chinese or Japanese text an ID sits right against ideographs
 # ("下架了GPT-4o等"), which `\w` would count as part of the word.
 TOKEN = re.compile(
-    r"(?<![A-Za-z0-9_/.@:$-])([A-Za-z0-9][A-Za-z0-9._:@/+_-]*[A-Za-z0-9+])(?![A-Za-z0-9_@/-])"
+    r"(?<![A-Za-z0-9_/.@:$-])((?:@(?=[a-z]+/))?[A-Za-z0-9][A-Za-z0-9._:@/+_-]*[A-Za-z0-9+])"
+    r"(?![A-Za-z0-9_@/-])"
 )
 _DATE_LIKE = re.compile(
     r"^\d{1,4}([-/.])\d{1,2}\1\d{1,4}$|^\d+(\.\d+)*$|^\d{4}-\d{2}$|^\d{1,2}-\d{4}$"
@@ -89,7 +90,8 @@ def is_strong_id(token: str) -> bool:
     # Namespaced IDs: `qwen/qwen3-32b`, `accounts/<acct>/models/<slug>`,
     # `<platform>/<org>/<model>`; never paths with empty segments or a file extension.
     low = token.lower()
-    if "/" in low and not re.match(r"^[a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9._:@-]*)+$", low):
+    # `@cf/meta/llama-3-8b`: a platform namespace may start with "@"
+    if "/" in low and not re.match(r"^@?[a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9._:@-]*)+$", low):
         return False
     if re.search(r"\.(?:html?|md|json|ya?ml|py|js|png|svg)$", low):
         return False

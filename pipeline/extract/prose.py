@@ -32,6 +32,7 @@ from pipeline.extract.model_ids import (
     display_name,
     find_ids,
     is_cell_id,
+    is_strong_id,
     normalise,
     strip_parens,
 )
@@ -128,6 +129,7 @@ def notice_prose(
     deprecation_scope: bool = False,
     scope_shutdown: dt.date | None = None,
     context_date: dt.date | None = None,
+    heading: str | None = None,
 ) -> ProseResult:
     """Candidates of a notice's paragraphs and list items.
 
@@ -135,9 +137,11 @@ def notice_prose(
     "A — migrate to B" there names a deprecated A; `scope_shutdown` is a shutdown date the
     headings give ("legacy models removed May 14, 2026") for items that give none;
     `context_date` (the entry's date, or the first of its month) gives a year to year-less
-    days ("as of May 14" in an entry labelled "April 2024").
+    days ("as of May 14" in an entry labelled "April 2024"); `heading` is the section's own
+    heading when it announces a deprecation, and leads the bare ID lists under it.
     """
     result = ProseResult()
+    section_lead = _Lead("deprecated", scope_shutdown, False, heading) if heading else None
     lead: _Lead | None = None
     sub_date: dt.date | None = None
     for n, block in enumerate(blocks):
@@ -184,6 +188,13 @@ def notice_prose(
             migration = _migration_item(block, ctx, anchor, order + n, scope_shutdown)
             if migration:
                 result.candidates.extend(migration)
+                continue
+        if section_lead and block.kind == "li" and _id_item(block, ctx):
+            # "## Models retiring on May 30, 2026" over a bare list of IDs: the heading is
+            # the list's lead
+            cand = _list_item(block, section_lead, None, anchor, order + n, ctx)
+            if cand:
+                result.candidates.append(cand)
                 continue
         _sentences(text, block, result, ctx, anchor, order + n, section_date, context_date)
     return result
@@ -241,6 +252,19 @@ def _migration_item(
         )
         for subject in subjects
     ]
+
+
+def _id_item(block: Text, ctx: DocContext) -> bool:
+    """A list item that is a model ID, perhaps with a short note ("`a-1` (fp16)")."""
+    first = strip_parens(block.text).split(" ")[0].strip("`").rstrip(".,;:*")
+    rest = block.text[len(first) :]
+    return (
+        bool(first)
+        and is_cell_id(first)
+        and (is_strong_id(first) or normalise(first) in ctx.known)
+        and len(rest.split()) <= 8
+        and not ACTIVE.search(rest)
+    )
 
 
 def _id_run(block: Text, ctx: DocContext) -> bool:

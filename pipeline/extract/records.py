@@ -48,6 +48,17 @@ def _section_date(notice: Notice) -> dt.date | None:
     return None
 
 
+def _deprecating_heading(notice: Notice) -> str | None:
+    """The section's own heading when it (not only the page title) announces a deprecation,
+    with a shutdown verb or date ("Models retiring on May 30, 2026", "Deprecated models")."""
+    if len(notice.headings) < 2:
+        return None
+    heading = notice.headings[-1]
+    if not announces_deprecation(heading) or HISTORY.search(heading):
+        return None
+    return heading
+
+
 def _month_context(notice: Notice) -> dt.date | None:
     """The first day of an entry's month when it is dated by month only ("April 2024")."""
     for text in (notice.published or "", *reversed(notice.headings)):
@@ -98,6 +109,7 @@ def notice_candidates(
         deprecation_scope=announces_deprecation(" ".join(notice.headings)),
         scope_shutdown=heading_shutdown_date(notice.headings),
         context_date=section_date or _month_context(notice),
+        heading=_deprecating_heading(notice),
     )
     announced = prose.announced or section_date
     table_cands: list[Candidate] = []
