@@ -22,7 +22,7 @@ from pipeline.parse.document import Table
 
 DEPRECATION_HEADING = re.compile(
     r"deprecat|retire|legacy|\beol\b|end[- ]of[- ](?:life|support)|sunset|shut ?down|"
-    r"discontinu|decommission",
+    r"discontinu|decommission|下线|停用|弃用|退役|廃止|終了",
     re.IGNORECASE,
 )
 _NO_VALUE = re.compile(r"^\s*(n/?a|none|-+|—|tbd|tba)?\s*$", re.IGNORECASE)
@@ -95,8 +95,8 @@ def table_candidates(
     if cols.model is None and cols.display is None:
         return []
     context = " ".join(headings)
-    if cols.shutdown is None and not DEPRECATION_HEADING.search(context):
-        return []
+    if cols.shutdown is None and cols.status is None and not DEPRECATION_HEADING.search(context):
+        return []  # a status column saying "Deprecated" is enough without a date column
     heading_status = _heading_status(headings)
     model_header = " ".join(table.header[i] for i in (cols.model, cols.display) if i is not None)
     # A table whose model column or section says its models are going away: a floor date
@@ -230,8 +230,10 @@ def _row(row: tuple[str, ...], cols: Columns, ctx: DocContext) -> list[Row]:
             return [(one[0], tuple(dict.fromkeys((*one[1], *extra))), "model", one[3])]
     main = strip_parens(text).strip("`").rstrip("*†‡ ")
     parts = [p for p in re.split(r"[\s,]+", main) if p.lower() not in ("and", "or", "&", "")]
-    if len(parts) > 1 and all(is_cell_id(p) and p == p.lower() for p in parts):
-        return [(normalise(p), (), "model", None) for p in parts]  # "gpt-35-turbo<br>gpt-4"
+    ids = [p for p in parts if is_cell_id(p) and p == p.lower() and any(c.isdigit() for c in p)]
+    if len(parts) > 1 and (all(is_cell_id(p) and p == p.lower() for p in parts) or len(ids) >= 2):
+        # "gpt-35-turbo<br>gpt-4", "a-7b, b-70b, c-*" (a glob names no one model)
+        return [(normalise(p), (), "model", None) for p in (ids if len(ids) >= 2 else parts)]
     one = _one(text, main, display_cell, cols, ctx)
     return [one] if one else []
 
