@@ -93,3 +93,31 @@ def test_snapshot_jobs_carry_the_providers_known_models(db) -> None:
         alter=True,
     )
     assert known_models(db, "acme") == frozenset({"command"})
+
+
+def test_catalogue_display_names_map_to_the_providers_ids(monkeypatch) -> None:
+    from pipeline.extract import catalogue
+
+    data = {
+        "acme": {
+            "models": {
+                "orca-3-5-20260101": {"name": "Orca Sonnet 3.5"},
+                "orca-4-0": {"name": "Orca Sonnet 4 (latest)"},
+                "orca-4-20260301": {"name": "Orca Sonnet 4"},
+                "orca-x-a": {"name": "Orca X"},
+                "orca-x-b": {"name": "Orca X"},
+            }
+        }
+    }
+    monkeypatch.setattr(catalogue, "_data", lambda: data)
+    catalogue._names.cache_clear()
+    try:
+        assert catalogue.id_for_name("Orca 3.5 Sonnet", "acme") == "orca-3-5-20260101"
+        assert catalogue.id_for_name("Orca Sonnet 4", "acme") == "orca-4-20260301"
+        assert catalogue.id_for_name("Orca X", "acme") is None  # ambiguous: no guess
+        assert catalogue.id_for_name("Orca Sonnet 4", "other") is None
+        page = b"# News\n\nOrca 3.5 Sonnet will be retired on 2027-01-05.\n"
+        [record] = extract_document(page, fmt="markdown", provider="acme").records
+        assert (record.model, record.aliases) == ("orca-3-5-20260101", ("orca 3.5 sonnet",))
+    finally:
+        catalogue._names.cache_clear()

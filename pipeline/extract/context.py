@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.extract.catalogue import is_known
+from pipeline.extract.catalogue import id_for_name, is_known
 from pipeline.extract.cues import FLOOR
 from pipeline.extract.model_ids import (
     display_key,
@@ -38,6 +38,7 @@ class DocContext:
     all_earliest: bool = False
     # IDs known outside the page (the store, teams' usage): grounding, like the catalogue
     grounded: frozenset[str] = frozenset()
+    provider: str = ""  # the page's provider, for catalogue display names
     # Footnote marks whose note says the date is a floor ("* Not sooner than the date shown")
     floor_marks: set[str] = field(default_factory=set)
 
@@ -47,11 +48,15 @@ class DocContext:
         if key in self.display_to_id:
             return self.display_to_id[key]
         candidate = slug(strip_parens(name))
-        return candidate if candidate in self.known else None
+        if candidate in self.known:
+            return candidate
+        return id_for_name(name, self.provider)
 
 
-def build_context(doc: Document, grounded: frozenset[str] = frozenset()) -> DocContext:
-    ctx = DocContext(grounded=grounded, known=set(grounded))
+def build_context(
+    doc: Document, grounded: frozenset[str] = frozenset(), provider: str = ""
+) -> DocContext:
+    ctx = DocContext(grounded=grounded, known=set(grounded), provider=provider)
     for notice in doc.notices:
         for block in notice.blocks:
             if isinstance(block, Table):

@@ -428,7 +428,7 @@ def extract_records(
     list (deprecated or active), and an entry without a shutdown date adds nothing; only dated
     entries for models the tables no longer list are kept.
     """
-    ctx = build_context(doc, grounded)
+    ctx = build_context(doc, grounded, provider)
     current = _current_table_models(doc, ctx)
     cands: list[Candidate] = []
     families: list[Candidate] = []
