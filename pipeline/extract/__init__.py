@@ -19,7 +19,7 @@ from pipeline.models import Extraction
 from pipeline.parse import PARSERS, parse_document
 from pipeline.parse.sniff import sniff_format
 
-__all__ = ["extract_document", "infer_format"]
+__all__ = ["clear_text_caches", "extract_document", "infer_format"]
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,16 @@ _EXTENSIONS = {
     ".txt": "text",
     ".json": "json",
 }
+
+
+def clear_text_caches() -> None:
+    """Forget the per-text memo of the passes (dates, cues, tokens, parentheses), so that a
+    benchmark re-reading the same pages measures cold work, as a new page would cost."""
+    from pipeline.extract import cues, dates, model_ids
+
+    for cached in (dates._find_dates, cues.announces_deprecation, model_ids.strip_parens):
+        cached.cache_clear()
+    model_ids._tokens.cache_clear()
 
 
 def infer_format(path: str) -> str:

@@ -9,6 +9,7 @@ reported as deprecated.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 DEPRECATION = re.compile(
     r"\b(deprecat\w*|retir\w*|shut\s*(?:down|off)\w*|shutting down|sunset\w*|discontinu\w*|"
@@ -171,6 +172,7 @@ def only_weak_cues(text: str) -> bool:
     return bool(words) and words <= _WEAK
 
 
+@lru_cache(maxsize=8192)
 def announces_deprecation(text: str) -> bool:
     return bool(DEPRECATION.search(NOT_ANNOUNCEMENT.sub(" ", text)))
 

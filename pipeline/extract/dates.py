@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 DASH = "\\-\u2010\u2011\u2012\u2013\u2014\u2212"
 MIN_YEAR, MAX_YEAR = 2015, 2040
@@ -100,6 +101,12 @@ def make_date(year: int, month: int | None, day: int) -> dt.date | None:
 
 def find_dates(text: str, *, us_numeric: bool = False) -> list[FoundDate]:
     """All full dates in `text`, in order of appearance; overlapping matches dropped."""
+    return list(_find_dates(text, us_numeric))
+
+
+@lru_cache(maxsize=8192)
+def _find_dates(text: str, us_numeric: bool) -> tuple[FoundDate, ...]:
+    # the passes ask about the same sentences and cells several times: answer once
     found: list[FoundDate] = []
     taken = bytearray(len(text))  # 1 where a date was already found: linear, not pairwise
     patterns = list(PATTERNS)
@@ -121,7 +128,7 @@ def find_dates(text: str, *, us_numeric: bool = False) -> list[FoundDate]:
             taken[m.start() : m.end()] = b"\1" * (m.end() - m.start())
             found.append(FoundDate(date, m.start(), m.end(), m.group(0)))
     found.sort(key=lambda f: f.start)
-    return found
+    return tuple(found)
 
 
 def parse_date(text: str, *, us_numeric: bool = False) -> dt.date | None:

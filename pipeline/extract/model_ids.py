@@ -131,6 +131,12 @@ _GLUE = re.compile(
 )
 
 
+_GLUE_EDGE = re.compile(
+    r"^(?:using|use|the|and|or|to|of|from|with|for|on|in|by|replace[ds]?)[a-z]|"
+    r"[a-z0-9](?:models?|snapshots?|and|or|is|are|was|will|to|has|of)$"
+)
+
+
 def _unglue(token: str, known: set[str] | frozenset[str]) -> list[tuple[str, int]]:
     """Known IDs (with their offsets) in a token that glued plain words to them: the token
     must read as glue words and known IDs only, longest ID first. Else []."""
@@ -156,30 +162,49 @@ def _unglue(token: str, known: set[str] | frozenset[str]) -> list[tuple[str, int
     return found
 
 
+@lru_cache(maxsize=8192)
+def _tokens(text: str) -> tuple[tuple[int, str], ...]:
+    """(start, token) of each ID-shaped token, trailing '.'/':' dropped."""
+    return tuple(
+        (m.start(1), m.group(1).rstrip(".:")) for m in TOKEN.finditer(text.translate(DASHES))
+    )
+
+
+@lru_cache(maxsize=65536)
+def _token_facts(token: str) -> tuple[str, bool, bool, bool, bool]:
+    """What a token is on its own: (normalised, may glue, ID by shape and case, ID if the
+    page knows it, ID by the catalogue). Cached: the same words recur in every text."""
+    low = normalise(token)
+    lowercase_printed = token == token.lower()
+    strong = is_strong_id(token)
+    # `Org/Model-Name` catalogue IDs are printed mixed-case by design.
+    by_shape = strong and (lowercase_printed or "/" in token)
+    if_known = strong or lowercase_printed
+    by_catalogue = (strong and is_known(low)) or (
+        lowercase_printed and _short_known(low) and is_known(low)
+    )
+    may_glue = len(low) > 8 and bool(_GLUE_EDGE.search(low))
+    return low, may_glue, by_shape, if_known, by_catalogue
+
+
 def find_ids(text: str, known: Iterable[str] = ()) -> list[Mention]:
     """ID mentions in prose: strong IDs, or tokens the page shows as IDs elsewhere."""
     known_set = known if isinstance(known, (set, frozenset)) else set(known)
     out: list[Mention] = []
-    for m in TOKEN.finditer(text.translate(DASHES)):
-        token = m.group(1).rstrip(".:")
-        low = normalise(token)
-        lowercase_printed = token == token.lower()
-        unglued = _unglue(low, known_set) if known_set and len(low) > 8 else []
+    for start, token in _tokens(text):
+        low, may_glue, by_shape, if_known, by_catalogue = _token_facts(token)
+        unglued = _unglue(low, known_set) if may_glue and known_set else []
         if unglued:
             for core, offset in unglued:
-                start = m.start(1) + offset
-                out.append(Mention(core, start, start + len(core), core))
+                at = start + offset
+                out.append(Mention(core, at, at + len(core), core))
             continue
-        # `Org/Model-Name` catalogue IDs are printed mixed-case by design.
-        namespaced = "/" in token
-        if (
-            is_strong_id(token)
-            and (lowercase_printed or namespaced or low in known_set or is_known(low))
-        ) or (lowercase_printed and (low in known_set or (is_known(low) and _short_known(low)))):
-            out.append(Mention(low, m.start(1), m.start(1) + len(token), token))
+        if by_shape or by_catalogue or (if_known and low in known_set):
+            out.append(Mention(low, start, start + len(token), token))
     return out
 
 
+@lru_cache(maxsize=16384)
 def strip_parens(text: str) -> str:
     prev = None
     while prev != text:

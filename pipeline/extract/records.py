@@ -409,12 +409,11 @@ def _document_product(doc: Document) -> str | None:
         + [h for n in doc.notices for h in n.headings]
     )
     whole = " ".join(texts)
+    named = {slug: len(p.findall(whole)) for slug, p in PRODUCTS if p.search(whole)}
+    if not named:
+        return None  # the usual case: no product named, so the API is not counted
     api_mentions = len(API_CONTEXT.findall(whole))
-    for slug, pattern in PRODUCTS:
-        named = len(pattern.findall(whole))
-        if named and named >= 3 * api_mentions:
-            return slug
-    return None
+    return next((slug for slug, n in named.items() if n >= 3 * api_mentions), None)
 
 
 def extract_records(
