@@ -989,12 +989,14 @@ def export(
         if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc:
             _fail(f"sunset export: --base-url {base_url!r} is not an http(s) URL", 2)
         base_url = base_url if base_url.endswith("/") else base_url + "/"
-    lead_days = list(DEFAULT_LEAD_DAYS)
-    if team and teams_path.exists():
-        lead_days = load_teams(teams_path).team(team).lead_days
     db = _open(db_path, read_only=True)
     if team:
         _require_stored_team(db, team)
+    lead_days = list(DEFAULT_LEAD_DAYS)
+    if team and teams_path.exists():
+        teams = load_teams(teams_path)
+        if team in teams.team_names():  # a stored team teams.yml no longer names: defaults
+            lead_days = teams.team(team).lead_days
     data = export_feed(
         db,
         fmt,

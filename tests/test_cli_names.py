@@ -102,3 +102,16 @@ def test_negative_days_is_refused(files) -> None:
         CliRunner().invoke(main, ["upcoming", "--days", "-5", "--db", str(files / "s.db")])
     )
     assert "--days" in line
+
+
+def test_export_team_is_checked_against_the_store_not_teams_yml(files) -> None:
+    """README: `--team` of `export` names a team of the store. A stored team that the
+    teams.yml here does not list is exported (default lead days); an unknown one lists the
+    store's teams, not teams.yml's."""
+    (files / "teams.yml").write_text("teams:\n  - {name: payments, digest: off}\n")
+    base = ["export", "--format", "ics", "--db", str(files / "s.db")]
+    base += ["--teams", str(files / "teams.yml")]
+    ok = CliRunner().invoke(main, [*base, "--team", "search"])
+    assert ok.exit_code == 0, ok.output
+    line = one_error_line(CliRunner().invoke(main, [*base, "--team", "nosuch"]))
+    assert "known: payments, search" in line
