@@ -907,7 +907,7 @@ def digest(
     dry_run = dry_run or _pretending(now, now_text, commit)
     if not dry_run:
         _check_secrets(teams_path, teams)
-    db = _open(db_path)
+    db = _open(db_path, read_only=dry_run)  # printing never creates (or writes) a store
     chosen = [teams.team(team)] if team else [t for t in teams.teams if t.digest is not None]
     for config in chosen:
         if dry_run:

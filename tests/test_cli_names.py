@@ -115,3 +115,15 @@ def test_export_team_is_checked_against_the_store_not_teams_yml(files) -> None:
     assert ok.exit_code == 0, ok.output
     line = one_error_line(CliRunner().invoke(main, [*base, "--team", "nosuch"]))
     assert "known: payments, search" in line
+
+
+def test_digest_dry_run_never_creates_a_database(files) -> None:
+    """A typo in --db for a digest that only prints is one error line, not a new empty store
+    and 'nothing to say today'."""
+    args = ["digest", "--dry-run", "--teams", str(files / "teams.yml")]
+    result = CliRunner().invoke(main, [*args, "--db", str(files / "typo.db")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [
+        f"error: database {files / 'typo.db'}: no database here (a command that writes creates it)"
+    ]
+    assert not (files / "typo.db").exists()
