@@ -81,14 +81,20 @@ sources_option = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     help="sources.yml to read.",
 )
-teams_option = click.option(
-    "--teams",
-    "teams_path",
-    default="teams.yml",
-    show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="teams.yml to read (skipped with a warning when absent).",
-)
+
+
+def _teams_option(help_text: str):
+    return click.option(
+        "--teams",
+        "teams_path",
+        default="teams.yml",
+        show_default=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=help_text,
+    )
+
+
+teams_option = _teams_option("teams.yml to read.")
 
 
 def _now(text: str | None):
@@ -399,7 +405,7 @@ def init(folder: Path) -> None:
 
 @main.command()
 @sources_option
-@teams_option
+@_teams_option("teams.yml to read (skipped with a warning when absent: no matching or alerts).")
 @db_option
 @now_option
 @click.option("--source", "only", multiple=True, help="Only this source id (repeatable).")
@@ -946,7 +952,7 @@ def serve(db_path: str, port: int, host: str) -> None:
 @main.command()
 @db_option
 @now_option
-@teams_option
+@_teams_option("teams.yml giving --team's reminder lead days (the defaults when absent).")
 @click.option(
     "--format",
     "fmt",

@@ -127,3 +127,25 @@ def test_digest_dry_run_never_creates_a_database(files) -> None:
         f"error: database {files / 'typo.db'}: no database here (a command that writes creates it)"
     ]
     assert not (files / "typo.db").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["check", "--sources", "{tmp}/sources.yml"],
+        ["doctor", "--offline", "--sources", "{tmp}/sources.yml"],
+        ["deliver"],
+        ["digest", "--dry-run"],
+        ["scan", "{tmp}/app.py", "--team", "payments"],
+        ["usage", "import", "{tmp}/usage.csv", "--team", "payments"],
+        ["usage", "pull"],
+    ],
+)
+def test_teams_help_says_skipped_only_where_a_missing_file_is_skipped(files, command) -> None:
+    """These commands refuse a missing teams.yml, so their --help must not promise to skip it."""
+    args = [a.format(tmp=files) for a in command]
+    help_text = CliRunner().invoke(main, [*args[: 2 if args[0] == "usage" else 1], "-h"]).output
+    assert "skipped" not in " ".join(help_text.split())
+    db = [] if args[0] == "check" else ["--db", str(files / "s.db")]
+    result = CliRunner().invoke(main, [*args, "--teams", str(files / "absent.yml"), *db])
+    assert result.exit_code != 0 and "absent.yml" in result.output, result.output
