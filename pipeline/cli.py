@@ -837,8 +837,15 @@ def usage_import(file: Path, team: str, teams_path: Path, db_path: str) -> None:
 @teams_option
 @db_option
 @now_option
-def usage_pull(only: tuple[str, ...], teams_path: Path, db_path: str, now_text: str | None) -> None:
-    """Pull usage from the usage_sources in teams.yml (provider APIs, LiteLLM, OTel files)."""
+@commit_option
+def usage_pull(
+    only: tuple[str, ...], teams_path: Path, db_path: str, now_text: str | None, commit: bool
+) -> None:
+    """Pull usage from the usage_sources in teams.yml (provider APIs, LiteLLM, OTel files).
+
+    With a --now in the future (and no --commit) the pull goes into an in-memory copy: a
+    stored pull dated then would keep the worker from pulling until that date.
+    """
     from pipeline.usage_sources.pull import pull_sources
 
     teams = load_teams(teams_path)
@@ -853,7 +860,7 @@ def usage_pull(only: tuple[str, ...], teams_path: Path, db_path: str, now_text: 
         click.echo(f"{teams_path} has no usage_sources")
         return
     now = _now(now_text)
-    db = _open(db_path)
+    db = _scratch_copy(db_path) if _pretending(now, now_text, commit) else _open(db_path)
     with _telling_ops(teams, db_path, now):
         reports = pull_sources(db, teams, now=now, only=list(only) or None)
     failed = 0
