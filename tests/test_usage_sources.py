@@ -852,3 +852,26 @@ def test_cli_usage_pull_with_a_future_now_writes_nothing_without_commit(tmp_path
     committed = CliRunner().invoke(main, [*args, "--now", "2999-06-01", "--commit"])
     assert committed.exit_code == 0, committed.output
     assert next_due().startswith("2999-06-02")
+
+
+def test_a_crash_that_echoes_the_key_stores_and_alerts_it_redacted(db, monkeypatch, key):
+    """The README: secret values are redacted from every stored error and operator alert.
+    A puller bug whose message carries the key (a header echoed in an exception) must not
+    put it into usage_sources.last_error, health_reason or the ops alert."""
+    from pipeline.usage_sources import pull as pull_module
+
+    def crash(client, source, start, end):
+        raise RuntimeError(f"unexpected header Authorization: Bearer {key}")
+        yield
+
+    headers, _ = pull_module._HTTP_KINDS["openai_usage"]
+    monkeypatch.setitem(pull_module._HTTP_KINDS, "openai_usage", (headers, crash))
+    config = teams([openai_source("http://127.0.0.1:9/v1")])
+    report = pull_source(db, config.usage_sources[0], now=NOW, teams=config)
+    assert not report.ok
+    row = db["usage_sources"].get("openai-org")
+    stored = " ".join(
+        [report.error, row["last_error"], row["health_reason"], *map(str, ops_alerts(db))]
+    )
+    assert "RuntimeError" in stored and "<OPENAI_ADMIN_KEY>" in stored
+    assert key not in stored and key[3:] not in stored
