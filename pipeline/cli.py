@@ -1032,17 +1032,11 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 
 
 def _existing_db(db_path: str):
-    """Open an existing store; never create one (a typo in --db must not make a new file)."""
-    import sqlite3
-
-    from storage.db import SchemaTooNewError
-
+    """Open an existing store; never create one (a typo in --db must not make a new file).
+    An unusable file is a `StoreError` (one line naming the path, like every --db command)."""
     if db_path != ":memory:" and not Path(db_path).is_file():
         _fail(f"no database at {db_path} (run `sunset run` first, or pass --db)")
-    try:
-        return open_db(db_path)
-    except (sqlite3.DatabaseError, SchemaTooNewError) as exc:
-        _fail(f"cannot open {db_path}: {exc}")
+    return _open(db_path)
 
 
 def _record_ids(texts: tuple[str, ...]) -> list[int]:
