@@ -556,6 +556,8 @@ def extract(
     """Extract deprecation records from a saved page, feed or article."""
     from pipeline.extract import extract_document, infer_format
 
+    if as_json and explain:
+        _fail("sunset extract: --json and --explain are two outputs: choose one", 2)
     now = _now(now_text)
     size = path.stat().st_size
     if size > max_mb * 1_000_000:
