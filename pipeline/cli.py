@@ -294,6 +294,7 @@ def check(sources_path: Path, teams_path: Path, as_json: bool) -> None:
     """
     from pipeline.fetch.credentials import credential_parts
     from pipeline.notify.router import missing_secrets
+    from pipeline.usage_sources.config import usage_source_gaps
 
     report: dict = {"ok": True, "sources": None, "teams": None, "errors": [], "warnings": []}
     try:
@@ -317,7 +318,10 @@ def check(sources_path: Path, teams_path: Path, as_json: bool) -> None:
             "they are used to fetch but never stored or shown"
             for source in sources.sources
             if (parts := credential_parts(str(source.url)))
-        ] + [f"{teams_path}: {line}" for line in missing_secrets(teams)]
+        ] + [
+            f"{teams_path}: {line}"
+            for line in missing_secrets(teams) + usage_source_gaps(teams.usage_sources)
+        ]
     except ConfigError as exc:
         if not as_json:
             _print_check(report)
