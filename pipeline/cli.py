@@ -81,14 +81,20 @@ sources_option = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     help="sources.yml to read.",
 )
-teams_option = click.option(
-    "--teams",
-    "teams_path",
-    default="teams.yml",
-    show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="teams.yml to read (skipped with a warning when absent).",
-)
+
+
+def _teams_option(help_text: str):
+    return click.option(
+        "--teams",
+        "teams_path",
+        default="teams.yml",
+        show_default=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=help_text,
+    )
+
+
+teams_option = _teams_option("teams.yml to read.")
 
 
 def _now(text: str | None):
@@ -288,6 +294,7 @@ def check(sources_path: Path, teams_path: Path, as_json: bool) -> None:
     """
     from pipeline.fetch.credentials import credential_parts
     from pipeline.notify.router import missing_secrets
+    from pipeline.usage_sources.config import usage_source_gaps
 
     report: dict = {"ok": True, "sources": None, "teams": None, "errors": [], "warnings": []}
     try:
@@ -311,7 +318,10 @@ def check(sources_path: Path, teams_path: Path, as_json: bool) -> None:
             "they are used to fetch but never stored or shown"
             for source in sources.sources
             if (parts := credential_parts(str(source.url)))
-        ] + [f"{teams_path}: {line}" for line in missing_secrets(teams)]
+        ] + [
+            f"{teams_path}: {line}"
+            for line in missing_secrets(teams) + usage_source_gaps(teams.usage_sources)
+        ]
     except ConfigError as exc:
         if not as_json:
             _print_check(report)
@@ -399,7 +409,7 @@ def init(folder: Path) -> None:
 
 @main.command()
 @sources_option
-@teams_option
+@_teams_option("teams.yml to read (skipped with a warning when absent: no matching or alerts).")
 @db_option
 @now_option
 @click.option("--source", "only", multiple=True, help="Only this source id (repeatable).")
@@ -550,6 +560,8 @@ def extract(
     """Extract deprecation records from a saved page, feed or article."""
     from pipeline.extract import extract_document, infer_format
 
+    if as_json and explain:
+        _fail("sunset extract: --json and --explain are two outputs: choose one", 2)
     now = _now(now_text)
     size = path.stat().st_size
     if size > max_mb * 1_000_000:
@@ -831,8 +843,15 @@ def usage_import(file: Path, team: str, teams_path: Path, db_path: str) -> None:
 @teams_option
 @db_option
 @now_option
-def usage_pull(only: tuple[str, ...], teams_path: Path, db_path: str, now_text: str | None) -> None:
-    """Pull usage from the usage_sources in teams.yml (provider APIs, LiteLLM, OTel files)."""
+@commit_option
+def usage_pull(
+    only: tuple[str, ...], teams_path: Path, db_path: str, now_text: str | None, commit: bool
+) -> None:
+    """Pull usage from the usage_sources in teams.yml (provider APIs, LiteLLM, OTel files).
+
+    With a --now in the future (and no --commit) the pull goes into an in-memory copy: a
+    stored pull dated then would keep the worker from pulling until that date.
+    """
     from pipeline.usage_sources.pull import pull_sources
 
     teams = load_teams(teams_path)
@@ -847,7 +866,7 @@ def usage_pull(only: tuple[str, ...], teams_path: Path, db_path: str, now_text: 
         click.echo(f"{teams_path} has no usage_sources")
         return
     now = _now(now_text)
-    db = _open(db_path)
+    db = _scratch_copy(db_path) if _pretending(now, now_text, commit) else _open(db_path)
     with _telling_ops(teams, db_path, now):
         reports = pull_sources(db, teams, now=now, only=list(only) or None)
     failed = 0
@@ -907,7 +926,7 @@ def digest(
     dry_run = dry_run or _pretending(now, now_text, commit)
     if not dry_run:
         _check_secrets(teams_path, teams)
-    db = _open(db_path)
+    db = _open(db_path, read_only=dry_run)  # printing never creates (or writes) a store
     chosen = [teams.team(team)] if team else [t for t in teams.teams if t.digest is not None]
     for config in chosen:
         if dry_run:
@@ -946,7 +965,7 @@ def serve(db_path: str, port: int, host: str) -> None:
 @main.command()
 @db_option
 @now_option
-@teams_option
+@_teams_option("teams.yml giving --team's reminder lead days (the defaults when absent).")
 @click.option(
     "--format",
     "fmt",
@@ -989,12 +1008,14 @@ def export(
         if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc:
             _fail(f"sunset export: --base-url {base_url!r} is not an http(s) URL", 2)
         base_url = base_url if base_url.endswith("/") else base_url + "/"
-    lead_days = list(DEFAULT_LEAD_DAYS)
-    if team and teams_path.exists():
-        lead_days = load_teams(teams_path).team(team).lead_days
     db = _open(db_path, read_only=True)
     if team:
         _require_stored_team(db, team)
+    lead_days = list(DEFAULT_LEAD_DAYS)
+    if team and teams_path.exists():
+        teams = load_teams(teams_path)
+        if team in teams.team_names():  # a stored team teams.yml no longer names: defaults
+            lead_days = teams.team(team).lead_days
     data = export_feed(
         db,
         fmt,
@@ -1017,17 +1038,11 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 
 
 def _existing_db(db_path: str):
-    """Open an existing store; never create one (a typo in --db must not make a new file)."""
-    import sqlite3
-
-    from storage.db import SchemaTooNewError
-
+    """Open an existing store; never create one (a typo in --db must not make a new file).
+    An unusable file is a `StoreError` (one line naming the path, like every --db command)."""
     if db_path != ":memory:" and not Path(db_path).is_file():
         _fail(f"no database at {db_path} (run `sunset run` first, or pass --db)")
-    try:
-        return open_db(db_path)
-    except (sqlite3.DatabaseError, SchemaTooNewError) as exc:
-        _fail(f"cannot open {db_path}: {exc}")
+    return _open(db_path)
 
 
 def _record_ids(texts: tuple[str, ...]) -> list[int]:

@@ -64,8 +64,11 @@ def run_checks(
 
 def _environment(teams: TeamsFile) -> Iterator[Check]:
     from pipeline.notify.router import missing_secrets, secret_problems
+    from pipeline.usage_sources.config import usage_source_gaps
 
-    problems = missing_secrets(teams) + secret_problems(teams)
+    problems = (
+        missing_secrets(teams) + secret_problems(teams) + usage_source_gaps(teams.usage_sources)
+    )
     if not problems:
         yield Check("environment", True, "every variable teams.yml names is set")
     for problem in problems:

@@ -120,6 +120,12 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+def redact_registered(text: str) -> str:
+    """`text` with every secret registered by `protect` replaced by `<NAME>` (for errors that
+    are stored or sent, which the log record factory does not see)."""
+    return _GLOBAL(text)
+
+
 def protect(secrets: Mapping[str, str]) -> None:
     """Register secrets for log redaction and make sure every log record is scrubbed:
     records are redacted when created (so any logger, any handler added later) and the

@@ -22,10 +22,6 @@ def is_down(db: sqlite_utils.Database, key: str) -> bool:
     return row is not None and row["status"] == DOWN
 
 
-def down_keys(db: sqlite_utils.Database) -> list[str]:
-    return [row[0] for row in db.execute("SELECT key FROM destinations WHERE status = 'down'")]
-
-
 def probes_due(db: sqlite_utils.Database, now: str) -> list[str]:
     """Down destinations whose next probe time has come."""
     rows = db.execute(

@@ -37,3 +37,15 @@ def test_progress_only_in_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyP
     shown = CliRunner().invoke(main, ["extract", str(page), "--now", "2026-11-01"])
     assert shown.exit_code == 0, shown.output
     assert "reading" in shown.output and "done: 1 record" in shown.output
+
+
+def test_json_and_explain_together_are_refused(tmp_path: Path) -> None:
+    """README: `[--json | --explain]`. Both at once used to print JSON and drop --explain."""
+    page = tmp_path / "page.md"
+    page.write_text("# Deprecations\n\n`gpt-4-0613` will be shut down on 2027-03-15.\n")
+    result = CliRunner().invoke(main, ["extract", str(page), "--json", "--explain"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "error: sunset extract: --json and --explain are two outputs: choose one"
+    ]
+    assert CliRunner().invoke(main, ["extract", str(page), "--explain"]).exit_code == 0

@@ -102,3 +102,50 @@ def test_negative_days_is_refused(files) -> None:
         CliRunner().invoke(main, ["upcoming", "--days", "-5", "--db", str(files / "s.db")])
     )
     assert "--days" in line
+
+
+def test_export_team_is_checked_against_the_store_not_teams_yml(files) -> None:
+    """README: `--team` of `export` names a team of the store. A stored team that the
+    teams.yml here does not list is exported (default lead days); an unknown one lists the
+    store's teams, not teams.yml's."""
+    (files / "teams.yml").write_text("teams:\n  - {name: payments, digest: off}\n")
+    base = ["export", "--format", "ics", "--db", str(files / "s.db")]
+    base += ["--teams", str(files / "teams.yml")]
+    ok = CliRunner().invoke(main, [*base, "--team", "search"])
+    assert ok.exit_code == 0, ok.output
+    line = one_error_line(CliRunner().invoke(main, [*base, "--team", "nosuch"]))
+    assert "known: payments, search" in line
+
+
+def test_digest_dry_run_never_creates_a_database(files) -> None:
+    """A typo in --db for a digest that only prints is one error line, not a new empty store
+    and 'nothing to say today'."""
+    args = ["digest", "--dry-run", "--teams", str(files / "teams.yml")]
+    result = CliRunner().invoke(main, [*args, "--db", str(files / "typo.db")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [
+        f"error: database {files / 'typo.db'}: no database here (a command that writes creates it)"
+    ]
+    assert not (files / "typo.db").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["check", "--sources", "{tmp}/sources.yml"],
+        ["doctor", "--offline", "--sources", "{tmp}/sources.yml"],
+        ["deliver"],
+        ["digest", "--dry-run"],
+        ["scan", "{tmp}/app.py", "--team", "payments"],
+        ["usage", "import", "{tmp}/usage.csv", "--team", "payments"],
+        ["usage", "pull"],
+    ],
+)
+def test_teams_help_says_skipped_only_where_a_missing_file_is_skipped(files, command) -> None:
+    """These commands refuse a missing teams.yml, so their --help must not promise to skip it."""
+    args = [a.format(tmp=files) for a in command]
+    help_text = CliRunner().invoke(main, [*args[: 2 if args[0] == "usage" else 1], "-h"]).output
+    assert "skipped" not in " ".join(help_text.split())
+    db = [] if args[0] == "check" else ["--db", str(files / "s.db")]
+    result = CliRunner().invoke(main, [*args, "--teams", str(files / "absent.yml"), *db])
+    assert result.exit_code != 0 and "absent.yml" in result.output, result.output

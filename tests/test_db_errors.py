@@ -139,3 +139,20 @@ def test_read_only_database_serves_readers(
 ) -> None:
     result = invoke(args_for(command, read_only_db, tmp_path))
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("kind", ["not-sqlite", "corrupt", "future-schema"])
+@pytest.mark.parametrize(
+    "argv", [["review", "list"], ["review", "confirm", "1"], ["review", "reject", "1"]]
+)
+def test_review_on_an_unusable_database_says_so_like_every_command(tmp_path, kind, argv) -> None:
+    """`sunset review` gives the same one line as every --db command ('database PATH: why'),
+    the path named once, and writes nothing."""
+    path = tmp_path / "sunset.db"
+    make(kind, path)
+    before = path.read_bytes()
+    result = invoke([*argv, "--db", str(path)])
+    assert_one_clear_line(result, path)
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith(f"error: database {path}: ") and line.count(str(path)) == 1, line
+    assert path.read_bytes() == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import re
 import sqlite3
 
 from click.testing import CliRunner
@@ -125,3 +126,41 @@ def test_demo_uses_an_empty_folder(tmp_path):
     out.mkdir()
     result = CliRunner().invoke(main, ["demo", "--out", str(out)])
     assert result.exit_code == 0, result.output
+
+
+def _readme_block(after: str) -> list[str]:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    return readme.split(after, 1)[1].split("```\n", 1)[1].split("\n```", 1)[0].splitlines()
+
+
+def test_readme_tour_shows_what_the_demo_sends(tmp_path):
+    """The README's tour says it is taken from the demo: the Slack section and the digest's
+    text part it quotes are the demo's own (the Calls lines were missing once)."""
+    import html
+
+    out = tmp_path / "demo"
+    assert CliRunner().invoke(main, ["demo", "--out", str(out)]).exit_code == 0
+    sections = [
+        html.unescape(block["text"]["text"])
+        for path in sorted((out / "slack").glob("*.json"))
+        for block in json.loads(path.read_text())["blocks"]
+        if block["type"] == "section"
+    ]
+    changed = next(s for s in sections if s.startswith("*Changed:*")).splitlines()
+    assert changed[-1].startswith("<http") and changed[-1].endswith("|Source page>")
+    tour = _readme_block("A Slack alert")
+    assert tour[1:-1] == changed[:-1]
+    assert tour[-1].startswith("Source page")
+
+    mails = [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        for p in sorted((out / "email").glob("*.eml"))
+    ]
+    digest = next(m for m in mails if m["Subject"].startswith("Sunset Watch digest for payments"))
+    shown = _readme_block("The daily digest")
+    assert shown[-1] == "..."
+    text = digest.get_body(("plain",)).get_content()
+    actual = re.sub(r"127\.0\.0\.1:\d+/", "127.0.0.1:<port>/", text).splitlines()
+    assert actual[: len(shown) - 1] == shown[:-1]

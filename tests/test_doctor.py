@@ -84,3 +84,41 @@ def test_bad_config_is_a_failed_check(tmp_path) -> None:
     result = doctor(tmp_path, "--offline")
     assert result.exit_code == 1
     assert result.output.startswith("FAIL  config: ")
+
+
+def test_usage_sources_that_cannot_pull_are_named(tmp_path, monkeypatch) -> None:
+    """A usage source's unset key (or missing OpenTelemetry folder) used to pass as 'every
+    variable teams.yml names is set'; doctor fails it and check warns, never printing a value."""
+    with SlackStub() as slack, SmtpSink() as smtp:
+        monkeypatch.setenv("DOC_TOKEN", slack.token)
+        monkeypatch.setenv("SUNSET_SLACK_API_URL", slack.api_url)
+        monkeypatch.delenv("DOC_USAGE_KEY", raising=False)
+        write_config(tmp_path, smtp_port=smtp.port, page_url="http://127.0.0.1:9/")
+        with (tmp_path / "teams.yml").open("a") as teams:
+            teams.write(
+                "usage_sources:\n"
+                "  - {id: org, kind: openai_usage, key_env: DOC_USAGE_KEY,"
+                " teams: [{match: 'p*', team: core}]}\n"
+                f"  - {{id: otel, kind: otel_files, path: '{tmp_path / 'nowhere'}',"
+                " teams: [{match: x, team: core}]}\n"
+            )
+        result = doctor(tmp_path, "--offline")
+        assert result.exit_code == 1
+        assert (
+            "FAIL  environment: environment variable DOC_USAGE_KEY is not set "
+            "(the key of usage source org)" in result.output
+        )
+        assert f"FAIL  environment: usage source otel: {tmp_path / 'nowhere'}" in result.output
+        assert "every variable teams.yml names is set" not in result.output
+        check = CliRunner().invoke(
+            main,
+            ["check", "--sources", str(tmp_path / "sources.yml"),
+             "--teams", str(tmp_path / "teams.yml")],
+        )  # fmt: skip
+        assert check.exit_code == 0
+        assert "warning: " in check.output and "DOC_USAGE_KEY is not set" in check.output
+        monkeypatch.setenv("DOC_USAGE_KEY", "sk-admin-doc-0123456789")
+        (tmp_path / "nowhere").mkdir()
+        result = doctor(tmp_path, "--offline")
+    assert "ok    environment: every variable teams.yml names is set" in result.output
+    assert "sk-admin-doc" not in result.output

@@ -811,3 +811,67 @@ def test_anthropic_analytics_report_counts_requests_per_product(db, httpserver, 
         ),
         (None, "other", "anthropic", "claude-3-haiku-20240307", "2026-11-23", 3, 30),
     ]
+
+
+def test_cli_usage_pull_with_a_future_now_writes_nothing_without_commit(tmp_path):
+    """A pull dated in the future would set the source's next pull to that date, and the
+    worker would not pull it until then: like run/deliver/digest, it needs --commit."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+    from storage.db import open_db
+
+    (tmp_path / "otel").mkdir()
+    teams_path = tmp_path / "teams.yml"
+    teams_path.write_text(
+        json.dumps(
+            {
+                "teams": [{"name": "payments"}],
+                "usage_sources": [
+                    {"id": "otel", "kind": "otel_files", "path": str(tmp_path / "otel")}
+                ],
+            }
+        )
+    )
+    db_path = str(tmp_path / "sunset.db")
+    args = ["usage", "pull", "--teams", str(teams_path), "--db", db_path]
+
+    def next_due() -> str:
+        db = open_db(db_path)
+        try:
+            return db.execute("SELECT next_due_at FROM usage_sources").fetchone()[0]
+        finally:
+            db.close()
+
+    assert CliRunner().invoke(main, args).exit_code == 0
+    today = next_due()
+    future = CliRunner().invoke(main, [*args, "--now", "2999-06-01"])
+    assert future.exit_code == 0, future.output
+    assert "is in the future: nothing is written" in future.output
+    assert next_due() == today
+    committed = CliRunner().invoke(main, [*args, "--now", "2999-06-01", "--commit"])
+    assert committed.exit_code == 0, committed.output
+    assert next_due().startswith("2999-06-02")
+
+
+def test_a_crash_that_echoes_the_key_stores_and_alerts_it_redacted(db, monkeypatch, key):
+    """The README: secret values are redacted from every stored error and operator alert.
+    A puller bug whose message carries the key (a header echoed in an exception) must not
+    put it into usage_sources.last_error, health_reason or the ops alert."""
+    from pipeline.usage_sources import pull as pull_module
+
+    def crash(client, source, start, end):
+        raise RuntimeError(f"unexpected header Authorization: Bearer {key}")
+        yield
+
+    headers, _ = pull_module._HTTP_KINDS["openai_usage"]
+    monkeypatch.setitem(pull_module._HTTP_KINDS, "openai_usage", (headers, crash))
+    config = teams([openai_source("http://127.0.0.1:9/v1")])
+    report = pull_source(db, config.usage_sources[0], now=NOW, teams=config)
+    assert not report.ok
+    row = db["usage_sources"].get("openai-org")
+    stored = " ".join(
+        [report.error, row["last_error"], row["health_reason"], *map(str, ops_alerts(db))]
+    )
+    assert "RuntimeError" in stored and "<OPENAI_ADMIN_KEY>" in stored
+    assert key not in stored and key[3:] not in stored

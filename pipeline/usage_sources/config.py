@@ -155,3 +155,25 @@ def check_usage_sources(sources: list[UsageSourceConfig], team_names: set[str]) 
         problems = rule_conflicts(source.teams)
         if problems:
             raise ValueError(f"{where}: {problems[0]}")
+
+
+def usage_source_gaps(sources: list[UsageSourceConfig]) -> list[str]:
+    """One line per enabled usage source that cannot pull as configured here: its key's
+    environment variable unset (never a value), or its OpenTelemetry folder missing."""
+    import os
+
+    gaps = []
+    for source in sources:
+        if not source.enabled:
+            continue
+        if source.key_env and not (os.environ.get(source.key_env) or "").strip():
+            gaps.append(
+                f"environment variable {source.key_env} is not set (the key of usage source "
+                f"{source.id}): its pulls fail until it is"
+            )
+        if source.kind == "otel_files" and source.path and not os.path.isdir(source.path):
+            gaps.append(
+                f"usage source {source.id}: {source.path} is not a directory: "
+                "its pulls fail until it is"
+            )
+    return gaps

@@ -28,7 +28,7 @@ from pipeline.config import TeamsFile
 from pipeline.fetch.errors import redact_url
 from pipeline.fetch.settings import FetchSettings
 from pipeline.models import AlertItem
-from pipeline.redact import problem, protect
+from pipeline.redact import problem, protect, redact_registered
 from pipeline.usage_sources import anthropic, litellm, openai, otel
 from pipeline.usage_sources.config import UsageSourceConfig
 from pipeline.usage_sources.http import ApiClient
@@ -167,7 +167,7 @@ def pull_source(
             log.exception("usage source %s: pull crashed", source.id)
             exc = PullError(f"{type(exc).__name__}: {exc}", malformed=True)
         usage_store.stage_clear(db)
-        report.error = str(exc)
+        report.error = redact_registered(str(exc))
         _failed(db, source, state, exc, now=now, teams=teams)
         return report
     stamp = iso(now)
@@ -250,7 +250,7 @@ def _failed(
     now: dt.datetime,
     teams: TeamsFile | None,
 ) -> None:
-    error = str(exc)
+    error = redact_registered(str(exc))  # stored and sent: a message may echo the key
     failures = state["consecutive_failures"] + 1
     log.warning(
         "usage source %s: pull failed (%s), %d in a row; buckets kept", source.id, error, failures

@@ -45,13 +45,6 @@ def malformed(what: str) -> PullError:
     return PullError(f"malformed response: {what}", malformed=True)
 
 
-def day_bounds(day: str) -> tuple[str, str]:
-    """(first, last) second of a UTC day as ISO times: the span a day bucket covers."""
-    start = dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC)
-    end = start + dt.timedelta(days=1, seconds=-1)
-    return _iso(start), _iso(end)
-
-
 def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
