@@ -121,3 +121,12 @@ def test_catalogue_display_names_map_to_the_providers_ids(monkeypatch) -> None:
         assert (record.model, record.aliases) == ("orca-3-5-20260101", ("orca 3.5 sonnet",))
     finally:
         catalogue._names.cache_clear()
+
+
+def test_a_cell_with_stray_symbols_is_no_display_name() -> None:
+    page = (
+        b"# Deprecated models\n\n| Model | Shutdown date |\n|---|---|\n"
+        b"| Orca 2 {draft} | 2027-01-05 |\n| Orca 3 Large | 2027-02-05 |\n"
+    )
+    out = extract_document(page, fmt="markdown", provider="acme")
+    assert [r.model for r in out.records] == ["orca 3 large"]

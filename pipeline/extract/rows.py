@@ -25,6 +25,7 @@ DEPRECATION_HEADING = re.compile(
     r"discontinu|decommission|下线|停用|弃用|退役|廃止|終了",
     re.IGNORECASE,
 )
+_DISPLAY_NAME = re.compile(r"^[\w][\w .+:/'-]*$")
 _NO_VALUE = re.compile(r"^\s*(n/?a|none|-+|—|tbd|tba)?\s*$", re.IGNORECASE)
 
 
@@ -245,8 +246,8 @@ def _one(text: str, main: str, display_cell: str, cols: Columns, ctx: DocContext
         display = display_name(display_cell) if display_cell and display_cell != text else None
         return normalise(main), aliases, "model", display
     name = display_name(strip_parens(text))
-    if not name or len(name) > 60:
-        return None
+    if not name or len(name) > 60 or not _DISPLAY_NAME.match(name):
+        return None  # markup or stray symbols: not a name a team could be using
     mapped = ctx.map_display(name)
     if mapped:
         return mapped, (name,), "model", name
