@@ -103,8 +103,9 @@ class _Lead:
 @dataclass
 class ProseResult:
     candidates: list[Candidate] = field(default_factory=list)
-    # The notice-wide replacement pool: (model, scope of the sentence that named it).
-    replacements: list[tuple[str, str]] = field(default_factory=list)
+    # The replacement pool: (model, scope of the sentence that named it, the position of its
+    # paragraph, or None for a "Recommended replacements:" list that serves the whole notice).
+    replacements: list[tuple[str, str, int | None]] = field(default_factory=list)
     announced: dt.date | None = None
     # Deprecated families ("the `kimi-k2` series ... discontinued on May 25, 2026"): the
     # family's prefix with the sentence's facts, as a template for its member IDs.
@@ -177,7 +178,9 @@ def notice_prose(
             continue
         if lead and block.kind == "li":
             if lead.kind == "replacement":
-                result.replacements.extend((m.model, "api") for m in find_ids(text, ctx.known))
+                result.replacements.extend(
+                    (m.model, "api", None) for m in find_ids(text, ctx.known)
+                )
                 continue
             cand = _list_item(block, lead, sub_date, anchor, order + n, ctx)
             if cand:
@@ -534,7 +537,7 @@ def _sentences(
                 block_reps.extend(found)
                 if block.kind != "li":  # a list item's replacement is its own, not the section's
                     scope = _scope(product_of(sentence))
-                    result.replacements.extend((r, scope) for r in found)
+                    result.replacements.extend((r, scope, order) for r in found)
             continue
         product = product_of(sentence)
         if only_weak_cues(sentence) and not find_dates(sentence):
@@ -616,7 +619,7 @@ def _sentences(
                 # Only a model named as what to use instead joins the pool; one that merely
                 # "stays available" replaces nothing.
                 if block.kind != "li" and _REPLACEMENT_SENTENCE.search(sentence[: mention.start]):
-                    result.replacements.append((mention.model, _scope(product)))
+                    result.replacements.append((mention.model, _scope(product), order))
                 block_reps.append(mention.model)
                 continue
             if pol != "feature":

@@ -145,9 +145,16 @@ def notice_candidates(
         if c.model in in_tables or any(t.startswith(c.model + "-") for t in in_tables):
             continue  # the table lists this one, or it names the family of the table's models
         # The pool fills in for paragraphs that name no replacement, within the same scope
-        # (what replaces a model in ChatGPT does not replace an API model).
+        # (what replaces a model in ChatGPT does not replace an API model), from the same or
+        # the next paragraph ("X will be retired." / "We recommend Y.") or a replacement list.
         reps = c.replacements or tuple(
-            r for r, scope in pool if scope == c.scope and r not in deprecated_here
+            dict.fromkeys(
+                r
+                for r, scope, at in pool
+                if scope == c.scope
+                and r not in deprecated_here
+                and (at is None or 0 <= at - c.order <= 1)
+            )
         )
         prose_cands.append(replace(c, announced=announced, replacements=reps))
     context = section_date or _month_context(notice)

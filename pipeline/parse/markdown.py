@@ -27,6 +27,17 @@ _TAG = re.compile(r"<[^>]+>")
 _SLUG_DROP = re.compile(r"[^\w\- ]")
 
 
+# Docusaurus/VitePress admonitions (":::warning[Title]" ... ":::") and GitHub alerts
+# ("> [!NOTE]"): the fences are not text, and a closing ":::" must not read as a lead-in colon.
+_ADMONITION = re.compile(r"^[ \t]*:{3,}[ \t]*(\w*)[ \t]*(?:\[([^\]\n]*)\]|([^\n]*))?[ \t]*$", re.M)
+_ALERT = re.compile(r"\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*", re.IGNORECASE)
+
+
+def _admonition_title(m: re.Match[str]) -> str:
+    title = (m.group(2) or m.group(3) or "").strip()
+    return f"\n{title}\n" if title else "\n"
+
+
 def _clean(text: str) -> str:
     return _WS.sub(" ", text.replace("\xa0", " ")).strip()
 
@@ -152,6 +163,8 @@ def parse_markdown(text: str, url: str | None = None) -> Document:
     meta, body, warnings = split_front_matter(text)
     if looks_like_mdx(body):
         body = mdx_to_markdown(body)
+    body = _ADMONITION.sub(_admonition_title, body)
+    body = _ALERT.sub("", body)
     lines = body.splitlines()
     tokens = _MD.parse(body)
     builder = _Builder()
