@@ -26,6 +26,7 @@ DEPRECATION = re.compile(
 )
 ACTIVE = re.compile(
     r"\b(releas\w*|launch\w*|introduc\w*|migrat\w* to|switch\w* to|upgrad\w* to|mov\w* to|"
+    r"redirect\w* to|rout\w* to|served by|fall\w* back to|mapped to|point\w* to|"
     r"transition\w* to|in favou?r of|instead|replac\w*|recommend\w*|specify\w*|"
     r"alternative\w*|successor|newer|new|latest|try|use|generally available|"
     r"stable version|now available|generally available|GA\b|"

@@ -75,7 +75,9 @@ _DEPRECATION_DATE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _REPLACEMENT_SENTENCE = re.compile(
-    r"\binstead\b|\bmigrat|\brecommend|\bswitch\w* to\b|\bmov\w* to\b|\bupgrad\w* to\b", re.I
+    r"\binstead\b|\bmigrat|\brecommend|\bswitch\w* to\b|\bmov\w* to\b|\bupgrad\w* to\b|"
+    r"\bredirect\w* to\b|\brout\w* to\b|\bserved by\b|\bfall\w* back to\b",
+    re.I,
 )
 SHUTDOWN_BEFORE = re.compile(
     r"\b(?:retir\w*|shut\s*(?:down|off)|remov\w*|sunset\w*|discontinu\w*|decommission\w*|"
