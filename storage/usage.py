@@ -49,18 +49,8 @@ def replace_window(
     return len(buckets)
 
 
-STAGED_COLUMNS = (
-    "unit",
-    "team",
-    "provider",
-    "model",
-    "raw_model",
-    "day",
-    "requests",
-    "tokens",
-    "first_seen",
-    "last_seen",
-)
+# A staged row is a bucket before its source and pull time are stamped on it.
+STAGED_COLUMNS = tuple(c for c in BUCKET_COLUMNS if c not in ("origin", "pulled_at"))
 
 
 def stage_start(db: sqlite_utils.Database) -> None:
