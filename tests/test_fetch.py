@@ -18,6 +18,7 @@ from werkzeug import Request, Response
 from pipeline.fetch import (
     DEFAULT_USER_AGENT,
     FetchSettings,
+    fetch_all,
     fetch_each,
     fetch_sources,
     redact_url,
@@ -499,3 +500,80 @@ def test_retry_after_http_date_is_honoured(server: HTTPServer) -> None:
     [result] = fetch(SourceState("s", server.url_for("/page")))
     assert (result.outcome, result.tries) == ("ok", 2)
     assert seen[1] - seen[0] >= 0.95
+
+
+class _KeepAliveServer:
+    """HTTP/1.1 server that keeps connections open: answers 304 to every request (404 for
+    robots.txt) and counts the TCP connections it accepted."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.connections = 0
+        self.requests = 0
+        self._stop = threading.Event()
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self._sock.settimeout(0.05)
+        self.port = self._sock.getsockname()[1]
+        self._threads: list[threading.Thread] = []
+        self._acceptor = threading.Thread(target=self._accept, daemon=True)
+
+    def __enter__(self) -> _KeepAliveServer:
+        self._acceptor.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._acceptor.join(timeout=2)
+        for thread in self._threads:
+            thread.join(timeout=2)
+        self._sock.close()
+
+    def _accept(self) -> None:
+        import threading
+
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _serve(self, conn) -> None:
+        conn.settimeout(0.1)
+        data = b""
+        with conn:
+            while not self._stop.is_set():
+                try:
+                    chunk = conn.recv(65536)
+                except TimeoutError:
+                    continue
+                if not chunk:
+                    return
+                data += chunk
+                while b"\r\n\r\n" in data:
+                    head, data = data.split(b"\r\n\r\n", 1)
+                    self.requests += 1
+                    status = "404 Not Found" if b"/robots.txt" in head else "304 Not Modified"
+                    conn.sendall(
+                        f'HTTP/1.1 {status}\r\nETag: "v1"\r\nContent-Length: 0\r\n\r\n'.encode()
+                    )
+
+
+def test_warm_fetches_of_one_host_reuse_the_connection() -> None:
+    """A 304 is read to its end, so its connection serves the next source (was one TCP connect
+    per source: 200 sources, 200 connects)."""
+    settings = FetchSettings(**{**FAST.__dict__, "per_host": 1})
+    with _KeepAliveServer() as server:
+        sources = [
+            SourceState(id=f"s{i}", url=f"http://127.0.0.1:{server.port}/p{i}", etag='"v1"')
+            for i in range(20)
+        ]
+        results = asyncio.run(fetch_all(sources, settings, now=clock))
+    assert [r.outcome for r in results] == ["not_modified"] * 20
+    assert server.requests >= 20
+    assert server.connections <= 2, server.connections

@@ -89,6 +89,22 @@ async def _open(
         await response.aclose()
 
 
+_DRAIN_LIMIT = 64 * 1024
+
+
+async def _drain(response: httpx.Response) -> None:
+    """Read a body we do not use (304, redirect) so the connection goes back to the pool for
+    the next source on the same host; a large or broken one just closes the connection."""
+    read = 0
+    try:
+        async for chunk in response.aiter_raw():
+            read += len(chunk)
+            if read > _DRAIN_LIMIT:
+                return
+    except httpx.HTTPError:
+        return
+
+
 async def _attempt(run: Run, url: httpx.URL, headers: dict[str, str]) -> _Exchange:
     """One attempt: follow redirects ourselves (http(s) only, no loops), then read the body.
 
@@ -122,10 +138,12 @@ async def _attempt(run: Run, url: httpx.URL, headers: dict[str, str]) -> _Exchan
                     if str(target) in seen:
                         raise FetchError("redirect", f"redirect loop at {redact_url(target)}")
                     await check_redirect(url, target, run.trusted_hosts)
+                    await _drain(response)
                     seen.add(str(target))
                     url = target
                     continue
                 if status == 304:
+                    await _drain(response)  # an unread response closes its connection
                     return _Exchange(status, str(url), response.headers, None, None)
                 if status == 429 or status >= 500:
                     wait = retry_after_seconds(response.headers.get("retry-after"), run.now())
