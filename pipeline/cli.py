@@ -456,7 +456,9 @@ def run(
         if not taken:
             click.echo("another cycle is running on this database; skipped (see the locks table)")
             return
-        report = run_cycle(db, sources.sources, now=now, teams=teams, only=selected)
+        report = run_cycle(
+            db, sources.sources, now=now, teams=teams, only=selected, progress=_tty_progress()
+        )
     click.echo(
         f"run {report.run_id}: {count(report.sources, 'source')}, {report.fetched} changed, "
         f"{report.not_modified} unchanged, {report.failed} failed; "
@@ -482,6 +484,19 @@ def _telling_ops(teams: TeamsFile | None, db_path: str, now) -> Iterator[None]:
 
         tell_ops_unwritable(teams, db_path, exc, now)
         raise
+
+
+def _tty_progress():
+    """A progress line on stderr while a cycle fetches, only when stderr is a terminal (a
+    cron job's or a pipe's output stays clean)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(report) -> None:
+        end = "\n" if report.done >= report.sources else ""
+        click.echo(f"\rfetched {report.done}/{report.sources} sources", nl=bool(end), err=True)
+
+    return show
 
 
 def _deliver(db, db_path: str, teams: TeamsFile, now) -> None:

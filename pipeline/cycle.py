@@ -69,6 +69,17 @@ class CycleReport:
     fetch_seconds: float = 0.0  # fetching and storing snapshots
     extract_seconds: float = 0.0  # extracting, validating and storing records
     failures: dict[str, str] = field(default_factory=dict)
+    # Called after each source's fetch is stored (the CLI draws progress from it on a TTY)
+    progress: Callable[[CycleReport], None] | None = field(default=None, repr=False)
+
+    @property
+    def done(self) -> int:
+        """Sources whose fetch has been stored so far."""
+        return self.fetched + self.not_modified + self.failed
+
+    def tick(self) -> None:
+        if self.progress is not None:
+            self.progress(self)
 
 
 def sync_config(db: sqlite_utils.Database, sources: Sequence[SourceConfig]) -> None:
@@ -110,6 +121,7 @@ def run_cycle(
     only: Sequence[str] | None = None,
     budget: Budget | None = None,
     stop: threading.Event | None = None,
+    progress: Callable[[CycleReport], None] | None = None,
 ) -> CycleReport:
     """Fetch and process the enabled sources (or `only` these ids), then decide alerts.
 
@@ -124,7 +136,7 @@ def run_cycle(
     sync_config(db, sources)
     rows = [r for r in source_store.get_sources(db, list(only) if only else None) if r["enabled"]]
     run_id = source_store.start_run(db, iso(now), len(rows))
-    report = CycleReport(run_id=run_id, sources=len(rows))
+    report = CycleReport(run_id=run_id, sources=len(rows), progress=progress)
     configured = {s.id: str(s.url) for s in sources}
     states = [
         SourceState(
@@ -373,6 +385,7 @@ def _store_fetch(
         source_store.record_fetch(db, _fetch_row(result, report.run_id))
         if result.failed:
             report.failed += 1
+            report.tick()
             failures = source["consecutive_failures"] + 1
             error = f"{result.error_type}: {result.error}"
             report.failures[source["id"]] = error
@@ -405,12 +418,14 @@ def _store_fetch(
         )
         if result.outcome != "ok" or result.body is None:
             report.not_modified += 1
+            report.tick()
             # The stored hash and validators are those of the last page that extracted
             # well, so "unchanged" means the source is back to a good page.
             if source["health"] != "ok":
                 _set_health(db, source, "ok", "back to the last good page", now, teams)
             return None
         report.fetched += 1
+        report.tick()
         sha = source_store.store_snapshot(
             db,
             source_id=source["id"],

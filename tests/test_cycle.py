@@ -284,3 +284,39 @@ def test_a_page_over_its_budget_fails_alone_is_reported_once_and_retried(db, sit
     assert count(db, "SELECT COUNT(*) FROM alerts WHERE team = 'core'") > 0  # a's alerts went ahead
     assert count(db, "SELECT COUNT(*) FROM alerts WHERE team = 'ops'") == 2  # once: Slack + e-mail
     assert next(db.query("SELECT health FROM sources WHERE id = 'b'"))["health"] == "failing"
+
+
+def test_progress_is_reported_once_per_fetched_source(db, site):
+    _, sources = site
+    seen: list[tuple[int, int]] = []
+    run_cycle(
+        db, sources, now=DAY, settings=FAST, progress=lambda r: seen.append((r.done, r.sources))
+    )
+    assert seen == [(1, 2), (2, 2)]
+    seen.clear()
+    run_cycle(
+        db,
+        sources,
+        now=DAY + dt.timedelta(hours=6),
+        settings=FAST,
+        progress=lambda r: seen.append((r.done, r.sources)),
+    )
+    assert seen == [(1, 2), (2, 2)]  # unchanged pages count too
+
+
+def test_cli_progress_only_on_a_terminal(monkeypatch):
+    import io
+
+    from pipeline import cli
+
+    monkeypatch.setattr(cli.sys, "stderr", io.StringIO())  # not a TTY
+    assert cli._tty_progress() is None
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(cli.sys, "stderr", terminal)
+    show = cli._tty_progress()
+    assert show is not None
