@@ -198,24 +198,22 @@ def _one_line_usage_error(ctx: click.Context, exc: click.UsageError) -> NoReturn
     ctx.exit(2)
 
 
-class _OneLineErrors(click.Command):
+class _OneLineParse:
     """A usage mistake is one `error:` line on stderr (exit 2), not click's usage block."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
-            return super().parse_args(ctx, args)
+            return super().parse_args(ctx, args)  # type: ignore[misc]
         except click.UsageError as exc:
             _one_line_usage_error(ctx, exc)
 
 
-class _OneLineGroup(click.Group):
-    """`_OneLineErrors` for a group: unknown options and sub-commands are one line too."""
+class _OneLineErrors(_OneLineParse, click.Command):
+    """A command whose usage mistakes are one line."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            _one_line_usage_error(ctx, exc)
+
+class _OneLineGroup(_OneLineParse, click.Group):
+    """A group whose unknown options and sub-commands are one line too."""
 
     def resolve_command(self, ctx: click.Context, args: list[str]):
         try:

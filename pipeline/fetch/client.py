@@ -14,7 +14,7 @@ import httpx
 import stamina
 
 from pipeline.fetch.body import Body, read_body
-from pipeline.fetch.errors import FetchError, classify, redact_url, retry_after_seconds
+from pipeline.fetch.errors import FetchError, check_status, classify, redact_url
 from pipeline.fetch.hosts import Hosts
 from pipeline.fetch.redirects import check_redirect
 from pipeline.fetch.robots import RobotsCache
@@ -145,17 +145,7 @@ async def _attempt(run: Run, url: httpx.URL, headers: dict[str, str]) -> _Exchan
                 if status == 304:
                     await _drain(response)  # an unread response closes its connection
                     return _Exchange(status, str(url), response.headers, None, None)
-                if status == 429 or status >= 500:
-                    wait = retry_after_seconds(response.headers.get("retry-after"), run.now())
-                    raise FetchError(
-                        "http_status",
-                        f"HTTP {status}",
-                        retryable=True,
-                        status=status,
-                        retry_after=wait,
-                    )
-                if not 200 <= status < 300:
-                    raise FetchError("http_status", f"HTTP {status}", status=status)
+                check_status(status, response.headers.get("retry-after"), run.now())
                 body = await read_body(
                     response, settings.max_bytes, settings.max_decompressed_bytes
                 )

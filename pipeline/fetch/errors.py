@@ -94,3 +94,19 @@ def classify(exc: Exception) -> FetchError:
         # Refused, reset, or closed mid-body: all "the connection failed".
         return FetchError("connect", f"{type(exc).__name__}: {exc}", retryable=True)
     return FetchError("other", f"{type(exc).__name__}: {exc}")
+
+
+def check_status(status: int, retry_after: str | None, now: datetime, where: str = "") -> None:
+    """Raise the `FetchError` a non-2xx status stands for: 429 and 5xx are retryable (waiting
+    what Retry-After asks), anything else outside 2xx is final. 2xx passes."""
+    suffix = f" from {where}" if where else ""
+    if status == 429 or status >= 500:
+        raise FetchError(
+            "http_status",
+            f"HTTP {status}{suffix}",
+            retryable=True,
+            status=status,
+            retry_after=retry_after_seconds(retry_after, now),
+        )
+    if not 200 <= status < 300:
+        raise FetchError("http_status", f"HTTP {status}{suffix}", status=status)

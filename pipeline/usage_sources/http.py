@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import stamina
 
-from pipeline.fetch.errors import FetchError, classify, redact_url, retry_after_seconds
+from pipeline.fetch.errors import FetchError, check_status, classify, redact_url
 from pipeline.fetch.settings import FetchSettings
 from pipeline.usage_sources.rows import PullError, malformed
 
@@ -108,15 +108,5 @@ class ApiClient:
         if status in (401, 403):
             env = f"check the key in {self.key_env}" if self.key_env else "access refused"
             raise PullError(f"HTTP {status} from {where}: {env}", status=status, auth=True)
-        if status == 429 or status >= 500:
-            wait = retry_after_seconds(response.headers.get("retry-after"), self.now())
-            raise FetchError(
-                "http_status",
-                f"HTTP {status} from {where}",
-                retryable=True,
-                status=status,
-                retry_after=wait,
-            )
-        if not 200 <= status < 300:
-            raise FetchError("http_status", f"HTTP {status} from {where}", status=status)
+        check_status(status, response.headers.get("retry-after"), self.now(), where)
         return response
