@@ -5,11 +5,17 @@
 below them, and also when it beats them, so an improvement lands together with its tighter
 bounds. `python -m tests.corpus_ratchet` prints today's figures; `--tighten` rewrites the bounds
 file, moving each bound only in the tightening direction (it never loosens one).
+
+The bounds carry the corpus they were measured on (document count and a digest of the label
+files). When the corpus itself changes, the old bounds no longer describe it: the test says so,
+and `--rebase` records today's figures as the new bounds. `--rebase` refuses to run on an
+unchanged corpus, so it can never be used to loosen a bound.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.util
 import json
 import sys
@@ -81,8 +87,29 @@ def figures(t: dict[str, int]) -> dict[str, float | int]:
     }
 
 
+def corpus_identity() -> dict[str, int | str]:
+    """Which corpus the figures describe: its labelled document count and a label digest."""
+    digest = hashlib.sha256()
+    labels = sorted((CORPUS / "labels").glob("*.json"))
+    for label_file in labels:
+        digest.update(label_file.name.encode() + b"\0" + label_file.read_bytes() + b"\0")
+    return {"documents": len(labels), "labels_sha256": digest.hexdigest()[:16]}
+
+
 def load_bounds() -> dict[str, float | int]:
     return json.loads(BOUNDS_FILE.read_text())
+
+
+def corpus_changed(bounds: dict) -> str | None:
+    """A sentence when the bounds were measured on another corpus, else None."""
+    now = corpus_identity()
+    if bounds.get("corpus") == now:
+        return None
+    was = (bounds.get("corpus") or {}).get("documents", "?")
+    return (
+        f"the corpus changed ({now['documents']} labelled documents, bounds measured on {was}):"
+        " run `python -m tests.corpus_ratchet --rebase` and commit tests/corpus_ratchet.json"
+    )
 
 
 def compare(now: dict, bounds: dict) -> tuple[list[str], list[str]]:
@@ -100,17 +127,42 @@ def compare(now: dict, bounds: dict) -> tuple[list[str], list[str]]:
 def tighten(now: dict, bounds: dict) -> dict:
     """Each bound moved to today's figure only where that is tighter."""
     pick = {True: max, False: min}
-    return {key: pick[higher](now[key], bounds[key]) for key, higher in DIRECTION.items()}
+    tight = {key: pick[higher](now[key], bounds[key]) for key, higher in DIRECTION.items()}
+    return {**tight, "corpus": bounds["corpus"]}
+
+
+def rebase(now: dict) -> dict:
+    """Today's figures as the bounds of a corpus that has changed."""
+    return {**{key: now[key] for key in DIRECTION}, "corpus": corpus_identity()}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tighten", action="store_true", help="rewrite the bounds file")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--tighten", action="store_true", help="rewrite the bounds file")
+    mode.add_argument(
+        "--rebase", action="store_true", help="record today's figures after the corpus changed"
+    )
     args = parser.parse_args(argv)
     if not (CORPUS / "labels").is_dir():
         print(f"corpus not found at {CORPUS}", file=sys.stderr)
         return 2
     now, bounds = figures(totals()), load_bounds()
+    changed = corpus_changed(bounds)
+    if args.rebase:
+        if not changed:
+            print("the corpus is unchanged: --rebase would only loosen bounds", file=sys.stderr)
+            return 2
+        BOUNDS_FILE.write_text(json.dumps(rebase(now), indent=2, sort_keys=True) + "\n")
+        print(json.dumps(now, sort_keys=True))
+        print(
+            f"rebased {BOUNDS_FILE.relative_to(ROOT)} on {corpus_identity()['documents']} documents"
+        )
+        return 0
+    if changed:
+        print(json.dumps(now, sort_keys=True))
+        print(changed, file=sys.stderr)
+        return 1
     worse, better = compare(now, bounds)
     print(json.dumps(now, sort_keys=True))
     for line in worse:

@@ -11,7 +11,15 @@ import os
 import pytest
 
 from pipeline.extract import extract_document, infer_format
-from tests.corpus_ratchet import CORPUS, SCORER, compare, figures, load_bounds, totals
+from tests.corpus_ratchet import (
+    CORPUS,
+    SCORER,
+    compare,
+    corpus_changed,
+    figures,
+    load_bounds,
+    totals,
+)
 
 if os.environ.get("CI") and not (CORPUS / "pages").is_dir():
     raise RuntimeError(f"{CORPUS} is missing under CI: the corpus accuracy tests cannot run")
@@ -24,8 +32,11 @@ pytestmark = pytest.mark.skipif(
 
 def test_accuracy_ratchet() -> None:
     """Never worse than the best figures so far; an improvement must tighten the bounds."""
+    bounds = load_bounds()
+    changed = corpus_changed(bounds)
+    assert not changed, changed
     now = figures(totals())
-    worse, better = compare(now, load_bounds())
+    worse, better = compare(now, bounds)
     assert not worse, f"extraction regressed on the corpus: {worse}"
     assert not better, (
         f"extraction improved ({better}): run `python -m tests.corpus_ratchet --tighten` "
