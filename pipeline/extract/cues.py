@@ -56,7 +56,8 @@ NOT_ANNOUNCEMENT = re.compile(
     r"(?:retired|deprecated|shut\s*down|removed|sunset|discontinued)\b|"
     r"\b(?:deprecation|retirement|shutdown|removal|sunset)\b[^.;]{0,80}?"
     r"\b(?:has been|was|is|have been)\s+"
-    r"(?:cancell?ed|postponed|reversed|withdrawn|rescinded|called off|put on hold)\b",
+    r"(?:cancell?ed|postponed(?!\s+(?:\w+\s+){0,2}?(?:to|until|till)\b)|reversed|withdrawn|"
+    r"rescinded|called off|put on hold)\b",
     re.IGNORECASE,
 )
 FLOOR = re.compile(

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from pipeline.extract.candidate import Candidate
+from pipeline.extract.clauses import Clause, read_clause
 from pipeline.extract.context import DocContext, model_page_id
 from pipeline.extract.cues import (
     ACTIVE,
@@ -112,6 +113,8 @@ class ProseResult:
     # Deprecated families ("the `kimi-k2` series ... discontinued on May 25, 2026"): the
     # family's prefix with the sentence's facts, as a template for its member IDs.
     families: list[Candidate] = field(default_factory=list)
+    # The subjects of the passage's last clause, for an anaphor in the next ("It will ...").
+    subjects: tuple[Mention, ...] = ()
 
 
 def announcement_date(text: str) -> dt.date | None:
@@ -512,6 +515,69 @@ def _status_of_sentence(sentence: str) -> str | None:
     return "retired" if past and not future else None
 
 
+def _clause_mentions(sentence: str, ctx: DocContext) -> list[Mention]:
+    mentions = find_ids(sentence, ctx.known)
+    mentions += _display_mentions(sentence, mentions, ctx)
+    return sorted(mentions, key=lambda m: m.start)
+
+
+def _apply_clause(
+    clause: Clause,
+    sentence: str,
+    result: ProseResult,
+    before: int,
+    anchor: str | None,
+    order: int,
+    ctx: DocContext,
+) -> None:
+    """The clause reader's facts complete the sentence's sightings: subjects the cue reading
+    missed become candidates; a date the clause gives fills an undated sighting (an anaphor's
+    date reaches the earlier sentence's), and a date the shutdown was moved to replaces the
+    earlier one."""
+    if _FEATURE_SENTENCE.match(sentence) or _EXAMPLE_BEFORE.search(sentence[:20]):
+        return
+    kind = ("earliest" if ctx.all_earliest else clause.kind) if clause.date else "none"
+    for subject in clause.subjects:
+        at = next(
+            (
+                i
+                for i in range(len(result.candidates) - 1, -1, -1)
+                if result.candidates[i].model == subject.model
+                and result.candidates[i].kind == "model"
+            ),
+            None,
+        )
+        if at is not None and (at >= before or clause.how == "anaphor"):
+            c = result.candidates[at]
+            if clause.date and (clause.moved or c.shutdown_date is None):
+                c = replace(c, shutdown_date=clause.date, shutdown_kind=kind)
+            if clause.replacements and not c.replacements:
+                c = replace(c, replacements=clause.replacements)
+            result.candidates[at] = c
+            continue
+        if clause.how == "anaphor":
+            continue
+        is_display = subject.model != normalise(subject.printed)
+        result.candidates.append(
+            Candidate(
+                model=subject.model,
+                rule=f"clause: {clause.how}",
+                aliases=(display_name(subject.printed),)
+                if is_display and " " in subject.printed
+                else (),
+                shutdown_date=clause.date,
+                shutdown_kind=kind,  # type: ignore[arg-type]
+                replacements=clause.replacements,
+                evidence=sentence,
+                anchor=anchor,
+                source="prose",
+                order=order,
+                status=_status_of_sentence(sentence),
+                scope=_scope(product_of(sentence)),
+            )
+        )
+
+
 def _sentences(
     text: str,
     block: Text,
@@ -524,7 +590,8 @@ def _sentences(
 ) -> None:
     first = len(result.candidates)
     block_reps: list[str] = []  # replacements named in this paragraph / list item
-    for sentence in sentences(text):
+
+    def read_old(sentence: str) -> None:
         said = announcement_date(sentence)
         if said and (result.announced is None or said > result.announced):
             result.announced = said
@@ -540,16 +607,16 @@ def _sentences(
                 if block.kind != "li":  # a list item's replacement is its own, not the section's
                     scope = _scope(product_of(sentence))
                     result.replacements.extend((r, scope, order) for r in found)
-            continue
+            return
         product = product_of(sentence)
         if only_weak_cues(sentence) and not find_dates(sentence):
-            continue  # "X: Legacy GPT model for cheaper tasks" describes, announces nothing
+            return  # "X: Legacy GPT model for cheaper tasks" describes, announces nothing
         if _FEATURE_SENTENCE.match(sentence):
-            continue
+            return
         mentions = find_ids(sentence, ctx.known)
         mentions += _display_mentions(sentence, mentions, ctx)
         if not mentions:
-            continue
+            return
         dates = [
             f
             for f in find_dates(sentence)
@@ -626,6 +693,16 @@ def _sentences(
                 continue
             if pol != "feature":
                 result.candidates.append(sighting)
+
+    for sentence in sentences(text):
+        before = len(result.candidates)
+        clause = read_clause(sentence, _clause_mentions(sentence, ctx), result.subjects)
+        read_old(sentence)
+        if clause:
+            _apply_clause(clause, sentence, result, before, anchor, order, ctx)
+            result.subjects = clause.subjects
+        elif len(result.candidates) > before:
+            result.subjects = ()
     if block.kind == "li":
         _date_from_item(text, result.candidates, first)
     # Replacements named in the same paragraph belong to its deprecated models; the notice-wide

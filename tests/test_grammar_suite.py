@@ -1,0 +1,233 @@
+"""The generated grammar suite: announcements composed from `tests/announcement_grammar.py`.
+
+Each test draws announcements (subjects x predicates x dates x replacements x layouts) with
+Hypothesis, seeded and bounded, extracts them and compares the records exactly with what the
+grammar says they must give. A phrasing the reader gets wrong is a grammar line here first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline.extract import extract_document
+from tests.announcement_grammar import (
+    ACTIVE_STATEMENTS,
+    ANAPHORS,
+    DATE_FORMS,
+    DATES,
+    IDS,
+    LAYOUTS,
+    PLURAL_ANAPHORS,
+    PREDICATES,
+    PROVIDER,
+    REPLACEMENT_IDS,
+    REPLACEMENTS,
+    REQUEST_PREDICATES,
+    Case,
+    Expected,
+    parse_format,
+    subject_list,
+    wrap,
+)
+
+TODAY = dt.date(2026, 11, 1)
+SUITE = settings(
+    max_examples=60,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    database=None,
+)
+
+subjects = st.lists(st.sampled_from(IDS), min_size=1, max_size=3, unique=True).map(tuple)
+forms = st.sampled_from(("plain", "the-models", "both", "oxford", "zh", "the-model"))
+dates = st.sampled_from(DATES)
+date_forms = st.sampled_from(DATE_FORMS)
+layouts = st.sampled_from(LAYOUTS)
+replacements = st.sampled_from(REPLACEMENTS)
+replacement_ids = st.sampled_from(REPLACEMENT_IDS)
+
+
+def run(case: Case) -> dict[str, Expected]:
+    out = extract_document(
+        case.text.encode(), fmt=parse_format(case.fmt), provider=PROVIDER, today=TODAY
+    )
+    return {
+        r.model: Expected(r.shutdown_date, r.shutdown_kind, tuple(r.replacements))
+        for r in out.records
+        if r.kind == "model"
+    }
+
+
+def expect(ids, date, kind, rep_id=None) -> dict[str, Expected]:
+    reps = (rep_id,) if rep_id else ()
+    return {m: Expected(date.isoformat() if date else None, kind, reps) for m in ids}
+
+
+def check(case: Case) -> None:
+    got = run(case)
+    assert got == case.records, f"\n{case.text}\n got {got}\nwant {case.records}"
+
+
+@SUITE
+@given(
+    subjects,
+    forms,
+    st.sampled_from(PREDICATES),
+    dates,
+    date_forms,
+    replacements,
+    replacement_ids,
+    layouts,
+)
+def test_one_clause(ids, form, predicate, date, date_form, replacement, rep_id, layout):
+    """subject-list predicate date [replacement]: every subject gets the date."""
+    if form == "the-model" and len(ids) > 1:
+        form = "plain"
+    subject, plural = subject_list(ids, form)
+    template, kind = predicate
+    verb = template.format(date=date_form[1](date), be="are" if plural else "is")
+    rep_text, attaches = replacement
+    text = f"{subject} {verb}.{rep_text.format(r=rep_id)}"
+    check(Case(wrap(text, layout), layout, expect(ids, date, kind, rep_id if attaches else None)))
+
+
+@SUITE
+@given(
+    subjects,
+    st.sampled_from(PREDICATES),
+    dates,
+    date_forms,
+    replacements,
+    replacement_ids,
+    layouts,
+    st.integers(0, 1),
+)
+def test_anaphora(ids, predicate, date, date_form, replacement, rep_id, layout, which):
+    """A subject named in one sentence, its date in the next through It / They / These models."""
+    subject, plural = subject_list(ids, "plain")
+    anaphor = (PLURAL_ANAPHORS if plural else ANAPHORS)[which]
+    template, kind = predicate
+    verb = template.format(date=date_form[1](date), be="are" if plural else "is")
+    rep_text, attaches = replacement
+    text = f"We are retiring {subject}. {anaphor} {verb}.{rep_text.format(r=rep_id)}"
+    check(Case(wrap(text, layout), layout, expect(ids, date, kind, rep_id if attaches else None)))
+
+
+@SUITE
+@given(subjects, st.sampled_from(REQUEST_PREDICATES), dates, date_forms, layouts)
+def test_requests_fail(ids, predicate, date, date_form, layout):
+    """'Requests to X will start to fail on D': the requests' model is the subject."""
+    subject, _ = subject_list(ids, "plain")
+    template, kind = predicate
+    text = template.format(subjects=subject, date=date_form[1](date))
+    check(Case(wrap(text, layout), layout, expect(ids, date, kind)))
+
+
+@SUITE
+@given(subjects, dates, dates, date_forms, layouts)
+def test_postponed(ids, old, new, date_form, layout):
+    """A shutdown postponed to a new date: the new date, never the old one."""
+    if old == new:
+        return
+    subject, plural = subject_list(ids, "plain")
+    text = (
+        f"The shutdown of {subject}, previously planned for {date_form[1](old)}, "
+        f"has been postponed to {date_form[1](new)}."
+    )
+    check(Case(wrap(text, layout), layout, expect(ids, new, "firm")))
+
+
+@SUITE
+@given(subjects, st.sampled_from(PREDICATES), dates, date_forms, st.sampled_from(("md", "html")))
+def test_list_under_lead(ids, predicate, date, date_form, layout):
+    """lead-in with the date ':' then a list of subjects."""
+    template, kind = predicate
+    verb = template.format(date=date_form[1](date), be="are")
+    if layout == "md":
+        body = f"The following models {verb}:\n\n" + "\n".join(f"- `{m}`" for m in ids)
+        case = Case(wrap(body, "markdown"), "markdown", expect(ids, date, kind))
+    else:
+        items = "".join(f"<li><code>{m}</code></li>" for m in ids)
+        page = f"<html><body><h1>Notice</h1><p>The following models {verb}:</p><ul>{items}</ul>"
+        case = Case(page + "</body></html>", "html", expect(ids, date, kind))
+    check(case)
+
+
+@SUITE
+@given(
+    subjects,
+    dates,
+    date_forms,
+    replacement_ids,
+    st.sampled_from(("md", "html")),
+    st.sampled_from(
+        (
+            "Effective {date}, all models listed below will be removed.",
+            "On {date}, the following models will be retired.",
+            "The models in the table below will be shut down on {date}.",
+        )
+    ),
+)
+def test_intro_date_reaches_table(ids, date, date_form, rep_id, layout, intro):
+    """A date in the intro paragraph governs the undated rows of the table beneath it."""
+    lead = intro.format(date=date_form[1](date))
+    if layout == "md":
+        rows = "\n".join(f"| `{m}` | `{rep_id}` |" for m in ids)
+        body = f"{lead}\n\n| Model | Replacement |\n|---|---|\n{rows}"
+        case = Case(wrap(body, "markdown"), "markdown", expect(ids, date, "firm", rep_id))
+    else:
+        rows = "".join(f"<tr><td>{m}</td><td>{rep_id}</td></tr>" for m in ids)
+        page = (
+            f"<html><body><h1>Legacy models</h1><p>{lead}</p><table><tr><th>Model</th>"
+            f"<th>Replacement</th></tr>{rows}</table></body></html>"
+        )
+        case = Case(page, "html", expect(ids, date, "firm", rep_id))
+    check(case)
+
+
+@SUITE
+@given(
+    subjects,
+    replacement_ids,
+    st.sampled_from(("Deprecated alias", "Old name")),
+    st.sampled_from(("Use instead", "Replacement", "Migrate to")),
+)
+def test_alias_table(ids, rep_id, old_header, new_header):
+    """'Deprecated alias | Use instead': the left column is deprecated, undated."""
+    rows = "\n".join(f"| `{m}` | `{rep_id}` |" for m in ids)
+    body = f"## Deprecated aliases\n\n| {old_header} | {new_header} |\n|---|---|\n{rows}"
+    check(Case(wrap(body, "markdown"), "markdown", expect(ids, None, "none", rep_id)))
+
+
+@SUITE
+@given(
+    st.sampled_from(ACTIVE_STATEMENTS), st.sampled_from(IDS), st.sampled_from(IDS), dates, layouts
+)
+def test_active_statements_give_nothing(statement, a, b, date, layout):
+    """The negative grammar: launches, availability, support news name models and retire none."""
+    if a == b:
+        return
+    text = statement.format(a=a, b=b, date=date.strftime("%B %d, %Y"))
+    check(Case(wrap(text, layout), layout, {}))
+
+
+@SUITE
+@given(
+    st.sampled_from(IDS),
+    dates,
+    date_forms,
+    st.sampled_from(
+        (
+            "Fine-tuning for `{m}` will be retired on {date}.",
+            "Support for `{m}` in the Batch API will end on {date}.",
+        )
+    ),
+)
+def test_feature_is_not_the_model(model, date, date_form, template):
+    """A feature of a model going away is never the model's shutdown."""
+    text = template.format(m=model, date=date_form[1](date))
+    check(Case(wrap(text, "markdown"), "markdown", {}))
