@@ -108,7 +108,7 @@ _MOVED_TO = re.compile(
     re.IGNORECASE,
 )
 _PREVIOUS = re.compile(
-    r"\b(?:previously|originally|initially|formerly|earlier)\b[^.;]{0,40}$|\bfrom\s*$|"
+    r"\b(?:previously|originally|initially|formerly|(?<!no )(?<!not )earlier)\b[^.;]{0,40}$|\bfrom\s*$|"
     r"\b(?:was|were)\s+(?:planned|scheduled|set|announced)\s+(?:for|on)\s*$",
     re.IGNORECASE,
 )

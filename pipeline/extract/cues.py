@@ -17,6 +17,8 @@ DEPRECATION = re.compile(
     r"no longer (?:be )?(?:available|support\w*|accessible|offer\w*|serv\w*|provid\w*|includ\w*)|"
     r"not (?:be )?(?:available|supported|accessible|served) (?:after|from|beyond|past)|"
     r"will (?:start to |begin to )?fail|stops? working|available (?:until|through|till)\b|"
+    r"not remain (?:functional|available|accessible)|stop responding|return (?:an? )?errors?|"
+    r"taken offline|go offline|"
     r"withdraw\w*|decommission\w*|stop(?:s|ped)? serving|"
     r"will be upgraded|"
     r"upgraded to|need to (?:manually )?upgrade|older|legacy|instead of|(?:will|to) be replaced"
