@@ -197,6 +197,16 @@ def read_clause(
     return Clause(subjects, date, kind, replacements, how, moved)
 
 
+def date_argument(sentence: str) -> tuple[dt.date | None, str]:
+    """(date, kind) the sentence's shutdown predicate takes, ignoring subjects: for a lead
+    such as "Effective 31 July 2027, all models listed below will be removed"."""
+    predicate = _PREDICATE.search(sentence) or _FAILURE.search(sentence)
+    if not predicate or NOT_ANNOUNCEMENT.search(sentence):
+        return None, "none"
+    date, kind, _ = _date_argument(sentence, predicate.start())
+    return date, kind
+
+
 def _is_feature(sentence: str, mention: Mention) -> bool:
     return bool(
         _FEATURE_BEFORE.search(sentence[: mention.start][-60:])

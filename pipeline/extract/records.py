@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from pipeline.extract.candidate import SOURCE_RANK, Candidate
 from pipeline.extract.catalogue import is_known
+from pipeline.extract.clauses import date_argument
 from pipeline.extract.confidence import assess
 from pipeline.extract.context import DocContext, build_context
 from pipeline.extract.cues import (
@@ -88,16 +89,53 @@ def heading_shutdown_date(headings: tuple[str, ...]) -> dt.date | None:
     return None
 
 
+# A lead that points at what follows: "the models listed below", "the following models", "this
+# table", or a sentence ending in a colon.
+_POINTS_DOWN = re.compile(
+    r"\b(?:below|following|listed|these models|this table|the table)\b|[:：]\s*$|以下|下表|如下",
+    re.IGNORECASE,
+)
+_BELOW = re.compile(r"\bbelow\b|以下|下表|如下", re.IGNORECASE)
+Scope = tuple[dt.date, str]
+
+
+def lead_scope(block: Text, ctx: DocContext) -> Scope | None:
+    """The (date, kind) a paragraph gives the tables under it: a sentence that announces a
+    dated shutdown of what follows and names no model itself."""
+    for sentence in sentences(block.text):
+        if not _POINTS_DOWN.search(sentence) or not announces_deprecation(sentence):
+            continue
+        if find_ids(sentence, ctx.known):
+            continue
+        date, kind = date_argument(sentence)
+        if date:
+            return date, kind
+    return None
+
+
+def _heading_scope(headings: tuple[str, ...]) -> Scope | None:
+    date = heading_shutdown_date(headings)
+    if date is None:
+        return None
+    return date, "earliest" if any(FLOOR.search(h) for h in headings) else "firm"
+
+
 def notice_candidates(
-    notice: Notice, ctx: DocContext, order: int, fmt: str
-) -> tuple[list[Candidate], list[Candidate]]:
-    """The notice's candidates, and the deprecated families it names but does not list."""
+    notice: Notice,
+    ctx: DocContext,
+    order: int,
+    fmt: str,
+    inherited: Scope | None = None,
+) -> tuple[list[Candidate], list[Candidate], Scope | None]:
+    """The notice's candidates, the deprecated families it names but does not list, and the
+    scope it hands down to its sub-sections (a lead that says "below" and that no table of
+    its own took). `inherited` is the scope handed down from a parent section or banner."""
     if fmt in FEEDS or fmt == "text":
         body = " ".join(
             b.text if isinstance(b, Text) else " ".join(b.header) for b in notice.blocks
         )
         if not announces_deprecation(f"{notice.title} {body}"):
-            return [], []
+            return [], [], None
     section_date = _section_date(notice)
     texts = [b for b in notice.blocks if isinstance(b, Text)]
     prose = notice_prose(
@@ -113,7 +151,14 @@ def notice_candidates(
     )
     announced = prose.announced or section_date
     table_cands: list[Candidate] = []
+    scope = _heading_scope(notice.headings) or inherited
+    handed_down: Scope | None = None
     for i, block in enumerate(notice.blocks):
+        if isinstance(block, Text):
+            lead = lead_scope(block, ctx)
+            if lead:
+                scope = lead
+                handed_down = lead if _BELOW.search(block.text) else handed_down
         if isinstance(block, Table):
             block = _with_title_model(block, notice, ctx)
             table_cands += table_candidates(
@@ -123,7 +168,9 @@ def notice_candidates(
                 announced=announced,
                 ctx=ctx,
                 order=order + i * 100,
+                scope=scope,
             )
+            handed_down = None
     if (
         not prose.announced
         and section_date
@@ -159,7 +206,8 @@ def notice_candidates(
         prose_cands.append(replace(c, announced=announced, replacements=reps))
     context = section_date or _month_context(notice)
     found = [replace(c, link=notice.link, context=context) for c in table_cands + prose_cands]
-    return found, [replace(f, announced=f.announced or announced) for f in families]
+    families = [replace(f, announced=f.announced or announced) for f in families]
+    return found, families, handed_down
 
 
 def _with_title_model(table: Table, notice: Notice, ctx: DocContext) -> Table:
@@ -438,8 +486,16 @@ def extract_records(
     current = _current_table_models(doc, ctx)
     cands: list[Candidate] = []
     families: list[Candidate] = []
+    # A scope handed down by a section's lead ("all models listed below ...") reaches the
+    # sections nested under it: (the heading path it belongs to, the scope).
+    banner: tuple[tuple[str, ...], Scope] | None = None
     for n, notice in enumerate(doc.notices):
-        found, unresolved = notice_candidates(notice, ctx, n * 10_000, doc.fmt)
+        if banner and notice.headings[: len(banner[0])] != banner[0]:
+            banner = None
+        inherited = banner[1] if banner and len(notice.headings) > len(banner[0]) else None
+        found, unresolved, down = notice_candidates(notice, ctx, n * 10_000, doc.fmt, inherited)
+        if down:
+            banner = (notice.headings, down)
         if current and _is_change_log(notice):
             found = [c for c in found if c.shutdown_date and c.model not in current]
         cands += found

@@ -39,7 +39,8 @@ ANNOUNCE = re.compile(r"legacy|deprecat|notif|announc|notice|通知|公告|告�
 # "Offline notice date" / 下线通知时间: when the shutdown was announced, not the shutdown
 _NOTICE = re.compile(r"notice|notif|announc|通知|公告|告知|発表")
 MODEL = re.compile(
-    r"model|system|\bapi\b|\bid\b|name|snapshot|engine|checkpoint|\bslug\b|identifier|模型|モデル"
+    r"model|system|\bapi\b|\bid\b|name|snapshot|engine|checkpoint|\bslug\b|identifier|alias|"
+    r"模型|モデル"
 )
 STATUS = re.compile(r"status|state|lifecycle|stage")
 IGNORED = re.compile(r"price|cost|usage|release|launch|region|modalit|provider|category|version$")
