@@ -133,7 +133,7 @@ def test_postponed(ids, old, new, date_form, layout):
     """A shutdown postponed to a new date: the new date, never the old one."""
     if old == new:
         return
-    subject, plural = subject_list(ids, "plain")
+    subject, _ = subject_list(ids, "plain")
     text = (
         f"The shutdown of {subject}, previously planned for {date_form[1](old)}, "
         f"has been postponed to {date_form[1](new)}."

@@ -108,7 +108,8 @@ _MOVED_TO = re.compile(
     re.IGNORECASE,
 )
 _PREVIOUS = re.compile(
-    r"\b(?:previously|originally|initially|formerly|(?<!no )(?<!not )earlier)\b[^.;]{0,40}$|\bfrom\s*$|"
+    r"\b(?:previously|originally|initially|formerly|(?<!no )(?<!not )earlier)\b[^.;]{0,40}$|"
+    r"\bfrom\s*$|"
     r"\b(?:was|were)\s+(?:planned|scheduled|set|announced)\s+(?:for|on)\s*$",
     re.IGNORECASE,
 )
@@ -134,6 +135,16 @@ _FEATURE_BEFORE = re.compile(
 _FEATURE_AFTER = re.compile(
     r"^[`*]*\s+(?:in|on|via|through|from)\s+the\s+[\w-]+(?:\s+[\w-]+)?\s+(?:API|endpoint|tool|"
     r"playground|console|app)\b",
+    re.IGNORECASE,
+)
+
+
+# "deprecation date to October 1, 2024": pages that name a *deprecation date* as a noun
+# distinguish it from the retirement (shutdown) date, so that date is never the shutdown date
+# ("... deprecation date to October 1, 2024 and the retirement date to June 6, 2025" gives
+# June 6). A verb ("will be deprecated on X") is unaffected.
+DEPRECATION_DATE_BEFORE = re.compile(
+    r"\bdeprecation\s+dates?\b\W*(?:(?:is|was|to|of|on|from|set|changed|updated|moved)\W+){0,3}$",
     re.IGNORECASE,
 )
 
@@ -169,9 +180,14 @@ def read_clause(
         if not subjects:
             subjects = _objects_after(sentence, mentions)
             how = "verb and object list"
-        if not subjects and previous and ANAPHOR.match(sentence[: predicate.start()] or " "):
-            if _AUXILIARY.match(ANAPHOR.sub("", sentence[: predicate.start()], count=1)):
-                subjects, how = previous, "anaphor"
+        lead = sentence[: predicate.start()]
+        if (
+            not subjects
+            and previous
+            and ANAPHOR.match(lead or " ")
+            and _AUXILIARY.match(ANAPHOR.sub("", lead, count=1))
+        ):
+            subjects, how = previous, "anaphor"
     if not subjects:
         failure = _FAILURE.search(sentence)
         if failure:
@@ -286,7 +302,7 @@ def _date_argument(sentence: str, at: int) -> tuple[dt.date | None, str, bool]:
         f
         for f in find_dates(sentence)
         if not ANNOUNCE_VERB.match(sentence[f.end : f.end + 80])
-        and not re.search(r"\bdeprecation\s+date\W*(?:is|was|of|on)?\W*$", sentence[: f.start])
+        and not DEPRECATION_DATE_BEFORE.search(sentence[max(0, f.start - 120) : f.start])
     ]
     if not dates:
         return None, "none", False

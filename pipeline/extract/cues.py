@@ -16,7 +16,9 @@ DEPRECATION = re.compile(
     r"remov\w*|end[- ]of[- ]life|end[- ]of[- ]support|EOL|turn(?:ed|ing)? off|ceas\w*|"
     r"no longer (?:be )?(?:available|support\w*|accessible|offer\w*|serv\w*|provid\w*|includ\w*)|"
     r"not (?:be )?(?:available|supported|accessible|served) (?:after|from|beyond|past)|"
-    r"will (?:start to |begin to )?fail|stops? working|available (?:until|through|till)\b|"
+    r"will (?:start to |begin to )?fail|stops? working|"
+    r"available (?:until|through|till)\b(?=[^.;:]{0,12}?(?:\d|jan|feb|mar|apr|may|jun|jul|aug|sep|"
+    r"oct|nov|dec|end|mid|early|late|q[1-4]))|"
     r"not remain (?:functional|available|accessible)|stop responding|return (?:an? )?errors?|"
     r"taken offline|go offline|"
     r"withdraw\w*|decommission\w*|stop(?:s|ped)? serving|"
@@ -48,6 +50,8 @@ GA = re.compile(
 NOT_ANNOUNCEMENT = re.compile(
     r"not (?:be )?affected by (?:this|the) deprecation|deprecation (?:policy|process|schedule)|"
     r"not (?:yet )?(?:scheduled|planned|slated) for (?:retirement|deprecation|shutdown|removal)|"
+    r"\b(?:has|have|had|is|are)\s+not\s+(?:yet\s+)?(?:been\s+)?(?:scheduled|set|announced|planned)"
+    r"\s+(?:an?y?\s+|the\s+)?(?:retirement|deprecation|shutdown|sunset|removal|end[- ]of[- ]life)|"
     r"no (?:retirement|deprecation|shutdown|sunset)(?: date)? (?:is |has been )?"
     r"(?:planned|scheduled|announced)|"
     # "The `x-coder` model has been upgraded to X-Coder-V2": the name now serves a newer model

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from pipeline.extract.candidate import Candidate
+from pipeline.extract.clauses import DEPRECATION_DATE_BEFORE as _DEPRECATION_DATE_BEFORE
 from pipeline.extract.clauses import Clause, read_clause
 from pipeline.extract.context import DocContext, model_page_id
 from pipeline.extract.cues import (
@@ -65,14 +66,6 @@ _FAMILY_AFTER = re.compile(
 # Sentences about a capability of models (fine-tuning them, a tool on them), not the models.
 _FEATURE_SENTENCE = re.compile(
     r"^(?:the\s+)?(?:new\s+)?(?:fine[- ]tun\w*|training|support for using|tool support)\b",
-    re.IGNORECASE,
-)
-# "deprecation date to October 1, 2024": pages that name a *deprecation date* as a noun
-# distinguish it from the retirement (shutdown) date, so that date is never the shutdown date
-# ("... deprecation date to October 1, 2024 and the retirement date to June 6, 2025" gives
-# June 6). A verb ("will be deprecated on X") is unaffected.
-_DEPRECATION_DATE_BEFORE = re.compile(
-    r"\bdeprecation\s+dates?\b\W*(?:(?:is|was|to|of|on|from|set|changed|updated|moved)\W+){0,3}$",
     re.IGNORECASE,
 )
 _REPLACEMENT_SENTENCE = re.compile(
