@@ -49,10 +49,14 @@ def _section_date(notice: Notice) -> dt.date | None:
     return None
 
 
-def _deprecating_heading(notice: Notice) -> str | None:
+def _deprecating_heading(notice: Notice, page_title: str = "") -> str | None:
     """The section's own heading when it (not only the page title) announces a deprecation,
-    with a shutdown verb or date ("Models retiring on May 30, 2026", "Deprecated models")."""
-    if len(notice.headings) < 2:
+    with a shutdown verb or date ("Models retiring on May 30, 2026", "Deprecated models").
+    A page whose title sits in front matter has sections of one heading level: their one
+    heading is still the section's own."""
+    if not notice.headings or (len(notice.headings) < 2 and notice.headings[0] == page_title):
+        return None
+    if len(notice.headings) < 2 and not page_title:
         return None
     heading = notice.headings[-1]
     if not announces_deprecation(heading) or HISTORY.search(heading):
@@ -73,7 +77,8 @@ def _month_context(notice: Notice) -> dt.date | None:
 # "Retiring on 2027-01-31" (a date *after* a shutdown verb; "2026-04-22: Legacy models" is an
 # announcement date instead).
 _HEADING_SHUTDOWN = re.compile(
-    r"\b(?:remov|retir|shut\s*down|shutting|sunset|discontinu|decommission|end of life|offline)"
+    r"\b(?:remov|retir|shut\s*down|shutting|sunset|discontinu|decommission|end of life|offline|"
+    r"deprecat\w*\s+(?=on\b|after\b|from\b|starting\b|effective\b))"
     r"\w*\b(?P<tail>.*)$",
     re.IGNORECASE,
 )
@@ -126,6 +131,7 @@ def notice_candidates(
     order: int,
     fmt: str,
     inherited: Scope | None = None,
+    page_title: str = "",
 ) -> tuple[list[Candidate], list[Candidate], Scope | None]:
     """The notice's candidates, the deprecated families it names but does not list, and the
     scope it hands down to its sub-sections (a lead that says "below" and that no table of
@@ -147,7 +153,7 @@ def notice_candidates(
         deprecation_scope=announces_deprecation(" ".join(notice.headings)),
         scope_shutdown=heading_shutdown_date(notice.headings),
         context_date=section_date or _month_context(notice),
-        heading=_deprecating_heading(notice),
+        heading=_deprecating_heading(notice, page_title),
     )
     announced = prose.announced or section_date
     table_cands: list[Candidate] = []
@@ -493,7 +499,9 @@ def extract_records(
         if banner and notice.headings[: len(banner[0])] != banner[0]:
             banner = None
         inherited = banner[1] if banner and len(notice.headings) > len(banner[0]) else None
-        found, unresolved, down = notice_candidates(notice, ctx, n * 10_000, doc.fmt, inherited)
+        found, unresolved, down = notice_candidates(
+            notice, ctx, n * 10_000, doc.fmt, inherited, doc.title
+        )
         if down:
             banner = (notice.headings, down)
         if current and _is_change_log(notice):
