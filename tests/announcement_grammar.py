@@ -154,7 +154,7 @@ def wrap(body_markdown: str, fmt: str, title: str = "Model updates") -> str:
             f"<Note>\n{body_markdown}\n</Note>\n"
         )
     paragraphs = [p for p in body_markdown.split("\n\n") if p.strip()]
-    html_body = "".join(f"<p>{_inline_html(p)}</p>" for p in paragraphs)
+    html_body = "".join(_block_html(p) for p in paragraphs)
     if fmt == "html":
         return (
             f"<html><head><title>{title}</title></head><body><main><h1>{title}</h1>"
@@ -169,6 +169,13 @@ def wrap(body_markdown: str, fmt: str, title: str = "Model updates") -> str:
             f"<description>{html.escape(html_body)}</description></item></channel></rss>"
         )
     raise ValueError(fmt)
+
+
+def _block_html(paragraph: str) -> str:
+    lines = paragraph.splitlines()
+    if all(line.startswith("- ") for line in lines):
+        return "<ul>" + "".join(f"<li>{_inline_html(line[2:])}</li>" for line in lines) + "</ul>"
+    return f"<p>{_inline_html(paragraph)}</p>"
 
 
 def _inline_html(text: str) -> str:

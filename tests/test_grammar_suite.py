@@ -231,3 +231,54 @@ def test_feature_is_not_the_model(model, date, date_form, template):
     """A feature of a model going away is never the model's shutdown."""
     text = template.format(m=model, date=date_form[1](date))
     check(Case(wrap(text, "markdown"), "markdown", {}))
+
+
+@SUITE
+@given(
+    subjects,
+    st.sampled_from(("shut down", "discontinue", "retire", "turn off")),
+    st.sampled_from(("rss", "markdown")),
+    st.sampled_from(("colon", "list")),
+)
+def test_stated_date_reaches_list(ids, verb, layout, shape):
+    """A section states one year-less shutdown day without naming a model; the list under its
+    lead takes it, the year from the entry's own date (feed entry, front matter)."""
+    statement = f"On January 12th, we will {verb} the legacy service."
+    if shape == "colon":
+        lead = "The following models will be discontinued: " + ", ".join(f"`{m}`" for m in ids)
+    else:
+        lead = "The following models will be discontinued:\n\n" + "\n".join(f"- `{m}`" for m in ids)
+    body = f"{statement}\n\n{lead}"
+    if layout == "markdown":
+        text = f"---\ntitle: Service update\ndate: 2026-11-02\n---\n\n{body}\n"
+    else:
+        text = wrap(body, "rss")
+    check(Case(text, layout, expect(ids, dt.date(2027, 1, 12), "firm")))
+
+
+@SUITE
+@given(
+    subjects,
+    dates,
+    date_forms,
+    st.sampled_from(
+        (
+            "Models retiring on {date}",
+            "Deprecated from {date}",
+            "Shutting down {date}",
+            "Removed after {date}",
+        )
+    ),
+    st.booleans(),
+)
+def test_dated_heading_leads_its_list(ids, date, date_form, heading, front_matter):
+    """A section heading that gives a shutdown date leads the bare ID list under it, also on a
+    page whose title sits in front matter (one heading level)."""
+    items = "\n".join(f"- `{m}`" for m in ids)
+    title = heading.format(date=date_form[1](date))
+    section = f"## {title}\n\n{items}\n\n## Still available\n\n- `orca-chat-4`"
+    if front_matter:
+        text = f"---\ntitle: Catalog changes\n---\n\nUpdate your apps.\n\n{section}\n"
+    else:
+        text = f"# Catalog changes\n\n{section}\n"
+    check(Case(text, "markdown", expect(ids, date, "firm")))

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.extract.cues import ANNOUNCE_VERB, FLOOR, NOT_ANNOUNCEMENT
-from pipeline.extract.dates import FoundDate, find_dates
+from pipeline.extract.dates import MONTH_DAY, ZH_MONTH_DAY, FoundDate, find_dates, month_day
 from pipeline.extract.model_ids import Mention
 
 # Predicates whose subject is the model: "X will not remain functional past D".
@@ -162,11 +162,15 @@ class Clause:
 
 
 def read_clause(
-    sentence: str, mentions: list[Mention], previous: tuple[Mention, ...] = ()
+    sentence: str,
+    mentions: list[Mention],
+    previous: tuple[Mention, ...] = (),
+    context: dt.date | None = None,
 ) -> Clause | None:
     """The clause a sentence states, or None when it retires nothing it can name.
 
-    `previous` are the subjects of the passage's last clause, for an anaphor ("It will ...").
+    `previous` are the subjects of the passage's last clause, for an anaphor ("It will ...");
+    `context` is the entry's date, which gives a year to a year-less day ("on March 23rd").
     """
     if NOT_ANNOUNCEMENT.search(sentence):
         return None
@@ -198,10 +202,13 @@ def read_clause(
     if not subjects:
         subjects = _objects_after(sentence, mentions)
         how = "verb and object list"
+    if not subjects and predicate:
+        subjects = _listed_after_colon(sentence, mentions, predicate.end())
+        how = "lead and list"
     if not subjects:
         return None
     anchor = (predicate or failure).start() if (predicate or failure) else 0
-    date, kind, moved = _date_argument(sentence, anchor)
+    date, kind, moved = _date_argument(sentence, anchor, context)
     taken = {m.model for m in subjects}
     replacements = tuple(
         dict.fromkeys(
@@ -213,13 +220,21 @@ def read_clause(
     return Clause(subjects, date, kind, replacements, how, moved)
 
 
-def date_argument(sentence: str) -> tuple[dt.date | None, str]:
+# Predicates that end service (not "deprecate", which on many pages only announces): what a
+# lead must say for its date to reach the rows and items under it.
+_SHUTDOWN_PREDICATE = re.compile(
+    "|".join(f"(?:{p})" for p in PREDICATE_PHRASES if not p.startswith("deprecat")),
+    re.IGNORECASE,
+)
+
+
+def date_argument(sentence: str, context: dt.date | None = None) -> tuple[dt.date | None, str]:
     """(date, kind) the sentence's shutdown predicate takes, ignoring subjects: for a lead
     such as "Effective 31 July 2027, all models listed below will be removed"."""
-    predicate = _PREDICATE.search(sentence) or _FAILURE.search(sentence)
+    predicate = _SHUTDOWN_PREDICATE.search(sentence) or _FAILURE.search(sentence)
     if not predicate or NOT_ANNOUNCEMENT.search(sentence):
         return None, "none"
-    date, kind, _ = _date_argument(sentence, predicate.start())
+    date, kind, _ = _date_argument(sentence, predicate.start(), context)
     return date, kind
 
 
@@ -283,6 +298,25 @@ def _objects_after(sentence: str, mentions: list[Mention]) -> tuple[Mention, ...
     return ()
 
 
+_FOLLOWING = re.compile(r"\b(?:following|these|below|listed)\b|以下|下列|如下", re.IGNORECASE)
+
+
+def _listed_after_colon(sentence: str, mentions: list[Mention], at: int) -> tuple[Mention, ...]:
+    """ "The following models will be discontinued: a, b and c" (a list run into the lead)."""
+    colon = sentence.find(":", at)
+    if colon < 0 or not _FOLLOWING.search(sentence[:at]) or re.search(r"[.;]", sentence[at:colon]):
+        return ()
+    after = [m for m in mentions if m.start > colon]
+    if not after or sentence[colon + 1 : after[0].start].strip(" `*\"'"):
+        return ()
+    chain = [after[0]]
+    for nxt in after[1:]:
+        if not _GLUE.match(sentence[chain[-1].end : nxt.start]):
+            break
+        chain.append(nxt)
+    return tuple(chain)
+
+
 def _request_subjects(sentence: str, mentions: list[Mention], at: int) -> tuple[Mention, ...]:
     for i, m in enumerate(mentions):
         if m.end > at or not REQUEST_SUBJECT.search(sentence[: m.start][-40:].rstrip("`*")):
@@ -296,8 +330,23 @@ def _request_subjects(sentence: str, mentions: list[Mention], at: int) -> tuple[
     return ()
 
 
-def _date_argument(sentence: str, at: int) -> tuple[dt.date | None, str, bool]:
+def _date_argument(
+    sentence: str, at: int, context: dt.date | None = None
+) -> tuple[dt.date | None, str, bool]:
     """(date, kind, moved): the shutdown date the clause's prepositions give."""
+    full = _full_date_argument(sentence, at)
+    if full[0] or context is None:
+        return full
+    for pattern in (MONTH_DAY, ZH_MONTH_DAY):
+        m = pattern.search(sentence)
+        if m and not _PREVIOUS.search(sentence[: m.start()][-60:]):
+            date = month_day(sentence[m.start() :], context)
+            if date:
+                return date, "earliest" if FLOOR.search(sentence) else "firm", False
+    return None, "none", False
+
+
+def _full_date_argument(sentence: str, at: int) -> tuple[dt.date | None, str, bool]:
     dates = [
         f
         for f in find_dates(sentence)

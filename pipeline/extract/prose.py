@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from pipeline.extract.candidate import Candidate
 from pipeline.extract.clauses import DEPRECATION_DATE_BEFORE as _DEPRECATION_DATE_BEFORE
-from pipeline.extract.clauses import Clause, read_clause
+from pipeline.extract.clauses import Clause, date_argument, read_clause
 from pipeline.extract.context import DocContext, model_page_id
 from pipeline.extract.cues import (
     ACTIVE,
@@ -141,6 +141,7 @@ def notice_prose(
     """
     result = ProseResult()
     section_lead = _Lead("deprecated", scope_shutdown, False, heading) if heading else None
+    stated = _stated_shutdown(blocks, ctx, context_date)
     lead: _Lead | None = None
     sub_date: dt.date | None = None
     for n, block in enumerate(blocks):
@@ -161,6 +162,8 @@ def notice_prose(
             # the lead is the sentence that ends in the colon; earlier sentences of the
             # paragraph ("We recommend ...") only lend it a date
             lead, sub_date = _lead_of(sentences(text)[-1], text, context_date), None
+            if lead and lead.kind == "deprecated" and lead.date is None and stated:
+                lead.date = stated  # "On March 23rd, we will discontinue ..." above the list
             said = announcement_date(text)
             if said and (result.announced is None or said > result.announced):
                 result.announced = said
@@ -197,8 +200,27 @@ def notice_prose(
             if cand:
                 result.candidates.append(cand)
                 continue
-        _sentences(text, block, result, ctx, anchor, order + n, section_date, context_date)
+        _sentences(text, block, result, ctx, anchor, order + n, section_date, context_date, stated)
     return result
+
+
+def _stated_shutdown(
+    blocks: list[Text], ctx: DocContext, context: dt.date | None
+) -> dt.date | None:
+    """The one shutdown date a section's paragraphs state without naming a model ("On March
+    23rd, we will discontinue support for the Codex API"): the date its undated leads take.
+    None when the paragraphs state none or several."""
+    found: set[dt.date] = set()
+    for block in blocks:
+        if block.kind != "p":
+            continue
+        for sentence in sentences(block.text):
+            if find_ids(sentence, ctx.known) or not announces_deprecation(sentence):
+                continue
+            date, _ = date_argument(sentence, context)
+            if date:
+                found.add(date)
+    return found.pop() if len(found) == 1 else None
 
 
 _MIGRATION_ITEM = re.compile(
@@ -580,6 +602,7 @@ def _sentences(
     order: int,
     section_date: dt.date | None,
     context_date: dt.date | None = None,
+    stated: dt.date | None = None,
 ) -> None:
     first = len(result.candidates)
     block_reps: list[str] = []  # replacements named in this paragraph / list item
@@ -689,8 +712,12 @@ def _sentences(
 
     for sentence in sentences(text):
         before = len(result.candidates)
-        clause = read_clause(sentence, _clause_mentions(sentence, ctx), result.subjects)
+        clause = read_clause(
+            sentence, _clause_mentions(sentence, ctx), result.subjects, context_date
+        )
         read_old(sentence)
+        if clause and clause.date is None and clause.how == "lead and list" and stated:
+            clause = replace(clause, date=stated, kind="firm")
         if clause:
             _apply_clause(clause, sentence, result, before, anchor, order, ctx)
             result.subjects = clause.subjects
