@@ -282,3 +282,16 @@ def test_dated_heading_leads_its_list(ids, date, date_form, heading, front_matte
     else:
         text = f"# Catalog changes\n\n{section}\n"
     check(Case(text, "markdown", expect(ids, date, "firm")))
+
+
+@SUITE
+@given(subjects, dates, replacement_ids, st.booleans())
+def test_spanning_date_cell(ids, date, rep_id, in_thead):
+    """A date cell spanning several rows (`rowspan`) dates every row it covers."""
+    first, *rest = ids
+    header = "<tr><th>Model</th><th>Replacement</th><th>Shutdown date</th></tr>"
+    header = f"<thead>{header}</thead>" if in_thead else header
+    rows = f'<tr><td>{first}</td><td>{rep_id}</td><td rowspan="{len(ids)}">{date}</td></tr>'
+    rows += "".join(f"<tr><td>{m}</td><td>{rep_id}</td></tr>" for m in rest)
+    page = f"<html><body><h1>Retirements</h1><table>{header}{rows}</table></body></html>"
+    check(Case(page, "html", expect(ids, date, "firm", rep_id)))
