@@ -171,6 +171,15 @@ def _span(cell: Tag, name: str, limit: int) -> int:
         return 1
 
 
+def _fill_carried(cells: list[str], carried: dict[int, tuple[str, int]]) -> None:
+    """Append the cells that earlier rows' `rowspan` carry into the next positions."""
+    while len(cells) in carried:
+        text, left = carried.pop(len(cells))
+        if left > 1:
+            carried[len(cells)] = (text, left - 1)
+        cells.append(text)
+
+
 def parse_table(table: Tag) -> Table:
     """Header and rows of a table; a cell spanning rows (`rowspan`) or columns (`colspan`)
     is repeated in every row and column it covers, so each row reads whole."""
@@ -182,23 +191,15 @@ def parse_table(table: Tag) -> Table:
         cells: list[str] = []
         # Direct children only; a plain loop is several times faster than find_all here.
         row_cells = [c for c in tr.children if isinstance(c, Tag) and c.name in ("th", "td")]
-
-        def fill_carried() -> None:
-            while len(cells) in carried:
-                text, left = carried.pop(len(cells))
-                if left > 1:
-                    carried[len(cells)] = (text, left - 1)
-                cells.append(text)
-
         for cell in row_cells:
-            fill_carried()
+            _fill_carried(cells, carried)
             text = inline_text(cell)
             down = _span(cell, "rowspan", 200)
             for _ in range(_span(cell, "colspan", 20)):
                 if down > 1:
                     carried[len(cells)] = (text, down - 1)
                 cells.append(text)
-        fill_carried()
+        _fill_carried(cells, carried)
         if not row_cells:
             continue
         in_head = tr.parent is not None and tr.parent.name == "thead"
