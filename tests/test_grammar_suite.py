@@ -295,3 +295,31 @@ def test_spanning_date_cell(ids, date, rep_id, in_thead):
     rows += "".join(f"<tr><td>{m}</td><td>{rep_id}</td></tr>" for m in rest)
     page = f"<html><body><h1>Retirements</h1><table>{header}{rows}</table></body></html>"
     check(Case(page, "html", expect(ids, date, "firm", rep_id)))
+
+
+@SUITE
+@given(
+    subjects,
+    dates,
+    date_forms,
+    replacement_ids,
+    st.sampled_from(("Model ID", "Model", "Model name", "API identifier")),
+    st.sampled_from(("EOL date", "Shutdown date", "Retirement date", "End of life")),
+    st.sampled_from(("bullets", "paragraphs")),
+)
+def test_key_value_blocks(ids, date, date_form, rep_id, model_key, date_key, shape):
+    """One block of 'Key: value' fields per model reads as a record."""
+    blocks = []
+    for m in ids:
+        fields = [
+            f"**{model_key}:** `{m}`",
+            "**Status:** Deprecated",
+            f"**{date_key}:** {date_form[1](date)}",
+            f"**Replacement:** `{rep_id}`",
+        ]
+        if shape == "bullets":
+            blocks.append("\n".join(f"- {f}" for f in fields))
+        else:
+            blocks.append("\n\n".join(fields))
+    body = "\n\n".join(f"### Model {i + 1}\n\n{b}" for i, b in enumerate(blocks))
+    check(Case(wrap(body, "markdown"), "markdown", expect(ids, date, "firm", rep_id)))

@@ -29,7 +29,7 @@ from pipeline.extract.dates import MONTH_ONLY, MONTHS, FoundDate, find_dates
 from pipeline.extract.model_ids import DASHES, find_ids, is_cell_id, is_strong_id, normalise
 from pipeline.extract.prose import SHUTDOWN_BEFORE, notice_prose
 from pipeline.extract.rows import listed_models, table_candidates
-from pipeline.extract.tables import classify
+from pipeline.extract.tables import classify, key_value_tables
 from pipeline.models import Record
 from pipeline.parse.document import Document, Notice, Table, Text
 
@@ -142,6 +142,7 @@ def notice_candidates(
         )
         if not announces_deprecation(f"{notice.title} {body}"):
             return [], [], None
+    notice = replace(notice, blocks=key_value_tables(notice.blocks))
     section_date = _section_date(notice)
     texts = [b for b in notice.blocks if isinstance(b, Text)]
     prose = notice_prose(

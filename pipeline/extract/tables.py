@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.extract.model_ids import is_cell_id, strip_parens
-from pipeline.parse.document import Table
+from pipeline.parse.document import Block, Table, Text
 
 _WORDS = re.compile(r"[*_`]|\(utc\)")
 # Header words of a column naming what to use instead: open-ended vocabulary, any of them makes
@@ -124,4 +124,63 @@ def classify(table: Table) -> Columns:
         announce=tuple(announce),
         replacement=tuple(replacement),
         status=status,
+    )
+
+
+# "**Model ID:** `tern-large-2`", "EOL date: 2027-02-28": one field of a record block.
+_FIELD = re.compile(
+    r"^\s*(?P<key>[A-Za-z\u4e00-\u9fff][\w /()\u4e00-\u9fff-]{0,40}?)\s*[:：]\s+(?P<value>\S.*)$"
+)
+
+
+def key_value_tables(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
+    """Runs of "Key: value" items (one block per model: `Model ID: x`, `Status: Deprecated`,
+    `EOL date: D`) read as a table with the keys as its header, one row per record (a key
+    seen again starts the next row). Runs without a model key are left as they are."""
+    out: list[Block] = []
+    run: list[tuple[str, str, Text]] = []
+
+    def flush() -> None:
+        table = _fields_table(run)
+        if table is not None:
+            out.append(table)
+        else:
+            out.extend(item for _, _, item in run)
+        run.clear()
+
+    for block in blocks:
+        m = _FIELD.match(block.text) if isinstance(block, Text) else None
+        if m and isinstance(block, Text):
+            run.append((m.group("key").strip(), m.group("value").strip(), block))
+            continue
+        flush()
+        out.append(block)
+    flush()
+    return tuple(out)
+
+
+def _fields_table(run: list[tuple[str, str, Text]]) -> Table | None:
+    if len(run) < 2:
+        return None
+    keys = [_norm(k) for k, _, _ in run]
+    has_model = any(MODEL.search(k) and not re.search(r"date|time|release|launch", k) for k in keys)
+    has_fact = any(SHUTDOWN.search(k) or STATUS.search(k) or ANNOUNCE.search(k) for k in keys)
+    if not (has_model and has_fact):
+        return None
+    header: list[str] = []
+    for key, _, _ in run:
+        if key not in header:
+            header.append(key)
+    rows: list[dict[str, str]] = [{}]
+    raws: list[list[str]] = [[]]
+    for key, value, item in run:
+        if key in rows[-1]:
+            rows.append({})
+            raws.append([])
+        rows[-1][key] = value
+        raws[-1].append(item.raw or item.text)
+    return Table(
+        header=tuple(header),
+        rows=tuple(tuple(row.get(h, "") for h in header) for row in rows),
+        raw_rows=tuple(" ".join(r) for r in raws),
     )
