@@ -323,3 +323,19 @@ def test_key_value_blocks(ids, date, date_form, rep_id, model_key, date_key, sha
             blocks.append("\n\n".join(fields))
     body = "\n\n".join(f"### Model {i + 1}\n\n{b}" for i, b in enumerate(blocks))
     check(Case(wrap(body, "markdown"), "markdown", expect(ids, date, "firm", rep_id)))
+
+
+@SUITE
+@given(subjects, st.sampled_from(PREDICATES), dates, date_forms, st.sampled_from(("md", "html")))
+def test_display_name_then_id_items(ids, predicate, date, date_form, layout):
+    """A list item that prints a display name before the ID ('Orca 2 model `orca-chat-2`')."""
+    template, kind = predicate
+    verb = template.format(date=date_form[1](date), be="are")
+    if layout == "md":
+        items = "\n".join(f"- Orca {i + 2} model `{m}`" for i, m in enumerate(ids))
+        text, fmt = wrap(f"The following models {verb}:\n\n{items}", "markdown"), "markdown"
+    else:
+        items = "".join(f"<li>Orca {i + 2} model <code>{m}</code></li>" for i, m in enumerate(ids))
+        text = f"<html><body><h1>Notice</h1><p>The following models {verb}:</p><ul>{items}</ul>"
+        fmt = "html"
+    check(Case(text, fmt, expect(ids, date, kind)))

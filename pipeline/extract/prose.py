@@ -391,10 +391,26 @@ def _list_item(
             source="list",
             order=order,
         )
+    named: tuple[str, ...] = ()
     if not is_cell_id(main) or (main != main.lower() and normalise(main) not in ctx.known):
-        return None
+        # "Imagen 1 model `imagegeneration@002`": a short display name, then the ID
+        first = next(iter(find_ids(text, ctx.known)), None)
+        lead_in = text[: first.start].strip(" `*:—–-(") if first else ""
+        if (
+            first is None
+            or len(lead_in.split()) > 6
+            or not (is_strong_id(first.printed) or first.printed in block.codes)
+            or announces_deprecation(lead_in)
+            or ACTIVE.search(lead_in)
+        ):
+            return None
+        main = first.printed
+        shown = display_name(re.sub(r"\s+models?$", "", lead_in, flags=re.I))
+        named = (shown,) if shown and any(c.isdigit() for c in shown) else ()
     inner = text[len(text.split("(")[0]) :] if "(" in text else ""
-    aliases = tuple(m.model for m in find_ids(inner, ctx.known) if m.model != normalise(main))
+    aliases = named + tuple(
+        m.model for m in find_ids(inner, ctx.known) if m.model != normalise(main)
+    )
     date = sub_date or lead.date
     floor = lead.floor
     if date is None and not has_month_only(text):
