@@ -339,3 +339,24 @@ def test_display_name_then_id_items(ids, predicate, date, date_form, layout):
         text = f"<html><body><h1>Notice</h1><p>The following models {verb}:</p><ul>{items}</ul>"
         fmt = "html"
     check(Case(text, fmt, expect(ids, date, kind)))
+
+
+@SUITE
+@given(
+    st.sampled_from(("orca-chat", "heron-code", "lark")),
+    st.lists(
+        st.sampled_from(("0301", "0613", "1106", "0125")), min_size=1, max_size=3, unique=True
+    ),
+    dates,
+    st.booleans(),
+    st.sampled_from(("Version", "版本", "Model version")),
+)
+def test_model_and_version_columns(family, versions, date, full_cells, version_header):
+    """Model + version columns name versions: a version cell holding the full ID is that ID;
+    a bare version joins the model when the page prints the joined form elsewhere."""
+    cell = (lambda v: f"{family}-{v}") if full_cells else (lambda v: v)
+    rows = "\n".join(f"| {family} | {cell(v)} | {date} |" for v in versions)
+    shown = f"Pin a version, for example `{family}-9999`.\n\n"
+    body = f"{shown}| Model | {version_header} | Shutdown date |\n|---|---|---|\n{rows}"
+    want = expect([f"{family}-{v}" for v in versions], date, "firm")
+    check(Case(wrap(body, "markdown"), "markdown", want))

@@ -235,8 +235,50 @@ def listed_models(table: Table, ctx: DocContext) -> set[str]:
     return {r[0] for row in table.rows for r in _row(row, cols, ctx) if r[2] == "model"}
 
 
+_VERSION = re.compile(r"^[a-z0-9][a-z0-9._-]{1,30}$", re.IGNORECASE)
+
+
+def _shape(text: str) -> str:
+    return re.sub(r"[a-z]+", "a", re.sub(r"\d", "9", text))
+
+
+def _joined_form_shown(model: str, version: str, ctx: DocContext) -> bool:
+    """The page prints another version of this model joined the same way (`gpt-4-0613`)."""
+    prefix, shape = model + "-", _shape(version)
+    return any(k.startswith(prefix) and _shape(k[len(prefix) :]) == shape for k in ctx.known)
+
+
+def _versioned(row: tuple[str, ...], cols: Columns, rows: list[Row], ctx: DocContext) -> list[Row]:
+    """A model column beside a version column names one version, not the family: a version
+    cell that is itself the full ID (`qwen-max` | `qwen-max-0428`) is that ID, and
+    `gpt-4` | `0314` is `gpt-4-0314` when the page prints IDs in that joined form elsewhere.
+    A version that only labels a complete ID (`codestral-2405` | `24.05`) changes nothing."""
+    if cols.version is None:
+        return rows
+    version = strip_parens(_cell(row, cols.version)).strip("`* ")
+    if not version or _NO_VALUE.match(version) or not _VERSION.match(version):
+        return rows
+    out = []
+    for model, aliases, kind, display in rows:
+        if kind != "model":
+            out.append((model, aliases, kind, display))
+            continue
+        low = normalise(version)
+        if low.startswith(model + "-"):
+            out.append((low, aliases, kind, display))
+        elif f"{model}-{low}" in ctx.known or _joined_form_shown(model, low, ctx):
+            out.append((f"{model}-{low}", aliases, kind, display))
+        else:
+            out.append((model, aliases, kind, display))
+    return out
+
+
 def _row(row: tuple[str, ...], cols: Columns, ctx: DocContext) -> list[Row]:
     """(model, aliases, kind, display name) per model a row names (usually one)."""
+    return _versioned(row, cols, _row_models(row, cols, ctx), ctx)
+
+
+def _row_models(row: tuple[str, ...], cols: Columns, ctx: DocContext) -> list[Row]:
     cell = _cell(row, cols.model)
     display_cell = _cell(row, cols.display)
     if _NO_VALUE.match(cell) and _NO_VALUE.match(display_cell):

@@ -54,6 +54,7 @@ class Columns:
     announce: tuple[int, ...] = ()
     replacement: tuple[int, ...] = ()
     status: int | None = None
+    version: int | None = None  # "Version" beside "Model": gpt-4 | 0314 is gpt-4-0314
 
 
 def _norm(header: str) -> str:
@@ -79,6 +80,7 @@ def classify(table: Table) -> Columns:
     announce: list[int] = []
     replacement: list[int] = []
     status = None
+    version: int | None = None
     for i, raw in enumerate(table.header):
         h = _norm(raw)
         if not h:
@@ -88,6 +90,8 @@ def classify(table: Table) -> Columns:
             replacement.append(i)
         elif re.search(r"price|cost|usage", h):
             continue
+        elif h in ("version", "versions", "model version", "版本", "バージョン"):
+            version = i if version is None else version
         elif (
             SHUTDOWN.search(h) and not MODEL.search(h.replace("date", "")) and not _NOTICE.search(h)
         ):
@@ -98,7 +102,7 @@ def classify(table: Table) -> Columns:
             model_cols.append(i)
         elif STATUS.search(h):
             status = i
-        elif h == "version" or IGNORED.search(h):
+        elif IGNORED.search(h):
             continue
     if (
         not shutdown
@@ -110,6 +114,8 @@ def classify(table: Table) -> Columns:
     # ID columns first among replacements ("Recommended model ID" before display names)
     replacement.sort(key=lambda i: -id_score(table, i))
     model = display = None
+    if not model_cols and version is not None:
+        model_cols, version = [version], None  # "Model version | Discontinuation date"
     if model_cols:
         ranked = sorted(model_cols, key=lambda i: -id_score(table, i))
         if id_score(table, ranked[0]) > 0:
@@ -124,6 +130,7 @@ def classify(table: Table) -> Columns:
         announce=tuple(announce),
         replacement=tuple(replacement),
         status=status,
+        version=version if model is not None or display is not None else None,
     )
 
 
