@@ -360,3 +360,19 @@ def test_model_and_version_columns(family, versions, date, full_cells, version_h
     body = f"{shown}| Model | {version_header} | Shutdown date |\n|---|---|---|\n{rows}"
     want = expect([f"{family}-{v}" for v in versions], date, "firm")
     check(Case(wrap(body, "markdown"), "markdown", want))
+
+
+@SUITE
+@given(subjects, dates, replacement_ids, st.sampled_from(("tabs", "aligned")))
+def test_text_tables(ids, date, rep_id, separator):
+    """Tables in text copies of pages: tab-separated or space-aligned columns."""
+    header = ("Model", "Shutdown date", "Replacement")
+    lines = [header, *((m, date.isoformat(), rep_id) for m in ids)]
+    if separator == "tabs":
+        table = "\n".join("\t".join(line) for line in lines)
+    else:
+        table = "\n".join("".join(cell.ljust(24) for cell in line).rstrip() for line in lines)
+    text = f"Model retirements\n\nThese models will be retired.\n\n{table}\n"
+    if separator == "aligned" and len(ids) < 2:
+        return  # one aligned row is too little to tell a table from prose
+    check(Case(text, "text", expect(ids, date, "firm", rep_id)))
