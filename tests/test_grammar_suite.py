@@ -376,3 +376,37 @@ def test_text_tables(ids, date, rep_id, separator):
     if separator == "aligned" and len(ids) < 2:
         return  # one aligned row is too little to tell a table from prose
     check(Case(text, "text", expect(ids, date, "firm", rep_id)))
+
+
+# (provider, display name as news prose prints it, the catalogue's ID): names that extend a
+# shorter ID ("GPT-4.1 mini" over "GPT-4.1") must give the longer model, never the shorter.
+DISPLAY_NAMES = (
+    ("openai", "GPT-4.1 mini", "gpt-4.1-mini"),
+    ("openai", "GPT-4o mini", "gpt-4o-mini"),
+    ("openai", "GPT-4 Turbo", "gpt-4-turbo"),
+    ("openai", "GPT-4.1 nano", "gpt-4.1-nano"),
+    ("anthropic", "Claude 3.5 Haiku", "claude-3-5-haiku-20241022"),
+    ("anthropic", "Claude Opus 3", "claude-3-opus-20240229"),
+)
+
+
+@SUITE
+@given(
+    st.sampled_from(DISPLAY_NAMES),
+    dates,
+    date_forms,
+    st.sampled_from(
+        (
+            "{org} will retire {name} in the API on {date}.",
+            "{org}'s {name} will be shut down on {date}.",
+            "On {date}, {org} will discontinue {name} for developers.",
+        )
+    ),
+)
+def test_display_names_in_news(entry, date, date_form, template):
+    provider, name, model_id = entry
+    org = {"openai": "OpenAI", "anthropic": "Anthropic"}[provider]
+    text = "# News\n\n" + template.format(org=org, name=name, date=date_form[1](date)) + "\n"
+    out = extract_document(text.encode(), fmt="markdown", provider=provider, today=TODAY)
+    got = {r.model: r.shutdown_date for r in out.records if r.kind == "model"}
+    assert got == {model_id: date.isoformat()}, (text, got)

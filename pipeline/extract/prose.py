@@ -46,7 +46,8 @@ _REPLACEMENT_LEAD = re.compile(
 )
 _DISPLAY = re.compile(
     r"\b((?:[A-Z][A-Za-z]+)(?:[ -](?:[A-Z][\w.]*|\d[\w.]*|preview|mini|pro|flash|lite|vision|"
-    r"turbo|instruct|ultra|large|small|medium))+)"
+    r"turbo|instruct|ultra|large|small|medium|nano|max|plus|micro|fast|thinking|reasoning|"
+    r"realtime|audio|omni))+)"
 )
 _SUBJECT_PATTERN = re.compile(
     r"^(?:support for\s+)?(?P<name>.+?)\s+(?:is |has been |was |were |are )?(?:now )?"
@@ -469,6 +470,25 @@ _OBJECT_OF = re.compile(
 )
 
 
+def _with_display_names(sentence: str, mentions: list[Mention], ctx: DocContext) -> list[Mention]:
+    """The sentence's ID mentions plus its display names; a display name that the page or the
+    catalogue maps to an ID and that extends an ID mention ("GPT-4.1 mini" over "GPT-4.1")
+    replaces it: the longer name is the model meant."""
+    longer = []
+    for m in _DISPLAY.finditer(sentence):
+        inside = [t for t in mentions if m.start() <= t.start and t.end < m.end()]
+        if not inside or any(t.start < m.start() or t.end > m.end() for t in inside):
+            continue
+        mapped = ctx.map_display(m.group(1))
+        if mapped and mapped not in {t.model for t in inside}:
+            longer.append((Mention(mapped, m.start(), m.end(), m.group(1)), inside))
+    if longer:
+        drop = {id(t) for _, inside in longer for t in inside}
+        mentions = [t for t in mentions if id(t) not in drop] + [m for m, _ in longer]
+        mentions.sort(key=lambda t: t.start)
+    return mentions + _display_mentions(sentence, mentions, ctx)
+
+
 def _display_mentions(sentence: str, taken: list[Mention], ctx: DocContext) -> list[Mention]:
     out = []
     for m in _DISPLAY.finditer(sentence):
@@ -548,8 +568,7 @@ def _status_of_sentence(sentence: str) -> str | None:
 
 def _clause_mentions(sentence: str, ctx: DocContext) -> list[Mention]:
     mentions = find_ids(sentence, ctx.known)
-    mentions += _display_mentions(sentence, mentions, ctx)
-    return sorted(mentions, key=lambda m: m.start)
+    return sorted(_with_display_names(sentence, mentions, ctx), key=lambda m: m.start)
 
 
 def _apply_clause(
@@ -646,7 +665,7 @@ def _sentences(
         if _FEATURE_SENTENCE.match(sentence):
             return
         mentions = find_ids(sentence, ctx.known)
-        mentions += _display_mentions(sentence, mentions, ctx)
+        mentions = _with_display_names(sentence, mentions, ctx)
         if not mentions:
             return
         dates = [
