@@ -410,3 +410,43 @@ def test_display_names_in_news(entry, date, date_form, template):
     out = extract_document(text.encode(), fmt="markdown", provider=provider, today=TODAY)
     got = {r.model: r.shutdown_date for r in out.records if r.kind == "model"}
     assert got == {model_id: date.isoformat()}, (text, got)
+
+
+@SUITE
+@given(
+    st.sampled_from(
+        (
+            "visual question answering",
+            "image captioning",
+            "batch scoring",
+            "streaming responses",
+            "legacy tuning",
+        )
+    ),
+    dates,
+    date_forms,
+    st.sampled_from(("md", "html")),
+)
+def test_phrases_are_not_models(phrase, date, date_form, layout):
+    """A list item in plain words under a deprecation lead is a feature, never a model,
+    even when its first word is some catalogue's model name."""
+    lead = f"The following capabilities will be removed on {date_form[1](date)}:"
+    if layout == "md":
+        text, fmt = wrap(f"{lead}\n\n- {phrase}\n- text summarization", "markdown"), "markdown"
+    else:
+        text = f"<html><body><h1>Notice</h1><p>{lead}</p><ul><li>{phrase}</li></ul></body></html>"
+        fmt = "html"
+    check(Case(text, fmt, {}))
+
+
+@SUITE
+@given(
+    st.sampled_from(("Orca 2", "Heron Code 1.5", "Gemini 2.5 Flash")),
+    dates,
+    st.sampled_from(("preview endpoints", "model versions", "series", "family")),
+)
+def test_family_phrases_name_no_model(name, date, noun):
+    """'All existing Orca 2 and Pro preview endpoints will be removed': a family or category
+    the name qualifies, not the model of that name."""
+    text = f"All existing {name} and Pro {noun} will be removed on {date.isoformat()}."
+    check(Case(wrap(text, "markdown"), "markdown", {}))

@@ -96,7 +96,9 @@ def model_page_id(href: str) -> str | None:
     if not m:
         return None
     slug = re.sub(r"\.(?:mdx?|html?|json|txt)$", "", normalise(m.group(1)))  # doc-page twins
-    if not is_cell_id(slug) or not (any(c.isdigit() for c in slug) or is_known(slug)):
+    if not slug[:1].isalpha() or not is_cell_id(slug):
+        return None  # "2-5-flash": a documentation path, not an ID
+    if not (any(c.isdigit() for c in slug) or is_known(slug)):
         return None
     return slug
 

@@ -61,7 +61,9 @@ _ZH_PREVIEW = re.compile(r"(?<![A-Za-z0-9.-])[0-9.-]*+([A-Za-z][A-Za-z0-9.-]*+)\
 # snapshots", "older Claude 3 models" (also when coordinated with other family names).
 _FAMILY_AFTER = re.compile(
     r"^[\s`*]*(?:(?:,|\band\b|\bor\b|&)\s*[`*]?[\w.-]+[`*]?\s*)*"
-    r"(?:model\s+)?(?:models|family|families|series|suite|snapshots|versions|variants|line-?up)\b",
+    r"(?:(?:preview|stable|experimental|existing|older|legacy|dated)\s+)?"
+    r"(?:model\s+)?(?:models|family|families|series|suite|snapshots|versions|variants|line-?up|"
+    r"endpoints)\b",
     re.IGNORECASE,
 )
 # Sentences about a capability of models (fine-tuning them, a tool on them), not the models.
@@ -371,6 +373,15 @@ def _lead_of(
     return None
 
 
+def _plain_word_item(main: str, text: str, block: Text) -> bool:
+    """An item that opens with a plain word (no digit, no separator, not printed as code)
+    and goes on in words: a feature or a phrase, whatever a catalogue says of the word."""
+    if any(c.isdigit() or c in "-_./:@" for c in main) or main in block.codes:
+        return False
+    rest = strip_parens(text)[len(main) :].strip(" `*:—–-")
+    return bool(rest) and bool(re.match(r"[a-z]", rest)) and len(rest.split()) >= 1
+
+
 def _list_item(
     block: Text,
     lead: _Lead,
@@ -393,6 +404,8 @@ def _list_item(
             order=order,
         )
     named: tuple[str, ...] = ()
+    if _plain_word_item(main, text, block):
+        return None  # "visual question answering": an English phrase, not a model
     if not is_cell_id(main) or (main != main.lower() and normalise(main) not in ctx.known):
         # "Imagen 1 model `imagegeneration@002`": a short display name, then the ID
         first = next(iter(find_ids(text, ctx.known)), None)
