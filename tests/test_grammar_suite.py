@@ -450,3 +450,44 @@ def test_family_phrases_name_no_model(name, date, noun):
     the name qualifies, not the model of that name."""
     text = f"All existing {name} and Pro {noun} will be removed on {date.isoformat()}."
     check(Case(wrap(text, "markdown"), "markdown", {}))
+
+
+def _cjk_date(d: dt.date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+CJK_CLAUSES = (
+    # (template, joiner for the subject list): {s} subjects, {d} date, {r} replacement
+    ("{s} 将于{d}下线。", "、"),
+    ("{s} 模型将于 {d} 停止服务。", " 和 "),
+    ("我们将于{d}下线 {s}。", " 和 "),
+    ("{s} は{d}に提供を終了します。", " 及び "),
+)
+CJK_REPLACEMENTS = ("", "推荐使用 `{r}`。", "请迁移至 `{r}`。", "後継モデルは `{r}` です。")
+
+
+@SUITE
+@given(
+    subjects,
+    st.sampled_from(CJK_CLAUSES),
+    dates,
+    st.sampled_from(CJK_REPLACEMENTS),
+    replacement_ids,
+    st.sampled_from(("markdown", "html", "rss")),
+)
+def test_chinese_and_japanese_clauses(ids, clause, date, rep_text, rep_id, layout):
+    """Chinese and Japanese announcements: subject lists joined by 、/和/及び, dates as
+    2027年3月3日, predicates 下线 / 停止服务 / 提供を終了, replacements 推荐使用 / 後継モデル."""
+    template, joiner = clause
+    subject = joiner.join(f"`{m}`" for m in ids)
+    text = template.format(s=subject, d=_cjk_date(date)) + rep_text.format(r=rep_id)
+    want = expect(ids, date, "firm", rep_id if rep_text else None)
+    check(Case(wrap(text, layout, title="模型更新"), layout, want))
+
+
+@SUITE
+@given(st.sampled_from(IDS), dates, st.sampled_from(("该模型", "此模型", "このモデルは")))
+def test_cjk_anaphora(model, date, anaphor):
+    """'`x` 将被弃用。该模型将于 D 下线。': the anaphor carries the date to the subject."""
+    text = f"`{model}` 将被弃用。{anaphor}将于{_cjk_date(date)}下线。"
+    check(Case(wrap(text, "markdown"), "markdown", expect([model], date, "firm")))

@@ -75,9 +75,9 @@ TRANSITIVE_VERBS = (
     r"(?:retired|deprecated|discontinued|removed|sunset|decommissioned)\s+(?:the\s+)?",
 )
 ANAPHOR = re.compile(
-    r"^\s*(?:it|they|these(?:\s+(?:models?|versions?|snapshots?|endpoints?))?|"
-    r"this\s+(?:model|version|snapshot|endpoint)|both(?:\s+models)?|the\s+(?:former|latter)|"
-    r"该模型|这些模型|此模型|上述模型|これらのモデル|このモデル)\b",
+    r"^\s*(?:(?:it|they|these(?:\s+(?:models?|versions?|snapshots?|endpoints?))?|"
+    r"this\s+(?:model|version|snapshot|endpoint)|both(?:\s+models)?|the\s+(?:former|latter))\b|"
+    r"(?:该模型|这些模型|此模型|上述模型|该版本|これらのモデル|このモデル)(?:は|も|が)?)",
     re.IGNORECASE,
 )
 # What may stand between coordinated subjects, or between the last subject and the predicate.
@@ -89,7 +89,7 @@ _AUXILIARY_ATOMS = (
     r"[\s`*\"'“”,]|\bmodels?\b|\bversions?\b|\bsnapshots?\b|\bendpoints?\b|\bwhich\b|"
     r"\b(?:is|are|was|were|has|have|had|been|being|be|will|shall|would|now|also|officially|"
     r"permanently|soon|then|both|all|currently|scheduled|set|planned|going|to|start|begin|"
-    r"expected|slated|fully)\b|将|于|已|会|の|は|が|を|也|均|都"
+    r"expected|slated|fully)\b|将|于|已|会|の|は|が|を|に|也|均|都|在|被"
 )
 _GLUE = re.compile(rf"^(?:{_GLUE_ATOMS})*$", re.IGNORECASE)
 _AUXILIARY = re.compile(rf"^(?:{_AUXILIARY_ATOMS})*$", re.IGNORECASE)
@@ -122,7 +122,9 @@ _REPLACEMENT_BEFORE = re.compile(
     r"(?:\b(?:migrat\w*|mov\w*|switch\w*|upgrad\w*|transition\w*|redirect\w*|rout\w*|"
     r"fall\w* back|point\w*|map\w*)\s+(?:\w+\s+){0,3}?to|\bin favou?r of|\breplac\w*\s+(?:by|with)|"
     r"\bsuccessor(?:\s+(?:is|model))?|\brecommend\w*(?:\s+(?:using|switching to|moving to))?|"
-    r"\buse|\btry|\bserved by|迁移(?:至|到)|升级(?:至|到)|替换为|切换(?:至|到)|改用)"
+    r"\buse|\btry|\bserved by|迁移(?:至|到)|升级(?:至|到)|替换为|切换(?:至|到)|改用|"
+    r"替代(?:模型)?(?:为|是)|(?:推荐|建议)(?:使用|迁移至|您使用)?|後継(?:モデル)?(?:は|として)|"
+    r"移行先(?:は)?|代替(?:モデル)?(?:は|として))"
     r"[\s`*\"'“”:]*(?:(?:the|our|a|an|newer|new|latest)\s+)*$",
     re.IGNORECASE,
 )
@@ -189,7 +191,7 @@ def read_clause(
             not subjects
             and previous
             and ANAPHOR.match(lead or " ")
-            and _AUXILIARY.match(ANAPHOR.sub("", lead, count=1))
+            and _AUXILIARY.match(_without_dates(ANAPHOR.sub("", lead, count=1)))
         ):
             subjects, how = previous, "anaphor"
     if not subjects:
@@ -236,6 +238,12 @@ def date_argument(sentence: str, context: dt.date | None = None) -> tuple[dt.dat
         return None, "none"
     date, kind, _ = _date_argument(sentence, predicate.start(), context)
     return date, kind
+
+
+def _without_dates(text: str) -> str:
+    for found in reversed(find_dates(text)):
+        text = text[: found.start] + " " + text[found.end :]
+    return text
 
 
 def _is_feature(sentence: str, mention: Mention) -> bool:
@@ -362,6 +370,10 @@ def _full_date_argument(sentence: str, at: int) -> tuple[dt.date | None, str, bo
     after = [f for f in usable if f.start >= at]
     if after:
         return after[0].date, _kind(sentence, after[0]), False
+    # "将于 2027年3月3日 下线", "は2027年3月3日に提供を終了": the date just before the predicate
+    right_before = [f for f in usable if f.end <= at and _AUXILIARY.match(sentence[f.end : at])]
+    if right_before:
+        return right_before[-1].date, _kind(sentence, right_before[-1]), False
     fronted = [f for f in usable if _FRONTED.match(sentence[: f.start])]
     if fronted:
         return fronted[0].date, _kind(sentence, fronted[0]), False

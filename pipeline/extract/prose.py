@@ -73,7 +73,8 @@ _FEATURE_SENTENCE = re.compile(
 )
 _REPLACEMENT_SENTENCE = re.compile(
     r"\binstead\b|\bmigrat|\brecommend|\bswitch\w* to\b|\bmov\w* to\b|\bupgrad\w* to\b|"
-    r"\bredirect\w* to\b|\brout\w* to\b|\bserved by\b|\bfall\w* back to\b",
+    r"\bredirect\w* to\b|\brout\w* to\b|\bserved by\b|\bfall\w* back to\b|"
+    r"迁移|替代|替换|改用|推荐|建议使用|後継|移行|代替",
     re.I,
 )
 SHUTDOWN_BEFORE = re.compile(
