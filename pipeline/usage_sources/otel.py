@@ -1,28 +1,44 @@
 """OpenTelemetry GenAI usage from OTLP/JSON files (a collector's `file` exporter output).
 
-Each file holds one OTLP/JSON export request per line (`{"resourceSpans": [...]}` or
-`{"resourceMetrics": [...]}`), optionally gzip-compressed (`.gz`). Read:
-- spans: every span with `gen_ai.request.model` (else `gen_ai.response.model`) is one
-  request at `startTimeUnixNano`, except agent and tool spans (`gen_ai.operation.name`
-  invoke_agent, create_agent, execute_tool), which wrap calls; tokens from
-  `gen_ai.usage.input_tokens` + `gen_ai.usage.output_tokens`;
-- metrics: `gen_ai.client.operation.duration` histogram data points give requests (`count`),
-  `gen_ai.client.token.usage` points give tokens (`sum`); cumulative series are turned into
-  per-point increases.
+Specs followed: the OpenTelemetry protocol's JSON encoding (OTLP 1.x: `resourceSpans`,
+`resourceMetrics`, 64-bit integers as strings), the Collector's `file` exporter layout, and
+the GenAI semantic conventions (v1.36+, with the older attribute names they deprecate).
+
+Files, read whole in the pull window:
+- `format: json` without compression: one OTLP/JSON export request per line (`.json`,
+  `.jsonl`); a gzip-compressed copy of such a file (`.gz`) is read too;
+- `compression: zstd` (the exporter's only compression): each export request is one zstd
+  frame preceded by its length as a 4-byte big-endian integer, whatever the file is named;
+  a file compressed whole with zstd (`.zst`) is read as lines.
+The layout is sniffed from the bytes, not trusted to the name.
+
+Read:
+- spans: a span with `gen_ai.request.model` (else `gen_ai.response.model`) whose
+  `gen_ai.operation.name` is a model call (`chat`, `text_completion`, `generate_content`,
+  `embeddings`; a span without the attribute, from older instrumentations, counts too) is
+  one request at `startTimeUnixNano`; agent, tool, workflow and retrieval spans wrap calls
+  and are not counted. Tokens from `gen_ai.usage.input_tokens` + `output_tokens`, else the
+  deprecated `gen_ai.usage.prompt_tokens` + `completion_tokens`;
+- metrics: `gen_ai.client.operation.duration` histogram points give requests (`count`),
+  `gen_ai.client.token.usage` points give tokens (`sum`), both only for model-call
+  operations; cumulative series are turned into per-point increases.
 The provider comes from `gen_ai.provider.name` (else the older `gen_ai.system`), the unit
-from the resource's `service.name`. Files are read whole in the pull window; a line that is
-not JSON or not OTLP makes the pull malformed (the previous buckets stay).
+from the resource's `service.name`. A record that is not JSON or not OTLP, or a file that
+cannot be decompressed, makes the pull malformed (the previous buckets stay).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import gzip
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+import zstandard
 
 from pipeline.usage_sources.config import UsageSourceConfig
 from pipeline.usage_sources.normalize import normalize, provider_id
@@ -31,8 +47,14 @@ from pipeline.usage_sources.rows import PullError, UsageRow, aggregate, as_int, 
 REQUESTS_METRIC = "gen_ai.client.operation.duration"
 TOKENS_METRIC = "gen_ai.client.token.usage"
 CUMULATIVE = 2  # AggregationTemporality.CUMULATIVE
-# Spans that carry a model but wrap calls rather than being one (agents, tools).
-NOT_CALLS = frozenset({"invoke_agent", "create_agent", "execute_tool"})
+# gen_ai.operation.name values that are one call to a model; the others (invoke_agent,
+# create_agent, execute_tool, invoke_workflow, retrieval, ...) wrap calls or call no model.
+MODEL_CALLS = frozenset({"chat", "text_completion", "generate_content", "embeddings"})
+_TOKENS = (("input", "prompt"), ("output", "completion"))  # current name, deprecated name
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+GZIP_MAGIC = b"\x1f\x8b"
+MAX_RECORD = 256 * 1024 * 1024  # one export request, decompressed
+SUFFIXES = (".json", ".jsonl", ".json.gz", ".jsonl.gz", ".json.zst", ".jsonl.zst", ".zst")
 
 
 def _value(any_value: Any) -> Any:
@@ -71,23 +93,60 @@ def _provider_of(attributes: dict[str, Any]) -> str | None:
     return provider_id(name) if isinstance(name, str) else None
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    opener = gzip.open if path.suffix == ".gz" else open
+def _is_call(attributes: dict[str, Any]) -> bool:
+    operation = attributes.get("gen_ai.operation.name")
+    return operation is None or operation in MODEL_CALLS
+
+
+def _records(path: Path) -> Iterator[tuple[str, bytes]]:
+    """(where, one OTLP/JSON export request) for each record of a file, by its layout."""
     try:
-        with opener(path, "rt", encoding="utf-8") as handle:
-            yield from enumerate(handle, start=1)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PullError(f"cannot read {path.name}: {exc}") from None
+        with path.open("rb") as handle:
+            head = handle.read(8)
+            handle.seek(0)
+            if head[:4] == ZSTD_MAGIC:  # compressed whole: lines inside
+                reader = zstandard.ZstdDecompressor().stream_reader(handle)
+                yield from _lines(io.BufferedReader(reader), path)  # type: ignore[arg-type]
+            elif head[:2] == GZIP_MAGIC:
+                with gzip.open(handle) as lines:
+                    yield from _lines(lines, path)  # type: ignore[arg-type]
+            elif head[4:8] == ZSTD_MAGIC:  # the file exporter's `compression: zstd`
+                yield from _framed(handle, path)
+            else:
+                yield from _lines(handle, path)
+    except (OSError, EOFError, zstandard.ZstdError) as exc:
+        raise malformed(f"{path.name}: cannot be read or decompressed ({exc})") from None
+
+
+def _lines(handle: io.BufferedIOBase, path: Path) -> Iterator[tuple[str, bytes]]:
+    for number, line in enumerate(handle, start=1):
+        yield f"{path.name}:{number}", line
+
+
+def _framed(handle: io.BufferedIOBase, path: Path) -> Iterator[tuple[str, bytes]]:
+    """Length-prefixed zstd frames: a 4-byte big-endian size, then that many bytes."""
+    decompressor = zstandard.ZstdDecompressor()
+    number = 0
+    while prefix := handle.read(4):
+        number += 1
+        where = f"{path.name}: record {number}"
+        if len(prefix) < 4:
+            raise malformed(f"{where}: the file ends inside a record's length")
+        size = int.from_bytes(prefix, "big")
+        frame = handle.read(size)
+        if len(frame) < size:
+            raise malformed(f"{where}: the file ends inside the record")
+        try:
+            data = decompressor.decompress(frame, max_output_size=MAX_RECORD)
+        except zstandard.ZstdError as exc:
+            raise malformed(f"{where}: not a zstd frame ({exc})") from None
+        yield where, data
 
 
 def files(directory: Path) -> list[Path]:
     if not directory.is_dir():
         raise PullError(f"{directory}: no such directory")
-    return sorted(
-        p
-        for p in directory.rglob("*")
-        if p.is_file() and p.name.endswith((".json", ".jsonl", ".json.gz", ".jsonl.gz"))
-    )
+    return sorted(p for p in directory.rglob("*") if p.is_file() and p.name.endswith(SUFFIXES))
 
 
 def pull(source: UsageSourceConfig, *, start: dt.datetime, end: dt.datetime) -> list[UsageRow]:
@@ -97,16 +156,15 @@ def pull(source: UsageSourceConfig, *, start: dt.datetime, end: dt.datetime) -> 
     metrics: list[UsageRow] = []
     state: dict[tuple[Any, ...], tuple[int, float]] = {}  # cumulative series -> last point
     for path in files(Path(source.path or "")):
-        for number, line in _lines(path):
-            if not line.strip():
+        for where, record in _records(path):
+            if not record.strip():
                 continue
             try:
-                export = json.loads(line)
-            except json.JSONDecodeError:
-                raise malformed(f"{path.name}:{number} is not JSON") from None
+                export = json.loads(record)
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                raise malformed(f"{where} is not JSON") from None
             if not isinstance(export, dict):
-                raise malformed(f"{path.name}:{number} is not an OTLP export object")
-            where = f"{path.name}:{number}"
+                raise malformed(f"{where} is not an OTLP export object")
             spans.extend(_span_rows(export.get("resourceSpans"), source, start, end, where))
             metrics.extend(
                 _metric_rows(export.get("resourceMetrics"), source, start, end, where, state)
@@ -154,6 +212,13 @@ def _resources(node: Any, key: str, where: str) -> Iterator[tuple[str | None, li
         yield (unit if isinstance(unit, str) and unit else None), scopes
 
 
+def _first(attributes: dict[str, Any], *names: str) -> Any:
+    for name in names:
+        if attributes.get(name) is not None:
+            return attributes[name]
+    return None
+
+
 def _span_rows(
     node: Any, source: UsageSourceConfig, start: dt.datetime, end: dt.datetime, where: str
 ) -> Iterator[UsageRow]:
@@ -162,13 +227,14 @@ def _span_rows(
             for span in (scope.get("spans") or []) if isinstance(scope, dict) else []:
                 attributes = _attributes(span)
                 model = _model_of(attributes)
-                if model is None or attributes.get("gen_ai.operation.name") in NOT_CALLS:
+                if model is None or not _is_call(attributes):
                     continue
                 moment = _moment(span.get("startTimeUnixNano"))
                 if not start <= moment < end:
                     continue
                 tokens = [
-                    attributes.get(f"gen_ai.usage.{kind}_tokens") for kind in ("input", "output")
+                    _first(attributes, f"gen_ai.usage.{kind}_tokens", f"gen_ai.usage.{old}_tokens")
+                    for kind, old in _TOKENS
                 ]
                 counted = [as_int(t, "otel: gen_ai.usage tokens") for t in tokens if t is not None]
                 provider, canonical = normalize(
@@ -225,7 +291,7 @@ def _point_row(
         raise malformed(f"{where}: a data point that is not an object")
     attributes = _attributes(point)
     model = _model_of(attributes)
-    if model is None:
+    if model is None or not _is_call(attributes):
         return None
     moment = _moment(point.get("timeUnixNano"))
     count = as_int(point.get("count", point.get("asInt", 0)), f"{where}: count")
