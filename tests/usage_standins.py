@@ -81,12 +81,12 @@ class StandIn:
         raise NotImplementedError
 
 
-def _int(args: Any, name: str, *, required: bool = False) -> int | None:
+def _int(args: Any, name: str, *, required: bool = False, default: int | None = None) -> int | None:
     value = args.get(name)
     if value is None:
         if required:
             raise Refused(f"{name} is required")
-        return None
+        return default
     try:
         return int(value)
     except ValueError:
@@ -166,7 +166,7 @@ class OpenAIUsage(StandIn):
             raise Refused("end_time must be after start_time")
         if args.get("bucket_width", "1d") != "1d":
             raise Refused("this stand-in serves bucket_width=1d only")
-        limit = _int(args, "limit") or 7
+        limit = _int(args, "limit", default=7) or 0
         if not 1 <= limit <= 31:
             raise Refused("limit must be between 1 and 31 for bucket_width=1d")
         groups = _group_by(args.getlist("group_by"), self.GROUPS[kind])
@@ -289,7 +289,7 @@ class AnthropicUsage(StandIn):
         assert start is not None
         if args.get("bucket_width", "1d") != "1d":
             raise Refused("this stand-in serves bucket_width=1d only")
-        limit = _int(args, "limit") or 7
+        limit = _int(args, "limit", default=7) or 0
         if not 1 <= limit <= 31:
             raise Refused("limit must be between 1 and 31 for bucket_width=1d")
         if self.analytics:
@@ -356,7 +356,7 @@ class AnthropicUsage(StandIn):
             day = None
         if day is None or len(value) != 10:
             raise Refused(f"starting_at: {value!r} is not a UTC date in YYYY-MM-DD format")
-        limit = _int(args, "limit") or 20
+        limit = _int(args, "limit", default=20) or 0
         if not 1 <= limit <= 1000:
             raise Refused("limit must be between 1 and 1000")
         actors: dict[str, list[Row]] = {}
@@ -453,8 +453,8 @@ class LiteLLMSpendLogs(StandIn):
             end = dt.datetime.strptime(args["end_date"], self.STAMP)
         except ValueError:
             raise Refused("start_date and end_date are YYYY-MM-DD HH:MM:SS") from None
-        page = _int(args, "page") or 1
-        size = _int(args, "page_size") or 50
+        page = _int(args, "page", default=1) or 0
+        size = _int(args, "page_size", default=50) or 0
         most = 100 if request.path.endswith("/ui") else 1000
         if page < 1 or not 1 <= size <= most:
             raise Refused(f"page >= 1 and 1 <= page_size <= {most}")
