@@ -515,3 +515,74 @@ def test_modeldeprecations_vertex_and_litellm_azure_ai_meet_the_records_here():
     entries = [("mdd", e) for e in mdd.entries] + [("litellm", e) for e in litellm.entries]
     verdicts = {(v.record_id, v.reference): v.agrees for v in cross_check(records, entries)}
     assert verdicts == {(1, "mdd"): True, (2, "litellm"): False}  # confirmed, disputed
+
+
+# --------------------------------------------------------------------------- doctor
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra", "path", "needs"),
+    [
+        ("openai_usage", {}, "/v1/organization/usage/completions", "api.usage.read"),
+        ("anthropic_usage", {}, "/v1/organizations/usage_report/messages", "Admin API key"),
+        (
+            "anthropic_usage",
+            {"report": "analytics"},
+            "/v1/organizations/analytics/usage_report",
+            "read:analytics",
+        ),
+        (
+            "anthropic_usage",
+            {"report": "claude_code"},
+            "/v1/organizations/usage_report/claude_code",
+            "Admin API key",
+        ),
+        ("litellm", {}, "/spend/logs/v2", "master key"),
+    ],
+)
+def test_probe_checks_the_key_with_one_request_and_names_the_missing_permission(
+    httpserver, monkeypatch, kind, extra, path, needs
+):
+    from pipeline.usage_sources.probe import probe
+
+    standin = {"openai_usage": OpenAIUsage, "litellm": LiteLLMSpendLogs}.get(kind, AnthropicUsage)
+    api = (
+        standin(key=KEY, analytics=True) if extra.get("report") == "analytics" else standin(key=KEY)
+    )
+    httpserver.expect_request(path).respond_with_handler(api)
+    base = httpserver.url_for("/v1" if kind == "openai_usage" else "/")
+    source = config(kind, base, **extra).usage_sources[0]
+    good = probe(source, now=NOW, settings=FAST)
+    assert good.ok and api.refused == [] and len(api.seen) == 1, good.detail
+    api.forbidden = True
+    lacking = probe(source, now=NOW, settings=FAST)
+    assert not lacking.ok and needs in lacking.detail and ENV[kind] in lacking.detail
+    api.forbidden, api.key = False, "another-key"
+    refused = probe(source, now=NOW, settings=FAST)
+    assert not refused.ok and "401" in refused.detail and ENV[kind] in refused.detail
+    assert len(api.seen) == 3  # one request each, no retries
+    monkeypatch.delenv(ENV[kind])
+    assert probe(source, now=NOW).detail == f"not tried: {ENV[kind]} is not set"
+
+
+def test_doctor_reports_each_usage_source(tmp_path, httpserver):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    api = OpenAIUsage(key=KEY, forbidden=True)
+    httpserver.expect_request("/v1/organization/usage/completions").respond_with_handler(api)
+    (tmp_path / "sources.yml").write_text("sources: []\n")
+    (tmp_path / "teams.yml").write_text(
+        "teams: [{name: payments}]\nusage_sources:\n"
+        f"  - {{id: openai-org, kind: openai_usage, base_url: '{httpserver.url_for('/v1')}',"
+        " key_env: OPENAI_ADMIN_KEY}\n"
+    )
+    result = CliRunner().invoke(
+        main,
+        ["doctor", "--sources", str(tmp_path / "sources.yml"), "--teams",
+         str(tmp_path / "teams.yml"), "--db", str(tmp_path / "sunset.db")],
+    )  # fmt: skip
+    line = next(x for x in result.output.splitlines() if "usage source openai-org" in x)
+    assert line.startswith("FAIL") and "api.usage.read" in line and result.exit_code != 0
+    assert KEY not in result.output

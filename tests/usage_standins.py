@@ -51,6 +51,7 @@ class StandIn:
     seen: list[Request] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # why each 400 was sent
     malformed: bool = False
+    forbidden: bool = False  # the key is known but lacks the permission (403)
     now: dt.datetime = STANDIN_NOW
     per_page: int | None = None  # buckets a page (None: as many as `limit` allows)
 
@@ -69,6 +70,8 @@ class StandIn:
             return response
         if not self.authorized(request):
             return self.error(401, "invalid x-api-key / bearer token")
+        if self.forbidden:
+            return self.error(403, "this key does not have permission to read usage")
         if self.malformed:
             return _json({"object": "page", "data": "oops"})
         try:
