@@ -461,6 +461,37 @@ def test_otel_a_zstd_file_of_the_file_exporter_is_read_and_only_model_calls_coun
     ]
 
 
+def test_otel_plain_json_counts_only_model_calls_and_reads_deprecated_token_names(db, tmp_path):
+    at = "2026-11-23T10:00:00+00:00"
+    spans = [
+        _span("chat", "gpt-4o-2024-08-06", at, input_tokens=10, output_tokens=5),
+        _span("invoke_workflow", "gpt-4o-2024-08-06", at),
+        _span("retrieval", "gpt-4o-2024-08-06", at),
+        _span(None, "gpt-3.5-turbo-0613", at, prompt_tokens=7, completion_tokens=3),
+    ]
+    metrics = [_point("execute_tool", "text-embedding-3-small", at, 9)]
+    lines = [json.dumps(_export(spans)), json.dumps(_metric_export(metrics))]
+    (tmp_path / "traces.jsonl").write_text("\n".join(lines) + "\n")
+    report = pull(db, otel_config(tmp_path))
+    assert report.ok, report.error
+    assert buckets(db) == [
+        ("checkout-bot", "openai", "gpt-3.5-turbo-0613", "2026-11-23", 1, 10),
+        ("checkout-bot", "openai", "gpt-4o-2024-08-06", "2026-11-23", 1, 15),
+    ]
+
+
+def test_otel_frames_without_a_content_size_are_read(db, tmp_path):
+    """Go's zstd encoder may leave the frame's content size out; the size prefix is enough."""
+    frame = zstandard.ZstdCompressor(write_content_size=False).compress(
+        json.dumps(_export([_span("chat", "gpt-4o", "2026-11-23T10:00:00+00:00")])).encode()
+    )
+    (tmp_path / "traces").mkdir()
+    (tmp_path / "traces" / "genai.json").write_bytes(len(frame).to_bytes(4, "big") + frame)
+    report = pull(db, otel_config(tmp_path))
+    assert report.ok, report.error
+    assert buckets(db) == [("checkout-bot", "openai", "gpt-4o", "2026-11-23", 1, None)]
+
+
 def test_otel_a_truncated_zstd_file_is_a_failed_pull_naming_the_file(db, tmp_path):
     _zstd_file(tmp_path / "traces.json", [_export([_span("chat", "gpt-4o", "2026-11-23")])])
     data = (tmp_path / "traces.json").read_bytes()
