@@ -28,7 +28,7 @@ NOW = dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC)
 FAST = FetchSettings(
     attempts=3, backoff_initial=0.01, backoff_max=0.01, backoff_jitter=0, retry_after_cap=0.05
 )
-KEY = "sk-admin-test-0123456789abcdef"
+KEY = "sk-contract-test-0123456789abcdef"  # not the other usage tests' key: redaction is global
 ENV = {
     "openai_usage": "OPENAI_ADMIN_KEY",
     "anthropic_usage": "ANTHROPIC_ADMIN_KEY",
