@@ -4,13 +4,9 @@ Specs followed: the OpenTelemetry protocol's JSON encoding (OTLP 1.x: `resourceS
 `resourceMetrics`, 64-bit integers as strings), the Collector's `file` exporter layout, and
 the GenAI semantic conventions (v1.36+, with the older attribute names they deprecate).
 
-Files, read whole in the pull window:
-- `format: json` without compression: one OTLP/JSON export request per line (`.json`,
-  `.jsonl`); a gzip-compressed copy of such a file (`.gz`) is read too;
-- `compression: zstd` (the exporter's only compression): each export request is one zstd
-  frame preceded by its length as a 4-byte big-endian integer, whatever the file is named;
-  a file compressed whole with zstd (`.zst`) is read as lines.
-The layout is sniffed from the bytes, not trusted to the name.
+Files are read whole in the pull window, in any layout the Collector's `file` exporter writes
+(plain lines, its `compression: zstd` frames, or a gzip/zstd-compressed copy): see
+`otlp_files`.
 
 Read:
 - spans: a span with `gen_ai.request.model` (else `gen_ai.response.model`) whose
@@ -30,19 +26,16 @@ cannot be decompressed, makes the pull malformed (the previous buckets stay).
 from __future__ import annotations
 
 import datetime as dt
-import gzip
-import io
 import json
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import zstandard
-
 from pipeline.usage_sources.config import UsageSourceConfig
 from pipeline.usage_sources.normalize import normalize, provider_id
-from pipeline.usage_sources.rows import PullError, UsageRow, aggregate, as_int, iso_time, malformed
+from pipeline.usage_sources.otlp_files import files, records
+from pipeline.usage_sources.rows import UsageRow, aggregate, as_int, iso_time, malformed
 
 REQUESTS_METRIC = "gen_ai.client.operation.duration"
 TOKENS_METRIC = "gen_ai.client.token.usage"
@@ -51,10 +44,6 @@ CUMULATIVE = 2  # AggregationTemporality.CUMULATIVE
 # create_agent, execute_tool, invoke_workflow, retrieval, ...) wrap calls or call no model.
 MODEL_CALLS = frozenset({"chat", "text_completion", "generate_content", "embeddings"})
 _TOKENS = (("input", "prompt"), ("output", "completion"))  # current name, deprecated name
-ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-GZIP_MAGIC = b"\x1f\x8b"
-MAX_RECORD = 256 * 1024 * 1024  # one export request, decompressed
-SUFFIXES = (".json", ".jsonl", ".json.gz", ".jsonl.gz", ".json.zst", ".jsonl.zst", ".zst")
 
 
 def _value(any_value: Any) -> Any:
@@ -98,57 +87,6 @@ def _is_call(attributes: dict[str, Any]) -> bool:
     return operation is None or operation in MODEL_CALLS
 
 
-def _records(path: Path) -> Iterator[tuple[str, bytes]]:
-    """(where, one OTLP/JSON export request) for each record of a file, by its layout."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(8)
-            handle.seek(0)
-            if head[:4] == ZSTD_MAGIC:  # compressed whole: lines inside
-                reader = zstandard.ZstdDecompressor().stream_reader(handle)
-                yield from _lines(io.BufferedReader(reader), path)  # type: ignore[arg-type]
-            elif head[:2] == GZIP_MAGIC:
-                with gzip.open(handle) as lines:
-                    yield from _lines(lines, path)  # type: ignore[arg-type]
-            elif head[4:8] == ZSTD_MAGIC:  # the file exporter's `compression: zstd`
-                yield from _framed(handle, path)
-            else:
-                yield from _lines(handle, path)
-    except (OSError, EOFError, zstandard.ZstdError) as exc:
-        raise malformed(f"{path.name}: cannot be read or decompressed ({exc})") from None
-
-
-def _lines(handle: io.BufferedIOBase, path: Path) -> Iterator[tuple[str, bytes]]:
-    for number, line in enumerate(handle, start=1):
-        yield f"{path.name}:{number}", line
-
-
-def _framed(handle: io.BufferedIOBase, path: Path) -> Iterator[tuple[str, bytes]]:
-    """Length-prefixed zstd frames: a 4-byte big-endian size, then that many bytes."""
-    decompressor = zstandard.ZstdDecompressor()
-    number = 0
-    while prefix := handle.read(4):
-        number += 1
-        where = f"{path.name}: record {number}"
-        if len(prefix) < 4:
-            raise malformed(f"{where}: the file ends inside a record's length")
-        size = int.from_bytes(prefix, "big")
-        frame = handle.read(size)
-        if len(frame) < size:
-            raise malformed(f"{where}: the file ends inside the record")
-        try:
-            data = decompressor.decompress(frame, max_output_size=MAX_RECORD)
-        except zstandard.ZstdError as exc:
-            raise malformed(f"{where}: not a zstd frame ({exc})") from None
-        yield where, data
-
-
-def files(directory: Path) -> list[Path]:
-    if not directory.is_dir():
-        raise PullError(f"{directory}: no such directory")
-    return sorted(p for p in directory.rglob("*") if p.is_file() and p.name.endswith(SUFFIXES))
-
-
 def pull(source: UsageSourceConfig, *, start: dt.datetime, end: dt.datetime) -> list[UsageRow]:
     """Rows per (service, provider, model, day). When both spans and metrics describe the
     same calls (a collector exporting both), the larger count wins rather than the sum."""
@@ -156,7 +94,7 @@ def pull(source: UsageSourceConfig, *, start: dt.datetime, end: dt.datetime) -> 
     metrics: list[UsageRow] = []
     state: dict[tuple[Any, ...], tuple[int, float]] = {}  # cumulative series -> last point
     for path in files(Path(source.path or "")):
-        for where, record in _records(path):
+        for where, record in records(path):
             if not record.strip():
                 continue
             try:

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from pipeline.fetch.settings import FetchSettings
-from pipeline.usage_sources import anthropic, litellm, openai, otel
+from pipeline.usage_sources import anthropic, litellm, openai, otlp_files
 from pipeline.usage_sources.config import UsageSourceConfig
 from pipeline.usage_sources.http import ApiClient
 from pipeline.usage_sources.rows import PullError
@@ -75,7 +75,7 @@ def probe(
         folder = Path(source.path or "")
         if not folder.is_dir() or not os.access(folder, os.R_OK | os.X_OK):
             return Probe(False, f"{folder} is not a readable directory")
-        return Probe(True, f"{folder}: {len(otel.files(folder))} OTLP files")
+        return Probe(True, f"{folder}: {len(otlp_files.files(folder))} OTLP files")
     if not (os.environ.get(source.key_env or "") or "").strip():
         return Probe(False, f"not tried: {source.key_env} is not set")
     path, params, headers = _request(source, now)
