@@ -96,8 +96,23 @@ def test_litellm_a_capped_window_is_split_until_every_log_is_counted(db, httpser
         ("checkout", "openai", "gpt-4-0613", "2026-11-19", 50, 500),
         ("checkout", "openai", "gpt-4o-2024-08-06", "2026-11-23", 10_000, 100_000),
     ]
+    assert api.refused == []
     assert (1, True) in answers  # the whole window was capped
     assert not [page for page, capped in answers if capped and page > 1]  # split, not paged
+
+
+def test_litellm_a_capped_second_is_paged_past_total_pages_until_an_empty_page(db, httpserver):
+    """10,050 logs in one second cannot be split further: the proxy's pages go on past its
+    capped `total_pages`, so they are read until one comes back empty."""
+    logs = [spend_log("2026-11-23", "10:00:00", "checkout", "gpt-4o", 1) for _ in range(10_050)]
+    api = LiteLLMSpendLogs(key=KEY, logs_given=logs)
+    httpserver.expect_request("/spend/logs/v2").respond_with_handler(api)
+    report = pull(db, config("litellm", httpserver.url_for("/")))
+    assert report.ok, report.error
+    assert buckets(db) == [("checkout", "openai", "gpt-4o", "2026-11-23", 10_050, 10_050)]
+    windows = {(r.args["start_date"], r.args["end_date"]) for r in api.seen}
+    assert ("2026-11-23 10:00:00", "2026-11-23 10:00:01") in windows
+    assert max(int(r.args["page"]) for r in api.seen) == 102  # 101 full pages, then empty
 
 
 def _clock(n: int) -> str:
