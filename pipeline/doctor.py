@@ -4,7 +4,9 @@ Checks, in order: both config files; every environment variable they name for a 
 in use (set, well formed); Slack `auth.test` with the bot token; SMTP connect + EHLO (and
 STARTTLS or SSL, and the login when credentials are named); the database (writable and at
 this program's schema version, or a writable folder for the first run to create it); and,
-unless offline, that each enabled source answers. Nothing is written, sent or created.
+unless offline, that each enabled source answers and that each enabled usage source's key
+can read what its pull reads (`pipeline.usage_sources.probe`, naming a missing permission).
+Nothing is written, sent or created.
 """
 
 from __future__ import annotations
@@ -60,6 +62,20 @@ def run_checks(
     yield _database(db_path)
     if sources is not None and not offline:
         yield from _sources([s for s in sources.sources if s.enabled])
+    if teams is not None and not offline:
+        yield from _usage_sources(teams)
+
+
+def _usage_sources(teams: TeamsFile) -> Iterator[Check]:
+    import datetime as dt
+
+    from pipeline.usage_sources.probe import probe
+
+    now = dt.datetime.now(dt.UTC)
+    for source in teams.usage_sources:
+        if source.enabled:
+            result = probe(source, now=now)
+            yield Check(f"usage source {source.id}", result.ok, result.detail)
 
 
 def _environment(teams: TeamsFile) -> Iterator[Check]:

@@ -61,10 +61,10 @@ class UsageSourceConfig(_Strict):
     unit: Literal["team", "key_alias", "end_user", "user"] | None = Field(
         default=None, description="litellm only: which field is the unit (default team)"
     )
-    report: Literal["messages", "analytics"] | None = Field(
+    report: Literal["messages", "claude_code", "analytics"] | None = Field(
         default=None,
-        description="anthropic_usage only: the Admin usage report (default) or the Enterprise"
-        " Usage and Cost Analytics API",
+        description="anthropic_usage only: the Admin messages usage report (default), the"
+        " Admin Claude Code usage report, or the Enterprise Usage and Cost Analytics API",
     )
     endpoints: (
         list[

@@ -273,6 +273,8 @@ def _failed(
                 reason = f"authentication failed: {error} (key from {source.key_env})"
             else:
                 reason = f"{failures} failed pulls in a row: {error}" if not at_once else error
+                if source.key_env:
+                    reason += f" (key from {source.key_env})"
             _set_health(db, source, state, "failing", reason, now, teams)
 
 
