@@ -116,6 +116,10 @@ def apply_listing(
         now=now,
         run_id=run_id,
     )
+    newly_gone = [
+        name for name, row in rows.items() if row["state"] == "gone" and row["absent_since"] == now
+    ]
+    events += _reopen(db, source, newly_gone, now, run_id)
     _withdraw(db, source, relisted, now)
     return events, warnings
 
@@ -159,6 +163,46 @@ def _gone_record(source: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
         # Removal on or after the list's own date is what it announced: no review needed.
         "review_reason": None if announced else f"no longer listed since {since}",
     }
+
+
+def _reopen(
+    db: sqlite_utils.Database,
+    source: dict[str, Any],
+    models: list[str],
+    now: str,
+    run_id: int | None,
+) -> list[dict[str, Any]]:
+    """Models gone again after this list withdrew their record: the record waits for
+    review again (a new removal, not the one the relisting withdrew)."""
+    events = []
+    by = f"source:{source['id']}"
+    for model in models:
+        current = record_store.find_record(db, source["provider"], model)
+        if not current or current["source_id"] != source["id"]:
+            continue
+        if current["review_state"] != "rejected" or current["reviewed_by"] != by:
+            continue  # an operator's rejection stands
+        reason = f"no longer listed since {_day(now)}"
+        db["records"].update(
+            current["id"],
+            {"review_state": "needs_review", "review_reason": reason, "review_alerted": 0},
+        )
+        record_store.log_review(
+            db,
+            current["id"],
+            action="needs_review",
+            old_state="rejected",
+            new_state="needs_review",
+            by=by,
+            reason=reason,
+            at=now,
+            run_id=run_id,
+        )
+        events.append(
+            {"kind": "reviewed", "record_id": current["id"], "provider": current["provider"],
+             "model": model, "scope": current["scope"], "changes": [], "review": "entered"}
+        )  # fmt: skip
+    return events
 
 
 def _withdraw(
