@@ -162,3 +162,11 @@ def test_doctor_says_which_sources_answer_the_wrong_document(tmp_path, httpserve
     assert "model list of 2 models, 1 with a deprecation date" in lines["ok    source list"]
     assert "environment variable UNSET_LIST_KEY is not set" in lines["FAIL  source nokey"]
     assert "k-123456789" not in result.output
+
+
+def test_readme_counts_the_watched_providers():
+    providers = {s.provider for s in SOURCES if s.kind != "reference"} - {"deprecations-info"}
+    readme = (REPO / "README.md").read_text()
+    assert f"watches {len(providers)}\nproviders" in readme or (
+        f"watches {len(providers)} providers" in readme
+    )
