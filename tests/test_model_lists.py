@@ -377,3 +377,31 @@ def test_model_list_config_is_strict(tmp_path, entry, message):
     path.write_text(f"sources:\n  - {entry}\n")
     with pytest.raises(ConfigError, match=message):
         load_sources(path)
+
+
+def test_a_list_date_that_differs_from_the_page_is_a_warning_not_an_overwrite(
+    httpserver, monkeypatch, db
+):
+    monkeypatch.setenv("ACME_KEY", KEY)
+    add_page_source(db, "mistral-page", "mistral")
+    with transaction(db):
+        record_store.apply_source_records(
+            db,
+            source_id="mistral-page",
+            records=[
+                page_record(
+                    "mistral", "codestral-2405", shutdown_date="2026-08-31", shutdown_kind="firm"
+                )
+            ],
+            snapshot_sha256=None,
+            now="2026-08-30T00:00:00Z",
+            run_id=None,
+        )
+    standin = MistralModels(key=KEY, models=[("codestral-2405", {"deprecation": "2026-09-30"})])
+    pull(db, [source(serve(httpserver, standin), provider="mistral")])
+    kept = record(db, "codestral-2405", "mistral")
+    assert kept["shutdown_date"] == "2026-08-31" and kept["source_id"] == "mistral-page"
+    (warning,) = [r["message"] for r in db.query("SELECT * FROM warnings")]
+    assert warning == (
+        "model codestral-2405: the list says 2026-09-30, source mistral-page says 2026-08-31"
+    )
