@@ -217,7 +217,8 @@ def run_cycle(
                 report.alerts_created += decide.decide(db, teams, now=now)
             with transaction(db):  # after decide, which stores the teams' declared usage
                 report.alerts_created += review.alert_batch(db, teams, run_id=run_id, now=now)
-            status = "ok" if not report.failures else "partial"
+            # Stopped while pulling model lists: what was stored is decided, the rest waits.
+            status = "stopped" if stop.is_set() else "ok" if not report.failures else "partial"
     finally:
         source_store.finish_run(
             db,

@@ -207,6 +207,8 @@ def test_present_present_gone_gives_one_review_record_and_one_ops_notice(
         assert report.review_ids == [] and report.records_new == 0
     assert len(ops_alerts(db)) == 1
     assert [r["model"] for r in db.query("SELECT model FROM records")] == ["m-old"]
+    dump = "\n".join(db.conn.iterdump())  # records, snapshots, fetches, the ops alert
+    assert KEY not in dump and KEY[-8:] not in dump
 
 
 def test_a_model_listed_once_then_missing_is_a_blip(httpserver, monkeypatch, db):
@@ -405,3 +407,28 @@ def test_a_list_date_that_differs_from_the_page_is_a_warning_not_an_overwrite(
     assert warning == (
         "model codestral-2405: the list says 2026-09-30, source mistral-page says 2026-08-31"
     )
+
+
+def test_a_stop_between_model_lists_leaves_the_rest_for_next_time(httpserver, monkeypatch, db):
+    import threading
+
+    monkeypatch.setenv("ACME_KEY", KEY)
+    stop = threading.Event()
+    first = OpenAIModels(key=KEY, models=["a"])
+
+    def answer_then_stop(request):
+        stop.set()  # Ctrl-C arrives while the first list is being pulled
+        return first(request)
+
+    httpserver.expect_request("/one/models").respond_with_handler(answer_then_stop)
+    second = OpenAIModels(key=KEY, models=["b"])
+    lists = [
+        source(httpserver.url_for("/one/models")),
+        source(serve(httpserver, second, "/two/models"), provider="beta"),
+    ]
+    report = run_cycle(db, lists, now=DAY, settings=FAST, teams=TEAMS, stop=stop)
+    assert report.fetched == 1 and second.seen == []
+    run = next(db.query("SELECT status FROM runs"))
+    assert run["status"] == "stopped"
+    due = {r["id"]: r["next_due_at"] for r in db.query("SELECT id, next_due_at FROM sources")}
+    assert due["beta-models"] is None  # pulled at the next run
