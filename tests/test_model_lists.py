@@ -432,3 +432,14 @@ def test_a_stop_between_model_lists_leaves_the_rest_for_next_time(httpserver, mo
     assert run["status"] == "stopped"
     due = {r["id"]: r["next_due_at"] for r in db.query("SELECT id, next_due_at FROM sources")}
     assert due["beta-models"] is None  # pulled at the next run
+
+
+def test_a_deprecation_the_list_drops_withdraws_its_record(httpserver, monkeypatch, db):
+    monkeypatch.setenv("ACME_KEY", KEY)
+    standin = MistralModels(key=KEY, models=[("m", {"deprecation": "2026-12-01T00:00:00Z"})])
+    sources = [source(serve(httpserver, standin), provider="mistral")]
+    pull(db, sources, 0)
+    assert record(db, "m", "mistral")["listed"] == 1
+    standin.models[:] = ["m"]  # still listed, no longer deprecated
+    pull(db, sources, 12)
+    assert record(db, "m", "mistral")["listed"] == 0

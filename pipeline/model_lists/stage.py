@@ -69,8 +69,9 @@ def apply_listing(
             first_listed=row.get("first_listed") or now,
             last_listed=now,
             absent_since=None,
-            deprecation=model.deprecation or (old or {}).get("deprecation"),
-            replacement=model.replacement or (old or {}).get("replacement"),
+            # What the list says now: a deprecation it drops withdraws its record.
+            deprecation=model.deprecation,
+            replacement=model.replacement,
         )
         rows[model.id] = row
     for name, old in before.items():
