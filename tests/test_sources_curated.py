@@ -170,3 +170,9 @@ def test_readme_counts_the_watched_providers():
     assert f"watches {len(providers)}\nproviders" in readme or (
         f"watches {len(providers)} providers" in readme
     )
+
+
+def test_chinese_pages_have_their_wording_and_dates():
+    page = "# 模型下线公告\n\n以下模型将于2026年9月30日下线，请迁移到新版本。".encode() * 10
+    assert judge(page, format="markdown", content="deprecations").ok
+    assert judge(page, format="markdown", content="changelog").ok

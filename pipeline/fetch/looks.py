@@ -28,10 +28,13 @@ CHALLENGE_MARKERS = (
 )
 MIN_TEXT = 400  # characters of visible text below which a scripted HTML page is a shell
 DEPRECATION_WORDS = re.compile(
-    r"deprecat|retire|shut ?down|sunset|end[- ]of[- ]life|legacy|discontinu|lifecycle", re.I
+    r"deprecat|retire|shut ?down|sunset|end[- ]of[- ]life|legacy|discontinu|lifecycle"
+    r"|下线|弃用|停用|退役|废弃",
+    re.I,
 )
 DATE_WORDS = re.compile(
-    r"\b20\d\d\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b", re.I
+    r"\b20\d\d\b|20\d\d年|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b",
+    re.I,
 )
 MODEL_WORD = re.compile(r"\bmodels?\b", re.I)
 
