@@ -80,7 +80,6 @@ class ReviewConfig(Strict):
 
 
 PageContent = Literal["deprecations", "models", "changelog", "feed"]
-MODEL_LIST_APIS = ("openai", "anthropic")
 
 
 class SourceConfig(Strict):
@@ -93,7 +92,8 @@ class SourceConfig(Strict):
     to ours. `kind: model_list` is a provider's list-models endpoint (`pipeline.model_lists`):
     `key_env` names the environment variable holding the API key (read at pull time,
     never stored), `api` the request and response convention (`openai`: Bearer key and
-    `{"object": "list", "data": [...]}`; `anthropic`: `x-api-key` and cursor pages)."""
+    `{"object": "list", "data": [...]}`; `anthropic`: `x-api-key` and cursor pages; `gemini`:
+    `x-goog-api-key` and `{"models": [...], "nextPageToken"}`)."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
     kind: Literal["page", "reference", "model_list"] = "page"
@@ -102,7 +102,7 @@ class SourceConfig(Strict):
     format: Literal["html", "markdown", "rss", "atom", "json", "text", "auto"] | None = None
     content: PageContent | None = None
     key_env: EnvName | None = None
-    api: Literal["openai", "anthropic"] | None = None
+    api: Literal["openai", "anthropic", "gemini"] | None = None
     interval: int = Field(default=360, ge=5, le=7 * 24 * 60, description="minutes")
     enabled: bool = True
     description: str | None = None
@@ -168,10 +168,14 @@ class SourceConfig(Strict):
 
     @property
     def list_api(self) -> str:
-        """A model list's convention: `api`, or "anthropic" for api.anthropic.com."""
+        """A model list's convention: `api`, else by host (api.anthropic.com: "anthropic",
+        generativelanguage.googleapis.com: "gemini"), else "openai"."""
         if self.api:
             return self.api
-        return "anthropic" if (self.url.host or "").endswith("anthropic.com") else "openai"
+        host = self.url.host or ""
+        if host.endswith("anthropic.com"):
+            return "anthropic"
+        return "gemini" if host == "generativelanguage.googleapis.com" else "openai"
 
 
 class SourcesFile(Strict):

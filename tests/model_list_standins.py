@@ -204,3 +204,57 @@ class AnthropicModels(ModelList):
                 "last_id": page[-1] if page else None,
             }
         )
+
+
+@dataclass
+class GeminiModels(ModelList):
+    """Gemini API `GET /v1beta/models` (ai.google.dev/api/models#method:-models.list): the
+    key in `x-goog-api-key` (or `key=`; a wrong one is a 400 INVALID_ARGUMENT "API key not
+    valid", none a 403 PERMISSION_DENIED), `pageSize` (default 50, at most 1000) and
+    `pageToken`; `{"models": [{"name": "models/<id>", "baseModelId", "version",
+    "displayName", "description", "inputTokenLimit", "outputTokenLimit",
+    "supportedGenerationMethods"}], "nextPageToken"}` (no token on the last page)."""
+
+    page_cap: int | None = None
+
+    def refuse(self, request: Request) -> Response | None:
+        given = request.headers.get("x-goog-api-key") or request.args.get("key")
+        if not given:
+            return _json(
+                {"error": {"code": 403, "status": "PERMISSION_DENIED",
+                           "message": "Method doesn't allow unregistered callers"}},
+                403,
+            )  # fmt: skip
+        if given != self.key:
+            return _json(
+                {"error": {"code": 400, "status": "INVALID_ARGUMENT",
+                           "message": "API key not valid. Please pass a valid API key."}},
+                400,
+            )  # fmt: skip
+        return None
+
+    def answer(self, request: Request) -> Response:
+        ids = [m for m, _ in _entries(self.models)]
+        start = int(request.args.get("pageToken") or 0)
+        size = min(int(request.args.get("pageSize", "50")), 1000)
+        if self.page_cap:
+            size = min(size, self.page_cap)
+        page = ids[start : start + size]
+        body: dict[str, Any] = {
+            "models": [
+                {
+                    "name": f"models/{model}",
+                    "baseModelId": model,
+                    "version": "001",
+                    "displayName": model.replace("-", " ").title(),
+                    "description": f"{model} model",
+                    "inputTokenLimit": 1048576,
+                    "outputTokenLimit": 65536,
+                    "supportedGenerationMethods": ["generateContent", "countTokens"],
+                }
+                for model in page
+            ]
+        }
+        if start + size < len(ids):
+            body["nextPageToken"] = str(start + size)
+        return _json(body)

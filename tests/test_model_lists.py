@@ -22,6 +22,7 @@ from storage import sources as source_store
 from storage.db import transaction
 from tests.model_list_standins import (
     AnthropicModels,
+    GeminiModels,
     MistralModels,
     OpenAIModels,
     TogetherModels,
@@ -84,7 +85,7 @@ def pull(db, sources, hours=0, teams=TEAMS):
 
 def test_openai_envelope_together_array_and_mistral_cards():
     page = parse_page({"object": "list", "data": [{"id": "gpt-x", "object": "model"}]}, "openai")
-    assert page.models == (ListedModel("gpt-x"),) and page.next_after is None
+    assert page.models == (ListedModel("gpt-x"),) and page.next_cursor is None
     page = parse_page([{"id": "org/llama", "object": "model"}], "openai")
     assert page.models == (ListedModel("org/llama"),)
     card = {
@@ -110,6 +111,8 @@ def test_unreadable_deprecation_is_a_warning_and_no_date():
     [
         ({"object": "list", "data": [{"object": "model"}]}, "openai"),
         ({"object": "list", "data": "nope"}, "openai"),
+        ({"models": [{"displayName": "x"}]}, "gemini"),
+        ({"models": [], "nextPageToken": 3}, "gemini"),
         ({"error": {"message": "x"}}, "openai"),
         ([{"id": "m"}], "anthropic"),  # Anthropic always answers an object
         ({"data": [{"id": "a"}], "has_more": True, "last_id": None}, "anthropic"),
@@ -152,6 +155,23 @@ def test_anthropic_is_chosen_by_host_and_standin_refuses_what_the_api_refuses(ht
     assert httpx.get(url, headers={"x-api-key": "no"}).status_code == 401
     version = {"x-api-key": KEY, "anthropic-version": "2023-06-01"}
     assert httpx.get(url, params={"limit": 1001}, headers=version).status_code == 400
+
+
+def test_gemini_pages_are_followed_and_the_key_is_a_header(httpserver, monkeypatch):
+    monkeypatch.setenv("ACME_KEY", KEY)
+    names = ["gemini-2.5-flash", "gemini-2.5-pro", "text-embedding-004"]
+    standin = GeminiModels(key=KEY, models=names, page_cap=2)
+    url = serve(httpserver, standin, "/v1beta/models")
+    listing = pull_listing(source(url, api="gemini"), settings=FAST)
+    assert [m.id for m in listing.models] == names
+    assert [r.args.get("pageToken") for r in standin.seen] == [None, "2"]
+    assert all("key" not in r.args and r.headers["x-goog-api-key"] == KEY for r in standin.seen)
+    host = "https://generativelanguage.googleapis.com/v1beta/models"
+    assert source(host).list_api == "gemini"
+    standin.key = "another"
+    with pytest.raises(PullError, match="HTTP 400") as refused:
+        pull_listing(source(url, api="gemini"), settings=FAST)
+    assert KEY not in str(refused.value)
 
 
 def test_together_array_is_read(httpserver, monkeypatch):
@@ -369,8 +389,8 @@ def test_gone_record_and_page_record_confirm_each_other(httpserver, monkeypatch,
             "not an environment variable name",
         ),
         (
-            "{id: a, kind: model_list, provider: x, url: 'https://x.test/m', api: gemini}",
-            "api: Input should be 'openai' or 'anthropic'",
+            "{id: a, kind: model_list, provider: x, url: 'https://x.test/m', api: bedrock}",
+            "api: Input should be 'openai', 'anthropic' or 'gemini'",
         ),
     ],
 )

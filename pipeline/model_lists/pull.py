@@ -1,7 +1,8 @@
 """Pull one model list: the key from its environment variable, every page, one outcome.
 
 The key travels only in a request header (`Authorization: Bearer` for OpenAI-compatible
-lists; `x-api-key` and `anthropic-version` for Anthropic's) and is registered for log
+lists; `x-api-key` and `anthropic-version` for Anthropic's; `x-goog-api-key` for Gemini's,
+never its `key` query parameter) and is registered for log
 redaction; errors name the URL's path and the variable, never the key. The outcome is a
 `FetchResult` like a page fetch's, whose body is the listing as canonical JSON (the stored
 snapshot), so the cycle's bookkeeping (fetch rows, failures, health, cliffs) is shared.
@@ -32,6 +33,7 @@ from pipeline.usage_sources.rows import PullError, malformed
 
 ANTHROPIC_VERSION = "2023-06-01"
 ANTHROPIC_PAGE = 1000  # the largest `limit` Anthropic's list accepts
+GEMINI_PAGE = 1000  # the largest `pageSize` the Gemini API accepts
 MAX_PAGES = 100
 
 
@@ -67,6 +69,9 @@ def _headers(api: str, key: str | None) -> dict[str, str]:
         headers["anthropic-version"] = ANTHROPIC_VERSION
         if key:
             headers["x-api-key"] = key
+    elif api == "gemini":
+        if key:
+            headers["x-goog-api-key"] = key
     elif key:
         headers["Authorization"] = f"Bearer {key}"
     return headers
@@ -102,14 +107,18 @@ def pull_listing(
                 params["limit"] = ANTHROPIC_PAGE
                 if after:
                     params["after_id"] = after
+            elif api == "gemini":
+                params["pageSize"] = GEMINI_PAGE
+                if after:
+                    params["pageToken"] = after
             page = parse_page(client.get_json_or_list(last, params or None), api)
             models.extend(page.models)
             warnings.extend(page.warnings)
-            if page.next_after is None:
+            if page.next_cursor is None:
                 break
-            if page.next_after == after:
+            if page.next_cursor == after:
                 raise malformed("model list: the next page cursor did not move")
-            after = page.next_after
+            after = page.next_cursor
         else:
             raise malformed(f"model list: more than {MAX_PAGES} pages")
     seen: dict[str, ListedModel] = {}

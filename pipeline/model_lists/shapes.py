@@ -14,6 +14,10 @@ Pure functions of parsed JSON; no I/O. Shapes read (from the providers' API refe
 - Anthropic `GET /v1/models` (docs.anthropic.com/en/api/models-list): `{"data": [{"type":
   "model", "id", "display_name", "created_at"}], "has_more", "first_id", "last_id"}`; the
   next page is asked for with `after_id=<last_id>`.
+- Gemini API `GET /v1beta/models` (ai.google.dev/api/models#method:-models.list):
+  `{"models": [{"name": "models/gemini-2.5-flash", "baseModelId", "version",
+  "displayName", ...}], "nextPageToken"}`; the next page is asked for with `pageToken`. The
+  model id is the name without its `models/` prefix.
 
 A model without a string `id` or a body that is not one of these shapes is malformed (the
 pull fails and the stored listing is kept); an unreadable deprecation date is a warning and
@@ -44,7 +48,7 @@ class ListPage:
     """One response page: its models, and the cursor to the next page if there is one."""
 
     models: tuple[ListedModel, ...]
-    next_after: str | None = None  # Anthropic: last_id while has_more
+    next_cursor: str | None = None  # Anthropic: last_id while has_more; Gemini: nextPageToken
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -65,10 +69,10 @@ def _date(value: Any, model: str, warnings: list[str]) -> str | None:
     return None
 
 
-def _model(item: Any, index: int, warnings: list[str]) -> ListedModel:
-    if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
-        raise malformed(f"model list: data[{index}] has no string id")
-    model = item["id"].strip()
+def _model(item: Any, index: int, warnings: list[str], key: str = "id") -> ListedModel:
+    if not isinstance(item, dict) or not isinstance(item.get(key), str) or not item[key]:
+        raise malformed(f"model list: model [{index}] has no string {key}")
+    model = item[key].strip().removeprefix("models/")
     aliases = item.get("aliases")
     replacement = item.get("deprecation_replacement_model")
     return ListedModel(
@@ -84,6 +88,8 @@ def _model(item: Any, index: int, warnings: list[str]) -> ListedModel:
 def parse_page(data: Any, api: str) -> ListPage:
     """Read one parsed JSON response of a list-models endpoint of this `api` convention."""
     warnings: list[str] = []
+    if api == "gemini":
+        return _gemini(data)
     if api == "openai" and isinstance(data, list):
         items: Any = data  # Together: a bare array
     elif isinstance(data, dict) and isinstance(data.get("data"), list):
@@ -96,4 +102,18 @@ def parse_page(data: Any, api: str) -> ListPage:
         after = data.get("last_id")
         if not isinstance(after, str) or not after:
             raise malformed("model list: has_more without a last_id")
-    return ListPage(models=models, next_after=after, warnings=tuple(warnings))
+    return ListPage(models=models, next_cursor=after, warnings=tuple(warnings))
+
+
+def _gemini(data: Any) -> ListPage:
+    warnings: list[str] = []
+    if not isinstance(data, dict) or not isinstance(data.get("models", []), list):
+        raise malformed("model list: not an object with a models list")
+    models = tuple(
+        _model(item, index, warnings, key="name")
+        for index, item in enumerate(data.get("models", []))
+    )
+    token = data.get("nextPageToken")
+    if token is not None and not isinstance(token, str):
+        raise malformed("model list: nextPageToken is not a string")
+    return ListPage(models=models, next_cursor=token or None, warnings=tuple(warnings))
