@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -301,8 +302,10 @@ def check(sources_path: Path, teams_path: Path, as_json: bool) -> None:
             "path": str(sources_path),
             "sources": len(sources.sources),
             "enabled": sum(1 for s in sources.sources if s.enabled),
-            "providers": len({s.provider for s in sources.sources if s.kind == "page"}),
+            "providers": len({s.provider for s in sources.sources if s.kind != "reference"}),
+            "provider_ids": sorted({s.provider for s in sources.sources if s.provider}),
             "references": sum(1 for s in sources.sources if s.kind == "reference"),
+            "model_lists": sum(1 for s in sources.sources if s.kind == "model_list"),
         }
         teams = load_teams(teams_path)
         _check_secrets(teams_path, teams)
@@ -311,15 +314,26 @@ def check(sources_path: Path, teams_path: Path, as_json: bool) -> None:
             "teams": len(teams.teams),
             "usage_sources": len(teams.usage_sources),
         }
-        report["warnings"] = [
-            f"{sources_path}: source {source.id}: URL carries credentials ({', '.join(parts)}); "
-            "they are used to fetch but never stored or shown"
-            for source in sources.sources
-            if (parts := credential_parts(str(source.url)))
-        ] + [
-            f"{teams_path}: {line}"
-            for line in missing_secrets(teams) + usage_source_gaps(teams.usage_sources)
-        ]
+        report["warnings"] = (
+            [
+                f"{sources_path}: source {source.id}: URL carries credentials "
+                f"({', '.join(parts)}); they are used to fetch but never stored or shown"
+                for source in sources.sources
+                if (parts := credential_parts(str(source.url)))
+            ]
+            + [
+                f"{sources_path}: source {source.id}: environment variable {source.key_env} is not "
+                "set (the model list's key): its pulls fail until it is"
+                for source in sources.sources
+                if source.enabled
+                and source.key_env
+                and not (os.environ.get(source.key_env) or "").strip()
+            ]
+            + [
+                f"{teams_path}: {line}"
+                for line in missing_secrets(teams) + usage_source_gaps(teams.usage_sources)
+            ]
+        )
     except ConfigError as exc:
         if not as_json:
             _print_check(report)
@@ -340,8 +354,10 @@ def _print_check(report: dict) -> None:
         click.echo(
             f"{s['path']}: ok: {count(s['sources'], 'source')} ({s['enabled']} enabled), "
             f"{count(s['providers'], 'provider')}"
+            + (f", {count(s['model_lists'], 'model list')}" if s["model_lists"] else "")
             + (f", {count(s['references'], 'reference catalogue')}" if s["references"] else "")
         )
+        click.echo(f"  providers: {', '.join(s['provider_ids'])}")
     if report["teams"]:
         t = report["teams"]
         pulled = t["usage_sources"]

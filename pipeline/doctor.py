@@ -4,9 +4,10 @@ Checks, in order: both config files; every environment variable they name for a 
 in use (set, well formed); Slack `auth.test` with the bot token; SMTP connect + EHLO (and
 STARTTLS or SSL, and the login when credentials are named); the database (writable and at
 this program's schema version, or a writable folder for the first run to create it); and,
-unless offline, that each enabled source answers and that each enabled usage source's key
-can read what its pull reads (`pipeline.usage_sources.probe`, naming a missing permission).
-Nothing is written, sent or created.
+unless offline, that each enabled source answers with the kind of document it should (not
+a bot challenge or a JavaScript shell; a model list with models) and that each enabled usage
+source's key can read what its pull reads (`pipeline.usage_sources.probe`, naming a missing
+permission). Nothing is written, sent or created.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pipeline.wording import count
 
 SOURCE_TIMEOUT_S = 15.0
 SOURCE_WORKERS = 8
+SOURCE_MAX_BYTES = 2 * 1024 * 1024  # enough of a page to judge what it is
 
 
 @dataclass(frozen=True)
@@ -192,28 +194,63 @@ def _database(db_path: str) -> Check:
 
 
 def _sources(sources: list[SourceConfig]) -> Iterator[Check]:
+    with ThreadPoolExecutor(max_workers=SOURCE_WORKERS) as pool:
+        yield from pool.map(probe_source, sources)
+
+
+def probe_source(source: SourceConfig) -> Check:
+    """Fetch one source and say whether it answers with the kind of document it should: a
+    page its format and content (`pipeline.fetch.looks`), a model list a readable list."""
+    if source.kind == "model_list":
+        return _probe_model_list(source)
     import httpx
 
+    from pipeline.fetch.looks import judge
     from pipeline.fetch.settings import DEFAULT_USER_AGENT as agent
 
-    def probe(source: SourceConfig) -> Check:
-        try:
-            with (
-                httpx.Client(
-                    timeout=SOURCE_TIMEOUT_S,
-                    follow_redirects=True,
-                    headers={"User-Agent": agent},
-                ) as client,
-                client.stream("GET", str(source.url)) as response,
-            ):
-                if response.status_code < 400:
-                    return Check(f"source {source.id}", True, f"HTTP {response.status_code}")
-                return Check(f"source {source.id}", False, f"HTTP {response.status_code}")
-        except httpx.HTTPError as exc:
-            return Check(f"source {source.id}", False, f"{type(exc).__name__}: {exc}"[:200])
+    name = f"source {source.id}"
+    try:
+        with (
+            httpx.Client(
+                timeout=SOURCE_TIMEOUT_S,
+                follow_redirects=True,
+                headers={"User-Agent": agent},
+            ) as client,
+            client.stream("GET", str(source.url)) as response,
+        ):
+            if response.status_code >= 400:
+                return Check(name, False, f"HTTP {response.status_code}")
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) >= SOURCE_MAX_BYTES:
+                    break
+    except httpx.HTTPError as exc:
+        return Check(name, False, f"{type(exc).__name__}: {exc}"[:200])
+    if source.kind == "reference":
+        return Check(name, True, f"HTTP {response.status_code}, {len(body):,} bytes")
+    verdict = judge(bytes(body), format=source.format, content=source.content)
+    return Check(name, verdict.ok, f"HTTP {response.status_code}, {verdict.detail}")
 
-    with ThreadPoolExecutor(max_workers=SOURCE_WORKERS) as pool:
-        yield from pool.map(probe, sources)
+
+def _probe_model_list(source: SourceConfig) -> Check:
+    from pipeline.fetch.settings import FetchSettings
+    from pipeline.model_lists.pull import pull_listing
+    from pipeline.usage_sources.rows import PullError
+
+    name = f"source {source.id}"
+    settings = FetchSettings(attempts=1, total_timeout=SOURCE_TIMEOUT_S)
+    try:
+        listing = pull_listing(source, settings=settings)
+    except PullError as exc:
+        return Check(name, False, str(exc)[:200])
+    dated = sum(1 for m in listing.models if m.deprecation)
+    return Check(
+        name,
+        bool(listing.models),
+        f"model list of {count(len(listing.models), 'model')}"
+        + (f", {dated} with a deprecation date" if dated else ""),
+    )
 
 
 Printer = Callable[[str], None]

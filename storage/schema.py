@@ -534,6 +534,22 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE sources ADD COLUMN best_count INTEGER",
         "ALTER TABLE sources ADD COLUMN best_count_at TEXT",
     ],
+    # 9: what each model list (`kind: model_list`) listed, pull by pull
+    [
+        """CREATE TABLE model_listings (
+            source_id TEXT NOT NULL,
+            model TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'listed',
+            streak INTEGER NOT NULL DEFAULT 0,
+            first_listed TEXT NOT NULL,
+            last_listed TEXT NOT NULL,
+            absent_since TEXT,
+            deprecation TEXT,
+            replacement TEXT,
+            PRIMARY KEY (source_id, model)
+        )""",
+        "CREATE INDEX model_listings_state ON model_listings(state, source_id)",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

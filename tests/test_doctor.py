@@ -33,7 +33,8 @@ def doctor(folder: Path, *extra: str):
 
 
 def test_all_checks_pass(tmp_path, httpserver, monkeypatch: pytest.MonkeyPatch) -> None:
-    httpserver.expect_request("/d").respond_with_data("<html></html>", content_type="text/html")
+    page = "<html><body><h1>Models</h1>" + "<p>model-a is deprecated.</p>" * 40 + "</body></html>"
+    httpserver.expect_request("/d").respond_with_data(page, content_type="text/html")
     with SlackStub() as slack, SmtpSink() as smtp:
         monkeypatch.setenv("DOC_TOKEN", slack.token)
         monkeypatch.setenv("SUNSET_SLACK_API_URL", slack.api_url)

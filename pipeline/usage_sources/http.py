@@ -77,6 +77,16 @@ class ApiClient:
 
     def get_json(self, path: str, params: Params | None = None) -> dict[str, Any]:
         """GET `path` (relative to the base URL) and return its JSON object."""
+        data = self.get_json_or_list(path, params)
+        if not isinstance(data, dict):
+            raise malformed(f"{path or 'the response'} is not a JSON object")
+        return data
+
+    def get_json_or_list(
+        self, path: str, params: Params | None = None
+    ) -> dict[str, Any] | list[Any]:
+        """GET `path` and return its JSON object or array (Together lists models as an
+        array)."""
         try:
             for attempt in stamina.retry_context(
                 on=self._hook,
@@ -94,7 +104,7 @@ class ApiClient:
             data = response.json()
         except ValueError:
             raise malformed(f"{redact_url(response.url)} did not return JSON") from None
-        if not isinstance(data, dict):
+        if not isinstance(data, dict | list):
             raise malformed(f"{redact_url(response.url)} did not return a JSON object")
         return data
 
