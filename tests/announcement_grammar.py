@@ -57,9 +57,27 @@ PREDICATES = (
     ("{be} scheduled for retirement on {date}", "firm"),
     ("will reach end of life on {date}", "firm"),
     ("will be sunset on {date}", "firm"),
+    ("will go away on {date}", "firm"),
+    ("will be unavailable from {date}", "firm"),
+    ("will be phased out on {date}", "firm"),
     ("will be retired no earlier than {date}", "earliest"),
     ("will be shut down not before {date}", "earliest"),
 )
+# Sentences that name the model as an object or complement, not as the subject.
+OBJECT_FORMS = (
+    ("The last day to use {subjects} is {date}.", "firm"),
+    ("Support for {subjects} ends on {date}.", "firm"),
+    ("We will turn off {subjects} on {date}.", "firm"),
+    ("On {date} we will stop serving {subjects}.", "firm"),
+    ("The shutdown of {subjects} moved from {other} to {date}.", "firm"),
+)
+# A second sentence that dates the first one's subjects without naming them.
+DATE_STATEMENTS = (
+    "The retirement date is {date}.",
+    "Shutdown date: {date}.",
+    "The planned end-of-life date is {date}.",
+)
+
 # Sentences whose subject is a request, not the model: "Requests to X will start to fail on D".
 REQUEST_PREDICATES = (
     ("Requests to {subjects} will start to fail on {date}.", "firm"),

@@ -17,9 +17,11 @@ from tests.announcement_grammar import (
     ACTIVE_STATEMENTS,
     ANAPHORS,
     DATE_FORMS,
+    DATE_STATEMENTS,
     DATES,
     IDS,
     LAYOUTS,
+    OBJECT_FORMS,
     PLURAL_ANAPHORS,
     PREDICATES,
     PROVIDER,
@@ -491,3 +493,23 @@ def test_cjk_anaphora(model, date, anaphor):
     """'`x` 将被弃用。该模型将于 D 下线。': the anaphor carries the date to the subject."""
     text = f"`{model}` 将被弃用。{anaphor}将于{_cjk_date(date)}下线。"
     check(Case(wrap(text, "markdown"), "markdown", expect([model], date, "firm")))
+
+
+@SUITE
+@given(subjects, st.sampled_from(OBJECT_FORMS), dates, date_forms, layouts)
+def test_object_forms(ids, form, date, date_form, layout):
+    """The model as object or complement: 'the last day to use X is D', 'support for X ends'."""
+    template, kind = form
+    subject, _ = subject_list(ids, "plain")
+    other = date_form[1](dt.date(2026, 12, 1))
+    text = template.format(subjects=subject, date=date_form[1](date), other=other)
+    check(Case(wrap(text, layout), layout, expect(ids, date, kind)))
+
+
+@SUITE
+@given(subjects, st.sampled_from(DATE_STATEMENTS), dates, date_forms, layouts)
+def test_date_statement_after_the_subject(ids, statement, date, date_form, layout):
+    """'`x` will be retired. The retirement date is D.': the date reaches the subjects."""
+    subject, _ = subject_list(ids, "plain")
+    text = f"{subject} will be retired. {statement.format(date=date_form[1](date))}"
+    check(Case(wrap(text, layout), layout, expect(ids, date, "firm")))

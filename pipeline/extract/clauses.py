@@ -51,6 +51,7 @@ PREDICATE_PHRASES = (
     r"not remain (?:functional|available|accessible|supported)",
     r"stop (?:working|responding|serving(?: requests)?)|cease\w*(?: to (?:work|function))?",
     r"be unavailable|become unavailable",
+    r"go(?:es)? away|going away|be phased out|phased out",
     r"scheduled for (?:retirement|deprecation|shutdown|removal|decommissioning)",
     r"(?:下线|停用|弃用|退役|停止服务|关停|下架|停服|淘汰|废弃|移除|提供を終了|廃止|サポート終了)",
 )
@@ -73,6 +74,8 @@ TRANSITIVE_VERBS = (
     r"(?:the\s+)?(?:shutdown|retirement|deprecation|removal|decommissioning|sunset|"
     r"discontinuation|end of life)\s+(?:date\s+)?(?:of|for)",
     r"(?:retired|deprecated|discontinued|removed|sunset|decommissioned)\s+(?:the\s+)?",
+    r"(?:the\s+)?last day (?:to use|of|for)",
+    r"(?:support|access|availability) (?:for|to|of)",
 )
 ANAPHOR = re.compile(
     r"^\s*(?:(?:it|they|these(?:\s+(?:models?|versions?|snapshots?|endpoints?))?|"
@@ -104,12 +107,11 @@ _TRANSITIVE = re.compile(
 # A date moved: "postponed to D", "extended until D", "pushed back to D", "now D".
 _MOVED_TO = re.compile(
     r"\b(?:postponed|extended|delayed|moved|pushed(?:\s+back)?|rescheduled|changed|updated|"
-    r"deferred|shifted)\s+(?:\w+\s+){0,3}?(?:to|until|till)\s*$",
+    r"deferred|shifted)\b(?:[^.;]|\.(?= \d)){0,50}?\s(?:to|until|till)\s*$",
     re.IGNORECASE,
 )
 _PREVIOUS = re.compile(
     r"\b(?:previously|originally|initially|formerly|(?<!no )(?<!not )earlier)\b[^.;]{0,40}$|"
-    r"\bfrom\s*$|"
     r"\b(?:was|were)\s+(?:planned|scheduled|set|announced)\s+(?:for|on)\s*$",
     re.IGNORECASE,
 )
@@ -130,7 +132,7 @@ _REPLACEMENT_BEFORE = re.compile(
 )
 # A capability of a model, not the model: "Fine-tuning for X", "X in the Batch API".
 _FEATURE_BEFORE = re.compile(
-    r"(?:fine[- ]?tun\w*|training|support|tool use|function calling|batch(?:\s+API)?|"
+    r"(?:fine[- ]?tun\w*|training|tool use|function calling|batch(?:\s+API)?|"
     r"the\s+\w+\s+(?:API|endpoint|parameter|feature))\s+(?:for|of|on|with|in)\s+(?:the\s+)?[`*]*$",
     re.IGNORECASE,
 )
@@ -147,6 +149,14 @@ _FEATURE_AFTER = re.compile(
 # June 6). A verb ("will be deprecated on X") is unaffected.
 DEPRECATION_DATE_BEFORE = re.compile(
     r"\bdeprecation\s+dates?\b\W*(?:(?:is|was|to|of|on|from|set|changed|updated|moved)\W+){0,3}$",
+    re.IGNORECASE,
+)
+
+
+# "The retirement date is D.", "Shutdown date: D": the date of the passage's last subjects.
+DATE_STATEMENT = re.compile(
+    r"^\W*(?:the|its|their)?\s*(?:planned\s+|new\s+|final\s+)?(?:retirement|shutdown|shut-off|"
+    r"end[- ]of[- ]life|eol|sunset|removal|discontinuation|decommission(?:ing)?)\s+date\b",
     re.IGNORECASE,
 )
 
@@ -176,6 +186,9 @@ def read_clause(
     """
     if NOT_ANNOUNCEMENT.search(sentence):
         return None
+    if previous and not mentions and DATE_STATEMENT.match(sentence):
+        date, kind, moved = _date_argument(sentence, 0, context)
+        return Clause(previous, date, kind, (), "anaphor", moved) if date else None
     predicate = _PREDICATE.search(sentence)
     failure = None
     subjects: tuple[Mention, ...] = ()
