@@ -27,7 +27,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from pipeline.extract.cues import ANNOUNCE_VERB, FLOOR, NOT_ANNOUNCEMENT
+from pipeline.extract.cues import ANNOUNCE_VERB, FLOOR, NOT_ANNOUNCEMENT, announces_deprecation
 from pipeline.extract.dates import MONTH_DAY, ZH_MONTH_DAY, FoundDate, find_dates, month_day
 from pipeline.extract.model_ids import Mention
 
@@ -35,7 +35,7 @@ from pipeline.extract.model_ids import Mention
 PREDICATE_PHRASES = (
     r"deprecat\w*",
     r"retir\w*",
-    r"shut\s*(?:down|off)|shutting down",
+    r"shuts?\s*(?:down|off)|shutting down",
     r"discontinu\w*",
     r"remov\w*",
     r"decommission\w*",
@@ -104,6 +104,15 @@ _TRANSITIVE = re.compile(
     r"both|all|of)\s+)*[`*\"'“”]*$",
     re.IGNORECASE,
 )
+
+
+def has_clause_cue(sentence: str) -> bool:
+    """Whether the reader could read anything here: a cheap gate before mentions are looked
+    for. The lifecycle cue lexicon (`cues.DEPRECATION`) covers the predicates above; a date
+    statement ("The retirement date is D") is the one form without such a word."""
+    return announces_deprecation(sentence) or bool(DATE_STATEMENT.match(sentence))
+
+
 # A date moved: "postponed to D", "extended until D", "pushed back to D", "now D".
 _MOVED_TO = re.compile(
     r"\b(?:postponed|extended|delayed|moved|pushed(?:\s+back)?|rescheduled|changed|updated|"
@@ -184,6 +193,8 @@ def read_clause(
     `previous` are the subjects of the passage's last clause, for an anaphor ("It will ...");
     `context` is the entry's date, which gives a year to a year-less day ("on March 23rd").
     """
+    if not mentions and not previous:
+        return None
     if NOT_ANNOUNCEMENT.search(sentence):
         return None
     if previous and not mentions and DATE_STATEMENT.match(sentence):

@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 
 DEPRECATION = re.compile(
-    r"\b(deprecat\w*|retir\w*|shut\s*(?:down|off)\w*|shutting down|sunset\w*|discontinu\w*|"
+    r"\b(deprecat\w*|retir\w*|shuts?\s*(?:down|off)\w*|shutting down|sunset\w*|discontinu\w*|"
     r"remov\w*|end[- ]of[- ]life|end[- ]of[- ]support|EOL|turn(?:ed|ing)? off|ceas\w*|"
     r"no longer (?:be )?(?:available|support\w*|accessible|offer\w*|serv\w*|provid\w*|includ\w*)|"
     r"not (?:be )?(?:available|supported|accessible|served) (?:after|from|beyond|past)|"
@@ -181,8 +181,29 @@ def only_weak_cues(text: str) -> bool:
     return bool(words) and words <= _WEAK
 
 
+# Every alternative of DEPRECATION contains one of these (lowercased) pieces: a text with none
+# of them cannot match, and most sentences are dismissed by this substring test alone.
+_DEPRECATION_PIECES = (
+    "deprecat", "retir", "shut", "sunset", "discontinu", "remov", "end-of", "end of", "eol",
+    "turn", "ceas", "no longer", "availab", "support", "accessib", "serv", "fail", "working",
+    "withdraw", "decommission", "upgrade", "older", "legacy", "instead", "replace", "remain",
+    "respond", "error", "offline", "away", "phase", "last day", "access", "provid", "includ",
+    "offer",
+)  # fmt: skip
+_CJK_DEPRECATION = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def _may_deprecate(text: str) -> bool:
+    low = text.lower()
+    return any(piece in low for piece in _DEPRECATION_PIECES) or bool(
+        _CJK_DEPRECATION.search(text)
+    )
+
+
 @lru_cache(maxsize=8192)
 def announces_deprecation(text: str) -> bool:
+    if not _may_deprecate(text):
+        return False
     return bool(DEPRECATION.search(NOT_ANNOUNCEMENT.sub(" ", text)))
 
 

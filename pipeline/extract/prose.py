@@ -9,12 +9,14 @@ Each mention gets a polarity from `cues.polarity`; only deprecated mentions beco
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from pipeline.extract.candidate import Candidate
 from pipeline.extract.clauses import DEPRECATION_DATE_BEFORE as _DEPRECATION_DATE_BEFORE
-from pipeline.extract.clauses import Clause, date_argument, read_clause
+from pipeline.extract.clauses import Clause, date_argument, has_clause_cue, read_clause
 from pipeline.extract.context import DocContext, model_page_id
 from pipeline.extract.cues import (
     ACTIVE,
@@ -32,7 +34,6 @@ from pipeline.extract.dates import MONTH_DAY, FoundDate, find_dates, has_month_o
 from pipeline.extract.model_ids import (
     Mention,
     display_name,
-    find_ids,
     is_cell_id,
     is_strong_id,
     normalise,
@@ -145,7 +146,7 @@ def notice_prose(
     """
     result = ProseResult()
     section_lead = _Lead("deprecated", scope_shutdown, False, heading) if heading else None
-    stated = _stated_shutdown(blocks, ctx, context_date)
+    stated = functools.cache(lambda: _stated_shutdown(blocks, ctx, context_date))
     lead: _Lead | None = None
     sub_date: dt.date | None = None
     for n, block in enumerate(blocks):
@@ -166,8 +167,8 @@ def notice_prose(
             # the lead is the sentence that ends in the colon; earlier sentences of the
             # paragraph ("We recommend ...") only lend it a date
             lead, sub_date = _lead_of(sentences(text)[-1], text, context_date), None
-            if lead and lead.kind == "deprecated" and lead.date is None and stated:
-                lead.date = stated  # "On March 23rd, we will discontinue ..." above the list
+            if lead and lead.kind == "deprecated" and lead.date is None and stated():
+                lead.date = stated()  # "On March 23rd, we will discontinue ..." above the list
             said = announcement_date(text)
             if said and (result.announced is None or said > result.announced):
                 result.announced = said
@@ -183,9 +184,7 @@ def notice_prose(
             continue
         if lead and block.kind == "li":
             if lead.kind == "replacement":
-                result.replacements.extend(
-                    (m.model, "api", None) for m in find_ids(text, ctx.known)
-                )
+                result.replacements.extend((m.model, "api", None) for m in ctx.ids(text))
                 continue
             cand = _list_item(block, lead, sub_date, anchor, order + n, ctx)
             if cand:
@@ -219,7 +218,7 @@ def _stated_shutdown(
         if block.kind != "p":
             continue
         for sentence in sentences(block.text):
-            if find_ids(sentence, ctx.known) or not announces_deprecation(sentence):
+            if not announces_deprecation(sentence) or ctx.ids(sentence):
                 continue
             date, _ = date_argument(sentence, context)
             if date:
@@ -237,7 +236,7 @@ _MIGRATION_ITEM = re.compile(
 def _named_models(text: str, ctx: DocContext) -> list[str]:
     """IDs in a short phrase, else the display names it lists (mapped to IDs when the page
     ties them): "Kimi K2.6 or GLM 5.1" -> ["kimi-k2p6", "glm-5p1"]."""
-    ids = [m.model for m in find_ids(text, ctx.known)]
+    ids = [m.model for m in ctx.ids(text)]
     if ids:
         return list(dict.fromkeys(ids))
     out = []
@@ -409,7 +408,7 @@ def _list_item(
         return None  # "visual question answering": an English phrase, not a model
     if not is_cell_id(main) or (main != main.lower() and normalise(main) not in ctx.known):
         # "Imagen 1 model `imagegeneration@002`": a short display name, then the ID
-        first = next(iter(find_ids(text, ctx.known)), None)
+        first = next(iter(ctx.ids(text)), None)
         lead_in = text[: first.start].strip(" `*:—–-(") if first else ""
         if (
             first is None
@@ -423,9 +422,7 @@ def _list_item(
         shown = display_name(re.sub(r"\s+models?$", "", lead_in, flags=re.I))
         named = (shown,) if shown and any(c.isdigit() for c in shown) else ()
     inner = text[len(text.split("(")[0]) :] if "(" in text else ""
-    aliases = named + tuple(
-        m.model for m in find_ids(inner, ctx.known) if m.model != normalise(main)
-    )
+    aliases = named + tuple(m.model for m in ctx.ids(inner) if m.model != normalise(main))
     date = sub_date or lead.date
     floor = lead.floor
     if date is None and not has_month_only(text):
@@ -440,7 +437,7 @@ def _list_item(
     replacements = tuple(
         dict.fromkeys(
             m.model
-            for m in find_ids(text, ctx.known)
+            for m in ctx.ids(text)
             if m.start >= cut
             and m.model not in (model, *aliases)
             and ACTIVE.search(text[cut : m.start])
@@ -489,7 +486,8 @@ def _with_display_names(sentence: str, mentions: list[Mention], ctx: DocContext)
     catalogue maps to an ID and that extends an ID mention ("GPT-4.1 mini" over "GPT-4.1")
     replaces it: the longer name is the model meant."""
     longer = []
-    for m in _DISPLAY.finditer(sentence):
+    extendable = any(sentence[t.end : t.end + 1] == " " for t in mentions)
+    for m in _DISPLAY.finditer(sentence) if extendable else ():
         inside = [t for t in mentions if m.start() <= t.start and t.end < m.end()]
         if not inside or any(t.start < m.start() or t.end > m.end() for t in inside):
             continue
@@ -580,11 +578,6 @@ def _status_of_sentence(sentence: str) -> str | None:
     return "retired" if past and not future else None
 
 
-def _clause_mentions(sentence: str, ctx: DocContext) -> list[Mention]:
-    mentions = find_ids(sentence, ctx.known)
-    return sorted(_with_display_names(sentence, mentions, ctx), key=lambda m: m.start)
-
-
 def _apply_clause(
     clause: Clause,
     sentence: str,
@@ -651,18 +644,18 @@ def _sentences(
     order: int,
     section_date: dt.date | None,
     context_date: dt.date | None = None,
-    stated: dt.date | None = None,
+    stated: Callable[[], dt.date | None] = lambda: None,
 ) -> None:
     first = len(result.candidates)
     block_reps: list[str] = []  # replacements named in this paragraph / list item
 
-    def read_old(sentence: str) -> None:
+    def read_old(sentence: str, found: list[Mention]) -> None:
         said = announcement_date(sentence)
         if said and (result.announced is None or said > result.announced):
             result.announced = said
         if not announces_deprecation(sentence):
             if _REPLACEMENT_SENTENCE.search(sentence):
-                found = [m.model for m in find_ids(sentence, ctx.known)]
+                found = [m.model for m in ctx.ids(sentence)]
                 found += [  # "Migrate to [DeepSeek V4 Flash (0731)](.../models/x/ds-v4-0731)"
                     model
                     for label, href in block.links
@@ -678,8 +671,7 @@ def _sentences(
             return  # "X: Legacy GPT model for cheaper tasks" describes, announces nothing
         if _FEATURE_SENTENCE.match(sentence):
             return
-        mentions = find_ids(sentence, ctx.known)
-        mentions = _with_display_names(sentence, mentions, ctx)
+        mentions = list(found)
         if not mentions:
             return
         dates = [
@@ -761,12 +753,22 @@ def _sentences(
 
     for sentence in sentences(text):
         before = len(result.candidates)
-        clause = read_clause(
-            sentence, _clause_mentions(sentence, ctx), result.subjects, context_date
+        cued = has_clause_cue(sentence)
+        found = (
+            _with_display_names(sentence, ctx.ids(sentence), ctx)
+            if cued or announces_deprecation(sentence)
+            else []
         )
-        read_old(sentence)
-        if clause and clause.date is None and clause.how == "lead and list" and stated:
-            clause = replace(clause, date=stated, kind="firm")
+        clause = (
+            read_clause(
+                sentence, sorted(found, key=lambda m: m.start), result.subjects, context_date
+            )
+            if cued
+            else None
+        )
+        read_old(sentence, found)
+        if clause and clause.date is None and clause.how == "lead and list" and stated():
+            clause = replace(clause, date=stated(), kind="firm")
         if clause:
             _apply_clause(clause, sentence, result, before, anchor, order, ctx)
             result.subjects = clause.subjects

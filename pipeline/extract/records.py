@@ -26,7 +26,7 @@ from pipeline.extract.cues import (
     sentences,
 )
 from pipeline.extract.dates import MONTH_ONLY, MONTHS, FoundDate, find_dates
-from pipeline.extract.model_ids import DASHES, find_ids, is_cell_id, is_strong_id, normalise
+from pipeline.extract.model_ids import DASHES, is_cell_id, is_strong_id, normalise
 from pipeline.extract.prose import SHUTDOWN_BEFORE, notice_prose
 from pipeline.extract.rows import listed_models, table_candidates
 from pipeline.extract.tables import classify, key_value_tables
@@ -107,10 +107,12 @@ Scope = tuple[dt.date, str]
 def lead_scope(block: Text, ctx: DocContext) -> Scope | None:
     """The (date, kind) a paragraph gives the tables under it: a sentence that announces a
     dated shutdown of what follows and names no model itself."""
+    if not _POINTS_DOWN.search(block.text):
+        return None
     for sentence in sentences(block.text):
         if not _POINTS_DOWN.search(sentence) or not announces_deprecation(sentence):
             continue
-        if find_ids(sentence, ctx.known):
+        if ctx.ids(sentence):
             continue
         date, kind = date_argument(sentence)
         if date:
@@ -160,8 +162,9 @@ def notice_candidates(
     table_cands: list[Candidate] = []
     scope = _heading_scope(notice.headings) or inherited
     handed_down: Scope | None = None
+    last_table = max((i for i, b in enumerate(notice.blocks) if isinstance(b, Table)), default=-1)
     for i, block in enumerate(notice.blocks):
-        if isinstance(block, Text):
+        if isinstance(block, Text) and (i < last_table or _BELOW.search(block.text)):
             lead = lead_scope(block, ctx)
             if lead:
                 scope = lead
@@ -231,7 +234,7 @@ def _with_title_model(table: Table, notice: Notice, ctx: DocContext) -> Table:
         (i for h in table.header if h and (i := notice.title.find(f"{h}:")) >= 0),
         default=len(notice.title),
     )
-    ids = {m.model for m in find_ids(notice.title[:cut], ctx.known)}
+    ids = {m.model for m in ctx.ids(notice.title[:cut])}
     if len(ids) != 1:
         return table
     return Table(
@@ -259,7 +262,7 @@ def _heading_subject(
             if GA.search(sentence):
                 return []  # "Generally available since ...": the heading's model is active
             if announces_deprecation(sentence) and any(
-                m.model != normalise(token) for m in find_ids(sentence, ctx.known)
+                m.model != normalise(token) for m in ctx.ids(sentence)
             ):
                 return []  # the section's deprecations are about other models
     # "- Deprecated on: 2026-04-01" / "- Shutdown date: 2026-07-01": the date a shutdown
@@ -268,7 +271,7 @@ def _heading_subject(
     statements: list[str] = []
     for block in texts:
         for sentence in sentences(block.text):
-            if not announces_deprecation(sentence) or find_ids(sentence, ctx.known):
+            if not announces_deprecation(sentence) or ctx.ids(sentence):
                 continue
             statements.append(sentence)
             for found in find_dates(sentence):

@@ -291,7 +291,7 @@ def _row_models(row: tuple[str, ...], cols: Columns, ctx: DocContext) -> list[Ro
         head, _, rest = text.partition(" | ")
         one = _one(head, strip_parens(head).strip("`").rstrip("*†‡ "), display_cell, cols, ctx)
         if one and one[2] == "model":
-            extra = tuple(m.model for m in find_ids(rest, ctx.known) if m.model != one[0])
+            extra = tuple(m.model for m in ctx.ids(rest) if m.model != one[0])
             extra += tuple(
                 normalise(p) for p in re.split(r"[\s,]+", rest) if is_cell_id(p) and p == p.lower()
             )

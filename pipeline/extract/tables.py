@@ -144,6 +144,8 @@ def key_value_tables(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
     """Runs of "Key: value" items (one block per model: `Model ID: x`, `Status: Deprecated`,
     `EOL date: D`) read as a table with the keys as its header, one row per record (a key
     seen again starts the next row). Runs without a model key are left as they are."""
+    if sum(1 for b in blocks if isinstance(b, Text) and ":" in b.text[:48]) < 2:
+        return blocks
     out: list[Block] = []
     run: list[tuple[str, str, Text]] = []
 
