@@ -21,7 +21,6 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from urllib.parse import urlsplit
 
 import sqlite_utils
 
@@ -151,8 +150,8 @@ def run_cycle(
     by_id = {r["id"]: r for r in rows}
     review_config = {s.id: s.review for s in sources}
     configs = {s.id: s for s in sources}
-    # Redirects may lead into private address space only to a configured source's host.
-    trusted = {urlsplit(str(s.url)).hostname or "" for s in sources}
+    # Redirects may lead into private address space only to a configured source's origin.
+    trusted = {str(s.url) for s in sources}
     stop = stop or threading.Event()
     status = "failed"
     try:
