@@ -55,6 +55,7 @@ BACKOFF_BASE = dt.timedelta(minutes=1)
 BACKOFF_CAP = dt.timedelta(hours=6)
 PROBE_FIRST = dt.timedelta(minutes=5)
 PROBE_CAP = dt.timedelta(hours=1)
+RETRY_AFTER_MAX = dt.timedelta(hours=1)  # the longest wait a server may ask for
 
 
 @dataclass(frozen=True)
@@ -67,10 +68,11 @@ class DeliveryReport:
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> dt.timedelta:
-    """Delay before the next try after `attempts` failures: 1, 2, 4 ... minutes, capped."""
+    """Delay before the next try after `attempts` failures: 1, 2, 4 ... minutes, capped; a
+    longer Retry-After is honoured up to `RETRY_AFTER_MAX`, never more."""
     delay = min(BACKOFF_BASE * 2 ** min(attempts - 1, 20), BACKOFF_CAP)
     if retry_after is not None and retry_after > delay.total_seconds():
-        delay = dt.timedelta(seconds=retry_after)
+        delay = max(delay, min(dt.timedelta(seconds=retry_after), RETRY_AFTER_MAX))
     return delay
 
 
@@ -257,6 +259,19 @@ class _Run:
         if alert is not None and exc.delivered_items:
             return self._split(row, alert, exc.delivered_items, error, exc.maybe_sent)
         waits_on = key if exc.outage and not exc.permanent else None
+        # A server asking for more than RETRY_AFTER_MAX is down for our purposes: the alert
+        # waits on its destination (probed, revived on recovery) and ops hears of it once.
+        overlong = (
+            exc.retry_after is not None
+            and exc.retry_after > RETRY_AFTER_MAX.total_seconds()
+            and key is not None
+            and not exc.permanent
+        )
+        if overlong:
+            waits_on = key
+            error = (
+                f"{error}; Retry-After of {exc.retry_after:.0f} s is over the 1 h cap: an outage"
+            )
         if probing and key is not None:
             state = destinations.get(self.db, key) or {"probes": 0}
             dead = row["status"] == "dead" or attempts >= self.max_attempts
@@ -277,7 +292,7 @@ class _Run:
                 )
             log.warning("%s is still down (probe with %s): %s", key, _name(row), error)
             return "failed"
-        if exc.permanent or attempts >= self.max_attempts:
+        if exc.permanent or overlong or attempts >= self.max_attempts:
             with transaction(self.db):
                 outbox.mark_failed(
                     self.db,

@@ -54,6 +54,7 @@ class ApiClient:
         self.key_env = key_env
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
         self.waits: list[float] = []  # the backoff of each retry (Retry-After when given)
+        self.refused_wait: float | None = None  # a Retry-After over the cap, not waited for
         timeout = httpx.Timeout(
             self.settings.total_timeout,
             connect=self.settings.connect_timeout,
@@ -88,6 +89,10 @@ class ApiClient:
         if exc.retry_after is None:
             return self._clock() + self.settings.backoff_max < self._deadline
         wait = min(exc.retry_after, self.settings.retry_after_cap)
+        if exc.retry_after > self.settings.retry_after_cap:
+            if self.refused_wait is not None:
+                return False  # asked twice for more than we wait: fail now, try next pull
+            self.refused_wait = exc.retry_after
         if self._clock() + wait > self._deadline:
             return False  # the pull deadline would pass while waiting: fail now
         self.waits.append(wait)
@@ -114,6 +119,11 @@ class ApiClient:
             message = exc.message
             if self._clock() >= self._deadline:
                 message = f"pull deadline of {self.settings.pull_deadline:g} s exceeded: {message}"
+            elif self.refused_wait is not None:
+                message = (
+                    f"{message}: asked to wait {self.refused_wait:.0f} s, over the "
+                    f"{self.settings.retry_after_cap:g} s cap; tried again next pull"
+                )
             raise PullError(message, status=exc.status) from None
         try:
             data = json.loads(body)

@@ -135,3 +135,22 @@ def test_the_stub_refuses_what_slack_refuses(stub: SlackStub) -> None:
     assert "metadata" not in plain["messages"][0]
     full = client.conversations_history(channel=posted["channel"], include_all_metadata=True)
     assert full["messages"][0]["metadata"]["event_payload"] == {"key": "k"}
+
+
+@pytest.mark.parametrize("asked", [1_000_000_000, 86_400])
+def test_a_huge_retry_after_is_capped_and_counted_as_an_outage_ops_hears_of(
+    db: sqlite_utils.Database, stub: SlackStub, asked: int
+) -> None:
+    enqueue(db, "payments", "slack", "r1")
+    stub.fail_next(1, 429, retry_after=asked)
+    router = build_notifiers(_teams(slack_channel="#pay"), timeout=2, rate_limit_retries=0)
+    deliver_due(db, router, now=START)
+    [row] = db.query("SELECT * FROM alerts WHERE idempotency_key = 'r1'")
+    assert row["status"] == "dead" and row["destination"] == "slack:api"
+    assert "over the 1 h cap" in row["last_error"]
+    ops = [r["payload"] for r in db.query("SELECT payload FROM alerts WHERE team = 'ops'")]
+    assert len(ops) == 1 and "Alert delivery is down" in ops[0]
+    # Probed within the hour, sent when Slack answers again: never pushed to 2058.
+    for step in range(1, 7):
+        deliver_due(db, router, now=START + step * STEP)
+    assert set(outbox.counts(db)) == {"sent"}  # the alert, and ops told of down and up

@@ -132,3 +132,20 @@ def test_a_cursor_that_repeats_ends_the_pull_at_once() -> None:
     assert not report.ok
     assert "same page" in (report.error or "")
     assert requests == 2  # the first page, and the one that repeated its cursor
+
+
+def test_a_huge_retry_after_from_a_usage_api_ends_the_pull_after_one_capped_wait() -> None:
+    def handler(conn: socket.socket, request: bytes, server: RawServer) -> None:
+        conn.sendall(
+            b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1000000000\r\n"
+            b"Content-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+
+    settings = FetchSettings(attempts=4, retry_after_cap=0.05)
+    with RawServer(handler) as server:
+        report = _pull(open_db(":memory:"), server, settings)
+        requests = len(server.page_requests())
+    assert not report.ok
+    assert report.waits == [0.05]  # one capped wait, not one per attempt
+    assert requests == 2
+    assert "asked to wait 1000000000 s" in (report.error or "")
