@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import http.client
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.error import URLError
 
@@ -29,6 +30,7 @@ from pipeline.models import Alert
 from pipeline.notify.base import DeliveryError, ItemView, by_urgency, heading, item_view
 from pipeline.notify.escape import ELLIPSIS, slack_text, truncate
 from pipeline.notify.slack_confirm import metadata, posted_keys, remember
+from pipeline.redact import redact_registered
 
 log = logging.getLogger(__name__)
 # slack-sdk's webhook client logs its URL (a secret) at DEBUG; keep that logger quiet.
@@ -156,9 +158,13 @@ def _retry_after(headers: dict[str, Any] | None) -> float | None:
 
 
 def _http_error(
-    what: str, status: int, error: str, headers: dict[str, Any] | None
+    what: str,
+    status: int,
+    error: str,
+    headers: dict[str, Any] | None,
+    redact: Callable[[str], str] = redact_registered,
 ) -> DeliveryError:
-    error = truncate(error, 100)
+    error = truncate(redact(error), 100)  # redact first: a cut secret matches no form
     if status == 429:
         after = _retry_after(headers)
         return DeliveryError(
@@ -204,7 +210,9 @@ class SlackNotifier:
         channel: str | None = None,
         timeout: float = 10,
         rate_limit_retries: int = 1,
+        redact: Callable[[str], str] = redact_registered,
     ) -> None:
+        self._redact = redact
         handlers: list[RetryHandler] = [ShortRateLimitRetry(max_retry_count=rate_limit_retries)]
         self._web: WebClient | None = None
         self._hook: WebhookClient | None = None
@@ -280,7 +288,11 @@ class SlackNotifier:
                 )
                 if response.status_code != 200:
                     raise _http_error(
-                        "Slack webhook", response.status_code, response.body or "", response.headers
+                        "Slack webhook",
+                        response.status_code,
+                        response.body or "",
+                        response.headers,
+                        self._redact,
                     )
                 return
             assert self._web is not None
@@ -300,15 +312,16 @@ class SlackNotifier:
             status = response.status_code
             if status == 200:
                 raise DeliveryError(
-                    f"Slack API error: {truncate(error, 100)}",
+                    f"Slack API error: {truncate(self._redact(error), 100)}",
                     permanent=error in PERMANENT_ERRORS,
                     outage=error in ("invalid_auth", "not_authed", "token_revoked"),
                 ) from None
-            raise _http_error("Slack API", status, error, response.headers) from None
+            raise _http_error("Slack API", status, error, response.headers, self._redact) from None
         except URLError as exc:
             # urllib wraps failures to connect or to send the request: nothing went out.
             raise DeliveryError(
-                f"Slack unreachable: URLError: {truncate(str(exc.reason), 200)}", outage=True
+                f"Slack unreachable: URLError: {truncate(self._redact(str(exc.reason)), 200)}",
+                outage=True,
             ) from None
         except (TimeoutError, http.client.HTTPException, ConnectionError) as exc:
             # The request was sent and the answer never came: Slack may have posted it.
@@ -321,7 +334,8 @@ class SlackNotifier:
         except (SlackClientError, OSError) as exc:
             # None of these carries secrets.
             raise DeliveryError(
-                f"Slack unreachable: {type(exc).__name__}: {truncate(str(exc), 200)}", outage=True
+                f"Slack unreachable: {type(exc).__name__}: {truncate(self._redact(str(exc)), 200)}",
+                outage=True,
             ) from None
 
 
