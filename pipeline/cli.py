@@ -357,7 +357,9 @@ def _print_check(report: dict) -> None:
 @sources_option
 @teams_option
 @db_option
-@click.option("--offline", is_flag=True, help="Do not contact the sources.")
+@click.option(
+    "--offline", is_flag=True, help="No network: do not contact the sources, Slack or SMTP."
+)
 def doctor(sources_path: Path, teams_path: Path, db_path: str, offline: bool) -> None:
     """Check that everything is ready: config, env vars, Slack, SMTP, database, sources.
 
