@@ -1003,6 +1003,7 @@ def serve(db_path: str, port: int, host: str) -> None:
     help="Public URL where the feed is published (env SUNSET_PUBLIC_URL): the feed's home "
     "page, and with -o FILE its JSON Feed feed_url.",
 )
+@click.option("--force", is_flag=True, help="Replace an existing -o FILE.")
 def export(
     db_path: str,
     now_text: str | None,
@@ -1011,6 +1012,7 @@ def export(
     team: str | None,
     output: Path | None,
     base_url: str | None,
+    force: bool,
 ) -> None:
     """Export deprecation events as RSS, JSON Feed or an iCalendar file."""
     from urllib.parse import urljoin, urlsplit
@@ -1041,10 +1043,25 @@ def export(
         feed_url=urljoin(base_url, output.name) if base_url and output else None,
     )
     if output:
-        output.write_bytes(data)
+        _write_output(output, data, force=force)
         click.echo(f"wrote {output} ({len(data)} bytes)", err=True)
     else:
         sys.stdout.buffer.write(data)
+
+
+def _write_output(output: Path, data: bytes, *, force: bool) -> None:
+    """Write an export: never over an existing file without --force (nor ever over a
+    SQLite database), and a failed write is one line, not a traceback."""
+    if output.is_file():
+        with output.open("rb") as existing:
+            if existing.read(16) == b"SQLite format 3\x00":
+                _fail(f"sunset export: {output} is a SQLite database; choose another file")
+        if not force:
+            _fail(f"sunset export: {output} exists; use --force to replace it")
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        _fail(f"{output}: {exc.strerror or exc}")
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:

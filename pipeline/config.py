@@ -333,6 +333,10 @@ def _read_yaml(path: Path) -> Any:
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(f"{where}: invalid YAML: {problem}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid YAML: nested too deeply") from None
+    except ValueError as exc:  # PyYAML's int() of a 5,000-digit number, and the like
+        raise ConfigError(f"{path}: invalid YAML: {str(exc).splitlines()[0][:120]}") from None
 
 
 def _describe_location(data: Any, loc: tuple[Any, ...]) -> str:

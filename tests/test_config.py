@@ -284,3 +284,24 @@ def test_check_json(tmp_path, monkeypatch):
     assert result.exit_code == 2
     report = json.loads(result.output)
     assert report["ok"] is False and "colour" in report["errors"][0]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("teams: " + "[" * 3000 + "]" * 3000 + "\n", "nested too deeply"),
+        ("teams:\n  - name: core\n    lead_days: [" + "9" * 5000 + "]\n", "digits"),
+    ],
+)
+def test_hostile_yaml_is_one_error_line(tmp_path, text: str, problem: str) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    (tmp_path / "teams.yml").write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_teams(tmp_path / "teams.yml")
+    assert problem in str(caught.value) and str(caught.value).count("\n") == 0
+    result = CliRunner().invoke(main, ["check", "--teams", str(tmp_path / "teams.yml")])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) <= 3
