@@ -292,7 +292,7 @@ def check(sources_path: Path, teams_path: Path, as_json: bool) -> None:
     """
     from pipeline.fetch.credentials import credential_parts
     from pipeline.notify.router import missing_secrets
-    from pipeline.usage_sources.config import usage_source_gaps
+    from pipeline.usage_sources.config import usage_source_gaps, usage_source_warnings
 
     report: dict = {"ok": True, "sources": None, "teams": None, "errors": [], "warnings": []}
     try:
@@ -318,7 +318,9 @@ def check(sources_path: Path, teams_path: Path, as_json: bool) -> None:
             if (parts := credential_parts(str(source.url)))
         ] + [
             f"{teams_path}: {line}"
-            for line in missing_secrets(teams) + usage_source_gaps(teams.usage_sources)
+            for line in missing_secrets(teams)
+            + usage_source_gaps(teams.usage_sources)
+            + usage_source_warnings(teams.usage_sources)
         ]
     except ConfigError as exc:
         if not as_json:
@@ -969,6 +971,13 @@ def serve(db_path: str, port: int, host: str) -> None:
     from pipeline.serve import port_problem, run_child, serve_command
 
     _open(db_path, read_only=True).close()  # fail clearly now, not inside Datasette
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(
+            f"warning: Datasette has no authentication: anyone who can reach {host}:{port} "
+            "can read the whole store and run any SELECT; put an authenticating proxy in "
+            "front of it (see README)",
+            err=True,
+        )
     problem = port_problem(host, port)
     if problem:
         _fail(f"sunset serve: {problem}")

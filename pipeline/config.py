@@ -52,6 +52,21 @@ def _env_name(value: str) -> str:
 
 EnvName = Annotated[str, AfterValidator(_env_name)]
 
+_SLACK_CHANNEL = re.compile(r"^#?[a-z0-9_-]{1,80}$|^[CGD][A-Z0-9]{6,}$")
+
+
+def _slack_channel(value: str) -> str:
+    """`#name` (Slack: lowercase letters, digits, `-`, `_`, up to 80) or a channel ID."""
+    if not _SLACK_CHANNEL.match(value):
+        raise ValueError(
+            f"{value[:40]!r} is not a Slack channel: use #name (lowercase letters, digits, "
+            "- and _) or a channel ID such as C0123456789"
+        )
+    return value
+
+
+SlackChannel = Annotated[str, AfterValidator(_slack_channel)]
+
 
 def _iso_date(value: Any) -> Any:
     if isinstance(value, str):
@@ -180,7 +195,7 @@ class EmailDelivery(Strict):
 
 
 class OpsDelivery(Strict):
-    slack_channel: str | None = None
+    slack_channel: SlackChannel | None = None
     webhook_env: EnvName | None = None
     email: list[str] = Field(default_factory=list)
 
@@ -244,7 +259,7 @@ class TeamConfig(Strict):
             raise ValueError(f"{value!r} is reserved for operator alerts (delivery.ops)")
         return value
 
-    slack_channel: str | None = None
+    slack_channel: SlackChannel | None = None
     webhook_env: EnvName | None = None
     email: list[str] = Field(default_factory=list)
     digest: DigestConfig | None = DigestConfig()
