@@ -36,6 +36,7 @@ from pipeline.extract_pool import (
 )
 from pipeline.fetch import FetchSettings, fetch_into
 from pipeline.fetch.credentials import strip_credentials
+from pipeline.fetch.errors import redact_url
 from pipeline.models import Extraction, FetchResult, SourceState
 from pipeline.reference.catalogue import parse_catalogue
 from pipeline.reference.stage import check_references
@@ -332,6 +333,8 @@ def _extraction_failed(
     The content hash is not advanced, so the page is extracted again on its next fetch.
     """
     error = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, ExtractionAborted) and exc.reason == "time":
+        error += f" (page {redact_url(source.get('url') or '')}; SUNSET_EXTRACT_SECONDS raises it)"
     # A budget kill or an error in the extraction process has no useful traceback here.
     own = not isinstance(exc, ExtractionAborted | ExtractionFailed)
     log.error(
