@@ -293,7 +293,7 @@ def check(sources_path: Path, teams_path: Path, as_json: bool) -> None:
     """
     from pipeline.fetch.credentials import credential_parts
     from pipeline.notify.router import missing_secrets
-    from pipeline.usage_sources.config import usage_source_gaps
+    from pipeline.usage_sources.config import usage_source_gaps, usage_source_warnings
 
     report: dict = {"ok": True, "sources": None, "teams": None, "errors": [], "warnings": []}
     try:
@@ -331,7 +331,9 @@ def check(sources_path: Path, teams_path: Path, as_json: bool) -> None:
             ]
             + [
                 f"{teams_path}: {line}"
-                for line in missing_secrets(teams) + usage_source_gaps(teams.usage_sources)
+                for line in missing_secrets(teams)
+                + usage_source_gaps(teams.usage_sources)
+                + usage_source_warnings(teams.usage_sources)
             ]
         )
     except ConfigError as exc:
@@ -373,7 +375,9 @@ def _print_check(report: dict) -> None:
 @sources_option
 @teams_option
 @db_option
-@click.option("--offline", is_flag=True, help="Do not contact the sources.")
+@click.option(
+    "--offline", is_flag=True, help="No network: do not contact the sources, Slack or SMTP."
+)
 def doctor(sources_path: Path, teams_path: Path, db_path: str, offline: bool) -> None:
     """Check that everything is ready: config, env vars, Slack, SMTP, database, sources.
 
@@ -983,6 +987,13 @@ def serve(db_path: str, port: int, host: str) -> None:
     from pipeline.serve import port_problem, run_child, serve_command
 
     _open(db_path, read_only=True).close()  # fail clearly now, not inside Datasette
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(
+            f"warning: Datasette has no authentication: anyone who can reach {host}:{port} "
+            "can read the whole store and run any SELECT; put an authenticating proxy in "
+            "front of it (see README)",
+            err=True,
+        )
     problem = port_problem(host, port)
     if problem:
         _fail(f"sunset serve: {problem}")
@@ -1017,6 +1028,7 @@ def serve(db_path: str, port: int, host: str) -> None:
     help="Public URL where the feed is published (env SUNSET_PUBLIC_URL): the feed's home "
     "page, and with -o FILE its JSON Feed feed_url.",
 )
+@click.option("--force", is_flag=True, help="Replace an existing -o FILE.")
 def export(
     db_path: str,
     now_text: str | None,
@@ -1025,6 +1037,7 @@ def export(
     team: str | None,
     output: Path | None,
     base_url: str | None,
+    force: bool,
 ) -> None:
     """Export deprecation events as RSS, JSON Feed or an iCalendar file."""
     from urllib.parse import urljoin, urlsplit
@@ -1055,10 +1068,25 @@ def export(
         feed_url=urljoin(base_url, output.name) if base_url and output else None,
     )
     if output:
-        output.write_bytes(data)
+        _write_output(output, data, force=force)
         click.echo(f"wrote {output} ({len(data)} bytes)", err=True)
     else:
         sys.stdout.buffer.write(data)
+
+
+def _write_output(output: Path, data: bytes, *, force: bool) -> None:
+    """Write an export: never over an existing file without --force (nor ever over a
+    SQLite database), and a failed write is one line, not a traceback."""
+    if output.is_file():
+        with output.open("rb") as existing:
+            if existing.read(16) == b"SQLite format 3\x00":
+                _fail(f"sunset export: {output} is a SQLite database; choose another file")
+        if not force:
+            _fail(f"sunset export: {output} exists; use --force to replace it")
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        _fail(f"{output}: {exc.strerror or exc}")
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:

@@ -52,6 +52,21 @@ def _env_name(value: str) -> str:
 
 EnvName = Annotated[str, AfterValidator(_env_name)]
 
+_SLACK_CHANNEL = re.compile(r"^#?[a-z0-9_-]{1,80}$|^[CGD][A-Z0-9]{6,}$")
+
+
+def _slack_channel(value: str) -> str:
+    """`#name` (Slack: lowercase letters, digits, `-`, `_`, up to 80) or a channel ID."""
+    if not _SLACK_CHANNEL.match(value):
+        raise ValueError(
+            f"{value[:40]!r} is not a Slack channel: use #name (lowercase letters, digits, "
+            "- and _) or a channel ID such as C0123456789"
+        )
+    return value
+
+
+SlackChannel = Annotated[str, AfterValidator(_slack_channel)]
+
 
 def _iso_date(value: Any) -> Any:
     if isinstance(value, str):
@@ -211,7 +226,7 @@ class EmailDelivery(Strict):
 
 
 class OpsDelivery(Strict):
-    slack_channel: str | None = None
+    slack_channel: SlackChannel | None = None
     webhook_env: EnvName | None = None
     email: list[str] = Field(default_factory=list)
 
@@ -275,7 +290,7 @@ class TeamConfig(Strict):
             raise ValueError(f"{value!r} is reserved for operator alerts (delivery.ops)")
         return value
 
-    slack_channel: str | None = None
+    slack_channel: SlackChannel | None = None
     webhook_env: EnvName | None = None
     email: list[str] = Field(default_factory=list)
     digest: DigestConfig | None = DigestConfig()
@@ -364,6 +379,10 @@ def _read_yaml(path: Path) -> Any:
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(f"{where}: invalid YAML: {problem}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid YAML: nested too deeply") from None
+    except ValueError as exc:  # PyYAML's int() of a 5,000-digit number, and the like
+        raise ConfigError(f"{path}: invalid YAML: {str(exc).splitlines()[0][:120]}") from None
 
 
 def _describe_location(data: Any, loc: tuple[Any, ...]) -> str:

@@ -24,7 +24,6 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from urllib.parse import urlsplit
 
 import sqlite_utils
 
@@ -42,6 +41,7 @@ from pipeline.fetch import FetchSettings, fetch_into
 from pipeline.fetch.credentials import strip_credentials
 from pipeline.model_lists import stage as model_list_stage
 from pipeline.model_lists.pull import Listing, fetch_listing
+from pipeline.fetch.errors import redact_url
 from pipeline.models import Extraction, FetchResult, SourceState
 from pipeline.reference.catalogue import parse_catalogue
 from pipeline.reference.stage import check_references
@@ -158,8 +158,8 @@ def run_cycle(
     by_id = {r["id"]: r for r in rows}
     review_config = {s.id: s.review for s in sources}
     configs = {s.id: s for s in sources}
-    # Redirects may lead into private address space only to a configured source's host.
-    trusted = {urlsplit(str(s.url)).hostname or "" for s in sources}
+    # Redirects may lead into private address space only to a configured source's origin.
+    trusted = {str(s.url) for s in sources}
     stop = stop or threading.Event()
     status = "failed"
     try:
@@ -360,6 +360,8 @@ def _extraction_failed(
     The content hash is not advanced, so the page is extracted again on its next fetch.
     """
     error = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, ExtractionAborted) and exc.reason == "time":
+        error += f" (page {redact_url(source.get('url') or '')}; SUNSET_EXTRACT_SECONDS raises it)"
     # A budget kill or an error in the extraction process has no useful traceback here.
     own = not isinstance(exc, ExtractionAborted | ExtractionFailed)
     log.error(

@@ -2,7 +2,8 @@
 
 Checks, in order: both config files; every environment variable they name for a destination
 in use (set, well formed); Slack `auth.test` with the bot token; SMTP connect + EHLO (and
-STARTTLS or SSL, and the login when credentials are named); the database (writable and at
+STARTTLS or SSL, and the login when credentials are named), neither with a refused secret
+nor offline; the database (writable and at
 this program's schema version, or a writable folder for the first run to create it); and,
 unless offline, that each enabled source answers with the kind of document it should (not
 a bot challenge or a JavaScript shell; a model list with models) and that each enabled usage
@@ -12,6 +13,7 @@ permission). Nothing is written, sent or created.
 
 from __future__ import annotations
 
+import logging
 import os
 import smtplib
 import sqlite3
@@ -59,8 +61,9 @@ def run_checks(
         yield Check("config", False, " / ".join(str(exc).splitlines()))
     if teams is not None:
         yield from _environment(teams)
-        yield from _slack(teams)
-        yield from _smtp(teams)
+        if not offline:  # offline means no network at all: not Slack, not SMTP either
+            yield from _slack(teams)
+            yield from _smtp(teams)
     yield _database(db_path)
     if sources is not None and not offline:
         yield from _sources([s for s in sources.sources if s.enabled])
@@ -105,7 +108,7 @@ def _slack(teams: TeamsFile) -> Iterator[Check]:
     from slack_sdk.errors import SlackApiError, SlackClientError
 
     from pipeline.config import slack_api_url
-    from pipeline.redact import Redactor
+    from pipeline.redact import Redactor, problem
 
     if not _slack_channels(teams):
         return
@@ -114,7 +117,16 @@ def _slack(teams: TeamsFile) -> Iterator[Check]:
     if not token:
         yield Check("slack", False, f"auth.test not tried: {name} is not set")
         return
-    client = WebClient(token=token, base_url=slack_api_url(teams.delivery), timeout=10)
+    if why := problem(os.environ.get(name) or "", kind="token"):
+        # A refused secret is never used: slack-sdk would log it whole with a traceback.
+        yield Check("slack", False, f"auth.test not tried: {name} {why}")
+        return
+    client = WebClient(
+        token=token,
+        base_url=slack_api_url(teams.delivery),
+        timeout=10,
+        logger=logging.getLogger("pipeline.doctor.slack_sdk"),
+    )
     try:
         reply = client.auth_test()
         yield Check("slack", True, f"auth.test ok (team {reply.get('team')}, {reply.get('user')})")
@@ -130,8 +142,13 @@ def _smtp(teams: TeamsFile) -> Iterator[Check]:
     if not (any(t.email for t in teams.teams) or teams.delivery.ops.email):
         return
     where = f"{d.smtp_host}:{d.smtp_port}"
+    from pipeline.redact import Redactor, problem
+
     user = os.environ.get(d.username_env or "") if d.username_env else None
     password = os.environ.get(d.password_env or "") if d.password_env else None
+    if password and (why := problem(password, kind="password")):
+        yield Check("smtp", False, f"{where}: not tried: {d.password_env} {why}")
+        return
     steps = ["connect", "EHLO"]
     try:
         if d.tls == "ssl":
@@ -155,7 +172,7 @@ def _smtp(teams: TeamsFile) -> Iterator[Check]:
     except (smtplib.SMTPException, OSError) as exc:
         text = str(exc)
         if password:
-            text = text.replace(password, f"<{d.password_env}>")
+            text = Redactor({d.password_env or "password": password})(text)
         yield Check("smtp", False, f"{where}: {type(exc).__name__}: {text[:200]}")
 
 

@@ -550,6 +550,14 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX model_listings_state ON model_listings(state, source_id)",
     ],
+    # 10: "maybe sent" alerts: a send whose answer never came (a timeout after the request
+    # went out, a deliverer killed mid-send) is never re-posted blindly. `maybe_sent` counts
+    # it (2 = already re-posted once without a way to confirm), `maybe_sent_at` is when it
+    # was first claimed, the start of the channel history to look in.
+    [
+        "ALTER TABLE alerts ADD COLUMN maybe_sent INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE alerts ADD COLUMN maybe_sent_at TEXT",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

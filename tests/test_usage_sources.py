@@ -877,3 +877,24 @@ def test_a_crash_that_echoes_the_key_stores_and_alerts_it_redacted(db, monkeypat
     )
     assert "RuntimeError" in stored and "<OPENAI_ADMIN_KEY>" in stored
     assert key not in stored and key[3:] not in stored
+
+
+def test_an_empty_answer_does_not_wipe_the_windows_buckets(db, httpserver, key):
+    """A usage cliff (issue 23, weak 6): `data: []` for a window that holds buckets."""
+    api = OpenAIUsage(key=key, rows=ROWS)
+    httpserver.expect_request("/v1/organization/usage/completions").respond_with_handler(api)
+    config = teams([openai_source(httpserver.url_for("/v1"), endpoints=["completions"])])
+    assert pull_source(db, config.usage_sources[0], now=NOW, teams=config, settings=FAST).ok
+    before = buckets(db)
+    api.rows = []
+    reports = [
+        pull_source(db, config.usage_sources[0], now=NOW, teams=config, settings=FAST)
+        for _ in range(3)
+    ]
+    assert not any(r.ok for r in reports)
+    assert "usage cliff" in (reports[0].error or "")
+    assert buckets(db) == before
+    assert [a.items[0].status for a in ops_alerts(db)].count("failing") == 1
+    # Once the old days have left the window, silence is believed.
+    later = NOW + dt.timedelta(days=8)
+    assert pull_source(db, config.usage_sources[0], now=later, teams=config, settings=FAST).ok
