@@ -39,9 +39,9 @@ from pipeline.extract_pool import (
 )
 from pipeline.fetch import FetchSettings, fetch_into
 from pipeline.fetch.credentials import strip_credentials
+from pipeline.fetch.errors import redact_url
 from pipeline.model_lists import stage as model_list_stage
 from pipeline.model_lists.pull import Listing, fetch_listing
-from pipeline.fetch.errors import redact_url
 from pipeline.models import Extraction, FetchResult, SourceState
 from pipeline.reference.catalogue import parse_catalogue
 from pipeline.reference.stage import check_references
