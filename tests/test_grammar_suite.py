@@ -513,3 +513,21 @@ def test_date_statement_after_the_subject(ids, statement, date, date_form, layou
     subject, _ = subject_list(ids, "plain")
     text = f"{subject} will be retired. {statement.format(date=date_form[1](date))}"
     check(Case(wrap(text, layout), layout, expect(ids, date, "firm")))
+
+
+@SUITE
+@given(
+    st.sampled_from(IDS),
+    st.sampled_from(("Alias for", "Alias of", "alias to")),
+    st.sampled_from(("Notes", "Description", "Details")),
+)
+def test_alias_rows_join_their_target(target, phrase, notes_header):
+    """A row 'x | Deprecated | Alias for `x-0325`' is the target's sighting under another name."""
+    alias = target.rsplit("-", 1)[0] + "-latest"
+    body = (
+        f"## Deprecated models\n\n| Model | Status | {notes_header} |\n|---|---|---|\n"
+        f"| `{target}` | Deprecated | |\n| `{alias}` | Deprecated | {phrase} `{target}` |"
+    )
+    out = extract_document(wrap(body, "markdown").encode(), fmt="markdown", provider=PROVIDER)
+    got = {r.model: r.aliases for r in out.records}
+    assert got == {target: (alias,)}, (body, got)

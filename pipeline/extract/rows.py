@@ -127,7 +127,7 @@ def table_candidates(
     for n, row in enumerate(table.rows):
         if sum(1 for c in row if c.strip()) <= 1:
             continue  # sub-heading rows such as "Preview models"
-        for cand in _row(row, cols, ctx):
+        for cand in _aliased(row, _row(row, cols, ctx)):
             out.extend(
                 _candidate(
                     cand,
@@ -145,6 +145,24 @@ def table_candidates(
                 )
             )
     return out
+
+
+_ALIAS_FOR = re.compile(r"\balias (?:for|of|to)\s+[`*]*(?P<target>[\w.:/@-]*\d[\w.:/@-]*)", re.I)
+
+
+def _aliased(row: tuple[str, ...], rows: list[Row]) -> list[Row]:
+    """A row that says its model is an "Alias for `x-03-2024`" is a sighting of that model
+    under another name: the record is the target's, the row's name one of its aliases."""
+    m = next((m for cell in row if (m := _ALIAS_FOR.search(cell))), None)
+    if not m:
+        return rows
+    target = normalise(m.group("target").rstrip(".,;"))
+    return [
+        (target, (*aliases, model), kind, display)
+        if kind == "model" and model != target
+        else (model, aliases, kind, display)
+        for model, aliases, kind, display in rows
+    ]
 
 
 def _candidate(
