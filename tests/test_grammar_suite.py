@@ -531,3 +531,19 @@ def test_alias_rows_join_their_target(target, phrase, notes_header):
     out = extract_document(wrap(body, "markdown").encode(), fmt="markdown", provider=PROVIDER)
     got = {r.model: r.aliases for r in out.records}
     assert got == {target: (alias,)}, (body, got)
+
+
+@SUITE
+@given(
+    st.sampled_from(("Kestrel-Nano", "Lark-Flash", "Wren-Mini")),
+    st.sampled_from(IDS),
+    st.sampled_from(("are now deprecated.", "will be retired on 2027-03-03.")),
+)
+def test_capitalised_name_beside_an_id(name, model, predicate):
+    """A hyphenated capitalised name is a model when coordinated with an ID in one subject
+    list ('Mistral-Nemo and Mistral-Large-2411 are now deprecated'), never on its own."""
+    together = f"{name} and `{model}` {predicate}"
+    got = set(run(Case(wrap(together, "markdown"), "markdown")))
+    assert got == {name.lower(), model}, (together, got)
+    alone = f"{name} {predicate}"
+    assert set(run(Case(wrap(alone, "markdown"), "markdown"))) == set(), alone

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipeline.extract.cues import ANNOUNCE_VERB, FLOOR, NOT_ANNOUNCEMENT, announces_deprecation
 from pipeline.extract.dates import MONTH_DAY, ZH_MONTH_DAY, FoundDate, find_dates, month_day
@@ -89,7 +89,7 @@ _GLUE_ATOMS = (
     r"\bversions?\b|\bsnapshots?\b|\bvariants?\b|\(\s*[^()]{0,40}\)|/"
 )
 _AUXILIARY_ATOMS = (
-    r"[\s`*\"'“”,]|\bmodels?\b|\bversions?\b|\bsnapshots?\b|\bendpoints?\b|\bwhich\b|"
+    r"[\s`*\"'“”,)]|\bmodels?\b|\bversions?\b|\bsnapshots?\b|\bendpoints?\b|\bwhich\b|"
     r"\b(?:is|are|was|were|has|have|had|been|being|be|will|shall|would|now|also|officially|"
     r"permanently|soon|then|both|all|currently|scheduled|set|planned|going|to|start|begin|"
     r"expected|slated|fully)\b|将|于|已|会|の|は|が|を|に|也|均|都|在|被"
@@ -187,6 +187,7 @@ def read_clause(
     mentions: list[Mention],
     previous: tuple[Mention, ...] = (),
     context: dt.date | None = None,
+    weak: tuple[Mention, ...] = (),
 ) -> Clause | None:
     """The clause a sentence states, or None when it retires nothing it can name.
 
@@ -195,6 +196,19 @@ def read_clause(
     """
     if not mentions and not previous:
         return None
+    if weak:
+        # names that are IDs only beside one: read with the mentions, kept only in a
+        # subject list that also holds a real ID ("Mistral-Nemo and Mistral-Large-2411")
+        clause = read_clause(
+            sentence, sorted([*mentions, *weak], key=lambda m: m.start), previous, context
+        )
+        if clause is None:
+            return None
+        weak_ids = {id(w) for w in weak}
+        if all(id(s) in weak_ids for s in clause.subjects) and clause.how != "anaphor":
+            return read_clause(sentence, mentions, previous, context)
+        strong = {m.model for m in mentions}
+        return replace(clause, replacements=tuple(r for r in clause.replacements if r in strong))
     if NOT_ANNOUNCEMENT.search(sentence):
         return None
     if previous and not mentions and DATE_STATEMENT.match(sentence):

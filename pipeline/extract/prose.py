@@ -166,7 +166,13 @@ def notice_prose(
         if text.rstrip().endswith(":") or re.search(r"\s[-–—]$", text.rstrip()):
             # the lead is the sentence that ends in the colon; earlier sentences of the
             # paragraph ("We recommend ...") only lend it a date
-            lead, sub_date = _lead_of(sentences(text)[-1], text, context_date), None
+            parts = sentences(text)
+            lead, sub_date = _lead_of(parts[-1], text, context_date), None
+            if lead is None:
+                # "The following models are now deprecated. Please move to ...:" - the lead is
+                # the sentence that points at the list, not the last one
+                pointing = [p for p in parts[:-1] if _POINTS_AT_LIST.search(p)]
+                lead = _lead_of(pointing[-1], text, context_date) if pointing else None
             if lead and lead.kind == "deprecated" and lead.date is None and stated():
                 lead.date = stated()  # "On March 23rd, we will discontinue ..." above the list
             said = announcement_date(text)
@@ -205,6 +211,9 @@ def notice_prose(
                 continue
         _sentences(text, block, result, ctx, anchor, order + n, section_date, context_date, stated)
     return result
+
+
+_POINTS_AT_LIST = re.compile(r"\b(?:the following|listed below|below)\b|以下|下列", re.I)
 
 
 def _stated_shutdown(
@@ -406,7 +415,12 @@ def _list_item(
     named: tuple[str, ...] = ()
     if _plain_word_item(main, text, block):
         return None  # "visual question answering": an English phrase, not a model
-    if not is_cell_id(main) or (main != main.lower() and normalise(main) not in ctx.known):
+    capitalised_head = (
+        "-" in main and is_cell_id(main) and bool(re.search(r"\bmodels?\b", lead.text, re.I))
+    )  # "The following models are deprecated:" / "- **Mistral-Nemo** users should ..."
+    if not capitalised_head and (
+        not is_cell_id(main) or (main != main.lower() and normalise(main) not in ctx.known)
+    ):
         # "Imagen 1 model `imagegeneration@002`": a short display name, then the ID
         first = next(iter(ctx.ids(text)), None)
         lead_in = text[: first.start].strip(" `*:—–-(") if first else ""
@@ -576,6 +590,21 @@ def _status_of_sentence(sentence: str) -> str | None:
     )
     future = re.search(r"\bwill\b|将", sentence, re.IGNORECASE)
     return "retired" if past and not future else None
+
+
+# A hyphenated name that is not an ID by itself ("Mistral-Nemo", "music-cover-free"): it counts
+# as one only when coordinated with an ID in the same subject list.
+_WEAK_ID = re.compile(r"(?<![\w./@`-])[A-Za-z][A-Za-z0-9.]*(?:-[A-Za-z0-9.]+)+(?![\w/@-])")
+
+
+def _weak_mentions(sentence: str, found: list[Mention]) -> tuple[Mention, ...]:
+    out = []
+    for m in _WEAK_ID.finditer(sentence):
+        token = m.group(0).rstrip(".")
+        if any(t.start < m.end() and m.start() < t.end for t in found) or len(token) > 60:
+            continue
+        out.append(Mention(normalise(token), m.start(), m.start() + len(token), token))
+    return tuple(out)
 
 
 def _apply_clause(
@@ -761,7 +790,11 @@ def _sentences(
         )
         clause = (
             read_clause(
-                sentence, sorted(found, key=lambda m: m.start), result.subjects, context_date
+                sentence,
+                sorted(found, key=lambda m: m.start),
+                result.subjects,
+                context_date,
+                weak=_weak_mentions(sentence, found) if found else (),
             )
             if cued
             else None
