@@ -534,6 +534,16 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE sources ADD COLUMN best_count INTEGER",
         "ALTER TABLE sources ADD COLUMN best_count_at TEXT",
     ],
+    # 9: an index for every lookup decide, the digest and the canned queries make: teams
+    # exposed to a record (`upcoming`, the views), active exposures, a team's last digest,
+    # changes since a time, and usage naming a model (`review_queue`).
+    [
+        "CREATE INDEX exposures_record ON exposures(record_id, active)",
+        "CREATE INDEX exposures_active ON exposures(active, team)",
+        "CREATE INDEX alerts_team ON alerts(team, kind, created_at)",
+        "CREATE INDEX record_changes_changed ON record_changes(changed_at)",
+        "CREATE INDEX usage_model ON usage(model, provider)",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
