@@ -78,18 +78,18 @@ def record_of(row: dict[str, Any]) -> Record:
 
 
 def usage_entries(db: sqlite_utils.Database) -> list[UsageEntry]:
-    """Every team's stored usage (declared, scanned, imported) as match input."""
+    """Every team's stored usage (declared, scanned, imported) as match input, by id."""
     return [
         UsageEntry(
-            team=u["team"],
-            model=u["model"],
-            provider=u["provider"],
-            origin=u["origin"],
-            where=u["where_seen"] or None,
-            last_seen=u["last_seen"],
-            volume=u["volume"],
+            team=team,
+            model=model,
+            provider=provider,
+            origin=origin,
+            where=where or None,
+            last_seen=last_seen,
+            volume=volume_,
         )
-        for u in team_store.usage_rows(db)
+        for team, model, provider, origin, where, last_seen, volume_ in team_store.usage_tuples(db)
     ]
 
 

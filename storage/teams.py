@@ -113,6 +113,14 @@ def usage_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     return list(db.query("SELECT * FROM usage ORDER BY id"))
 
 
+def usage_tuples(db: sqlite_utils.Database) -> list[tuple[Any, ...]]:
+    """(team, model, provider, origin, where_seen, last_seen, volume) of every usage row, by
+    id: plain tuples, for the 100,000-row case."""
+    return db.execute(
+        "SELECT team, model, provider, origin, where_seen, last_seen, volume FROM usage ORDER BY id"
+    ).fetchall()
+
+
 def product_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """(team, product) declarations from teams.yml `products:`."""
     return list(db.query("SELECT team, product FROM team_products ORDER BY team, product"))
