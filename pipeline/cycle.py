@@ -265,9 +265,9 @@ def _pipeline(
             except queue.Empty:
                 arrival = False
             if arrival is False and not pool.busy:
-                # Nothing to do until the next fetch arrives (or `stop` is checked again).
+                # Nothing to do until the next fetch arrives (or `stop` is checked again);
+                # then on below, so alerts are still decided early while one source drips.
                 wait([arrivals.signal], timeout=STOP_POLL_SECONDS)
-                continue
             if arrival is None:
                 fetching = False
                 report.fetch_seconds = time.monotonic() - started
