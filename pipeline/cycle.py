@@ -16,14 +16,17 @@ the operator hears of each cycle's batch once.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
 import queue
+import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from multiprocessing.connection import wait
 
 import sqlite_utils
 
@@ -57,6 +60,7 @@ FAILING_AFTER = 3  # consecutive failed fetches before the operator hears about 
 CROSS_CHECK = "(reference cross-check)"  # report.failures key when the cross-check fails
 KEEP_SNAPSHOTS = 20  # per source, besides the last good page and those behind current records
 BEST_COUNT_DAYS = 30  # a source's best count is remembered this long, for cliff detection
+STOP_POLL_SECONDS = 0.5  # longest blocking wait of a cycle, so `stop` is seen within it
 DECIDE_EARLY_SECONDS = 10.0  # a cycle still busy after this decides alerts for what is done
 
 
@@ -256,7 +260,7 @@ def _pipeline(
     (applied by the caller once every page is in), or None when `stop` cut the cycle short.
     """
     started = time.monotonic()
-    arrivals: queue.Queue[FetchResult | BaseException | None] = queue.Queue()
+    arrivals = _SignalledQueue()
     halt = threading.Event()  # set when this cycle ends, so an unfinished fetch is cancelled
     fetcher = threading.Thread(
         target=fetch_into,
@@ -282,10 +286,15 @@ def _pipeline(
             if stop.is_set():
                 pool.cancel()
                 return None
+            arrivals.clear_signal()
             try:
-                arrival = arrivals.get(timeout=0.05 if pool.busy else 0.5)
+                arrival = arrivals.get_nowait()
             except queue.Empty:
                 arrival = False
+            if arrival is False and not pool.busy:
+                # Nothing to do until the next fetch arrives (or `stop` is checked again);
+                # then on below, so alerts are still decided early while one source drips.
+                wait([arrivals.signal], timeout=STOP_POLL_SECONDS)
             if arrival is None:
                 fetching = False
                 report.fetch_seconds = time.monotonic() - started
@@ -309,7 +318,12 @@ def _pipeline(
                         source["id"],
                         lambda s=source, h=sha: snapshot_job(db, s, h, now.date()),
                     )
-            for source_id, outcome in pool.collect(timeout=0 if fetching else 0.2):
+            # With nothing fetched to store, block until a page finishes or a fetch arrives.
+            finished = pool.collect(
+                timeout=0 if arrival is not False else STOP_POLL_SECONDS,
+                wake=[arrivals.signal] if fetching else [],
+            )
+            for source_id, outcome in finished:
                 source, result, sha = pending.pop(str(source_id))
                 before = report.records_new + report.records_changed
                 try:
@@ -343,7 +357,34 @@ def _pipeline(
     finally:
         halt.set()
         fetcher.join(timeout=5)
+        arrivals.close()  # a fetch thread still running finds the socket closed: harmless
     return references
+
+
+class _SignalledQueue(queue.Queue):
+    """The fetch thread's hand-over queue, with a socket that is readable while something
+    was put and not yet noticed, so the cycle can block on fetches and finished
+    extractions at once (`multiprocessing.connection.wait`) instead of polling either."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.signal, self._writer = socket.socketpair()
+        self.signal.setblocking(False)
+        self._writer.setblocking(False)
+
+    def put(self, item: object, block: bool = True, timeout: float | None = None) -> None:
+        super().put(item, block, timeout)
+        with contextlib.suppress(OSError):  # full buffer: a wake-up is pending anyway
+            self._writer.send(b"\0")
+
+    def clear_signal(self) -> None:
+        with contextlib.suppress(OSError):
+            while self.signal.recv(4096):
+                pass
+
+    def close(self) -> None:
+        self.signal.close()
+        self._writer.close()
 
 
 def _extraction_failed(

@@ -258,14 +258,19 @@ class ExtractPool:
         self._queue.append((key, load))
         self._dispatch()
 
-    def collect(self, timeout: float) -> list[tuple[Hashable, Extraction | Exception]]:
-        """Wait up to `timeout` seconds for finished pages; return those finished so far."""
+    def collect(
+        self, timeout: float, wake: Sequence[Any] = ()
+    ) -> list[tuple[Hashable, Extraction | Exception]]:
+        """Wait up to `timeout` seconds for finished pages; return those finished so far.
+        The wait also ends as soon as one of `wake` (objects `multiprocessing.connection.wait`
+        accepts, such as a socket) is ready to read, so a caller blocks on both at once."""
         self._dispatch()
         running = [c for c in self._children if c.key is not None]
         if running and not self._done:
             now = time.monotonic()
             until = min(now + max(timeout, 0.0), *(c.deadline for c in running))
             waitables: list[Any] = [c.conn for c in running] + [c.process.sentinel for c in running]
+            waitables += list(wake)
             wait(waitables, timeout=max(0.0, until - now))
         for child in running:
             self._reap(child)

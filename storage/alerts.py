@@ -30,6 +30,33 @@ def enqueue(
     record_id: int | None = None,
 ) -> bool:
     """Insert a pending alert; return False when its idempotency key already exists."""
+    return (
+        enqueue_id(
+            db,
+            team=team,
+            kind=kind,
+            channel=channel,
+            idempotency_key=idempotency_key,
+            payload=payload,
+            now=now,
+            record_id=record_id,
+        )
+        is not None
+    )
+
+
+def enqueue_id(
+    db: sqlite_utils.Database,
+    *,
+    team: str,
+    kind: str,
+    channel: str,
+    idempotency_key: str,
+    payload: str,
+    now: str,
+    record_id: int | None = None,
+) -> int | None:
+    """`enqueue`, returning the new alert's id (None when its key already exists)."""
     cursor = db.execute(
         """INSERT OR IGNORE INTO alerts
            (team, record_id, kind, channel, idempotency_key, status, attempts,
@@ -37,7 +64,32 @@ def enqueue(
            VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)""",
         [team, record_id, kind, channel, idempotency_key, now, payload, now],
     )
-    return cursor.rowcount == 1
+    return cursor.lastrowid if cursor.rowcount == 1 else None
+
+
+_CHUNK = 500  # bound parameters per IN (...) lookup, well under SQLite's limit
+
+
+def fact_keys(db: sqlite_utils.Database, keys: list[str]) -> dict[str, str]:
+    """Of these fact keys, those already in `alert_keys`, with when each was created
+    (primary-key lookups, a chunk of keys per statement)."""
+    found: dict[str, str] = {}
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        found.update(
+            db.execute(
+                f"SELECT key, created_at FROM alert_keys WHERE key IN ({marks})", chunk
+            ).fetchall()
+        )
+    return found
+
+
+def add_fact_keys(db: sqlite_utils.Database, rows: list[tuple[str, int, str]]) -> None:
+    """(fact key, alert id, created_at) rows; a key already present is kept as it is."""
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO alert_keys (key, alert_id, created_at) VALUES (?, ?, ?)", rows
+    )
 
 
 def exists(db: sqlite_utils.Database, idempotency_key: str) -> bool:

@@ -67,14 +67,17 @@ def find_record(
 ) -> dict[str, Any] | None:
     """The stored row for (provider, model, scope), also when an operator corrected that
     model id."""
-    return next(
-        db.query(
-            "SELECT * FROM records WHERE provider = ? AND scope = ?"
-            " AND (model = ? OR extracted_model = ?) ORDER BY model = ? DESC, id LIMIT 1",
-            [provider, scope, model, model, model],
-        ),
-        None,
-    )
+    # Two indexed lookups (the unique (provider, model, scope) key, then the corrected ids),
+    # not one OR that SQLite answers by scanning all of the provider's records.
+    for sql in (
+        "SELECT * FROM records WHERE provider = ? AND model = ? AND scope = ?",
+        "SELECT * FROM records WHERE provider = ? AND extracted_model = ? AND scope = ?"
+        " ORDER BY id LIMIT 1",
+    ):
+        row = next(db.query(sql, [provider, model, scope]), None)
+        if row is not None:
+            return row
+    return None
 
 
 def log_review(

@@ -558,6 +558,16 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE alerts ADD COLUMN maybe_sent INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE alerts ADD COLUMN maybe_sent_at TEXT",
     ],
+    # 11: an index for every lookup decide, the digest and the canned queries make: teams
+    # exposed to a record (`upcoming`, the views), active exposures, a team's last digest,
+    # changes since a time, and usage naming a model (`review_queue`).
+    [
+        "CREATE INDEX exposures_record ON exposures(record_id, active)",
+        "CREATE INDEX exposures_active ON exposures(active, team)",
+        "CREATE INDEX alerts_team ON alerts(team, kind, created_at)",
+        "CREATE INDEX record_changes_changed ON record_changes(changed_at)",
+        "CREATE INDEX usage_model ON usage(model, provider)",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

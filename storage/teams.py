@@ -7,6 +7,16 @@ from typing import Any
 
 import sqlite_utils
 
+_TEAM_COLUMNS = (
+    "name",
+    "slack_channel",
+    "slack_webhook_env",
+    "email",
+    "digest_time",
+    "digest_timezone",
+    "lead_days",
+)
+
 
 def sync_teams(db: sqlite_utils.Database, teams: list[dict[str, Any]]) -> None:
     """Upsert team rows and replace each team's declared usage and waivers.
@@ -15,37 +25,68 @@ def sync_teams(db: sqlite_utils.Database, teams: list[dict[str, Any]]) -> None:
     digest_timezone, lead_days (list), uses [{model, provider}], products (list of names),
     waivers [{model, reason, until}].
     Scanned and imported usage is kept. Call inside a transaction.
+
+    Set-based: one batched statement per table, and declared usage that is unchanged keeps
+    its row (only what teams.yml added or dropped is written), so a warm cycle with 100,000
+    declared rows writes none of them.
     """
+    db.conn.executemany(
+        f"""INSERT INTO teams ({", ".join(_TEAM_COLUMNS)})
+            VALUES ({", ".join(f":{c}" for c in _TEAM_COLUMNS)})
+            ON CONFLICT (name) DO UPDATE SET
+            {", ".join(f"{c} = excluded.{c}" for c in _TEAM_COLUMNS[1:])}""",
+        [
+            {
+                "name": team["name"],
+                "slack_channel": team.get("slack_channel"),
+                "slack_webhook_env": team.get("slack_webhook_env"),
+                "email": json.dumps(team.get("email") or []),
+                "digest_time": team.get("digest_time"),
+                "digest_timezone": team.get("digest_timezone"),
+                "lead_days": json.dumps(team.get("lead_days") or []),
+            }
+            for team in teams
+        ],
+    )
+    names = {team["name"] for team in teams}
+    wanted: dict[tuple[str, str, str], None] = {}  # ordered: rows are added in file order
     for team in teams:
-        row = {
-            "name": team["name"],
-            "slack_channel": team.get("slack_channel"),
-            "slack_webhook_env": team.get("slack_webhook_env"),
-            "email": json.dumps(team.get("email") or []),
-            "digest_time": team.get("digest_time"),
-            "digest_timezone": team.get("digest_timezone"),
-            "lead_days": json.dumps(team.get("lead_days") or []),
-        }
-        db["teams"].upsert(row, pk="name")
-        db.execute("DELETE FROM usage WHERE team = ? AND origin = 'declared'", [team["name"]])
         for use in team.get("uses") or []:
-            db.execute(
-                """INSERT OR IGNORE INTO usage (team, provider, model, origin, where_seen)
-                   VALUES (?, ?, ?, 'declared', 'teams.yml')""",
-                [team["name"], use["provider"], use["model"].lower()],
-            )
-        db.execute("DELETE FROM team_products WHERE team = ?", [team["name"]])
-        for product in team.get("products") or []:
-            db.execute(
-                "INSERT OR IGNORE INTO team_products (team, product) VALUES (?, ?)",
-                [team["name"], product.lower()],
-            )
-        db.execute("DELETE FROM waivers WHERE team = ?", [team["name"]])
-        for waiver in team.get("waivers") or []:
-            db.execute(
-                "INSERT OR REPLACE INTO waivers (team, model, reason, until) VALUES (?, ?, ?, ?)",
-                [team["name"], waiver["model"].lower(), waiver["reason"], waiver["until"]],
-            )
+            wanted.setdefault((team["name"], use["provider"], use["model"].lower()), None)
+    stale: list[int] = []
+    kept: set[tuple[str, str, str]] = set()
+    for row in db.execute(
+        "SELECT id, team, provider, model, where_seen, last_seen, volume FROM usage"
+        " WHERE origin = 'declared'"
+    ):
+        if row[1] not in names:
+            continue
+        key = (row[1], row[2], row[3])
+        fresh = row[4] == "teams.yml" and row[5] is None and row[6] is None
+        if key in wanted and fresh and key not in kept:
+            kept.add(key)
+        else:
+            stale.append(row[0])
+    db.conn.executemany("DELETE FROM usage WHERE id = ?", [(i,) for i in stale])
+    db.conn.executemany(
+        """INSERT OR IGNORE INTO usage (team, provider, model, origin, where_seen)
+           VALUES (?, ?, ?, 'declared', 'teams.yml')""",
+        [key for key in wanted if key not in kept],
+    )
+    db.conn.executemany("DELETE FROM team_products WHERE team = ?", [(n,) for n in names])
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO team_products (team, product) VALUES (?, ?)",
+        [(team["name"], p.lower()) for team in teams for p in team.get("products") or []],
+    )
+    db.conn.executemany("DELETE FROM waivers WHERE team = ?", [(n,) for n in names])
+    db.conn.executemany(
+        "INSERT OR REPLACE INTO waivers (team, model, reason, until) VALUES (?, ?, ?, ?)",
+        [
+            (team["name"], w["model"].lower(), w["reason"], w["until"])
+            for team in teams
+            for w in team.get("waivers") or []
+        ],
+    )
 
 
 def add_usage(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> int:
@@ -72,6 +113,14 @@ def usage_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     return list(db.query("SELECT * FROM usage ORDER BY id"))
 
 
+def usage_tuples(db: sqlite_utils.Database) -> list[tuple[Any, ...]]:
+    """(team, model, provider, origin, where_seen, last_seen, volume) of every usage row, by
+    id: plain tuples, for the 100,000-row case."""
+    return db.execute(
+        "SELECT team, model, provider, origin, where_seen, last_seen, volume FROM usage ORDER BY id"
+    ).fetchall()
+
+
 def product_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """(team, product) declarations from teams.yml `products:`."""
     return list(db.query("SELECT team, product FROM team_products ORDER BY team, product"))
@@ -83,3 +132,44 @@ def waivers(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 
 def exposures(db: sqlite_utils.Database) -> dict[tuple[str, int], dict[str, Any]]:
     return {(row["team"], row["record_id"]): row for row in db.query("SELECT * FROM exposures")}
+
+
+def exposure_states(db: sqlite_utils.Database) -> dict[tuple[str, int], tuple[int, int]]:
+    """(team, record id) -> (exposure id, active) of every stored exposure."""
+    return {(r[0], r[1]): (r[2], r[3]) for r in db.execute(_EXPOSURE_STATES)}
+
+
+_EXPOSURE_STATES = "SELECT team, record_id, id, active FROM exposures"
+
+
+def write_exposures(
+    db: sqlite_utils.Database,
+    *,
+    inserts: list[tuple[Any, ...]],
+    updates: list[tuple[Any, ...]],
+    deactivate: list[int],
+) -> None:
+    """Batched exposure writes of one decide: `inserts` (team, record_id, first_seen,
+    usage_model, usage_provider, how, origin, last_seen), `updates` (usage_model,
+    usage_provider, how, origin, last_seen, id) that also reactivate, and ids that no usage
+    matches any more. Call inside a transaction."""
+    db.conn.executemany(
+        """INSERT INTO exposures (team, record_id, first_seen, usage_model, usage_provider,
+                                  how, origin, last_seen, active)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)""",
+        inserts,
+    )
+    db.conn.executemany(
+        """UPDATE exposures SET usage_model = ?, usage_provider = ?, how = ?, origin = ?,
+                                last_seen = ?, active = 1 WHERE id = ?""",
+        updates,
+    )
+    db.conn.executemany("UPDATE exposures SET active = 0 WHERE id = ?", [(i,) for i in deactivate])
+
+
+def set_reminder_state(db: sqlite_utils.Database, rows: list[tuple[Any, ...]]) -> None:
+    """(announced, reminded_lead, reminded_for, exposure id) for each exposure decided."""
+    db.conn.executemany(
+        "UPDATE exposures SET announced = ?, reminded_lead = ?, reminded_for = ? WHERE id = ?",
+        rows,
+    )

@@ -321,3 +321,23 @@ def test_cli_progress_only_on_a_terminal(monkeypatch):
     monkeypatch.setattr(cli.sys, "stderr", terminal)
     show = cli._tty_progress()
     assert show is not None
+
+
+def test_hand_over_queue_wakes_a_blocked_cycle_and_only_then():
+    """The cycle blocks on this socket and the extraction pipes at once, never polling:
+    readable as soon as a fetch is put, quiet again once noticed."""
+    import select
+
+    from pipeline.cycle import _SignalledQueue
+
+    arrivals = _SignalledQueue()
+    try:
+        assert select.select([arrivals.signal], [], [], 0)[0] == []
+        arrivals.put(None)
+        assert select.select([arrivals.signal], [], [], 0)[0] == [arrivals.signal]
+        arrivals.clear_signal()
+        assert select.select([arrivals.signal], [], [], 0)[0] == []
+        assert arrivals.get_nowait() is None
+    finally:
+        arrivals.close()
+    arrivals.put(None)  # a fetch thread outliving its cycle finds the socket closed: no error

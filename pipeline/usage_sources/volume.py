@@ -71,12 +71,14 @@ def apply(db: sqlite_utils.Database, records: Sequence[tuple[int, Record]], toda
         "UPDATE exposures SET requests_7d = NULL, tokens_7d = NULL, last_call = NULL,"
         " has_calls = 0 WHERE has_calls = 1"
     )
-    for (team, record_id), volume in volumes.items():
-        db.execute(
-            """UPDATE exposures SET requests_7d = ?, tokens_7d = ?, last_call = ?, has_calls = 1
-               WHERE team = ? AND record_id = ?""",
-            [volume.requests_7d, volume.tokens_7d, volume.last_call, team, record_id],
-        )
+    db.conn.executemany(
+        """UPDATE exposures SET requests_7d = ?, tokens_7d = ?, last_call = ?, has_calls = 1
+           WHERE team = ? AND record_id = ?""",
+        [
+            (v.requests_7d, v.tokens_7d, v.last_call, team, record_id)
+            for (team, record_id), v in volumes.items()
+        ],
+    )
 
 
 def quiet(exposure: dict[str, Any], today: dt.date) -> bool:
