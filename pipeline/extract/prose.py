@@ -636,7 +636,15 @@ def _apply_clause(
         if at is not None and (at >= before or clause.how == "anaphor"):
             c = result.candidates[at]
             if clause.date and (clause.moved or c.shutdown_date is None):
-                c = replace(c, shutdown_date=clause.date, shutdown_kind=kind)
+                how = "a moved date" if clause.moved else clause.how
+                evidence = c.evidence if sentence in c.evidence else f"{c.evidence} {sentence}"
+                c = replace(
+                    c,
+                    shutdown_date=clause.date,
+                    shutdown_kind=kind,
+                    rule=f"{c.rule}, dated by the clause reader ({how})",
+                    evidence=evidence.strip(),
+                )
             if clause.replacements and not c.replacements:
                 c = replace(c, replacements=clause.replacements)
             result.candidates[at] = c
