@@ -547,3 +547,34 @@ def test_capitalised_name_beside_an_id(name, model, predicate):
     assert got == {name.lower(), model}, (together, got)
     alone = f"{name} {predicate}"
     assert set(run(Case(wrap(alone, "markdown"), "markdown"))) == set(), alone
+
+
+@SUITE
+@given(
+    subjects,
+    dates,
+    replacement_ids,
+    st.sampled_from(("请迁移至 `{r}`。", "Use `{r}` instead.", "後継モデルは `{r}` です。")),
+    st.sampled_from(("：", ":")),
+)
+def test_replacement_after_a_list_serves_the_list(ids, date, rep_id, rep_text, colon):
+    """A replacement sentence right after a lead's list replaces every item of the list; a
+    full-width colon ends a lead too."""
+    items = "\n".join(f"- `{m}`" for m in ids)
+    body = f"以下模型将于{_cjk_date(date)}下线{colon}\n\n{items}\n\n{rep_text.format(r=rep_id)}"
+    check(Case(wrap(body, "markdown"), "markdown", expect(ids, date, "firm", rep_id)))
+
+
+@SUITE
+@given(
+    st.sampled_from(("deepseek-chat", "deepseek-reasoner")),
+    dates,
+    st.sampled_from(("{m} 模型将于{d}下线。", "The {m} model will be retired on {e}.")),
+)
+def test_catalogue_word_called_a_model(model, date, template):
+    """A catalogue ID without a digit counts in prose when the text calls it a model."""
+    text = template.format(m=model, d=_cjk_date(date), e=date.isoformat())
+    out = extract_document(
+        wrap(text, "markdown").encode(), fmt="markdown", provider="deepseek", today=TODAY
+    )
+    assert {r.model: r.shutdown_date for r in out.records} == {model: date.isoformat()}, text

@@ -187,6 +187,15 @@ def _token_facts(token: str) -> tuple[str, bool, bool, bool, bool]:
     return low, may_glue, by_shape, if_known, by_catalogue
 
 
+_MODEL_NOUN_AFTER = re.compile(r"[`*]*\s*(?:model\b(?!s)|模型|モデル)", re.IGNORECASE)
+
+
+def _named_model(text: str, end: int, low: str) -> bool:
+    """A catalogue ID without a digit that the text itself calls a model ("the
+    deepseek-chat model", "deepseek-chat 模型"): catalogue words alone are ordinary words."""
+    return bool(_MODEL_NOUN_AFTER.match(text, end)) and is_known(low)
+
+
 def find_ids(text: str, known: Iterable[str] = ()) -> list[Mention]:
     """ID mentions in prose: strong IDs, or tokens the page shows as IDs elsewhere."""
     known_set = known if isinstance(known, (set, frozenset)) else set(known)
@@ -199,7 +208,12 @@ def find_ids(text: str, known: Iterable[str] = ()) -> list[Mention]:
                 at = start + offset
                 out.append(Mention(core, at, at + len(core), core))
             continue
-        if by_shape or by_catalogue or (if_known and low in known_set):
+        if (
+            by_shape
+            or by_catalogue
+            or (if_known and low in known_set)
+            or (if_known and "-" in low and _named_model(text, start + len(token), low))
+        ):
             out.append(Mention(low, start, start + len(token), token))
     return _with_versions(text, out) if out and _VERSIONS_WORD.search(text) else out
 

@@ -163,7 +163,7 @@ def notice_prose(
                 )
             )
             continue
-        if text.rstrip().endswith(":") or re.search(r"\s[-–—]$", text.rstrip()):
+        if text.rstrip().endswith((":", "：")) or re.search(r"\s[-–—]$", text.rstrip()):
             # the lead is the sentence that ends in the colon; earlier sentences of the
             # paragraph ("We recommend ...") only lend it a date
             parts = sentences(text)
@@ -196,6 +196,7 @@ def notice_prose(
             if cand:
                 result.candidates.append(cand)
             continue
+        after_list = lead is not None and n > 0 and blocks[n - 1].kind == "li"
         lead = None
         if deprecation_scope and block.kind == "li":
             migration = _migration_item(block, ctx, anchor, order + n, scope_shutdown)
@@ -209,7 +210,15 @@ def notice_prose(
             if cand:
                 result.candidates.append(cand)
                 continue
+        listed = len(result.candidates)
         _sentences(text, block, result, ctx, anchor, order + n, section_date, context_date, stated)
+        if after_list and len(result.candidates) == listed:
+            # "请迁移至 X" / "Use X instead." right after a lead's list serves the whole list
+            mine = {c.model for c in result.candidates}
+            result.replacements = [
+                (r, scope, None if at == order + n and r not in mine else at)
+                for r, scope, at in result.replacements
+            ]
     return result
 
 
