@@ -1001,6 +1001,12 @@ def serve(db_path: str, port: int, host: str) -> None:
     help="Public URL where the feed is published (env SUNSET_PUBLIC_URL): the feed's home "
     "page, and with -o FILE its JSON Feed feed_url.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite an existing -o FILE that is not an earlier export (never the database "
+    "or a configuration file).",
+)
 def export(
     db_path: str,
     now_text: str | None,
@@ -1009,14 +1015,25 @@ def export(
     team: str | None,
     output: Path | None,
     base_url: str | None,
+    force: bool,
 ) -> None:
-    """Export deprecation events as RSS, JSON Feed or an iCalendar file."""
+    """Export deprecation events as RSS, JSON Feed or an iCalendar file.
+
+    `-o FILE` never overwrites the database or a configuration file, nor (without --force)
+    an existing file that is not an earlier export of the same format.
+    """
     from urllib.parse import urljoin, urlsplit
 
+    from pipeline.cli_files import output_problem, write_replacing
     from pipeline.config import DEFAULT_LEAD_DAYS
     from pipeline.export import export_feed
 
     now = _now(now_text)
+    if output is not None:
+        configs = (teams_path, Path("sources.yml"), Path("teams.yml"))
+        problem = output_problem(output, fmt, db_path=db_path, config_paths=configs, force=force)
+        if problem:
+            _fail(problem)
     if base_url is not None:
         if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc:
             _fail(f"sunset export: --base-url {base_url!r} is not an http(s) URL", 2)
@@ -1039,7 +1056,7 @@ def export(
         feed_url=urljoin(base_url, output.name) if base_url and output else None,
     )
     if output:
-        output.write_bytes(data)
+        write_replacing(output, data)
         click.echo(f"wrote {output} ({len(data)} bytes)", err=True)
     else:
         sys.stdout.buffer.write(data)
