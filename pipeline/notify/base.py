@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Protocol
 
 import jinja2
+import markupsafe
 
 from pipeline.models import Alert, AlertItem
-from pipeline.notify.escape import one_line, readable, safe_url, short
+from pipeline.notify.escape import html_keep_whole, one_line, readable, safe_url, short
 from pipeline.scope import product_name, product_of
 from pipeline.usage_sources.volume import describe as describe_volume
 
@@ -232,7 +233,7 @@ def heading(alert: Alert) -> str:
 @cache
 def templates() -> jinja2.Environment:
     """Jinja2 templates next to this module; HTML templates are autoescaped, text ones not."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",)),
         undefined=jinja2.StrictUndefined,
@@ -240,6 +241,9 @@ def templates() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    # `text | whole`: escaped, with dates and model IDs kept on one line each.
+    env.filters["whole"] = lambda text: markupsafe.Markup(html_keep_whole(str(text)))
+    return env
 
 
 def compose(
