@@ -497,7 +497,7 @@ def _tty_progress():
     return show
 
 
-def _deliver(db, db_path: str, teams: TeamsFile, now) -> None:
+def _deliver(db, db_path: str, teams: TeamsFile, now, team: str | None = None) -> None:
     from pipeline import locking
     from pipeline.clock import utcnow
     from pipeline.notify.outbox import build_notifiers, deliver_due
@@ -508,7 +508,11 @@ def _deliver(db, db_path: str, teams: TeamsFile, now) -> None:
             click.echo("delivery: another process is delivering; skipped")
             return
         result = deliver_due(
-            db, build_notifiers(teams), now=now, max_attempts=teams.delivery.max_attempts
+            db,
+            build_notifiers(teams),
+            now=now,
+            max_attempts=teams.delivery.max_attempts,
+            team=team,
         )
     click.echo(f"delivery: {result.sent} sent, {result.failed} to retry, {result.dead} dead")
     if result.store_error:
@@ -953,7 +957,7 @@ def digest(
         queued = queue_digest(db, teams, config, now=now, force=team is not None)
         click.echo(f"{config.name}: " + ("digest queued" if queued else "nothing to send"))
     if not dry_run:
-        _deliver(db, db_path, teams, now)
+        _deliver(db, db_path, teams, now, team)  # with --team, only that team's alerts
 
 
 @main.command()
