@@ -199,11 +199,15 @@ def _one_line_usage_error(ctx: click.Context, exc: click.UsageError) -> NoReturn
 
 
 class _OneLineParse:
-    """A usage mistake is one `error:` line on stderr (exit 2), not click's usage block."""
+    """A usage mistake is one `error:` line on stderr (exit 2), not click's usage block; a
+    group given no sub-command (bare `sunset`, `sunset usage`) prints its normal help."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
             return super().parse_args(ctx, args)  # type: ignore[misc]
+        except click.exceptions.NoArgsIsHelpError:
+            click.echo(ctx.get_help())
+            ctx.exit(0)
         except click.UsageError as exc:
             _one_line_usage_error(ctx, exc)
 
