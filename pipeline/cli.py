@@ -239,6 +239,15 @@ class SunsetGroup(_OneLineGroup):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted", err=True)  # Ctrl-C: one line, exit status 130
+            ctx.exit(130)
+        except BrokenPipeError:
+            # The reader of our output went away (`sunset upcoming | head`): no traceback.
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(1)
         except click.UsageError as exc:
             _one_line_usage_error(exc.ctx or ctx, exc)
         except ConfigError as exc:
