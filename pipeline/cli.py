@@ -587,7 +587,11 @@ def extract(
     max_mb: float,
     now_text: str | None,
 ) -> None:
-    """Extract deprecation records from a saved page, feed or article."""
+    """Extract deprecation records from a saved page, feed or article.
+
+    A file that is not a document (a database, an archive, an image, other binary data) is
+    refused.
+    """
     from pipeline.extract import extract_document, infer_format
 
     if as_json and explain:
@@ -600,6 +604,10 @@ def extract(
             "(a provider page is rarely over 2 MB; raise it with --max-mb)",
             2,
         )
+    from pipeline.cli_files import not_a_document
+
+    if problem := not_a_document(path):
+        _fail(f"sunset extract: {problem}", 2)
     progress = _stage_printer(size >= PROGRESS_FROM_BYTES)
     progress(f"reading {path} ({size / 1_000_000:.1f} MB)")
     body = path.read_bytes()
