@@ -1306,16 +1306,27 @@ def review_correct(
     help="Folder for the demo's database, messages and e-mails: new, empty, or a previous "
     "demo output (files the demo did not write are never touched).",
 )
-def demo(out: Path) -> None:
-    """Run the whole product offline on sample pages, with local Slack and SMTP captures."""
+@click.option(
+    "--now",
+    "now_text",
+    default=None,
+    help="The demo's second day (default today; its first is the day before).",
+)
+def demo(out: Path, now_text: str | None) -> None:
+    """Run the whole product offline on sample pages, with local Slack and SMTP captures.
+
+    The demo's second day is today and its first yesterday: the sample pages are re-dated
+    to match, so browsing the result afterwards agrees with what it printed.
+    """
     import logging
 
     from pipeline.demo import run_demo
     from pipeline.demo_folder import DemoFolderError
 
     logging.getLogger().setLevel(logging.WARNING)
+    today = _now(now_text).date()
     try:
-        run_demo(out, echo=click.echo)
+        run_demo(out, echo=click.echo, today=today)
     except DemoFolderError as exc:
         _fail(f"sunset demo: {exc}")
 
