@@ -809,8 +809,18 @@ def _scope_note(scope: str | None) -> str:
 @click.option("--team", required=True, help="Team the usage belongs to (named in teams.yml).")
 @teams_option
 @db_option
-def scan(path: Path, team: str, teams_path: Path, db_path: str) -> None:
-    """Find model identifiers in code and config files under PATH."""
+@click.option(
+    "--all-files",
+    is_flag=True,
+    help="Also scan test-fixture and vendored folders (fixtures, testdata, vendor, "
+    "third_party, ...), which a scan leaves out by default.",
+)
+def scan(path: Path, team: str, teams_path: Path, db_path: str, all_files: bool) -> None:
+    """Find model identifiers in code and config files under PATH.
+
+    A rescan of PATH replaces the team's earlier findings under PATH (models no longer
+    there are dropped); `sunset usage remove` removes findings by team, origin or path.
+    """
     from pipeline.usage import scan_paths
     from storage import teams as team_store
     from storage.db import transaction
@@ -820,18 +830,26 @@ def scan(path: Path, team: str, teams_path: Path, db_path: str) -> None:
     known = [
         row["model"] for row in db.query("SELECT DISTINCT model FROM records WHERE kind = 'model'")
     ]
-    entries = scan_paths(path, team, known_models=known)
+    entries = scan_paths(path, team, known_models=known, include_all=all_files)
+    root = path.resolve()
+    base = (root.parent if root.is_file() else root).as_posix()
+    prefix = root.as_posix() + (":" if root.is_file() else "/")
     with transaction(db):
         team_store.ensure_team(db, team)
-        team_store.add_usage(db, [_usage_row(e) for e in entries])
+        dropped = team_store.remove_usage(
+            db, team=team, origins=("scan",), where_prefixes=(prefix,)
+        )
+        rows = [_usage_row(e) | {"where_seen": f"{base}/{e.where}"} for e in entries]
+        team_store.add_usage(db, rows)
     for entry in entries:
         click.echo(
             f"{entry.where}: {entry.model}"
             + ("" if entry.provider == "*" else f" ({entry.provider})")
         )
+    replaced = f" (replacing {count(dropped, 'earlier finding')})" if dropped else ""
     click.echo(
         f"{count(len(entries), 'usage')} of {count(len({e.model for e in entries}), 'model')} "
-        f"recorded for {team}"
+        f"recorded for {team}{replaced}"
     )
 
 
@@ -850,6 +868,56 @@ def _usage_row(entry) -> dict:
 @main.group()
 def usage() -> None:
     """Usage imported from logs or exports, or pulled from usage sources."""
+
+
+@usage.command("remove")
+@click.option("--team", default=None, help="Only this team's usage.")
+@click.option(
+    "--origin",
+    type=click.Choice(["scan", "import"]),
+    default=None,
+    help="Only scanned or only imported usage (default: both).",
+)
+@click.option(
+    "--path",
+    "paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Only findings of a scan under this path, or of an imported file (repeatable).",
+)
+@db_option
+def usage_remove(
+    team: str | None, origin: str | None, paths: tuple[Path, ...], db_path: str
+) -> None:
+    """Remove scanned or imported usage by team, origin or path (declared usage lives in
+    teams.yml, pulled usage follows its usage source)."""
+    from storage import teams as team_store
+    from storage.db import transaction
+
+    if team is None and origin is None and not paths:
+        _fail("sunset usage remove: say what to remove: --team, --origin and/or --path", 2)
+    db = _existing_db(db_path)
+    if team is not None:
+        _require_stored_team(db, team)
+    prefixes: list[str] = []
+    names: list[str] = []
+    for given in paths:
+        resolved = given.resolve().as_posix()
+        prefixes += [resolved + "/", resolved + ":"]
+        names.append(given.name)  # an import stores the file's name
+    origins = (origin,) if origin else ("scan", "import")
+    with transaction(db):
+        removed = team_store.remove_usage(
+            db, team=team, origins=tuple(o for o in origins if o == "scan"),
+            where_prefixes=tuple(prefixes),
+        ) if "scan" in origins else 0  # fmt: skip
+        if "import" in origins:
+            removed += team_store.remove_usage(
+                db, team=team, origins=("import",), where_exact=tuple(names)
+            )
+    if not removed:
+        _fail("sunset usage remove: no scanned or imported usage matched", 1)
+    click.echo(f"removed {count(removed, 'usage row')}; exposures follow at the next `sunset run`")
 
 
 @usage.command("import")
