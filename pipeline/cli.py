@@ -70,6 +70,9 @@ commit_option = click.option(
     help="With a --now in the future: really store, decide and send as of that time "
     "(without it such a run writes and sends nothing).",
 )
+# Exit statuses (README "Exit statuses"): 0 all well, 1 failed or partly done (a source or
+# a send failed, a file or database unusable), 2 usage or configuration mistake, 130 Ctrl-C.
+PARTIAL = 1
 FUTURE_TOLERANCE_MINUTES = 10
 EXTRACT_MAX_MB = 20.0  # `sunset extract` refuses larger files (the fetcher's decoded limit)
 PROGRESS_FROM_BYTES = 1_000_000  # stage lines in a terminal from this size on
@@ -479,8 +482,11 @@ def run(
     )
     for source_id, error in sorted(report.failures.items()):
         click.echo(f"  failed: {source_id}: {error}")
+    delivered = None
     if teams is not None and not no_deliver:
-        _deliver(db, db_path, teams, now)
+        delivered = _deliver(db, db_path, teams, now)
+    if report.failed or (delivered is not None and (delivered.failed or delivered.dead)):
+        sys.exit(PARTIAL)  # the exit-code contract: some of the work did not get done
 
 
 @contextlib.contextmanager
@@ -510,7 +516,9 @@ def _tty_progress():
     return show
 
 
-def _deliver(db, db_path: str, teams: TeamsFile, now, team: str | None = None) -> None:
+def _deliver(db, db_path: str, teams: TeamsFile, now, team: str | None = None):
+    """Deliver what is due; return the `DeliveryReport` (None when another process is
+    delivering)."""
     from pipeline import locking
     from pipeline.clock import utcnow
     from pipeline.notify.outbox import build_notifiers, deliver_due
@@ -519,7 +527,7 @@ def _deliver(db, db_path: str, teams: TeamsFile, now, team: str | None = None) -
     with locking.held(db, db_path, "deliver", owner, utcnow, "deliver") as taken:
         if not taken:
             click.echo("delivery: another process is delivering; skipped")
-            return
+            return None
         result = deliver_due(
             db,
             build_notifiers(teams),
@@ -531,6 +539,7 @@ def _deliver(db, db_path: str, teams: TeamsFile, now, team: str | None = None) -
     if result.store_error:
         click.echo(f"error: database {db_path} cannot be written: {result.store_error}", err=True)
         sys.exit(1)
+    return result
 
 
 @main.command()
@@ -550,7 +559,9 @@ def deliver(teams_path: Path, db_path: str, now_text: str | None, commit: bool) 
         click.echo(f"delivery: {count(len(due), 'alert')} would be due; none sent")
         return
     _check_secrets(teams_path, teams)
-    _deliver(_open(db_path), db_path, teams, now)
+    result = _deliver(_open(db_path), db_path, teams, now)
+    if result is not None and (result.failed or result.dead):
+        sys.exit(PARTIAL)
 
 
 @main.command()

@@ -1,0 +1,30 @@
+"""The exit-status contract (issue 19): 0 all well, 1 partly done, 2 usage, 130 Ctrl-C.
+`sunset run` exited 0 when sources failed and when sends failed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from tests.slack_stub import free_port
+
+
+def test_run_with_a_failing_source_exits_1(tmp_path: Path) -> None:
+    port = free_port()  # nothing listens there: the fetch fails
+    (tmp_path / "sources.yml").write_text(
+        f"sources:\n  - {{id: down, provider: acme, format: html, "
+        f"url: 'http://127.0.0.1:{port}/d'}}\n"
+    )
+    (tmp_path / "teams.yml").write_text("teams:\n  - {name: payments, digest: off}\n")
+    args = [
+        "run",
+        "--sources",
+        str(tmp_path / "sources.yml"),
+        "--teams",
+        str(tmp_path / "teams.yml"),
+    ]
+    result = CliRunner().invoke(main, [*args, "--db", str(tmp_path / "s.db")])
+    assert result.exit_code == 1, result.output
+    assert "failed: down:" in result.output and "Traceback" not in result.output
