@@ -32,6 +32,11 @@ if TYPE_CHECKING:
 def load_sources(path: Path) -> SourcesFile:
     from pipeline import config
 
+    if not path.exists() and path == Path("sources.yml"):  # the default, in a fresh folder
+        raise ConfigError(
+            "sources.yml not found here: run `sunset init` to create a starter "
+            "sources.yml and teams.yml, or pass --sources FILE"
+        )
     return config.load_sources(path)
 
 
@@ -138,6 +143,14 @@ def _scratch_copy(db_path: str):
 
 
 def _load_teams_optional(path: Path) -> TeamsFile | None:
+    """teams.yml, or None when the default one is absent; a `--teams FILE` named on the
+    command line that is missing is an error, not a warning."""
+    ctx = click.get_current_context()
+    if not path.exists() and ctx.get_parameter_source("teams_path") not in (
+        click.core.ParameterSource.DEFAULT,
+        None,
+    ):
+        raise ConfigError(f"{path}: file not found (given with --teams)")
     if not path.exists():
         import logging
 
