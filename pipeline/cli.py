@@ -251,6 +251,15 @@ class SunsetGroup(_OneLineGroup):
 
     command_class = _OneLineErrors
     group_class = _OneLineGroup
+    LOG_FLAGS = frozenset({"-q", "--quiet", "-v", "--verbose", "-vv", "-vvv"})
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # -q / -v are the group's options but are welcome after the sub-command too
+        # (`sunset run -v`): move them to the front, up to a `--`.
+        end = args.index("--") if "--" in args else len(args)
+        flags = [a for a in args[:end] if a in self.LOG_FLAGS]
+        rest = [a for a in args[:end] if a not in self.LOG_FLAGS]
+        return super().parse_args(ctx, [*flags, *rest, *args[end:]])
 
     def invoke(self, ctx: click.Context):
         try:
@@ -296,17 +305,58 @@ class SunsetGroup(_OneLineGroup):
 @click.version_option(
     package_name="sunset-watch", prog_name="sunset", message="%(prog)s %(version)s"
 )
-@click.option("-v", "--verbose", is_flag=True, help="Log debug details.")
-@click.option("-q", "--quiet", is_flag=True, help="Log warnings and errors only.")
-def main(verbose: bool, quiet: bool) -> None:
-    """Sunset Watch: tells teams about AI model deprecations before their models break."""
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Log what happens (-v), with debug details (-vv); anywhere on the line.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Log errors only; anywhere on the line.")
+def main(verbose: int, quiet: bool) -> None:
+    """Sunset Watch: tells teams about AI model deprecations before their models break.
+
+    Quiet by default: one `warning:` line per problem (a failing source, a failed send) and
+    each command's own summary; -v adds what happens, with timestamps (the default for
+    `sunset worker`, a service).
+    """
     import logging
 
-    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    if click.get_current_context().invoked_subcommand == "worker" and not quiet:
+        verbose = max(verbose, 1)  # a service: its log says what it does, with timestamps
+    level = (
+        logging.ERROR
+        if quiet
+        else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     )
+    # On a terminal a log line first clears the progress line it would otherwise run into.
+    clear = "\r\x1b[K" if _stderr_is_tty() else ""
+    fmt = (
+        "%(asctime)s %(levelname)s %(name)s: %(message)s"
+        if verbose
+        else "%(levelname)s: %(message)s"
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        logging.Formatter(clear + fmt) if verbose else _LowerLevelFormatter(clear + fmt)
+    )
+    logging.basicConfig(level=level, handlers=[handler])
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+class _LowerLevelFormatter:
+    """`warning: ...` rather than `WARNING: ...` (the CLI's `error:` lines look the same)."""
+
+    def __init__(self, fmt: str) -> None:
+        import logging
+
+        self._formatter = logging.Formatter(fmt)
+
+    def format(self, record) -> str:
+        import copy
+
+        record = copy.copy(record)
+        record.levelname = record.levelname.lower()
+        return self._formatter.format(record)
 
 
 @main.command()

@@ -54,3 +54,33 @@ def test_a_fresh_folder_hints_at_init(tmp_path: Path, monkeypatch) -> None:
         result = CliRunner().invoke(main, command)
         assert result.exit_code == 2, (command, result.output)
         assert "sunset init" in result.output, (command, result.output)
+
+
+def test_quiet_by_default_one_plain_line_per_problem(tmp_path: Path, httpserver) -> None:
+    """The default log was INFO with timestamps and Python reprs (`DeliveryReport(...)`),
+    and -q / -v worked only before the sub-command."""
+    import subprocess
+    import sys
+
+    httpserver.expect_request("/gone").respond_with_data("no", status=404)
+    (tmp_path / "sources.yml").write_text(
+        f"sources:\n  - {{id: gone, provider: acme, format: html, url: '{httpserver.url_for('/gone')}'}}\n"
+    )
+    (tmp_path / "teams.yml").write_text("teams:\n  - {name: payments, digest: off}\n")
+    base = [sys.executable, "-m", "pipeline", "run", "--db", str(tmp_path / "s.db")]
+
+    def run(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*base, *extra], cwd=tmp_path, capture_output=True, text=True, timeout=60
+        )
+
+    quiet = run()
+    assert quiet.returncode == 1, quiet.stderr
+    lines = quiet.stderr.strip().splitlines()
+    assert lines and all(line.startswith("warning: ") for line in lines), quiet.stderr
+    assert any("source gone" in line for line in lines)
+    assert "INFO" not in quiet.stderr and "Report(" not in quiet.stderr
+    verbose = run("-v")  # after the sub-command
+    assert verbose.returncode == 1 and " INFO " in verbose.stderr, verbose.stderr
+    silent = run("-q")
+    assert silent.returncode == 1 and "warning:" not in silent.stderr, silent.stderr

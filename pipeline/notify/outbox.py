@@ -105,7 +105,13 @@ def deliver_due(
         store_error=store_error,
     )
     if sum(outcomes.values()):
-        log.info("delivery: %s", report)
+        log.info(
+            "delivery: %d sent, %d to retry, %d dead, %d waiting on a destination that is down",
+            report.sent,
+            report.failed,
+            report.dead,
+            report.skipped,
+        )
     return report
 
 
