@@ -63,8 +63,9 @@ def test_quiet_by_default_one_plain_line_per_problem(tmp_path: Path, httpserver)
     import sys
 
     httpserver.expect_request("/gone").respond_with_data("no", status=404)
+    url = httpserver.url_for("/gone")
     (tmp_path / "sources.yml").write_text(
-        f"sources:\n  - {{id: gone, provider: acme, format: html, url: '{httpserver.url_for('/gone')}'}}\n"
+        f"sources:\n  - {{id: gone, provider: acme, format: html, url: '{url}'}}\n"
     )
     (tmp_path / "teams.yml").write_text("teams:\n  - {name: payments, digest: off}\n")
     base = [sys.executable, "-m", "pipeline", "run", "--db", str(tmp_path / "s.db")]

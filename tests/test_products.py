@@ -4,9 +4,8 @@ unaffected" in alerts and the digest."""
 
 from __future__ import annotations
 
-import re
-
 import datetime as dt
+import re
 from dataclasses import asdict
 from pathlib import Path
 
