@@ -177,7 +177,8 @@ def test_digest_wording(db):
     decide(db, TEAMS, now=DAY)
     team = TEAMS.team("support")
     data = collect_digest(db, team, DAY + dt.timedelta(hours=1))
-    assert [i.model for i in data.upcoming] == ["gpt-x-1"]
+    assert [i.model for i in data.upcoming] == []  # listed once, as new
+    assert "gpt-x-1" in [i.model for i in data.new]
     assert data.past == ()  # a product change is not "still in use"
     _, text, html = render_digest_parts("support", data, DAY + dt.timedelta(hours=1))
     assert "- gpt-x-1 (openai): leaves ChatGPT on 2027-01-15 (in 52 days); API unaffected" in text
