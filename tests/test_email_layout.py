@@ -104,3 +104,34 @@ def test_no_horizontal_overflow_at_390_px_in_chromium(tmp_path: Path) -> None:
     found = re.search(r'data-w="(\d+)"', done.stdout)
     assert found, done.stderr[-500:]
     assert int(found.group(1)) <= 390
+
+
+def test_machine_sent_headers_threading_and_why_footer() -> None:
+    """Issue 19: e-mails carry Auto-Submitted and List-Id, follow-ups of one model thread
+    together (In-Reply-To / References), and a footer says why the team got it."""
+    one = Alert(
+        team="payments",
+        channel="email",
+        kind="new",
+        title="New",
+        items=(AlertItem(kind="new", provider="nimbus", model="nimbus-large-1"),),
+    )
+    later = Alert(
+        team="payments",
+        channel="email",
+        kind="reminder",
+        title="Reminder",
+        items=(AlertItem(kind="reminder", provider="nimbus", model="nimbus-large-1"),),
+    )
+    first = render_alert_email(one, now=NOW, sender="s@e.co", recipients=["a@b.co"])
+    second = render_alert_email(later, now=NOW, sender="s@e.co", recipients=["a@b.co"])
+    for message in (first, second):
+        assert message["Auto-Submitted"] == "auto-generated"
+        assert message["List-Id"] == "Sunset Watch for payments <payments.sunset-watch.e.co>"
+    assert first["References"] == second["References"] == second["In-Reply-To"]
+    assert first["Message-ID"] != second["Message-ID"]
+    other = render_alert_email(alert(), now=NOW, sender="s@e.co", recipients=["a@b.co"])
+    assert other["References"] is None  # several models: no one thread
+    text = first.get_body(preferencelist=("plain",)).get_content()
+    assert "You get this because teams.yml gives this address to team payments" in text
+    assert "edit team payments in teams.yml" in html_of(first)

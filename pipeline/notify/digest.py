@@ -248,7 +248,13 @@ def render_digest(
         return None
     subject, text, html = render_digest_parts(team.name, data, now)
     return compose(
-        subject=subject, text=text, html=html, sender=sender, recipients=team.email, now=now
+        subject=subject,
+        text=text,
+        html=html,
+        sender=sender,
+        recipients=team.email,
+        now=now,
+        team=team.name,
     )
 
 
