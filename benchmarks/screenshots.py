@@ -42,9 +42,8 @@ WINDOW_MIN = 500
 DASHBOARD_PAGES = [
     ("home", "/"),
     ("database", "/sunset"),
-    ("upcoming", "/sunset/upcoming_shutdowns"),
-    ("timeline", "/sunset/shutdown_timeline"),
-    ("record", "/sunset/record_page?id=1"),
+    ("upcoming", "/sunset/home_upcoming"),
+    ("record", "/sunset/records/1"),
     ("alerts", "/sunset/alert_trace"),
 ]
 
@@ -120,6 +119,8 @@ def dashboard(db: Path, out: Path, widths: list[int]) -> None:
                 break
             except OSError:
                 time.sleep(0.2)
+        for _, path in DASHBOARD_PAGES:  # warm up: the first render of a page is slow
+            urllib.request.urlopen(base + path, timeout=30).read()
         for name, path in DASHBOARD_PAGES:
             for width in widths:
                 shoot(base + path, out / f"dashboard-{name}-{width}.png", width, 1600)
