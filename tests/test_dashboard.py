@@ -7,7 +7,6 @@ the queries it told you to start with."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
 import pytest
