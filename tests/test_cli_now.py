@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from pipeline import cli
 from pipeline import clock as clock_module
-from tests.slack_stub import TOKEN, SlackStub, SmtpSink, free_port
+from tests.slack_stub import TOKEN, SlackStub, SmtpSink
 from tests.test_cli_run import PAGE
 
 REAL_NOW = dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC)
