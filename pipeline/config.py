@@ -354,6 +354,39 @@ def _describe_location(data: Any, loc: tuple[Any, ...]) -> str:
     return "".join(parts) or "(top level)"
 
 
+def _model_at(model: Any, loc: tuple[Any, ...]) -> Any:
+    """The pydantic model that holds the field at `loc` (through lists and optionals)."""
+    import typing
+
+    for key in loc:
+        if isinstance(key, int):
+            continue
+        fields = getattr(model, "model_fields", None)
+        if not fields or key not in fields:
+            return None
+        model = fields[key].annotation
+        for _ in range(4):  # unwrap list[X], X | None, dict[str, X]
+            if isinstance(model, type) and issubclass(model, BaseModel):
+                break
+            inner = [a for a in typing.get_args(model) if a is not type(None)]
+            found = [a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)]
+            model = found[0] if found else (inner[-1] if inner else None)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _unknown_key(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    """ "unknown key 'emial' (did you mean 'email'?)", or the known keys."""
+    import difflib
+
+    key = str(loc[-1])
+    owner = _model_at(model, loc[:-1])
+    known = sorted(owner.model_fields) if owner is not None else []
+    close = difflib.get_close_matches(key, known, n=1)
+    if close:
+        return f"unknown key {key!r} (did you mean {close[0]!r}?)"
+    return f"unknown key {key!r}" + (f" (known: {', '.join(known)})" if known else "")
+
+
 def _validate(path: Path, model: type[BaseModel], data: Any) -> Any:
     if data is None:
         raise ConfigError(f"{path}: file is empty")
@@ -364,6 +397,8 @@ def _validate(path: Path, model: type[BaseModel], data: Any) -> Any:
         for error in exc.errors():
             where = _describe_location(data, tuple(error["loc"]))
             message = error["msg"].removeprefix("Value error, ")
+            if error["type"] == "extra_forbidden" and error["loc"]:
+                message = _unknown_key(model, tuple(error["loc"]))
             lines.append(f"{path}: {where}: {message}")
         raise ConfigError("\n".join(lines)) from None
 

@@ -284,3 +284,22 @@ def test_check_json(tmp_path, monkeypatch):
     assert result.exit_code == 2
     report = json.loads(result.output)
     assert report["ok"] is False and "colour" in report["errors"][0]
+
+
+def test_unknown_key_suggests_the_known_one(tmp_path) -> None:
+    """Issue 19: config errors say "unknown key 'emial' (did you mean 'email'?)"."""
+    from pipeline.config import load_sources, load_teams
+    from pipeline.errors import ConfigError
+
+    teams = tmp_path / "teams.yml"
+    teams.write_text("teams:\n  - name: payments\n    emial: [a@b.co]\n")
+    with pytest.raises(ConfigError) as caught:
+        load_teams(teams)
+    assert str(caught.value) == (
+        f"{teams}: teams[0] (payments).emial: unknown key 'emial' (did you mean 'email'?)"
+    )
+    sources = tmp_path / "sources.yml"
+    sources.write_text("sources:\n  - {id: a, provider: p, url: 'https://x.test/', formt: html}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_sources(sources)
+    assert "unknown key 'formt' (did you mean 'format'?)" in str(caught.value)
