@@ -89,7 +89,8 @@ def test_products_in_teams_yml(tmp_path: Path):
     with pytest.raises(ConfigError, match=r"teams\[0\] \(support\)\.products\[0\]: String should"):
         load_teams(path)
     path.write_text("teams:\n  - name: support\n    product: [chatgpt]\n")
-    with pytest.raises(ConfigError, match=r"teams\[0\] \(support\)\.product: unknown key 'product' \(did you mean 'products'\?\)"):
+    suggestion = r"\.product: unknown key 'product' \(did you mean 'products'\?\)"
+    with pytest.raises(ConfigError, match=r"teams\[0\] \(support\)" + suggestion):
         load_teams(path)
 
 
