@@ -399,6 +399,12 @@ def check(sources_path: Path, teams_path: Path, as_json: bool) -> None:
             f"{teams_path}: {line}"
             for line in missing_secrets(teams) + usage_source_gaps(teams.usage_sources)
         ]
+        if not any(s.enabled for s in sources.sources):
+            report["warnings"].insert(
+                0, f"{sources_path}: no enabled source: `sunset run` would watch nothing"
+            )
+        if not teams.teams:
+            report["warnings"].append(f"{teams_path}: no team: nobody would be alerted")
     except ConfigError as exc:
         if not as_json:
             _print_check(report)

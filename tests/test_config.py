@@ -303,3 +303,13 @@ def test_unknown_key_suggests_the_known_one(tmp_path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_sources(sources)
     assert "unknown key 'formt' (did you mean 'format'?)" in str(caught.value)
+
+
+def test_check_warns_about_an_empty_sources_list(tmp_path) -> None:
+    """Issue 19: `sources: []` passed `sunset check` silently."""
+    (tmp_path / "sources.yml").write_text("sources: []\n")
+    (tmp_path / "teams.yml").write_text("teams: []\n")
+    args = ["check", "--sources", str(tmp_path / "sources.yml")]
+    result = CliRunner().invoke(main, [*args, "--teams", str(tmp_path / "teams.yml")])
+    assert result.exit_code == 0, result.output
+    assert "no enabled source" in result.output and "no team" in result.output
