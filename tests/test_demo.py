@@ -223,3 +223,12 @@ def test_shift_dates_moves_every_printed_form():
     )
     assert shift_dates("Wed, 25 Nov 2026", 1) == "Thu, 26 Nov 2026"
     assert shift_dates("December 1st, 2026", 1) == "December 2nd, 2026"
+
+
+def test_demo_does_not_create_a_chain_of_missing_folders(tmp_path):
+    """Issue 19: `--out` chains under / were created silently."""
+    out = tmp_path / "no" / "such" / "place"
+    result = CliRunner().invoke(main, ["demo", "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and "does not exist" in result.output
+    assert not (tmp_path / "no").exists()
