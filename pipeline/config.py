@@ -418,8 +418,18 @@ def load_sources(path: str | Path) -> SourcesFile:
 
 
 def load_teams(path: str | Path) -> TeamsFile:
+    """teams.yml, validated; a relative usage-source `path` is relative to the file's own
+    folder (not the working directory), `~` is the home folder."""
     path = Path(path)
-    return _validate(path, TeamsFile, _read_yaml(path))
+    teams = _validate(path, TeamsFile, _read_yaml(path))
+    fixed = []
+    for source in teams.usage_sources:
+        if source.path:
+            given = Path(source.path).expanduser()
+            where = given if given.is_absolute() else path.parent / given
+            source = source.model_copy(update={"path": str(where)})
+        fixed.append(source)
+    return teams.model_copy(update={"usage_sources": fixed})
 
 
 def slack_api_url(delivery: Delivery) -> str:

@@ -313,3 +313,21 @@ def test_check_warns_about_an_empty_sources_list(tmp_path) -> None:
     result = CliRunner().invoke(main, [*args, "--teams", str(tmp_path / "teams.yml")])
     assert result.exit_code == 0, result.output
     assert "no enabled source" in result.output and "no team" in result.output
+
+
+def test_relative_usage_source_paths_are_relative_to_teams_yml(tmp_path, monkeypatch) -> None:
+    """Issue 19: relative paths in teams.yml resolved from the working directory."""
+    folder = tmp_path / "conf"
+    folder.mkdir()
+    (folder / "teams.yml").write_text(
+        "teams:\n  - {name: payments, digest: off}\n"
+        "usage_sources:\n  - {id: otel, kind: otel_files, path: otel-out,"
+        " teams: [{match: '*', team: payments}]}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    teams = load_teams(Path("conf") / "teams.yml")
+    assert teams.usage_sources[0].path == str(Path("conf") / "otel-out")
+    elsewhere = tmp_path / "other"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert load_teams(folder / "teams.yml").usage_sources[0].path == str(folder / "otel-out")
