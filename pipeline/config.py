@@ -374,6 +374,27 @@ def _model_at(model: Any, loc: tuple[Any, ...]) -> Any:
     return model if isinstance(model, type) and issubclass(model, BaseModel) else None
 
 
+_BOUNDS = {
+    "greater_than_equal": ("ge", "at least"),
+    "less_than_equal": ("le", "at most"),
+    "greater_than": ("gt", "more than"),
+    "less_than": ("lt", "less than"),
+}
+_UNITS = ("seconds", "minutes", "hours", "days")
+
+
+def _bound_with_unit(model: type[BaseModel], error: Any) -> str | None:
+    """"at least 5 minutes (got 1)" for a bounded field whose description names its unit."""
+    loc = tuple(error["loc"])
+    owner = _model_at(model, loc[:-1])
+    field = owner.model_fields.get(str(loc[-1])) if owner is not None else None
+    unit = (field.description or "").split(" ")[0] if field is not None else ""
+    if unit not in _UNITS:
+        return None
+    key, words = _BOUNDS[error["type"]]
+    return f"{words} {error['ctx'][key]} {unit} (got {error['input']!r})"
+
+
 def _unknown_key(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     """ "unknown key 'emial' (did you mean 'email'?)", or the known keys."""
     import difflib
@@ -399,6 +420,8 @@ def _validate(path: Path, model: type[BaseModel], data: Any) -> Any:
             message = error["msg"].removeprefix("Value error, ")
             if error["type"] == "extra_forbidden" and error["loc"]:
                 message = _unknown_key(model, tuple(error["loc"]))
+            elif error["type"] in _BOUNDS and error["loc"]:
+                message = _bound_with_unit(model, error) or message
             lines.append(f"{path}: {where}: {message}")
         raise ConfigError("\n".join(lines)) from None
 

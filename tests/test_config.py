@@ -331,3 +331,16 @@ def test_relative_usage_source_paths_are_relative_to_teams_yml(tmp_path, monkeyp
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
     assert load_teams(folder / "teams.yml").usage_sources[0].path == str(folder / "otel-out")
+
+
+def test_bounds_name_their_unit(tmp_path) -> None:
+    """Issue 19: config errors give units ("interval: at least 5 minutes")."""
+    from pipeline.errors import ConfigError
+
+    sources = tmp_path / "sources.yml"
+    sources.write_text(
+        "sources:\n  - {id: a, provider: p, format: html, url: 'https://x.test/', interval: 1}\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_sources(sources)
+    assert str(caught.value).endswith("interval: at least 5 minutes (got 1)")
