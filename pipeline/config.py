@@ -384,7 +384,7 @@ _UNITS = ("seconds", "minutes", "hours", "days")
 
 
 def _bound_with_unit(model: type[BaseModel], error: Any) -> str | None:
-    """"at least 5 minutes (got 1)" for a bounded field whose description names its unit."""
+    """ "at least 5 minutes (got 1)" for a bounded field whose description names its unit."""
     loc = tuple(error["loc"])
     owner = _model_at(model, loc[:-1])
     field = owner.model_fields.get(str(loc[-1])) if owner is not None else None
