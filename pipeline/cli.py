@@ -160,9 +160,32 @@ def _load_teams_optional(path: Path) -> TeamsFile | None:
 
 
 def _open(db_path: str, *, read_only: bool = False):
-    """Open the store, remembering its path for error messages; `read_only` never creates."""
-    click.get_current_context().meta["sunset.db"] = db_path
-    return open_db(db_path, read_only=read_only)
+    """Open the store, remembering its path for error messages; `read_only` never creates.
+
+    The handle is closed when the command ends, on every path (errors included). A read-only
+    connection cannot remove the -wal/-shm files it made, so when there were none before,
+    one ordinary connection is opened and closed after it: SQLite removes them on the last
+    close (and keeps them while any other process has the store open)."""
+    ctx = click.get_current_context()
+    ctx.meta["sunset.db"] = db_path
+    fresh = read_only and db_path != ":memory:" and not Path(f"{db_path}-wal").exists()
+    handle = open_db(db_path, read_only=read_only)
+    ctx.call_on_close(lambda: _close_quietly(handle, db_path if fresh else None))
+    return handle
+
+
+def _close_quietly(handle, tidy_path: str | None) -> None:
+    import sqlite3
+
+    with contextlib.suppress(sqlite3.Error):
+        handle.close()
+    if tidy_path and Path(f"{tidy_path}-wal").exists():
+        with contextlib.suppress(sqlite3.Error, OSError):
+            conn = sqlite3.connect(tidy_path, timeout=0.2)
+            try:
+                conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+            finally:
+                conn.close()
 
 
 def _check_secrets(path: Path, teams: TeamsFile | None) -> None:
