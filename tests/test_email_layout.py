@@ -135,3 +135,19 @@ def test_machine_sent_headers_threading_and_why_footer() -> None:
     text = first.get_body(preferencelist=("plain",)).get_content()
     assert "You get this because teams.yml gives this address to team payments" in text
     assert "edit team payments in teams.yml" in html_of(first)
+
+
+def test_an_operator_notice_is_no_model_table_and_says_why_ops_got_it() -> None:
+    """Issue 19: the ops notice e-mail was drawn inside an empty model table."""
+    notice = Alert(
+        team="ops",
+        channel="email",
+        kind="ops",
+        title="Source failing",
+        items=(AlertItem(kind="ops", provider="acme", model="acme-deprecations", note="HTTP 503"),),
+    )
+    message = render_alert_email(notice, now=NOW, sender="s@e.co", recipients=["ops@b.co"])
+    html = html_of(message)
+    assert "Replacement:" not in html and "Shuts down" not in html and "<th" not in html
+    assert "delivery.ops" in html
+    assert "delivery.ops" in message.get_body(preferencelist=("plain",)).get_content()
