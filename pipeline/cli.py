@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -394,7 +395,7 @@ def check(sources_path: Path, teams_path: Path, as_json: bool) -> None:
     """
     from pipeline.fetch.credentials import credential_parts
     from pipeline.notify.router import missing_secrets
-    from pipeline.usage_sources.config import usage_source_gaps
+    from pipeline.usage_sources.config import usage_source_gaps, usage_source_warnings
 
     report: dict = {"ok": True, "sources": None, "teams": None, "errors": [], "warnings": []}
     try:
@@ -403,8 +404,10 @@ def check(sources_path: Path, teams_path: Path, as_json: bool) -> None:
             "path": str(sources_path),
             "sources": len(sources.sources),
             "enabled": sum(1 for s in sources.sources if s.enabled),
-            "providers": len({s.provider for s in sources.sources if s.kind == "page"}),
+            "providers": len({s.provider for s in sources.sources if s.kind != "reference"}),
+            "provider_ids": sorted({s.provider for s in sources.sources if s.provider}),
             "references": sum(1 for s in sources.sources if s.kind == "reference"),
+            "model_lists": sum(1 for s in sources.sources if s.kind == "model_list"),
         }
         teams = load_teams(teams_path)
         _check_secrets(teams_path, teams)
@@ -413,15 +416,28 @@ def check(sources_path: Path, teams_path: Path, as_json: bool) -> None:
             "teams": len(teams.teams),
             "usage_sources": len(teams.usage_sources),
         }
-        report["warnings"] = [
-            f"{sources_path}: source {source.id}: URL carries credentials ({', '.join(parts)}); "
-            "they are used to fetch but never stored or shown"
-            for source in sources.sources
-            if (parts := credential_parts(str(source.url)))
-        ] + [
-            f"{teams_path}: {line}"
-            for line in missing_secrets(teams) + usage_source_gaps(teams.usage_sources)
-        ]
+        report["warnings"] = (
+            [
+                f"{sources_path}: source {source.id}: URL carries credentials "
+                f"({', '.join(parts)}); they are used to fetch but never stored or shown"
+                for source in sources.sources
+                if (parts := credential_parts(str(source.url)))
+            ]
+            + [
+                f"{sources_path}: source {source.id}: environment variable {source.key_env} is not "
+                "set (the model list's key): its pulls fail until it is"
+                for source in sources.sources
+                if source.enabled
+                and source.key_env
+                and not (os.environ.get(source.key_env) or "").strip()
+            ]
+            + [
+                f"{teams_path}: {line}"
+                for line in missing_secrets(teams)
+                + usage_source_gaps(teams.usage_sources)
+                + usage_source_warnings(teams.usage_sources)
+            ]
+        )
         if not any(s.enabled for s in sources.sources):
             report["warnings"].insert(
                 0, f"{sources_path}: no enabled source: `sunset run` would watch nothing"
@@ -448,8 +464,10 @@ def _print_check(report: dict) -> None:
         click.echo(
             f"{s['path']}: ok: {count(s['sources'], 'source')} ({s['enabled']} enabled), "
             f"{count(s['providers'], 'provider')}"
+            + (f", {count(s['model_lists'], 'model list')}" if s["model_lists"] else "")
             + (f", {count(s['references'], 'reference catalogue')}" if s["references"] else "")
         )
+        click.echo(f"  providers: {', '.join(s['provider_ids'])}")
     if report["teams"]:
         t = report["teams"]
         pulled = t["usage_sources"]
@@ -465,7 +483,9 @@ def _print_check(report: dict) -> None:
 @sources_option
 @teams_option
 @db_option
-@click.option("--offline", is_flag=True, help="Do not contact the sources.")
+@click.option(
+    "--offline", is_flag=True, help="No network: do not contact the sources, Slack or SMTP."
+)
 def doctor(sources_path: Path, teams_path: Path, db_path: str, offline: bool) -> None:
     """Check that everything is ready: config, env vars, Slack, SMTP, database, sources.
 
@@ -1163,6 +1183,13 @@ def serve(db_path: str, port: int, host: str) -> None:
     from pipeline.serve import port_problem, run_child, serve_command
 
     _open(db_path, read_only=True).close()  # fail clearly now, not inside Datasette
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(
+            f"warning: Datasette has no authentication: anyone who can reach {host}:{port} "
+            "can read the whole store and run any SELECT; put an authenticating proxy in "
+            "front of it (see README)",
+            err=True,
+        )
     problem = port_problem(host, port)
     if problem:
         _fail(f"sunset serve: {problem}")
@@ -1252,7 +1279,10 @@ def export(
         feed_url=urljoin(base_url, output.name) if base_url and output else None,
     )
     if output:
-        write_replacing(output, data)
+        try:
+            write_replacing(output, data)
+        except OSError as exc:
+            _fail(f"{output}: {exc.strerror or exc}")
         click.echo(f"wrote {output} ({len(data)} bytes)", err=True)
     else:
         sys.stdout.buffer.write(data)

@@ -79,6 +79,8 @@ def output_problem(
         return f"{output} is the database being read: choose another output file"
     if not output.exists():
         return None
+    if not output.is_file():  # a device or pipe (/dev/stdout): writing it destroys nothing
+        return None
     head = _head(output)
     if head.startswith(SQLITE_MAGIC):
         return f"{output} is an SQLite database: refusing to overwrite it"
@@ -90,13 +92,16 @@ def output_problem(
         return None
     return (
         f"{output} exists and is not an earlier {fmt} export: refusing to overwrite it "
-        "(choose another file, or add --force)"
+        "(choose another file, or use --force to replace it)"
     )
 
 
 def write_replacing(path: Path, data: bytes) -> None:
     """Write `data` to `path` through a temporary file beside it, so an interrupted write
     never leaves a truncated file in place of a good one."""
+    if path.exists() and not path.is_file():  # a device or pipe: written in place
+        path.write_bytes(data)
+        return
     temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         temporary.write_bytes(data)

@@ -52,6 +52,21 @@ def _env_name(value: str) -> str:
 
 EnvName = Annotated[str, AfterValidator(_env_name)]
 
+_SLACK_CHANNEL = re.compile(r"^#?[a-z0-9_-]{1,80}$|^[CGD][A-Z0-9]{6,}$")
+
+
+def _slack_channel(value: str) -> str:
+    """`#name` (Slack: lowercase letters, digits, `-`, `_`, up to 80) or a channel ID."""
+    if not _SLACK_CHANNEL.match(value):
+        raise ValueError(
+            f"{value[:40]!r} is not a Slack channel: use #name (lowercase letters, digits, "
+            "- and _) or a channel ID such as C0123456789"
+        )
+    return value
+
+
+SlackChannel = Annotated[str, AfterValidator(_slack_channel)]
+
 
 def _iso_date(value: Any) -> Any:
     if isinstance(value, str):
@@ -79,18 +94,30 @@ class ReviewConfig(Strict):
     )
 
 
+PageContent = Literal["deprecations", "models", "changelog", "feed"]
+
+
 class SourceConfig(Strict):
     """One watched URL. `kind: page` (the default) is a provider page whose records alert
-    teams; `kind: reference` is a deprecation catalogue (LiteLLM's model list,
-    modeldeprecations.dev) that only confirms records or disagrees with them: its shape is
-    sniffed from the content, `provider` (optional) keeps only that provider's entries and
-    `provider_map` renames the catalogue's provider names to ours."""
+    teams; `content` says what the page is (deprecations, models, changelog, feed), which
+    `sunset doctor` checks the response against. `kind: reference` is a deprecation
+    catalogue (LiteLLM's model list, modeldeprecations.dev) that only confirms records or
+    disagrees with them: its shape is sniffed from the content, `provider` (optional) keeps
+    only that provider's entries and `provider_map` renames the catalogue's provider names
+    to ours. `kind: model_list` is a provider's list-models endpoint (`pipeline.model_lists`):
+    `key_env` names the environment variable holding the API key (read at pull time,
+    never stored), `api` the request and response convention (`openai`: Bearer key and
+    `{"object": "list", "data": [...]}`; `anthropic`: `x-api-key` and cursor pages; `gemini`:
+    `x-goog-api-key` and `{"models": [...], "nextPageToken"}`)."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
-    kind: Literal["page", "reference"] = "page"
+    kind: Literal["page", "reference", "model_list"] = "page"
     provider: ProviderId | None = None
     url: HttpUrl
     format: Literal["html", "markdown", "rss", "atom", "json", "text", "auto"] | None = None
+    content: PageContent | None = None
+    key_env: EnvName | None = None
+    api: Literal["openai", "anthropic", "gemini"] | None = None
     interval: int = Field(default=360, ge=5, le=7 * 24 * 60, description="minutes")
     enabled: bool = True
     description: str | None = None
@@ -103,10 +130,11 @@ class SourceConfig(Strict):
         """A page needs `provider` and `format`: report them missing like any required
         field, together with the entry's other problems."""
         missing = []
-        if isinstance(data, dict) and data.get("kind", "page") == "page":
+        required = {"page": ("provider", "format"), "model_list": ("provider",)}
+        if isinstance(data, dict) and isinstance(data.get("kind", "page"), str):
             missing = [
                 InitErrorDetails(type="missing", loc=(name,), input=data)
-                for name in ("provider", "format")
+                for name in required.get(data.get("kind", "page"), ())
                 if data.get(name) is None
             ]
         try:
@@ -127,10 +155,17 @@ class SourceConfig(Strict):
 
     @model_validator(mode="after")
     def _kind_fields(self) -> SourceConfig:
-        if self.kind == "page":
-            if self.provider_map:
-                raise ValueError("provider_map is only for sources of kind reference")
-        elif self.format not in (None, "json"):
+        if self.kind != "model_list":
+            for name in ("key_env", "api"):
+                if getattr(self, name) is not None:
+                    raise ValueError(f"{name} is only for sources of kind model_list")
+        if self.kind != "page" and self.content is not None:
+            raise ValueError("content is only for sources of kind page")
+        if self.kind != "reference" and self.provider_map:
+            raise ValueError("provider_map is only for sources of kind reference")
+        if self.kind == "model_list" and self.format not in (None, "json"):
+            raise ValueError("a model list is JSON: leave format out")
+        if self.kind == "reference" and self.format not in (None, "json"):
             raise ValueError(
                 "a reference source's shape is sniffed from its content (JSON or YAML): "
                 "leave format out"
@@ -145,6 +180,17 @@ class SourceConfig(Strict):
     @property
     def parser_format(self) -> str:
         return self.format or "json"
+
+    @property
+    def list_api(self) -> str:
+        """A model list's convention: `api`, else by host (api.anthropic.com: "anthropic",
+        generativelanguage.googleapis.com: "gemini"), else "openai"."""
+        if self.api:
+            return self.api
+        host = self.url.host or ""
+        if host.endswith("anthropic.com"):
+            return "anthropic"
+        return "gemini" if host == "generativelanguage.googleapis.com" else "openai"
 
 
 class SourcesFile(Strict):
@@ -180,7 +226,7 @@ class EmailDelivery(Strict):
 
 
 class OpsDelivery(Strict):
-    slack_channel: str | None = None
+    slack_channel: SlackChannel | None = None
     webhook_env: EnvName | None = None
     email: list[str] = Field(default_factory=list)
 
@@ -244,7 +290,7 @@ class TeamConfig(Strict):
             raise ValueError(f"{value!r} is reserved for operator alerts (delivery.ops)")
         return value
 
-    slack_channel: str | None = None
+    slack_channel: SlackChannel | None = None
     webhook_env: EnvName | None = None
     email: list[str] = Field(default_factory=list)
     digest: DigestConfig | None = DigestConfig()
@@ -333,6 +379,10 @@ def _read_yaml(path: Path) -> Any:
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(f"{where}: invalid YAML: {problem}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid YAML: nested too deeply") from None
+    except ValueError as exc:  # PyYAML's int() of a 5,000-digit number, and the like
+        raise ConfigError(f"{path}: invalid YAML: {str(exc).splitlines()[0][:120]}") from None
 
 
 def _describe_location(data: Any, loc: tuple[Any, ...]) -> str:

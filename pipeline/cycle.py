@@ -2,7 +2,10 @@
 
 Reference sources (`kind: reference`) are fetched like pages, but their snapshots become
 reference entries, not records; after all sources are stored, every record is cross-checked
-against them (`pipeline.reference.stage`), then team alerts are decided.
+against them (`pipeline.reference.stage`), then team alerts are decided. Model lists
+(`kind: model_list`) are pulled after the pages (`pipeline.model_lists`): their pull is
+stored like a fetch, and turns into records of listed deprecations and of models no
+longer listed.
 
 Each source is isolated: whatever goes wrong with one is recorded on its own rows and never
 stops the others. A source that fails, or parses to far fewer records than before, keeps its
@@ -21,7 +24,6 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from urllib.parse import urlsplit
 
 import sqlite_utils
 
@@ -37,6 +39,9 @@ from pipeline.extract_pool import (
 )
 from pipeline.fetch import FetchSettings, fetch_into
 from pipeline.fetch.credentials import strip_credentials
+from pipeline.fetch.errors import redact_url
+from pipeline.model_lists import stage as model_list_stage
+from pipeline.model_lists.pull import Listing, fetch_listing
 from pipeline.models import Extraction, FetchResult, SourceState
 from pipeline.reference.catalogue import parse_catalogue
 from pipeline.reference.stage import check_references
@@ -147,12 +152,14 @@ def run_cycle(
             content_hash=r["content_hash"],
         )
         for r in rows
+        if r["kind"] != "model_list"  # pulled with their key after the pages
     ]
+    lists = [r for r in rows if r["kind"] == "model_list"]
     by_id = {r["id"]: r for r in rows}
     review_config = {s.id: s.review for s in sources}
     configs = {s.id: s for s in sources}
-    # Redirects may lead into private address space only to a configured source's host.
-    trusted = {urlsplit(str(s.url)).hostname or "" for s in sources}
+    # Redirects may lead into private address space only to a configured source's origin.
+    trusted = {str(s.url) for s in sources}
     stop = stop or threading.Event()
     status = "failed"
     try:
@@ -180,6 +187,25 @@ def run_cycle(
                     if is_write_failure(exc):
                         raise
                     _extraction_failed(db, source, exc, now=now, teams=teams, report=report)
+            for source in lists:
+                if stop.is_set():
+                    break
+                try:
+                    _pull_model_list(
+                        db,
+                        source,
+                        configs[source["id"]],
+                        now=now,
+                        teams=teams,
+                        report=report,
+                        settings=settings,
+                    )
+                except Exception as exc:
+                    if is_write_failure(exc):
+                        raise
+                    _extraction_failed(db, source, exc, now=now, teams=teams, report=report)
+            with transaction(db):
+                model_list_stage.confirm_gone(db, now=iso(now))
             try:
                 report.alerts_created += check_references(db, teams, now=now)
             except Exception as exc:  # a cross-check bug must not stop team alerts
@@ -191,7 +217,8 @@ def run_cycle(
                 report.alerts_created += decide.decide(db, teams, now=now)
             with transaction(db):  # after decide, which stores the teams' declared usage
                 report.alerts_created += review.alert_batch(db, teams, run_id=run_id, now=now)
-            status = "ok" if not report.failures else "partial"
+            # Stopped while pulling model lists: what was stored is decided, the rest waits.
+            status = "stopped" if stop.is_set() else "ok" if not report.failures else "partial"
     finally:
         source_store.finish_run(
             db,
@@ -333,6 +360,8 @@ def _extraction_failed(
     The content hash is not advanced, so the page is extracted again on its next fetch.
     """
     error = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, ExtractionAborted) and exc.reason == "time":
+        error += f" (page {redact_url(source.get('url') or '')}; SUNSET_EXTRACT_SECONDS raises it)"
     # A budget kill or an error in the extraction process has no useful traceback here.
     own = not isinstance(exc, ExtractionAborted | ExtractionFailed)
     log.error(
@@ -602,6 +631,75 @@ def _apply_reference(
         log.info(
             "source %s: reference (%s), %d dated entries", source["id"], catalogue.shape, found
         )
+
+
+def _pull_model_list(
+    db: sqlite_utils.Database,
+    source: dict,
+    config: SourceConfig,
+    *,
+    now: dt.datetime,
+    teams: TeamsFile | None,
+    report: CycleReport,
+    settings: FetchSettings | None,
+) -> None:
+    """Pull one model list, store the pull like a fetch, and apply its listing."""
+    result, listing = fetch_listing(config, now=now, settings=settings)
+    sha = _store_fetch(db, source, result, now=now, teams=teams, report=report)
+    if sha is None or listing is None:
+        return
+    _apply_listing(db, source, result, sha, listing, now=now, teams=teams, report=report)
+
+
+def _apply_listing(
+    db: sqlite_utils.Database,
+    source: dict,
+    result: FetchResult,
+    sha: str,
+    listing: Listing,
+    *,
+    now: dt.datetime,
+    teams: TeamsFile | None,
+    report: CycleReport,
+) -> None:
+    """Store a model list's pull (or keep the old on a cliff: far fewer models listed)."""
+    events: list[dict] = []
+
+    def store() -> None:
+        found, noted = model_list_stage.apply_listing(
+            db,
+            source=source,
+            listing=listing,
+            snapshot_sha256=sha,
+            now=iso(now),
+            run_id=report.run_id,
+        )
+        events.extend(found)
+        source_store.add_warnings(db, report.run_id, source["id"], noted, iso(now))
+
+    kwargs = {"now": now, "teams": teams, "report": report}
+    if not _apply_snapshot(
+        db,
+        source,
+        result,
+        sha,
+        found=len(listing.models),
+        warnings=(),
+        store=store,
+        **kwargs,
+    ):
+        return
+    report.records_new += sum(1 for e in events if e["kind"] == "new")
+    report.records_changed += sum(
+        1 for e in events if e["kind"] in ("changed", "relisted", "unlisted")
+    )
+    report.review_ids += [e["record_id"] for e in events if e["review"] == "entered"]
+    log.info(
+        "source %s: model list of %d models, %d events",
+        source["id"],
+        len(listing.models),
+        len(events),
+    )
 
 
 def _recent_best(source: dict, now: dt.datetime) -> int | None:

@@ -2,13 +2,18 @@
 
 Checks, in order: both config files; every environment variable they name for a destination
 in use (set, well formed); Slack `auth.test` with the bot token; SMTP connect + EHLO (and
-STARTTLS or SSL, and the login when credentials are named); the database (writable and at
+STARTTLS or SSL, and the login when credentials are named), neither with a refused secret
+nor offline; the database (writable and at
 this program's schema version, or a writable folder for the first run to create it); and,
-unless offline, that each enabled source answers. Nothing is written, sent or created.
+unless offline, that each enabled source answers with the kind of document it should (not
+a bot challenge or a JavaScript shell; a model list with models) and that each enabled usage
+source's key can read what its pull reads (`pipeline.usage_sources.probe`, naming a missing
+permission). Nothing is written, sent or created.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import smtplib
 import sqlite3
@@ -23,6 +28,7 @@ from pipeline.wording import count
 
 SOURCE_TIMEOUT_S = 15.0
 SOURCE_WORKERS = 8
+SOURCE_MAX_BYTES = 2 * 1024 * 1024  # enough of a page to judge what it is
 
 
 @dataclass(frozen=True)
@@ -55,11 +61,26 @@ def run_checks(
         yield Check("config", False, " / ".join(str(exc).splitlines()))
     if teams is not None:
         yield from _environment(teams)
-        yield from _slack(teams)
-        yield from _smtp(teams)
+        if not offline:  # offline means no network at all: not Slack, not SMTP either
+            yield from _slack(teams)
+            yield from _smtp(teams)
     yield _database(db_path)
     if sources is not None and not offline:
         yield from _sources([s for s in sources.sources if s.enabled])
+    if teams is not None and not offline:
+        yield from _usage_sources(teams)
+
+
+def _usage_sources(teams: TeamsFile) -> Iterator[Check]:
+    import datetime as dt
+
+    from pipeline.usage_sources.probe import probe
+
+    now = dt.datetime.now(dt.UTC)
+    for source in teams.usage_sources:
+        if source.enabled:
+            result = probe(source, now=now)
+            yield Check(f"usage source {source.id}", result.ok, result.detail)
 
 
 def _environment(teams: TeamsFile) -> Iterator[Check]:
@@ -87,7 +108,7 @@ def _slack(teams: TeamsFile) -> Iterator[Check]:
     from slack_sdk.errors import SlackApiError, SlackClientError
 
     from pipeline.config import slack_api_url
-    from pipeline.redact import Redactor
+    from pipeline.redact import Redactor, problem
 
     if not _slack_channels(teams):
         return
@@ -96,7 +117,16 @@ def _slack(teams: TeamsFile) -> Iterator[Check]:
     if not token:
         yield Check("slack", False, f"auth.test not tried: {name} is not set")
         return
-    client = WebClient(token=token, base_url=slack_api_url(teams.delivery), timeout=10)
+    if why := problem(os.environ.get(name) or "", kind="token"):
+        # A refused secret is never used: slack-sdk would log it whole with a traceback.
+        yield Check("slack", False, f"auth.test not tried: {name} {why}")
+        return
+    client = WebClient(
+        token=token,
+        base_url=slack_api_url(teams.delivery),
+        timeout=10,
+        logger=logging.getLogger("pipeline.doctor.slack_sdk"),
+    )
     try:
         reply = client.auth_test()
         yield Check("slack", True, f"auth.test ok (team {reply.get('team')}, {reply.get('user')})")
@@ -112,8 +142,13 @@ def _smtp(teams: TeamsFile) -> Iterator[Check]:
     if not (any(t.email for t in teams.teams) or teams.delivery.ops.email):
         return
     where = f"{d.smtp_host}:{d.smtp_port}"
+    from pipeline.redact import Redactor, problem
+
     user = os.environ.get(d.username_env or "") if d.username_env else None
     password = os.environ.get(d.password_env or "") if d.password_env else None
+    if password and (why := problem(password, kind="password")):
+        yield Check("smtp", False, f"{where}: not tried: {d.password_env} {why}")
+        return
     steps = ["connect", "EHLO"]
     try:
         if d.tls == "ssl":
@@ -137,7 +172,7 @@ def _smtp(teams: TeamsFile) -> Iterator[Check]:
     except (smtplib.SMTPException, OSError) as exc:
         text = str(exc)
         if password:
-            text = text.replace(password, f"<{d.password_env}>")
+            text = Redactor({d.password_env or "password": password})(text)
         yield Check("smtp", False, f"{where}: {type(exc).__name__}: {text[:200]}")
 
 
@@ -176,28 +211,63 @@ def _database(db_path: str) -> Check:
 
 
 def _sources(sources: list[SourceConfig]) -> Iterator[Check]:
+    with ThreadPoolExecutor(max_workers=SOURCE_WORKERS) as pool:
+        yield from pool.map(probe_source, sources)
+
+
+def probe_source(source: SourceConfig) -> Check:
+    """Fetch one source and say whether it answers with the kind of document it should: a
+    page its format and content (`pipeline.fetch.looks`), a model list a readable list."""
+    if source.kind == "model_list":
+        return _probe_model_list(source)
     import httpx
 
+    from pipeline.fetch.looks import judge
     from pipeline.fetch.settings import DEFAULT_USER_AGENT as agent
 
-    def probe(source: SourceConfig) -> Check:
-        try:
-            with (
-                httpx.Client(
-                    timeout=SOURCE_TIMEOUT_S,
-                    follow_redirects=True,
-                    headers={"User-Agent": agent},
-                ) as client,
-                client.stream("GET", str(source.url)) as response,
-            ):
-                if response.status_code < 400:
-                    return Check(f"source {source.id}", True, f"HTTP {response.status_code}")
-                return Check(f"source {source.id}", False, f"HTTP {response.status_code}")
-        except httpx.HTTPError as exc:
-            return Check(f"source {source.id}", False, f"{type(exc).__name__}: {exc}"[:200])
+    name = f"source {source.id}"
+    try:
+        with (
+            httpx.Client(
+                timeout=SOURCE_TIMEOUT_S,
+                follow_redirects=True,
+                headers={"User-Agent": agent},
+            ) as client,
+            client.stream("GET", str(source.url)) as response,
+        ):
+            if response.status_code >= 400:
+                return Check(name, False, f"HTTP {response.status_code}")
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) >= SOURCE_MAX_BYTES:
+                    break
+    except httpx.HTTPError as exc:
+        return Check(name, False, f"{type(exc).__name__}: {exc}"[:200])
+    if source.kind == "reference":
+        return Check(name, True, f"HTTP {response.status_code}, {len(body):,} bytes")
+    verdict = judge(bytes(body), format=source.format, content=source.content)
+    return Check(name, verdict.ok, f"HTTP {response.status_code}, {verdict.detail}")
 
-    with ThreadPoolExecutor(max_workers=SOURCE_WORKERS) as pool:
-        yield from pool.map(probe, sources)
+
+def _probe_model_list(source: SourceConfig) -> Check:
+    from pipeline.fetch.settings import FetchSettings
+    from pipeline.model_lists.pull import pull_listing
+    from pipeline.usage_sources.rows import PullError
+
+    name = f"source {source.id}"
+    settings = FetchSettings(attempts=1, total_timeout=SOURCE_TIMEOUT_S)
+    try:
+        listing = pull_listing(source, settings=settings)
+    except PullError as exc:
+        return Check(name, False, str(exc)[:200])
+    dated = sum(1 for m in listing.models if m.deprecation)
+    return Check(
+        name,
+        bool(listing.models),
+        f"model list of {count(len(listing.models), 'model')}"
+        + (f", {dated} with a deprecation date" if dated else ""),
+    )
 
 
 Printer = Callable[[str], None]

@@ -48,10 +48,37 @@ PARENT_CHECK_SECONDS = 1.0  # how often an idle child checks that its parent is 
 
 @dataclass(frozen=True)
 class Budget:
-    """What one page may cost: wall-clock seconds, and the child's address space in MiB."""
+    """What one page may cost: wall-clock seconds, and the child's address space in MiB.
+
+    `from_env` reads `SUNSET_EXTRACT_SECONDS` and `SUNSET_EXTRACT_MEMORY_MB` (a dense page of
+    more than ~600 KB may need more than the default 60 s); an unusable value is logged and
+    the default kept.
+    """
 
     seconds: float = 60.0
     memory_mb: int = 2048
+
+    @classmethod
+    def from_env(cls) -> Budget:
+        default = cls()
+        return cls(
+            seconds=_positive("SUNSET_EXTRACT_SECONDS", default.seconds, float),
+            memory_mb=int(_positive("SUNSET_EXTRACT_MEMORY_MB", default.memory_mb, int)),
+        )
+
+
+def _positive(name: str, default: float, kind: type) -> float:
+    text = (os.environ.get(name) or "").strip()
+    if not text:
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        value = 0
+    if not 0 < value < 10**7:
+        log.warning("%s=%r is not a positive number: using %g", name, text[:20], default)
+        return default
+    return value
 
 
 class ExtractionAborted(Exception):
@@ -228,7 +255,7 @@ class ExtractPool:
         extract: Callable[..., Extraction] | None = None,
     ) -> None:
         self.workers = max(1, workers)
-        self.budget = budget or Budget()
+        self.budget = budget or Budget.from_env()
         self.extract = extract or _extract_job
         self.max_records = MAX_RECORDS
         self._queue: deque[tuple[Hashable, Callable[[], tuple]]] = deque()

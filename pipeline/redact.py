@@ -5,11 +5,15 @@ third-party loggers such as slack-sdk's), and a malformed secret is refused befo
 A secret can surface raw, stripped, split at a stray space or line break, as a Python or
 JSON repr (`\\n` escaped, inside an `Invalid header value b'Bearer ...'`), percent-encoded,
 or for a webhook URL as its path or last path segment (http.client and slack-sdk print
-those). `forms()` lists them; `Redactor` replaces any of them, longest first.
+those), and encoded: base64 (standard and URL-safe, at any byte offset, so the password
+inside an SMTP `AUTH PLAIN` blob `\0user\0password` is found too) and hex. `forms()` lists
+them; `Redactor` replaces any of them, longest first. Callers redact first and cut after:
+a message cut first would keep a prefix no form matches.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -49,8 +53,25 @@ def forms(value: str) -> set[str]:
                 path = path[path.index("/") :]
             found.update({path, path.lstrip("/"), path.rsplit("/", 1)[-1]})
             found.update(forms_of_path(path))
+    for text in {value, value.strip()}:
+        found |= encoded_forms(text.encode("utf-8", "replace"))
     whole = {text for text in (value, value.strip()) if len(text) >= MIN_WHOLE}
     return {form for form in found if len(form) >= MIN_FORM} | whole
+
+
+def encoded_forms(data: bytes) -> set[str]:
+    """Base64 (standard, URL-safe; padded or not) of `data` at each of the three byte
+    offsets it can sit at inside a longer encoded blob, keeping only the characters that
+    depend on `data` alone; and hex, lower and upper case."""
+    found = {data.hex(), data.hex().upper()}
+    whole = base64.b64encode(data).decode()
+    found.update({whole, whole.rstrip("=")})
+    for offset, skip in ((0, 0), (1, 2), (2, 3)):
+        encoded = base64.b64encode(b"\0" * offset + data).decode()
+        complete = (offset + len(data)) // 3 * 4  # characters of whole 3-byte groups
+        found.add(encoded[skip:complete])
+    found |= {form.replace("+", "-").replace("/", "_") for form in found}
+    return found
 
 
 def forms_of_path(path: str) -> set[str]:

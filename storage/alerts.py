@@ -95,14 +95,17 @@ def sending(db: sqlite_utils.Database) -> list[int]:
 
 
 def release(db: sqlite_utils.Database, alert_ids: list[int], now: str) -> None:
-    """Claims left by a deliverer that died mid-send: try those alerts again now."""
+    """Claims left by a deliverer that died mid-send: try those alerts again now, as
+    "maybe sent" (the post may have gone out before the deliverer died)."""
     with transaction(db):
         for alert_id in alert_ids:
             db.execute(
                 """UPDATE alerts SET status = 'failed', next_attempt = ?,
-                   last_error = COALESCE(last_error, 'interrupted while sending')
+                   last_error = COALESCE(last_error, 'interrupted while sending'),
+                   maybe_sent = MAX(maybe_sent, 1),
+                   maybe_sent_at = COALESCE(maybe_sent_at, claimed_at, ?)
                    WHERE id = ? AND status = 'sending'""",
-                [now, alert_id],
+                [now, now, alert_id],
             )
 
 
@@ -126,12 +129,26 @@ def revive(db: sqlite_utils.Database, destination: str, now: str) -> int:
     return cursor.rowcount
 
 
-def mark_sent(db: sqlite_utils.Database, alert_id: int, now: str) -> None:
+def mark_sent(db: sqlite_utils.Database, alert_id: int, now: str, note: str | None = None) -> None:
+    """Sent; `note` says how when it is not plain (e.g. "maybe sent, not re-posted")."""
     with transaction(db):
         db.execute(
             """UPDATE alerts SET status = 'sent', sent_at = ?, attempts = attempts + 1,
-               last_error = NULL WHERE id = ?""",
-            [now, alert_id],
+               last_error = ? WHERE id = ?""",
+            [now, note, alert_id],
+        )
+
+
+def mark_maybe_sent(
+    db: sqlite_utils.Database, alert_id: int, *, at: str, reposting: bool = False
+) -> None:
+    """The alert may be out already (first seen `at`); `reposting`: it is being posted
+    again with no way to confirm, which happens at most once."""
+    with transaction(db):
+        db.execute(
+            """UPDATE alerts SET maybe_sent = MAX(maybe_sent, ?),
+               maybe_sent_at = COALESCE(maybe_sent_at, claimed_at, ?) WHERE id = ?""",
+            [2 if reposting else 1, at, alert_id],
         )
 
 

@@ -534,6 +534,30 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE sources ADD COLUMN best_count INTEGER",
         "ALTER TABLE sources ADD COLUMN best_count_at TEXT",
     ],
+    # 9: what each model list (`kind: model_list`) listed, pull by pull
+    [
+        """CREATE TABLE model_listings (
+            source_id TEXT NOT NULL,
+            model TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'listed',
+            streak INTEGER NOT NULL DEFAULT 0,
+            first_listed TEXT NOT NULL,
+            last_listed TEXT NOT NULL,
+            absent_since TEXT,
+            deprecation TEXT,
+            replacement TEXT,
+            PRIMARY KEY (source_id, model)
+        )""",
+        "CREATE INDEX model_listings_state ON model_listings(state, source_id)",
+    ],
+    # 10: "maybe sent" alerts: a send whose answer never came (a timeout after the request
+    # went out, a deliverer killed mid-send) is never re-posted blindly. `maybe_sent` counts
+    # it (2 = already re-posted once without a way to confirm), `maybe_sent_at` is when it
+    # was first claimed, the start of the channel history to look in.
+    [
+        "ALTER TABLE alerts ADD COLUMN maybe_sent INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE alerts ADD COLUMN maybe_sent_at TEXT",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

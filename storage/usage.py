@@ -108,6 +108,22 @@ def replace_window_from_staging(
     return cursor.rowcount
 
 
+def window_counts(
+    db: sqlite_utils.Database, origin: str, first_day: str, last_day: str
+) -> tuple[int, int]:
+    """(staged rows in the window, stored buckets of `origin` in the window): what a pull
+    brought against what the window held, for the cliff check."""
+    staged = db.execute(
+        "SELECT COUNT(*) FROM temp.usage_staging WHERE day >= ? AND day <= ?",
+        [first_day, last_day],
+    ).fetchone()[0]
+    stored = db.execute(
+        "SELECT COUNT(*) FROM usage_buckets WHERE origin = ? AND day >= ? AND day <= ?",
+        [origin, first_day, last_day],
+    ).fetchone()[0]
+    return staged, stored
+
+
 def stage_clear(db: sqlite_utils.Database) -> None:
     db.execute("DELETE FROM temp.usage_staging")
 

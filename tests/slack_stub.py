@@ -3,26 +3,40 @@
 `POST /api/chat.postMessage` checks the bearer token, a JSON body with `channel` and `text`,
 and Block Kit limits (50 blocks, section text 3000, header 150) the way Slack answers them;
 `POST /webhook/<anything>` accepts incoming-webhook posts and answers "ok". Both can be told
-to answer 429 (with Retry-After) or 500 for the next calls. Accepted messages are recorded.
+to answer 429 (with Retry-After) or 500 for the next calls, or to accept the next posts and
+answer only after `stall` seconds (past the client's timeout). Accepted messages are recorded.
+
+As Slack's Web API does: `chat.postMessage` takes `metadata` (an object, or a JSON string,
+with a string `event_type` and an object `event_payload`; anything else is
+`invalid_metadata_format`), refuses a channel name Slack could not have
+(`channel_not_found`), and answers with the channel's ID and a `ts`.
+`GET conversations.history` (channel ID only, `oldest`/`latest`/`limit` <= 999/`cursor`,
+newest first) shows a message's `metadata` only with `include_all_metadata=true`;
+`GET conversations.list` pages through the channels (`limit` <= 1000). Message times come
+from `clock` (default: the wall clock) so tests can inject theirs.
 `SmtpSink` is an aiosmtpd `Controller` on a free loopback port collecting messages.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 TOKEN = "xoxb-test-0000-stub"
+CHANNEL_NAME = re.compile(r"^[a-z0-9_-]{1,80}$")  # Slack: lowercase, digits, - and _
 
 
 def block_problems(blocks: Any) -> str | None:
@@ -47,6 +61,11 @@ class SlackStub:
         self.messages: list[dict[str, Any]] = []
         self.webhook_messages: list[dict[str, Any]] = []
         self.requests = 0
+        self.clock = time.time
+        self.history_reads = 0
+        self.channels: dict[str, str] = {}  # name -> ID, created as first posted to
+        self._stalls: list[float] = []
+        self._ts = 0
         self._faults: list[tuple[int, int | None] | None] = []
         self._lock = threading.Lock()
         stub = self
@@ -54,6 +73,9 @@ class SlackStub:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 stub._handle(self)
+
+            def do_GET(self) -> None:
+                stub._handle_get(self)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -74,6 +96,11 @@ class SlackStub:
         next `after` requests through."""
         with self._lock:
             self._faults.extend([None] * after + [(status, retry_after)] * count)
+
+    def stall_next(self, count: int, seconds: float) -> None:
+        """Accept (record) the next `count` posts but answer each only after `seconds`."""
+        with self._lock:
+            self._stalls.extend([seconds] * count)
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -98,6 +125,11 @@ class SlackStub:
             status, retry_after = fault
             headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
             self._reply(request, status, {"ok": False, "error": "ratelimited"}, headers)
+            return
+        path = urlsplit(request.path).path
+        if path in ("/api/conversations.history", "/api/conversations.list"):
+            # Slack takes arguments as a query string or a form-encoded POST body.
+            self._handle_get(request, raw.decode("utf-8", "replace"))
             return
         try:
             body = json.loads(raw or b"{}")
@@ -124,9 +156,110 @@ class SlackStub:
         if block_problems(body.get("blocks")):
             self._reply(request, 200, {"ok": False, "error": "invalid_blocks"})
             return
+        meta = body.get("metadata")
+        if isinstance(meta, str):
+            try:
+                meta = json.loads(meta)
+            except ValueError:
+                meta = []
+        if meta is not None and not (
+            isinstance(meta, dict)
+            and isinstance(meta.get("event_type"), str)
+            and meta["event_type"]
+            and isinstance(meta.get("event_payload"), dict)
+        ):
+            self._reply(request, 200, {"ok": False, "error": "invalid_metadata_format"})
+            return
+        channel = self._channel_id(str(body["channel"]))
+        if channel is None:
+            self._reply(request, 200, {"ok": False, "error": "channel_not_found"})
+            return
         with self._lock:
-            self.messages.append(body)
-        self._reply(request, 200, {"ok": True, "channel": body["channel"], "ts": "1.000"})
+            self._ts += 1
+            ts = f"{self.clock():.0f}.{self._ts:06d}"
+            self.messages.append({**body, "ts": ts, "channel_id": channel, "metadata": meta})
+            stall = self._stalls.pop(0) if self._stalls else 0.0
+        if stall:
+            time.sleep(stall)
+        self._reply(request, 200, {"ok": True, "channel": channel, "ts": ts})
+
+    def _channel_id(self, channel: str) -> str | None:
+        with self._lock:
+            if channel in self.channels.values():
+                return channel
+            name = channel.removeprefix("#")
+            if not CHANNEL_NAME.match(name):
+                return None
+            return self.channels.setdefault(name, f"C{len(self.channels) + 1:08d}")
+
+    def _handle_get(self, request: BaseHTTPRequestHandler, form: str = "") -> None:
+        parts = urlsplit(request.path)
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        if "application/x-www-form-urlencoded" in (request.headers.get("Content-Type") or ""):
+            query.update({k: v[-1] for k, v in parse_qs(form).items()})
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            self._reply(request, 200, {"ok": False, "error": "not_authed"})
+        elif parts.path == "/api/conversations.history":
+            self._history(request, query)
+        elif parts.path == "/api/conversations.list":
+            self._list(request, query)
+        else:
+            self._reply(request, 404, {"ok": False, "error": "unknown_method"})
+
+    @staticmethod
+    def _flag(value: str | None) -> bool:
+        return (value or "").lower() in ("1", "true")
+
+    def _history(self, request: BaseHTTPRequestHandler, query: dict[str, str]) -> None:
+        channel = query.get("channel", "")
+        with self._lock:
+            self.history_reads += 1
+            known = channel in self.channels.values()
+            found = [m for m in self.messages if m["channel_id"] == channel]
+        if not known:
+            self._reply(request, 200, {"ok": False, "error": "channel_not_found"})
+            return
+        try:
+            limit = min(int(query.get("limit", "100")), 999)
+            oldest = float(query.get("oldest", "0"))
+            latest = float(query.get("latest") or "inf")
+            start = int(query.get("cursor") or 0)
+        except ValueError:
+            self._reply(request, 200, {"ok": False, "error": "invalid_arguments"})
+            return
+        found = [m for m in reversed(found) if oldest <= float(m["ts"]) <= latest]
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        show_meta = self._flag(query.get("include_all_metadata"))
+        messages = []
+        for m in page:
+            shown = {"type": "message", "bot_id": "B0STUB", "text": m["text"], "ts": m["ts"]}
+            if show_meta and m.get("metadata"):
+                shown["metadata"] = m["metadata"]
+            messages.append(shown)
+        answer = {
+            "ok": True,
+            "messages": messages,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+        self._reply(request, 200, answer)
+
+    def _list(self, request: BaseHTTPRequestHandler, query: dict[str, str]) -> None:
+        limit = min(int(query.get("limit") or 100), 1000)
+        start = int(query.get("cursor") or 0)
+        with self._lock:
+            channels = sorted(self.channels.items())
+        page = channels[start : start + limit]
+        more = start + limit < len(channels)
+        answer = {
+            "ok": True,
+            "channels": [
+                {"id": i, "name": n, "is_channel": True, "is_archived": False} for n, i in page
+            ],
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+        self._reply(request, 200, answer)
 
     def _webhook(self, request: BaseHTTPRequestHandler, body: Any) -> None:
         if not isinstance(body, dict) or not body.get("text") or block_problems(body.get("blocks")):
@@ -134,6 +267,9 @@ class SlackStub:
             return
         with self._lock:
             self.webhook_messages.append(body)
+            stall = self._stalls.pop(0) if self._stalls else 0.0
+        if stall:
+            time.sleep(stall)
         self._reply(request, 200, "ok")
 
     @staticmethod
@@ -150,8 +286,11 @@ class SlackStub:
         request.send_header("Content-Length", str(len(data)))
         for name, value in (headers or {}).items():
             request.send_header(name, value)
-        request.end_headers()
-        request.wfile.write(data)
+        try:
+            request.end_headers()
+            request.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up waiting (a stalled answer): as Slack, nothing to do
 
 
 @pytest.fixture

@@ -344,3 +344,61 @@ def test_bounds_name_their_unit(tmp_path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_sources(sources)
     assert str(caught.value).endswith("interval: at least 5 minutes (got 1)")
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("teams: " + "[" * 3000 + "]" * 3000 + "\n", "nested too deeply"),
+        ("teams:\n  - name: core\n    lead_days: [" + "9" * 5000 + "]\n", "digits"),
+    ],
+)
+def test_hostile_yaml_is_one_error_line(tmp_path, text: str, problem: str) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    (tmp_path / "teams.yml").write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_teams(tmp_path / "teams.yml")
+    assert problem in str(caught.value) and str(caught.value).count("\n") == 0
+    result = CliRunner().invoke(main, ["check", "--teams", str(tmp_path / "teams.yml")])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) <= 3
+
+
+@pytest.mark.parametrize("channel", ["general <!channel>", "#General", "#a b", "#" + "x" * 81])
+def test_slack_channel_names_are_validated(tmp_path, channel: str) -> None:
+    import json
+
+    (tmp_path / "teams.yml").write_text(
+        json.dumps({"teams": [{"name": "core", "slack_channel": channel}]})
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_teams(tmp_path / "teams.yml")
+    assert "is not a Slack channel" in str(caught.value)
+
+
+def test_usage_base_url_with_credentials_is_refused_and_plain_http_warned(
+    tmp_path, monkeypatch
+) -> None:
+    import json
+
+    def teams(url: str) -> Path:
+        path = tmp_path / "teams.yml"
+        source = {"id": "llm", "kind": "litellm", "base_url": url, "key_env": "LLM_KEY"}
+        path.write_text(json.dumps({"teams": [{"name": "core"}], "usage_sources": [source]}))
+        return path
+
+    with pytest.raises(ConfigError) as caught:
+        load_teams(teams("https://admin:sk-123@litellm.example.com"))
+    assert "carries credentials" in str(caught.value) and "sk-123" not in str(caught.value)
+    monkeypatch.setenv("LLM_KEY", "sk-live-0123456789")
+    (tmp_path / "sources.yml").write_text(
+        "sources: [{id: a, provider: openai, url: 'https://a.test/', format: html}]\n"
+    )
+    args = ["check", "--sources", str(tmp_path / "sources.yml")]
+    remote = CliRunner().invoke(main, [*args, "--teams", str(teams("http://litellm.corp:4000"))])
+    assert remote.exit_code == 0 and "plain http:// to litellm.corp" in remote.output
+    local = CliRunner().invoke(main, [*args, "--teams", str(teams("http://127.0.0.1:4000"))])
+    assert "plain http://" not in local.output

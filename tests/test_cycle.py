@@ -280,6 +280,7 @@ def test_a_page_over_its_budget_fails_alone_is_reported_once_and_retried(db, sit
         )
         assert report.fetched == 1 + (hour == 0)  # the hostile page is fetched and tried again
         assert "time budget of 1 s" in report.failures["b"]
+        assert "/b; SUNSET_EXTRACT_SECONDS" in report.failures["b"]  # names the page
     assert count(db, "SELECT COUNT(*) FROM records WHERE source_id = 'a'") == 4
     assert count(db, "SELECT COUNT(*) FROM alerts WHERE team = 'core'") > 0  # a's alerts went ahead
     assert count(db, "SELECT COUNT(*) FROM alerts WHERE team = 'ops'") == 2  # once: Slack + e-mail

@@ -33,7 +33,8 @@ def doctor(folder: Path, *extra: str):
 
 
 def test_all_checks_pass(tmp_path, httpserver, monkeypatch: pytest.MonkeyPatch) -> None:
-    httpserver.expect_request("/d").respond_with_data("<html></html>", content_type="text/html")
+    page = "<html><body><h1>Models</h1>" + "<p>model-a is deprecated.</p>" * 40 + "</body></html>"
+    httpserver.expect_request("/d").respond_with_data(page, content_type="text/html")
     with SlackStub() as slack, SmtpSink() as smtp:
         monkeypatch.setenv("DOC_TOKEN", slack.token)
         monkeypatch.setenv("SUNSET_SLACK_API_URL", slack.api_url)
@@ -72,7 +73,7 @@ def test_offline_unset_env_and_no_database_yet(tmp_path, monkeypatch) -> None:
         result = doctor(tmp_path, "--offline")
     assert result.exit_code == 1
     assert "FAIL  environment: environment variable DOC_TOKEN is not set" in result.output
-    assert "FAIL  slack: auth.test not tried: DOC_TOKEN is not set" in result.output
+    assert "slack:" not in result.output and "smtp:" not in result.output  # offline
     assert "ok    database:" in result.output and "does not exist yet" in result.output
     assert "source page" not in result.output
     assert not (tmp_path / "sunset.db").exists()
@@ -122,3 +123,32 @@ def test_usage_sources_that_cannot_pull_are_named(tmp_path, monkeypatch) -> None
         result = doctor(tmp_path, "--offline")
     assert "ok    environment: every variable teams.yml names is set" in result.output
     assert "sk-admin-doc" not in result.output
+
+
+def test_offline_contacts_neither_slack_nor_smtp(tmp_path, monkeypatch) -> None:
+    import socket
+
+    with SlackStub() as slack, socket.create_server(("127.0.0.1", 0)) as smtp:
+        smtp.setblocking(False)
+        monkeypatch.setenv("DOC_TOKEN", slack.token)
+        monkeypatch.setenv("SUNSET_SLACK_API_URL", slack.api_url)
+        write_config(tmp_path, smtp_port=smtp.getsockname()[1], page_url="http://127.0.0.1:9/")
+        result = doctor(tmp_path, "--offline")
+        assert slack.requests == 0
+        with pytest.raises(BlockingIOError):
+            smtp.accept()  # nobody connected
+    assert "slack:" not in result.output and "smtp:" not in result.output
+
+
+def test_a_refused_token_is_never_used(tmp_path, monkeypatch, caplog) -> None:
+    token = "xoxb-1234-SECRETPART\n5678"
+    with SlackStub() as slack, SmtpSink() as smtp:
+        monkeypatch.setenv("DOC_TOKEN", token)
+        monkeypatch.setenv("SUNSET_SLACK_API_URL", slack.api_url)
+        write_config(tmp_path, smtp_port=smtp.port, page_url="http://127.0.0.1:9/")
+        result = doctor(tmp_path, "--offline")
+        online = doctor(tmp_path)
+        assert slack.requests == 0  # slack-sdk was never called with it
+    assert "FAIL  slack: auth.test not tried: DOC_TOKEN contains a space" in online.output
+    for text in (result.output, online.output, caplog.text):
+        assert "SECRETPART" not in text and "Traceback" not in text

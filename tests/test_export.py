@@ -341,3 +341,25 @@ def test_cli_output_never_overwrites_the_store_or_config(tmp_path, monkeypatch) 
     assert feed.exit_code == 0
     rss_over_feed = runner.invoke(main, ["export", "--format", "rss", "-o", "f.json"])
     assert rss_over_feed.exit_code == 1 and "not an earlier rss export" in rss_over_feed.output
+
+
+def test_cli_output_refuses_to_overwrite_and_reports_a_full_disk(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    path = tmp_path / "s.db"
+    open_db(path).close()
+    base = ["export", "--db", str(path), "--format", "jsonfeed"]
+    runner = CliRunner()
+    out = tmp_path / "feed.json"
+    out.write_text("keep me")
+    again = runner.invoke(main, [*base, "-o", str(out)])
+    assert again.exit_code == 1 and "use --force" in again.output
+    assert out.read_text() == "keep me"
+    assert runner.invoke(main, [*base, "-o", str(out), "--force"]).exit_code == 0
+    database = runner.invoke(main, [*base, "-o", str(path), "--force"])
+    assert database.exit_code == 1 and "is the database being read" in database.output
+    full = runner.invoke(main, [*base, "-o", "/dev/full"])
+    assert full.exit_code == 1 and "Traceback" not in full.output
+    assert full.output.strip() == "error: /dev/full: No space left on device"

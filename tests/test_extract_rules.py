@@ -228,3 +228,53 @@ def test_generic_json_semantics() -> None:
     assert recs["m-1"].shutdown_date is None and recs["m-1"].announced_date == "2026-01-01"
     assert recs["m-2"].shutdown_date == "2026-02-01"
     assert recs["m-4"].status == "retired" and recs["m-4"].replacements == ("m-5",)
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "is deprecated",
+        "will retire",
+        "shuts down",
+        "shutting down",
+        "sunsets",
+        "discontinued",
+        "removal",
+        "end-of-life",
+        "end of support",
+        "EOL",
+        "turned off",
+        "ceases",
+        "no longer available",
+        "not available after",
+        "will fail",
+        "stops working",
+        "available until March 3",
+        "not remain functional",
+        "stop responding",
+        "return an error",
+        "taken offline",
+        "goes away",
+        "phased out",
+        "last day to use",
+        "will be unavailable",
+        "support for x ends",
+        "withdrawn",
+        "decommissioned",
+        "stopped serving",
+        "will be upgraded",
+        "need to upgrade",
+        "older",
+        "legacy",
+        "instead of",
+        "to be replaced",
+        "下线",
+        "提供を終了",
+    ],
+)
+def test_every_lifecycle_cue_passes_the_substring_prefilter(phrase: str) -> None:
+    """`announces_deprecation` dismisses texts holding no piece of any cue before running the
+    regex: each cue of the lexicon must still be announced (the prefilter never hides one)."""
+    from pipeline.extract.cues import announces_deprecation
+
+    assert announces_deprecation(f"The model {phrase} soon.")

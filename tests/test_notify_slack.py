@@ -256,7 +256,7 @@ def test_stub_rejects_what_slack_rejects(stub: SlackStub) -> None:
     header = {"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}
     for blocks in ([section] * 51, [too_long], [header]):
         with pytest.raises(DeliveryError) as caught:
-            notifier._post({"text": "t", "blocks": blocks})
+            notifier._post({"text": "t", "blocks": blocks}, "k")
         assert "invalid_blocks" in str(caught.value) and caught.value.permanent
     assert not stub.messages
 

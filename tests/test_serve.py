@@ -78,3 +78,20 @@ def test_port_in_use_is_one_line_before_any_url(tmp_path: Path) -> None:
         f"error: sunset serve: port {port} on 127.0.0.1 is already in use "
         "(choose another with --port)"
     )
+
+
+def test_binding_beyond_loopback_warns_that_datasette_has_no_authentication(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "sunset.db"
+    open_db(db).close()
+    with socket.socket() as busy:
+        busy.bind(("0.0.0.0", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(
+            main, ["serve", "--db", str(db), "--port", str(port), "--host", "0.0.0.0"]
+        )
+    assert result.exit_code == 1
+    first = result.output.splitlines()[0]
+    assert first.startswith("warning: Datasette has no authentication")

@@ -178,7 +178,7 @@ def test_bad_usage_sources_are_refused_naming_the_problem(tmp_path, entry, probl
 
 
 def test_openai_pull_fills_buckets_follows_pages_and_is_idempotent(db, httpserver, key):
-    api = OpenAIUsage(key=key, rows=ROWS)
+    api = OpenAIUsage(key=key, rows=ROWS, per_page=1)
     httpserver.expect_request("/v1/organization/usage/completions").respond_with_handler(api)
     for kind in ("embeddings", "images", "audio_speeches", "audio_transcriptions"):
         httpserver.expect_request(f"/v1/organization/usage/{kind}").respond_with_handler(api)
@@ -193,10 +193,11 @@ def test_openai_pull_fills_buckets_follows_pages_and_is_idempotent(db, httpserve
     ]
     assert buckets(db) == expected
     completions = [r for r in api.seen if r.path.endswith("/completions")]
-    assert [r.args.get("page") for r in completions] == [None, "1"]  # two days, two pages
+    # seven days (today's included), one a page
+    assert [r.args.get("page") for r in completions] == [None, "1", "2", "3", "4", "5", "6"]
     first = completions[0].args
     assert int(first["start_time"]) == int(dt.datetime(2026, 11, 18, tzinfo=dt.UTC).timestamp())
-    assert int(first["end_time"]) == int(NOW.timestamp())
+    assert "end_time" not in first  # one at "now" would leave today's bucket out
     assert {r.path.rsplit("/", 1)[-1] for r in api.seen} == {
         "completions",
         "embeddings",
@@ -307,7 +308,7 @@ def test_anthropic_pull_reads_token_totals_by_workspace(db, httpserver, key):
         ("2026-11-22", "wrkspc_checkout", "claude-3-5-sonnet-20241022", 0, 900),
         ("2026-11-23", None, "claude-3-haiku-20240307", 0, 50),
     ]
-    api = AnthropicUsage(key=key, rows=rows)
+    api = AnthropicUsage(key=key, rows=rows, per_page=1)
     httpserver.expect_request("/v1/organizations/usage_report/messages").respond_with_handler(api)
     config = teams(
         [
@@ -337,8 +338,9 @@ def test_anthropic_pull_reads_token_totals_by_workspace(db, httpserver, key):
         ),
         ("search", "default", "anthropic", "claude-3-haiku-20240307", "2026-11-23", None, 50),
     ]
-    assert [r.args.get("page") for r in api.seen] == [None, "page_1"]
+    assert [r.args.get("page") for r in api.seen] == [None] + [f"page_{n}" for n in range(1, 7)]
     assert api.seen[0].args["starting_at"] == "2026-11-18T00:00:00Z"
+    assert "ending_at" not in api.seen[0].args  # one at "now" would leave today's bucket out
 
 
 # --------------------------------------------------------------------------- LiteLLM
@@ -875,3 +877,24 @@ def test_a_crash_that_echoes_the_key_stores_and_alerts_it_redacted(db, monkeypat
     )
     assert "RuntimeError" in stored and "<OPENAI_ADMIN_KEY>" in stored
     assert key not in stored and key[3:] not in stored
+
+
+def test_an_empty_answer_does_not_wipe_the_windows_buckets(db, httpserver, key):
+    """A usage cliff (issue 23, weak 6): `data: []` for a window that holds buckets."""
+    api = OpenAIUsage(key=key, rows=ROWS)
+    httpserver.expect_request("/v1/organization/usage/completions").respond_with_handler(api)
+    config = teams([openai_source(httpserver.url_for("/v1"), endpoints=["completions"])])
+    assert pull_source(db, config.usage_sources[0], now=NOW, teams=config, settings=FAST).ok
+    before = buckets(db)
+    api.rows = []
+    reports = [
+        pull_source(db, config.usage_sources[0], now=NOW, teams=config, settings=FAST)
+        for _ in range(3)
+    ]
+    assert not any(r.ok for r in reports)
+    assert "usage cliff" in (reports[0].error or "")
+    assert buckets(db) == before
+    assert [a.items[0].status for a in ops_alerts(db)].count("failing") == 1
+    # Once the old days have left the window, silence is believed.
+    later = NOW + dt.timedelta(days=8)
+    assert pull_source(db, config.usage_sources[0], now=later, teams=config, settings=FAST).ok

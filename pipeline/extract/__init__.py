@@ -1,9 +1,29 @@
 """Extract stage: bytes of one page -> `Extraction` (deprecation records + warnings).
 
-`extract_document` is a pure function: it parses with `pipeline.parse`, reads tables by header
-semantics and prose by sentence cues, and merges to one record per model. `infer_format`
-maps a file name (or, when the name does not say, its content) to a parser format;
-`fmt="auto"` sniffs the body.
+`extract_document` is a pure function: it parses with `pipeline.parse`, then runs the passes
+below over the parsed `Document`; `infer_format` maps a file name (or, when the name does not
+say, its content) to a parser format; `fmt="auto"` sniffs the body.
+
+The passes, each importing only the ones above it (`.importlinter`, checked by `.ci/run`):
+
+    lexicon   cues, dates, catalogue, candidate   cue words as data, date grammar, known IDs
+    mentions  model_ids                           every ID mention once: span, printed form,
+                                                  normalised ID ("GPT-4 versions 0613 and ...")
+    columns   tables                              what each table column means; "Key: value"
+                                                  record blocks read as tables
+    scopes    context, clauses, replacements      what the page knows (codes, display names,
+                                                  floor notes, per-document mention memo); the
+                                                  clause reader (subjects, predicate, dates by
+                                                  preposition, anaphora); replacement cells
+    facts     prose, rows, confidence             sightings from prose and lists, table rows
+                                                  with the scope above them, confidence
+    records   records                             scope inheritance over sections (banner ->
+                                                  section -> table / list -> row), merge per
+                                                  model, `Record`s with evidence and `why`
+
+A new phrasing is a lexicon line (`clauses.PREDICATE_PHRASES`, `cues.DEPRECATION`) and a
+grammar line in `tests/announcement_grammar.py` / `tests/test_grammar_suite.py`, never a rule
+that names a page.
 """
 
 from __future__ import annotations

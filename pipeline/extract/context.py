@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pipeline.extract.catalogue import id_for_name, is_known
 from pipeline.extract.cues import FLOOR
 from pipeline.extract.model_ids import (
+    Mention,
     display_key,
     display_name,
     find_ids,
@@ -41,6 +42,17 @@ class DocContext:
     provider: str = ""  # the page's provider, for catalogue display names
     # Footnote marks whose note says the date is a floor ("* Not sooner than the date shown")
     floor_marks: set[str] = field(default_factory=set)
+
+    # text -> its ID mentions; filled once `known` is complete (after `build_context`)
+    _mentions: dict[str, tuple[Mention, ...]] = field(default_factory=dict, repr=False)
+
+    def ids(self, text: str) -> list[Mention]:
+        """`find_ids(text, self.known)`, memoised per document: the same sentence is read by
+        several passes (prose, clauses, scope leads)."""
+        found = self._mentions.get(text)
+        if found is None:
+            found = self._mentions[text] = tuple(find_ids(text, self.known))
+        return list(found)
 
     def map_display(self, name: str) -> str | None:
         """The page's ID for a display name, when the page ties them together."""
@@ -96,7 +108,9 @@ def model_page_id(href: str) -> str | None:
     if not m:
         return None
     slug = re.sub(r"\.(?:mdx?|html?|json|txt)$", "", normalise(m.group(1)))  # doc-page twins
-    if not is_cell_id(slug) or not (any(c.isdigit() for c in slug) or is_known(slug)):
+    if not slug[:1].isalpha() or not is_cell_id(slug):
+        return None  # "2-5-flash": a documentation path, not an ID
+    if not (any(c.isdigit() for c in slug) or is_known(slug)):
         return None
     return slug
 

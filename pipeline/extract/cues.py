@@ -12,11 +12,16 @@ import re
 from functools import lru_cache
 
 DEPRECATION = re.compile(
-    r"\b(deprecat\w*|retir\w*|shut\s*(?:down|off)\w*|shutting down|sunset\w*|discontinu\w*|"
+    r"\b(deprecat\w*|retir\w*|shuts?\s*(?:down|off)\w*|shutting down|sunset\w*|discontinu\w*|"
     r"remov\w*|end[- ]of[- ]life|end[- ]of[- ]support|EOL|turn(?:ed|ing)? off|ceas\w*|"
     r"no longer (?:be )?(?:available|support\w*|accessible|offer\w*|serv\w*|provid\w*|includ\w*)|"
     r"not (?:be )?(?:available|supported|accessible|served) (?:after|from|beyond|past)|"
-    r"will (?:start to |begin to )?fail|stops? working|available (?:until|through|till)\b|"
+    r"will (?:start to |begin to )?fail|stops? working|"
+    r"available (?:until|through|till)\b(?=[^.;:]{0,12}?(?:\d|jan|feb|mar|apr|may|jun|jul|aug|sep|"
+    r"oct|nov|dec|end|mid|early|late|q[1-4]))|"
+    r"not remain (?:functional|available|accessible)|stop responding|return (?:an? )?errors?|"
+    r"taken offline|go offline|go(?:es)? away|phased? out|last day to use|will be unavailable|"
+    r"(?:support|access) (?:for|to) (?:[^.;]|\.(?=\w)){1,120}? (?:ends|will end|is ending)|"
     r"withdraw\w*|decommission\w*|stop(?:s|ped)? serving|"
     r"will be upgraded|"
     r"upgraded to|need to (?:manually )?upgrade|older|legacy|instead of|(?:will|to) be replaced"
@@ -46,6 +51,8 @@ GA = re.compile(
 NOT_ANNOUNCEMENT = re.compile(
     r"not (?:be )?affected by (?:this|the) deprecation|deprecation (?:policy|process|schedule)|"
     r"not (?:yet )?(?:scheduled|planned|slated) for (?:retirement|deprecation|shutdown|removal)|"
+    r"\b(?:has|have|had|is|are)\s+not\s+(?:yet\s+)?(?:been\s+)?(?:scheduled|set|announced|planned)"
+    r"\s+(?:an?y?\s+|the\s+)?(?:retirement|deprecation|shutdown|sunset|removal|end[- ]of[- ]life)|"
     r"no (?:retirement|deprecation|shutdown|sunset)(?: date)? (?:is |has been )?"
     r"(?:planned|scheduled|announced)|"
     # "The `x-coder` model has been upgraded to X-Coder-V2": the name now serves a newer model
@@ -56,7 +63,8 @@ NOT_ANNOUNCEMENT = re.compile(
     r"(?:retired|deprecated|shut\s*down|removed|sunset|discontinued)\b|"
     r"\b(?:deprecation|retirement|shutdown|removal|sunset)\b[^.;]{0,80}?"
     r"\b(?:has been|was|is|have been)\s+"
-    r"(?:cancell?ed|postponed|reversed|withdrawn|rescinded|called off|put on hold)\b",
+    r"(?:cancell?ed|postponed(?!\s+(?:\w+\s+){0,2}?(?:to|until|till)\b)|reversed|withdrawn|"
+    r"rescinded|called off|put on hold)\b",
     re.IGNORECASE,
 )
 FLOOR = re.compile(
@@ -173,8 +181,27 @@ def only_weak_cues(text: str) -> bool:
     return bool(words) and words <= _WEAK
 
 
+# Every alternative of DEPRECATION contains one of these (lowercased) pieces: a text with none
+# of them cannot match, and most sentences are dismissed by this substring test alone.
+_DEPRECATION_PIECES = (
+    "deprecat", "retir", "shut", "sunset", "discontinu", "remov", "end-of", "end of", "eol",
+    "turn", "ceas", "no longer", "availab", "support", "accessib", "serv", "fail", "working",
+    "withdraw", "decommission", "upgrade", "older", "legacy", "instead", "replace", "remain",
+    "respond", "error", "offline", "away", "phase", "last day", "access", "provid", "includ",
+    "offer",
+)  # fmt: skip
+_CJK_DEPRECATION = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def _may_deprecate(text: str) -> bool:
+    low = text.lower()
+    return any(piece in low for piece in _DEPRECATION_PIECES) or bool(_CJK_DEPRECATION.search(text))
+
+
 @lru_cache(maxsize=8192)
 def announces_deprecation(text: str) -> bool:
+    if not _may_deprecate(text):
+        return False
     return bool(DEPRECATION.search(NOT_ANNOUNCEMENT.sub(" ", text)))
 
 

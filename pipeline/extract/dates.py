@@ -137,15 +137,22 @@ def parse_date(text: str, *, us_numeric: bool = False) -> dt.date | None:
     return found[0].date if found else None
 
 
-def month_day(text: str, context: dt.date) -> dt.date | None:
-    """A "November 12" style date, its year taken from `context` (the entry date).
+# A year-less day in Chinese or Japanese ("3月23日"), not part of a full date ("2025年3月23日").
+ZH_MONTH_DAY = re.compile(r"(?<![\d年])(?P<mon>1[0-2]|0?[1-9])\s*月\s*(?P<day>[0-3]?\d)\s*[日号]")
 
-    The date is the first occurrence on or after the context date, within a year.
+
+def month_day(text: str, context: dt.date) -> dt.date | None:
+    """A "November 12" (or "11月12日") style date, its year taken from `context` (the entry
+    date). The date is the first occurrence on or after the context date, within a year.
     """
     m = MONTH_DAY.search(text)
-    if not m:
-        return None
-    month = _month(m.group("mon"))
+    if m:
+        month = _month(m.group("mon"))
+    else:
+        m = ZH_MONTH_DAY.search(text)
+        if not m:
+            return None
+        month = int(m.group("mon"))
     day = int(m.group("day"))
     for year in (context.year, context.year + 1):
         date = make_date(year, month, day)

@@ -201,6 +201,45 @@ def find_ids(text: str, known: Iterable[str] = ()) -> list[Mention]:
             continue
         if by_shape or by_catalogue or (if_known and low in known_set):
             out.append(Mention(low, start, start + len(token), token))
+    return _with_versions(text, out) if out and _VERSIONS_WORD.search(text) else out
+
+
+_VERSIONS_WORD = re.compile(r"\b(?:versions?|snapshots?)\s", re.IGNORECASE)
+_VERSIONS_AFTER = re.compile(r"[`*]*\s+(?:versions?|snapshots?)\s+", re.IGNORECASE)
+_VERSION_TOKEN = re.compile(r"[`*]*(?P<v>[a-z0-9][a-z0-9.-]*\d[a-z0-9.-]*?)[`*]*(?=[\s,;.)]|$)")
+_VERSION_GLUE = re.compile(r"\s*(?:,\s*(?:and|or)?|\band\b|\bor\b|&)\s*")
+
+
+def _with_versions(text: str, mentions: list[Mention]) -> list[Mention]:
+    """ "GPT-4 versions 0613 and turbo-2024-04-09" names `gpt-4-0613` and
+    `gpt-4-turbo-2024-04-09`, not the family `gpt-4` and not a bare `turbo-2024-04-09`."""
+    out: list[Mention] = []
+    covered: list[tuple[int, int]] = []
+    for mention in mentions:
+        if any(a <= mention.start < b for a, b in covered):
+            continue
+        lead = _VERSIONS_AFTER.match(text, mention.end)
+        if not lead:
+            out.append(mention)
+            continue
+        at, versions = lead.end(), []
+        while True:
+            m = _VERSION_TOKEN.match(text, at)
+            if not m:
+                break
+            if len(m.group("v")) >= 3:
+                versions.append((m.group("v").rstrip(".-"), m.start("v"), m.end("v")))
+            at = m.end()
+            glue = _VERSION_GLUE.match(text, at)
+            if not glue or glue.end() == at:
+                break
+            at = glue.end()
+        if not versions:
+            out.append(mention)
+            continue
+        for version, start, end in versions:
+            out.append(Mention(f"{mention.model}-{version.lower()}", start, end, text[start:end]))
+        covered.append((lead.end(), versions[-1][2]))
     return out
 
 

@@ -9,10 +9,14 @@ Each mention gets a polarity from `cues.polarity`; only deprecated mentions beco
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from pipeline.extract.candidate import Candidate
+from pipeline.extract.clauses import DEPRECATION_DATE_BEFORE as _DEPRECATION_DATE_BEFORE
+from pipeline.extract.clauses import Clause, date_argument, has_clause_cue, read_clause
 from pipeline.extract.context import DocContext, model_page_id
 from pipeline.extract.cues import (
     ACTIVE,
@@ -30,7 +34,6 @@ from pipeline.extract.dates import MONTH_DAY, FoundDate, find_dates, has_month_o
 from pipeline.extract.model_ids import (
     Mention,
     display_name,
-    find_ids,
     is_cell_id,
     is_strong_id,
     normalise,
@@ -44,7 +47,8 @@ _REPLACEMENT_LEAD = re.compile(
 )
 _DISPLAY = re.compile(
     r"\b((?:[A-Z][A-Za-z]+)(?:[ -](?:[A-Z][\w.]*|\d[\w.]*|preview|mini|pro|flash|lite|vision|"
-    r"turbo|instruct|ultra|large|small|medium))+)"
+    r"turbo|instruct|ultra|large|small|medium|nano|max|plus|micro|fast|thinking|reasoning|"
+    r"realtime|audio|omni))+)"
 )
 _SUBJECT_PATTERN = re.compile(
     r"^(?:support for\s+)?(?P<name>.+?)\s+(?:is |has been |was |were |are )?(?:now )?"
@@ -58,7 +62,9 @@ _ZH_PREVIEW = re.compile(r"(?<![A-Za-z0-9.-])[0-9.-]*+([A-Za-z][A-Za-z0-9.-]*+)\
 # snapshots", "older Claude 3 models" (also when coordinated with other family names).
 _FAMILY_AFTER = re.compile(
     r"^[\s`*]*(?:(?:,|\band\b|\bor\b|&)\s*[`*]?[\w.-]+[`*]?\s*)*"
-    r"(?:model\s+)?(?:models|family|families|series|suite|snapshots|versions|variants|line-?up)\b",
+    r"(?:(?:preview|stable|experimental|existing|older|legacy|dated)\s+)?"
+    r"(?:model\s+)?(?:models|family|families|series|suite|snapshots|versions|variants|line-?up|"
+    r"endpoints)\b",
     re.IGNORECASE,
 )
 # Sentences about a capability of models (fine-tuning them, a tool on them), not the models.
@@ -66,17 +72,10 @@ _FEATURE_SENTENCE = re.compile(
     r"^(?:the\s+)?(?:new\s+)?(?:fine[- ]tun\w*|training|support for using|tool support)\b",
     re.IGNORECASE,
 )
-# "deprecation date to October 1, 2024": pages that name a *deprecation date* as a noun
-# distinguish it from the retirement (shutdown) date, so that date is never the shutdown date
-# ("... deprecation date to October 1, 2024 and the retirement date to June 6, 2025" gives
-# June 6). A verb ("will be deprecated on X") is unaffected.
-_DEPRECATION_DATE_BEFORE = re.compile(
-    r"\bdeprecation\s+dates?\b\W*(?:(?:is|was|to|of|on|from|set|changed|updated|moved)\W+){0,3}$",
-    re.IGNORECASE,
-)
 _REPLACEMENT_SENTENCE = re.compile(
     r"\binstead\b|\bmigrat|\brecommend|\bswitch\w* to\b|\bmov\w* to\b|\bupgrad\w* to\b|"
-    r"\bredirect\w* to\b|\brout\w* to\b|\bserved by\b|\bfall\w* back to\b",
+    r"\bredirect\w* to\b|\brout\w* to\b|\bserved by\b|\bfall\w* back to\b|"
+    r"迁移|替代|替换|改用|推荐|建议使用|後継|移行|代替",
     re.I,
 )
 SHUTDOWN_BEFORE = re.compile(
@@ -112,6 +111,8 @@ class ProseResult:
     # Deprecated families ("the `kimi-k2` series ... discontinued on May 25, 2026"): the
     # family's prefix with the sentence's facts, as a template for its member IDs.
     families: list[Candidate] = field(default_factory=list)
+    # The subjects of the passage's last clause, for an anaphor in the next ("It will ...").
+    subjects: tuple[Mention, ...] = ()
 
 
 def announcement_date(text: str) -> dt.date | None:
@@ -145,6 +146,7 @@ def notice_prose(
     """
     result = ProseResult()
     section_lead = _Lead("deprecated", scope_shutdown, False, heading) if heading else None
+    stated = functools.cache(lambda: _stated_shutdown(blocks, ctx, context_date))
     lead: _Lead | None = None
     sub_date: dt.date | None = None
     for n, block in enumerate(blocks):
@@ -165,6 +167,8 @@ def notice_prose(
             # the lead is the sentence that ends in the colon; earlier sentences of the
             # paragraph ("We recommend ...") only lend it a date
             lead, sub_date = _lead_of(sentences(text)[-1], text, context_date), None
+            if lead and lead.kind == "deprecated" and lead.date is None and stated():
+                lead.date = stated()  # "On March 23rd, we will discontinue ..." above the list
             said = announcement_date(text)
             if said and (result.announced is None or said > result.announced):
                 result.announced = said
@@ -180,9 +184,7 @@ def notice_prose(
             continue
         if lead and block.kind == "li":
             if lead.kind == "replacement":
-                result.replacements.extend(
-                    (m.model, "api", None) for m in find_ids(text, ctx.known)
-                )
+                result.replacements.extend((m.model, "api", None) for m in ctx.ids(text))
                 continue
             cand = _list_item(block, lead, sub_date, anchor, order + n, ctx)
             if cand:
@@ -201,8 +203,27 @@ def notice_prose(
             if cand:
                 result.candidates.append(cand)
                 continue
-        _sentences(text, block, result, ctx, anchor, order + n, section_date, context_date)
+        _sentences(text, block, result, ctx, anchor, order + n, section_date, context_date, stated)
     return result
+
+
+def _stated_shutdown(
+    blocks: list[Text], ctx: DocContext, context: dt.date | None
+) -> dt.date | None:
+    """The one shutdown date a section's paragraphs state without naming a model ("On March
+    23rd, we will discontinue support for the Codex API"): the date its undated leads take.
+    None when the paragraphs state none or several."""
+    found: set[dt.date] = set()
+    for block in blocks:
+        if block.kind != "p":
+            continue
+        for sentence in sentences(block.text):
+            if not announces_deprecation(sentence) or ctx.ids(sentence):
+                continue
+            date, _ = date_argument(sentence, context)
+            if date:
+                found.add(date)
+    return found.pop() if len(found) == 1 else None
 
 
 _MIGRATION_ITEM = re.compile(
@@ -215,7 +236,7 @@ _MIGRATION_ITEM = re.compile(
 def _named_models(text: str, ctx: DocContext) -> list[str]:
     """IDs in a short phrase, else the display names it lists (mapped to IDs when the page
     ties them): "Kimi K2.6 or GLM 5.1" -> ["kimi-k2p6", "glm-5p1"]."""
-    ids = [m.model for m in find_ids(text, ctx.known)]
+    ids = [m.model for m in ctx.ids(text)]
     if ids:
         return list(dict.fromkeys(ids))
     out = []
@@ -352,6 +373,15 @@ def _lead_of(
     return None
 
 
+def _plain_word_item(main: str, text: str, block: Text) -> bool:
+    """An item that opens with a plain word (no digit, no separator, not printed as code)
+    and goes on in words: a feature or a phrase, whatever a catalogue says of the word."""
+    if any(c.isdigit() or c in "-_./:@" for c in main) or main in block.codes:
+        return False
+    rest = strip_parens(text)[len(main) :].strip(" `*:—–-")
+    return bool(rest) and bool(re.match(r"[a-z]", rest)) and len(rest.split()) >= 1
+
+
 def _list_item(
     block: Text,
     lead: _Lead,
@@ -373,10 +403,26 @@ def _list_item(
             source="list",
             order=order,
         )
+    named: tuple[str, ...] = ()
+    if _plain_word_item(main, text, block):
+        return None  # "visual question answering": an English phrase, not a model
     if not is_cell_id(main) or (main != main.lower() and normalise(main) not in ctx.known):
-        return None
+        # "Imagen 1 model `imagegeneration@002`": a short display name, then the ID
+        first = next(iter(ctx.ids(text)), None)
+        lead_in = text[: first.start].strip(" `*:—–-(") if first else ""
+        if (
+            first is None
+            or len(lead_in.split()) > 6
+            or not (is_strong_id(first.printed) or first.printed in block.codes)
+            or announces_deprecation(lead_in)
+            or ACTIVE.search(lead_in)
+        ):
+            return None
+        main = first.printed
+        shown = display_name(re.sub(r"\s+models?$", "", lead_in, flags=re.I))
+        named = (shown,) if shown and any(c.isdigit() for c in shown) else ()
     inner = text[len(text.split("(")[0]) :] if "(" in text else ""
-    aliases = tuple(m.model for m in find_ids(inner, ctx.known) if m.model != normalise(main))
+    aliases = named + tuple(m.model for m in ctx.ids(inner) if m.model != normalise(main))
     date = sub_date or lead.date
     floor = lead.floor
     if date is None and not has_month_only(text):
@@ -391,7 +437,7 @@ def _list_item(
     replacements = tuple(
         dict.fromkeys(
             m.model
-            for m in find_ids(text, ctx.known)
+            for m in ctx.ids(text)
             if m.start >= cut
             and m.model not in (model, *aliases)
             and ACTIVE.search(text[cut : m.start])
@@ -433,6 +479,26 @@ _OBJECT_OF = re.compile(
     r"decommission\w*)\s+(?:(?:its|the|our|their|both)\s+)?"
     r"(?:[A-Z][\w.-]*(?:\s+[A-Z0-9][\w.-]*)*\s*(?:,|\band\b|\bor\b)\s*)*$"
 )
+
+
+def _with_display_names(sentence: str, mentions: list[Mention], ctx: DocContext) -> list[Mention]:
+    """The sentence's ID mentions plus its display names; a display name that the page or the
+    catalogue maps to an ID and that extends an ID mention ("GPT-4.1 mini" over "GPT-4.1")
+    replaces it: the longer name is the model meant."""
+    longer = []
+    extendable = any(sentence[t.end : t.end + 1] == " " for t in mentions)
+    for m in _DISPLAY.finditer(sentence) if extendable else ():
+        inside = [t for t in mentions if m.start() <= t.start and t.end < m.end()]
+        if not inside or any(t.start < m.start() or t.end > m.end() for t in inside):
+            continue
+        mapped = ctx.map_display(m.group(1))
+        if mapped and mapped not in {t.model for t in inside}:
+            longer.append((Mention(mapped, m.start(), m.end(), m.group(1)), inside))
+    if longer:
+        drop = {id(t) for _, inside in longer for t in inside}
+        mentions = [t for t in mentions if id(t) not in drop] + [m for m, _ in longer]
+        mentions.sort(key=lambda t: t.start)
+    return mentions + _display_mentions(sentence, mentions, ctx)
 
 
 def _display_mentions(sentence: str, taken: list[Mention], ctx: DocContext) -> list[Mention]:
@@ -512,6 +578,63 @@ def _status_of_sentence(sentence: str) -> str | None:
     return "retired" if past and not future else None
 
 
+def _apply_clause(
+    clause: Clause,
+    sentence: str,
+    result: ProseResult,
+    before: int,
+    anchor: str | None,
+    order: int,
+    ctx: DocContext,
+) -> None:
+    """The clause reader's facts complete the sentence's sightings: subjects the cue reading
+    missed become candidates; a date the clause gives fills an undated sighting (an anaphor's
+    date reaches the earlier sentence's), and a date the shutdown was moved to replaces the
+    earlier one."""
+    if _FEATURE_SENTENCE.match(sentence) or _EXAMPLE_BEFORE.search(sentence[:20]):
+        return
+    kind = ("earliest" if ctx.all_earliest else clause.kind) if clause.date else "none"
+    for subject in clause.subjects:
+        at = next(
+            (
+                i
+                for i in range(len(result.candidates) - 1, -1, -1)
+                if result.candidates[i].model == subject.model
+                and result.candidates[i].kind == "model"
+            ),
+            None,
+        )
+        if at is not None and (at >= before or clause.how == "anaphor"):
+            c = result.candidates[at]
+            if clause.date and (clause.moved or c.shutdown_date is None):
+                c = replace(c, shutdown_date=clause.date, shutdown_kind=kind)
+            if clause.replacements and not c.replacements:
+                c = replace(c, replacements=clause.replacements)
+            result.candidates[at] = c
+            continue
+        if clause.how == "anaphor":
+            continue
+        is_display = subject.model != normalise(subject.printed)
+        result.candidates.append(
+            Candidate(
+                model=subject.model,
+                rule=f"clause: {clause.how}",
+                aliases=(display_name(subject.printed),)
+                if is_display and " " in subject.printed
+                else (),
+                shutdown_date=clause.date,
+                shutdown_kind=kind,  # type: ignore[arg-type]
+                replacements=clause.replacements,
+                evidence=sentence,
+                anchor=anchor,
+                source="prose",
+                order=order,
+                status=_status_of_sentence(sentence),
+                scope=_scope(product_of(sentence)),
+            )
+        )
+
+
 def _sentences(
     text: str,
     block: Text,
@@ -521,16 +644,18 @@ def _sentences(
     order: int,
     section_date: dt.date | None,
     context_date: dt.date | None = None,
+    stated: Callable[[], dt.date | None] = lambda: None,
 ) -> None:
     first = len(result.candidates)
     block_reps: list[str] = []  # replacements named in this paragraph / list item
-    for sentence in sentences(text):
+
+    def read_old(sentence: str, found: list[Mention]) -> None:
         said = announcement_date(sentence)
         if said and (result.announced is None or said > result.announced):
             result.announced = said
         if not announces_deprecation(sentence):
             if _REPLACEMENT_SENTENCE.search(sentence):
-                found = [m.model for m in find_ids(sentence, ctx.known)]
+                found = [m.model for m in ctx.ids(sentence)]
                 found += [  # "Migrate to [DeepSeek V4 Flash (0731)](.../models/x/ds-v4-0731)"
                     model
                     for label, href in block.links
@@ -540,16 +665,15 @@ def _sentences(
                 if block.kind != "li":  # a list item's replacement is its own, not the section's
                     scope = _scope(product_of(sentence))
                     result.replacements.extend((r, scope, order) for r in found)
-            continue
+            return
         product = product_of(sentence)
         if only_weak_cues(sentence) and not find_dates(sentence):
-            continue  # "X: Legacy GPT model for cheaper tasks" describes, announces nothing
+            return  # "X: Legacy GPT model for cheaper tasks" describes, announces nothing
         if _FEATURE_SENTENCE.match(sentence):
-            continue
-        mentions = find_ids(sentence, ctx.known)
-        mentions += _display_mentions(sentence, mentions, ctx)
+            return
+        mentions = list(found)
         if not mentions:
-            continue
+            return
         dates = [
             f
             for f in find_dates(sentence)
@@ -626,6 +750,30 @@ def _sentences(
                 continue
             if pol != "feature":
                 result.candidates.append(sighting)
+
+    for sentence in sentences(text):
+        before = len(result.candidates)
+        cued = has_clause_cue(sentence)
+        found = (
+            _with_display_names(sentence, ctx.ids(sentence), ctx)
+            if cued or announces_deprecation(sentence)
+            else []
+        )
+        clause = (
+            read_clause(
+                sentence, sorted(found, key=lambda m: m.start), result.subjects, context_date
+            )
+            if cued
+            else None
+        )
+        read_old(sentence, found)
+        if clause and clause.date is None and clause.how == "lead and list" and stated():
+            clause = replace(clause, date=stated(), kind="firm")
+        if clause:
+            _apply_clause(clause, sentence, result, before, anchor, order, ctx)
+            result.subjects = clause.subjects
+        elif len(result.candidates) > before:
+            result.subjects = ()
     if block.kind == "li":
         _date_from_item(text, result.candidates, first)
     # Replacements named in the same paragraph belong to its deprecated models; the notice-wide

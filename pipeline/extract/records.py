@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from pipeline.extract.candidate import SOURCE_RANK, Candidate
 from pipeline.extract.catalogue import is_known
+from pipeline.extract.clauses import date_argument
 from pipeline.extract.confidence import assess
 from pipeline.extract.context import DocContext, build_context
 from pipeline.extract.cues import (
@@ -25,10 +26,10 @@ from pipeline.extract.cues import (
     sentences,
 )
 from pipeline.extract.dates import MONTH_ONLY, MONTHS, FoundDate, find_dates
-from pipeline.extract.model_ids import DASHES, find_ids, is_cell_id, is_strong_id, normalise
+from pipeline.extract.model_ids import DASHES, is_cell_id, is_strong_id, normalise
 from pipeline.extract.prose import SHUTDOWN_BEFORE, notice_prose
 from pipeline.extract.rows import listed_models, table_candidates
-from pipeline.extract.tables import classify
+from pipeline.extract.tables import classify, key_value_tables
 from pipeline.models import Record
 from pipeline.parse.document import Document, Notice, Table, Text
 
@@ -48,10 +49,14 @@ def _section_date(notice: Notice) -> dt.date | None:
     return None
 
 
-def _deprecating_heading(notice: Notice) -> str | None:
+def _deprecating_heading(notice: Notice, page_title: str = "") -> str | None:
     """The section's own heading when it (not only the page title) announces a deprecation,
-    with a shutdown verb or date ("Models retiring on May 30, 2026", "Deprecated models")."""
-    if len(notice.headings) < 2:
+    with a shutdown verb or date ("Models retiring on May 30, 2026", "Deprecated models").
+    A page whose title sits in front matter has sections of one heading level: their one
+    heading is still the section's own."""
+    if not notice.headings or (len(notice.headings) < 2 and notice.headings[0] == page_title):
+        return None
+    if len(notice.headings) < 2 and not page_title:
         return None
     heading = notice.headings[-1]
     if not announces_deprecation(heading) or HISTORY.search(heading):
@@ -72,7 +77,8 @@ def _month_context(notice: Notice) -> dt.date | None:
 # "Retiring on 2027-01-31" (a date *after* a shutdown verb; "2026-04-22: Legacy models" is an
 # announcement date instead).
 _HEADING_SHUTDOWN = re.compile(
-    r"\b(?:remov|retir|shut\s*down|shutting|sunset|discontinu|decommission|end of life|offline)"
+    r"\b(?:remov|retir|shut\s*down|shutting|sunset|discontinu|decommission|end of life|offline|"
+    r"deprecat\w*\s+(?=on\b|after\b|from\b|starting\b|effective\b))"
     r"\w*\b(?P<tail>.*)$",
     re.IGNORECASE,
 )
@@ -88,16 +94,57 @@ def heading_shutdown_date(headings: tuple[str, ...]) -> dt.date | None:
     return None
 
 
+# A lead that points at what follows: "the models listed below", "the following models", "this
+# table", or a sentence ending in a colon.
+_POINTS_DOWN = re.compile(
+    r"\b(?:below|following|listed|these models|this table|the table)\b|[:：]\s*$|以下|下表|如下",
+    re.IGNORECASE,
+)
+_BELOW = re.compile(r"\bbelow\b|以下|下表|如下", re.IGNORECASE)
+Scope = tuple[dt.date, str]
+
+
+def lead_scope(block: Text, ctx: DocContext) -> Scope | None:
+    """The (date, kind) a paragraph gives the tables under it: a sentence that announces a
+    dated shutdown of what follows and names no model itself."""
+    if not _POINTS_DOWN.search(block.text):
+        return None
+    for sentence in sentences(block.text):
+        if not _POINTS_DOWN.search(sentence) or not announces_deprecation(sentence):
+            continue
+        if ctx.ids(sentence):
+            continue
+        date, kind = date_argument(sentence)
+        if date:
+            return date, kind
+    return None
+
+
+def _heading_scope(headings: tuple[str, ...]) -> Scope | None:
+    date = heading_shutdown_date(headings)
+    if date is None:
+        return None
+    return date, "earliest" if any(FLOOR.search(h) for h in headings) else "firm"
+
+
 def notice_candidates(
-    notice: Notice, ctx: DocContext, order: int, fmt: str
-) -> tuple[list[Candidate], list[Candidate]]:
-    """The notice's candidates, and the deprecated families it names but does not list."""
+    notice: Notice,
+    ctx: DocContext,
+    order: int,
+    fmt: str,
+    inherited: Scope | None = None,
+    page_title: str = "",
+) -> tuple[list[Candidate], list[Candidate], Scope | None]:
+    """The notice's candidates, the deprecated families it names but does not list, and the
+    scope it hands down to its sub-sections (a lead that says "below" and that no table of
+    its own took). `inherited` is the scope handed down from a parent section or banner."""
     if fmt in FEEDS or fmt == "text":
         body = " ".join(
             b.text if isinstance(b, Text) else " ".join(b.header) for b in notice.blocks
         )
         if not announces_deprecation(f"{notice.title} {body}"):
-            return [], []
+            return [], [], None
+    notice = replace(notice, blocks=key_value_tables(notice.blocks))
     section_date = _section_date(notice)
     texts = [b for b in notice.blocks if isinstance(b, Text)]
     prose = notice_prose(
@@ -109,11 +156,19 @@ def notice_candidates(
         deprecation_scope=announces_deprecation(" ".join(notice.headings)),
         scope_shutdown=heading_shutdown_date(notice.headings),
         context_date=section_date or _month_context(notice),
-        heading=_deprecating_heading(notice),
+        heading=_deprecating_heading(notice, page_title),
     )
     announced = prose.announced or section_date
     table_cands: list[Candidate] = []
+    scope = _heading_scope(notice.headings) or inherited
+    handed_down: Scope | None = None
+    last_table = max((i for i, b in enumerate(notice.blocks) if isinstance(b, Table)), default=-1)
     for i, block in enumerate(notice.blocks):
+        if isinstance(block, Text) and (i < last_table or _BELOW.search(block.text)):
+            lead = lead_scope(block, ctx)
+            if lead:
+                scope = lead
+                handed_down = lead if _BELOW.search(block.text) else handed_down
         if isinstance(block, Table):
             block = _with_title_model(block, notice, ctx)
             table_cands += table_candidates(
@@ -123,7 +178,9 @@ def notice_candidates(
                 announced=announced,
                 ctx=ctx,
                 order=order + i * 100,
+                scope=scope,
             )
+            handed_down = None
     if (
         not prose.announced
         and section_date
@@ -159,7 +216,8 @@ def notice_candidates(
         prose_cands.append(replace(c, announced=announced, replacements=reps))
     context = section_date or _month_context(notice)
     found = [replace(c, link=notice.link, context=context) for c in table_cands + prose_cands]
-    return found, [replace(f, announced=f.announced or announced) for f in families]
+    families = [replace(f, announced=f.announced or announced) for f in families]
+    return found, families, handed_down
 
 
 def _with_title_model(table: Table, notice: Notice, ctx: DocContext) -> Table:
@@ -176,7 +234,7 @@ def _with_title_model(table: Table, notice: Notice, ctx: DocContext) -> Table:
         (i for h in table.header if h and (i := notice.title.find(f"{h}:")) >= 0),
         default=len(notice.title),
     )
-    ids = {m.model for m in find_ids(notice.title[:cut], ctx.known)}
+    ids = {m.model for m in ctx.ids(notice.title[:cut])}
     if len(ids) != 1:
         return table
     return Table(
@@ -204,7 +262,7 @@ def _heading_subject(
             if GA.search(sentence):
                 return []  # "Generally available since ...": the heading's model is active
             if announces_deprecation(sentence) and any(
-                m.model != normalise(token) for m in find_ids(sentence, ctx.known)
+                m.model != normalise(token) for m in ctx.ids(sentence)
             ):
                 return []  # the section's deprecations are about other models
     # "- Deprecated on: 2026-04-01" / "- Shutdown date: 2026-07-01": the date a shutdown
@@ -213,7 +271,7 @@ def _heading_subject(
     statements: list[str] = []
     for block in texts:
         for sentence in sentences(block.text):
-            if not announces_deprecation(sentence) or find_ids(sentence, ctx.known):
+            if not announces_deprecation(sentence) or ctx.ids(sentence):
                 continue
             statements.append(sentence)
             for found in find_dates(sentence):
@@ -438,8 +496,18 @@ def extract_records(
     current = _current_table_models(doc, ctx)
     cands: list[Candidate] = []
     families: list[Candidate] = []
+    # A scope handed down by a section's lead ("all models listed below ...") reaches the
+    # sections nested under it: (the heading path it belongs to, the scope).
+    banner: tuple[tuple[str, ...], Scope] | None = None
     for n, notice in enumerate(doc.notices):
-        found, unresolved = notice_candidates(notice, ctx, n * 10_000, doc.fmt)
+        if banner and notice.headings[: len(banner[0])] != banner[0]:
+            banner = None
+        inherited = banner[1] if banner and len(notice.headings) > len(banner[0]) else None
+        found, unresolved, down = notice_candidates(
+            notice, ctx, n * 10_000, doc.fmt, inherited, doc.title
+        )
+        if down:
+            banner = (notice.headings, down)
         if current and _is_change_log(notice):
             found = [c for c in found if c.shutdown_date and c.model not in current]
         cands += found

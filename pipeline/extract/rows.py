@@ -83,6 +83,11 @@ def _heading_status(headings: tuple[str, ...]) -> str | None:
     return None
 
 
+_DEPRECATED_COLUMN = re.compile(
+    r"\b(?:deprecated|retired|legacy|old|former|discontinued|removed)\b|旧|弃用|废弃", re.I
+)
+
+
 def table_candidates(
     table: Table,
     *,
@@ -91,15 +96,27 @@ def table_candidates(
     announced: dt.date | None,
     ctx: DocContext,
     order: int,
+    scope: tuple[dt.date, str] | None = None,
 ) -> list[Candidate]:
+    """Candidates of a table's rows. `scope` is the (date, kind) that governs the table from
+    above (an intro "Effective D, the models below will be removed", a dated heading): rows
+    whose own cells give no date take it."""
     cols: Columns = classify(table)
     if cols.model is None and cols.display is None:
         return []
     context = " ".join(headings)
-    if cols.shutdown is None and cols.status is None and not DEPRECATION_HEADING.search(context):
+    if (
+        cols.shutdown is None
+        and cols.status is None
+        and scope is None
+        and not DEPRECATION_HEADING.search(context)
+    ):
         return []  # a status column saying "Deprecated" is enough without a date column
-    heading_status = _heading_status(headings)
     model_header = " ".join(table.header[i] for i in (cols.model, cols.display) if i is not None)
+    # "Deprecated alias | Use instead": the model column itself says its rows are deprecated.
+    heading_status = _heading_status(headings) or (
+        "deprecated" if _DEPRECATED_COLUMN.search(model_header) else None
+    )
     # A table whose model column or section says its models are going away: a floor date
     # ("not sooner than") there is a shutdown, not an active model's horizon.
     section = headings[-1] if headings else ""
@@ -124,6 +141,7 @@ def table_candidates(
                     announced,
                     anchor,
                     order,
+                    scope,
                 )
             )
     return out
@@ -141,11 +159,15 @@ def _candidate(
     announced: dt.date | None,
     anchor: str | None,
     order: int,
+    scope: tuple[dt.date, str] | None = None,
 ) -> list[Candidate]:
     model, aliases, kind, display = cand
     date_cell = _cell(row, cols.shutdown)
     dates = find_dates(date_cell, us_numeric=True)
     shutdown = dates[0].date if dates else None
+    inherited = shutdown is None and scope is not None and not date_cell.strip()
+    if inherited and scope:
+        shutdown = scope[0]
     # "September 24, 2026*" with a note "* Not sooner than the date shown" below the table
     floor = bool(FLOOR.search(date_cell)) or any(
         date_cell.rstrip().endswith(mark) or f"{mark} " in date_cell for mark in ctx.floor_marks
@@ -159,6 +181,8 @@ def _candidate(
         return []
     if shutdown is None:
         shutdown_kind = "none"
+    elif inherited and scope:
+        shutdown_kind = "earliest" if ctx.all_earliest else scope[1]
     elif floor or ctx.all_earliest:
         shutdown_kind = "earliest"
     elif REGION.search(date_cell):
@@ -182,7 +206,8 @@ def _candidate(
             model=model,
             rule="table row"
             + (" (status from a cell)" if cols.status is None and status else "")
-            + (" under a deprecation heading" if cols.shutdown is None else ""),
+            + (" under a deprecation heading" if cols.shutdown is None else "")
+            + (", dated by the scope above it" if inherited else ""),
             kind=kind,
             aliases=aliases,
             shutdown_date=shutdown,
@@ -210,8 +235,50 @@ def listed_models(table: Table, ctx: DocContext) -> set[str]:
     return {r[0] for row in table.rows for r in _row(row, cols, ctx) if r[2] == "model"}
 
 
+_VERSION = re.compile(r"^[a-z0-9][a-z0-9._-]{1,30}$", re.IGNORECASE)
+
+
+def _shape(text: str) -> str:
+    return re.sub(r"[a-z]+", "a", re.sub(r"\d", "9", text))
+
+
+def _joined_form_shown(model: str, version: str, ctx: DocContext) -> bool:
+    """The page prints another version of this model joined the same way (`gpt-4-0613`)."""
+    prefix, shape = model + "-", _shape(version)
+    return any(k.startswith(prefix) and _shape(k[len(prefix) :]) == shape for k in ctx.known)
+
+
+def _versioned(row: tuple[str, ...], cols: Columns, rows: list[Row], ctx: DocContext) -> list[Row]:
+    """A model column beside a version column names one version, not the family: a version
+    cell that is itself the full ID (`qwen-max` | `qwen-max-0428`) is that ID, and
+    `gpt-4` | `0314` is `gpt-4-0314` when the page prints IDs in that joined form elsewhere.
+    A version that only labels a complete ID (`codestral-2405` | `24.05`) changes nothing."""
+    if cols.version is None:
+        return rows
+    version = strip_parens(_cell(row, cols.version)).strip("`* ")
+    if not version or _NO_VALUE.match(version) or not _VERSION.match(version):
+        return rows
+    out = []
+    for model, aliases, kind, display in rows:
+        if kind != "model":
+            out.append((model, aliases, kind, display))
+            continue
+        low = normalise(version)
+        if low.startswith(model + "-"):
+            out.append((low, aliases, kind, display))
+        elif f"{model}-{low}" in ctx.known or _joined_form_shown(model, low, ctx):
+            out.append((f"{model}-{low}", aliases, kind, display))
+        else:
+            out.append((model, aliases, kind, display))
+    return out
+
+
 def _row(row: tuple[str, ...], cols: Columns, ctx: DocContext) -> list[Row]:
     """(model, aliases, kind, display name) per model a row names (usually one)."""
+    return _versioned(row, cols, _row_models(row, cols, ctx), ctx)
+
+
+def _row_models(row: tuple[str, ...], cols: Columns, ctx: DocContext) -> list[Row]:
     cell = _cell(row, cols.model)
     display_cell = _cell(row, cols.display)
     if _NO_VALUE.match(cell) and _NO_VALUE.match(display_cell):
@@ -224,7 +291,7 @@ def _row(row: tuple[str, ...], cols: Columns, ctx: DocContext) -> list[Row]:
         head, _, rest = text.partition(" | ")
         one = _one(head, strip_parens(head).strip("`").rstrip("*†‡ "), display_cell, cols, ctx)
         if one and one[2] == "model":
-            extra = tuple(m.model for m in find_ids(rest, ctx.known) if m.model != one[0])
+            extra = tuple(m.model for m in ctx.ids(rest) if m.model != one[0])
             extra += tuple(
                 normalise(p) for p in re.split(r"[\s,]+", rest) if is_cell_id(p) and p == p.lower()
             )

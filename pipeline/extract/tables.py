@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.extract.model_ids import is_cell_id, strip_parens
-from pipeline.parse.document import Table
+from pipeline.parse.document import Block, Table, Text
 
 _WORDS = re.compile(r"[*_`]|\(utc\)")
 # Header words of a column naming what to use instead: open-ended vocabulary, any of them makes
@@ -39,7 +39,8 @@ ANNOUNCE = re.compile(r"legacy|deprecat|notif|announc|notice|通知|公告|告�
 # "Offline notice date" / 下线通知时间: when the shutdown was announced, not the shutdown
 _NOTICE = re.compile(r"notice|notif|announc|通知|公告|告知|発表")
 MODEL = re.compile(
-    r"model|system|\bapi\b|\bid\b|name|snapshot|engine|checkpoint|\bslug\b|identifier|模型|モデル"
+    r"model|system|\bapi\b|\bid\b|name|snapshot|engine|checkpoint|\bslug\b|identifier|alias|"
+    r"模型|モデル"
 )
 STATUS = re.compile(r"status|state|lifecycle|stage")
 IGNORED = re.compile(r"price|cost|usage|release|launch|region|modalit|provider|category|version$")
@@ -53,6 +54,7 @@ class Columns:
     announce: tuple[int, ...] = ()
     replacement: tuple[int, ...] = ()
     status: int | None = None
+    version: int | None = None  # "Version" beside "Model": gpt-4 | 0314 is gpt-4-0314
 
 
 def _norm(header: str) -> str:
@@ -78,6 +80,7 @@ def classify(table: Table) -> Columns:
     announce: list[int] = []
     replacement: list[int] = []
     status = None
+    version: int | None = None
     for i, raw in enumerate(table.header):
         h = _norm(raw)
         if not h:
@@ -87,6 +90,8 @@ def classify(table: Table) -> Columns:
             replacement.append(i)
         elif re.search(r"price|cost|usage", h):
             continue
+        elif h in ("version", "versions", "model version", "版本", "バージョン"):
+            version = i if version is None else version
         elif (
             SHUTDOWN.search(h) and not MODEL.search(h.replace("date", "")) and not _NOTICE.search(h)
         ):
@@ -97,7 +102,7 @@ def classify(table: Table) -> Columns:
             model_cols.append(i)
         elif STATUS.search(h):
             status = i
-        elif h == "version" or IGNORED.search(h):
+        elif IGNORED.search(h):
             continue
     if (
         not shutdown
@@ -109,6 +114,8 @@ def classify(table: Table) -> Columns:
     # ID columns first among replacements ("Recommended model ID" before display names)
     replacement.sort(key=lambda i: -id_score(table, i))
     model = display = None
+    if not model_cols and version is not None:
+        model_cols, version = [version], None  # "Model version | Discontinuation date"
     if model_cols:
         ranked = sorted(model_cols, key=lambda i: -id_score(table, i))
         if id_score(table, ranked[0]) > 0:
@@ -123,4 +130,66 @@ def classify(table: Table) -> Columns:
         announce=tuple(announce),
         replacement=tuple(replacement),
         status=status,
+        version=version if model is not None or display is not None else None,
+    )
+
+
+# "**Model ID:** `tern-large-2`", "EOL date: 2027-02-28": one field of a record block.
+_FIELD = re.compile(
+    r"^\s*(?P<key>[A-Za-z\u4e00-\u9fff][\w /()\u4e00-\u9fff-]{0,40}?)\s*[:：]\s+(?P<value>\S.*)$"
+)
+
+
+def key_value_tables(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
+    """Runs of "Key: value" items (one block per model: `Model ID: x`, `Status: Deprecated`,
+    `EOL date: D`) read as a table with the keys as its header, one row per record (a key
+    seen again starts the next row). Runs without a model key are left as they are."""
+    if sum(1 for b in blocks if isinstance(b, Text) and ":" in b.text[:48]) < 2:
+        return blocks
+    out: list[Block] = []
+    run: list[tuple[str, str, Text]] = []
+
+    def flush() -> None:
+        table = _fields_table(run)
+        if table is not None:
+            out.append(table)
+        else:
+            out.extend(item for _, _, item in run)
+        run.clear()
+
+    for block in blocks:
+        m = _FIELD.match(block.text) if isinstance(block, Text) else None
+        if m and isinstance(block, Text):
+            run.append((m.group("key").strip(), m.group("value").strip(), block))
+            continue
+        flush()
+        out.append(block)
+    flush()
+    return tuple(out)
+
+
+def _fields_table(run: list[tuple[str, str, Text]]) -> Table | None:
+    if len(run) < 2:
+        return None
+    keys = [_norm(k) for k, _, _ in run]
+    has_model = any(MODEL.search(k) and not re.search(r"date|time|release|launch", k) for k in keys)
+    has_fact = any(SHUTDOWN.search(k) or STATUS.search(k) or ANNOUNCE.search(k) for k in keys)
+    if not (has_model and has_fact):
+        return None
+    header: list[str] = []
+    for key, _, _ in run:
+        if key not in header:
+            header.append(key)
+    rows: list[dict[str, str]] = [{}]
+    raws: list[list[str]] = [[]]
+    for key, value, item in run:
+        if key in rows[-1]:
+            rows.append({})
+            raws.append([])
+        rows[-1][key] = value
+        raws[-1].append(item.raw or item.text)
+    return Table(
+        header=tuple(header),
+        rows=tuple(tuple(row.get(h, "") for h in header) for row in rows),
+        raw_rows=tuple(" ".join(r) for r in raws),
     )

@@ -7,8 +7,6 @@ import queue
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
-import httpx
-
 from pipeline.fetch.client import Run, fetch_one
 from pipeline.fetch.settings import FetchSettings
 from pipeline.models import FetchResult, SourceState
@@ -21,16 +19,11 @@ def _utcnow() -> datetime:
 
 
 def _trusted(sources: Sequence[SourceState], hosts: Iterable[str] | None) -> set[str]:
-    """Hosts a redirect may reach even in private address space: the configured sources'."""
+    """Origins a redirect may reach even in private address space: the configured sources'
+    URLs (host and port), or the `hosts` given."""
     if hosts is not None:
         return set(hosts)
-    found = set()
-    for source in sources:
-        try:
-            found.add(httpx.URL(source.url).host)
-        except (httpx.InvalidURL, TypeError, ValueError):
-            continue
-    return found
+    return {source.url for source in sources if source.url}
 
 
 async def fetch_all(

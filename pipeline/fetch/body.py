@@ -9,7 +9,9 @@ identity) are accepted.
 from __future__ import annotations
 
 import hashlib
+import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -66,47 +68,76 @@ class Body:
     sha256: str
 
 
+class BodyReader:
+    """Decoding and cap checks for one body, fed chunk by chunk (async or sync callers)."""
+
+    def __init__(self, response: httpx.Response, max_bytes: int, max_decoded: int) -> None:
+        self._status = response.status_code
+        self._max_bytes = max_bytes
+        self._max_decoded = max_decoded
+        declared = response.headers.get("content-length", "").strip()
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise FetchError(
+                "too_large",
+                f"Content-Length {declared} exceeds {max_bytes} bytes",
+                status=self._status,
+            )
+        self._decoder = _decoder(response.headers.get("content-encoding"))
+        self._digest = hashlib.sha256()
+        self._parts: list[bytes] = []
+        self._received = self._decoded = 0
+
+    def _too_large(self, what: str, limit: int) -> FetchError:
+        return FetchError("too_large", f"{what} exceeds {limit} bytes", status=self._status)
+
+    def _keep(self, out: bytes) -> None:
+        self._decoded += len(out)
+        if self._decoded > self._max_decoded:
+            raise self._too_large("decoded body", self._max_decoded)
+        if out:
+            self._digest.update(out)
+            self._parts.append(out)
+
+    def feed(self, chunk: bytes) -> None:
+        self._received += len(chunk)
+        if self._received > self._max_bytes:
+            raise self._too_large("body", self._max_bytes)
+        try:
+            out = self._decoder.feed(chunk, self._max_decoded - self._decoded)
+        except zlib.error as exc:
+            raise FetchError("other", f"cannot decode body: {exc}", status=self._status) from exc
+        self._keep(out)
+
+    def finish(self) -> Body:
+        try:
+            tail = self._decoder.flush()
+        except zlib.error as exc:
+            raise FetchError("other", f"cannot decode body: {exc}", status=self._status) from exc
+        self._keep(tail)
+        return Body(b"".join(self._parts), self._digest.hexdigest())
+
+
 async def read_body(response: httpx.Response, max_bytes: int, max_decoded: int) -> Body:
     """Read and decode the whole body, raising FetchError("too_large") past either cap."""
-    declared = response.headers.get("content-length", "").strip()
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise FetchError(
-            "too_large",
-            f"Content-Length {declared} exceeds {max_bytes} bytes",
-            status=response.status_code,
-        )
-    decoder = _decoder(response.headers.get("content-encoding"))
-    digest = hashlib.sha256()
-    parts: list[bytes] = []
-    received = decoded = 0
-    try:
-        async for chunk in response.aiter_raw():
-            received += len(chunk)
-            if received > max_bytes:
-                raise FetchError(
-                    "too_large", f"body exceeds {max_bytes} bytes", status=response.status_code
-                )
-            out = decoder.feed(chunk, max_decoded - decoded)
-            decoded += len(out)
-            if decoded > max_decoded:
-                raise FetchError(
-                    "too_large",
-                    f"decoded body exceeds {max_decoded} bytes",
-                    status=response.status_code,
-                )
-            if out:
-                digest.update(out)
-                parts.append(out)
-        tail = decoder.flush()
-    except zlib.error as exc:
-        raise FetchError(
-            "other", f"cannot decode body: {exc}", status=response.status_code
-        ) from exc
-    if decoded + len(tail) > max_decoded:
-        raise FetchError(
-            "too_large", f"decoded body exceeds {max_decoded} bytes", status=response.status_code
-        )
-    if tail:
-        digest.update(tail)
-        parts.append(tail)
-    return Body(b"".join(parts), digest.hexdigest())
+    reader = BodyReader(response, max_bytes, max_decoded)
+    async for chunk in response.aiter_raw():
+        reader.feed(chunk)
+    return reader.finish()
+
+
+def read_body_sync(
+    response: httpx.Response,
+    max_bytes: int,
+    max_decoded: int,
+    *,
+    deadline: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> Body:
+    """`read_body` for a sync (streamed) response, also cut off at `deadline` (a `clock`
+    reading): a server dripping its body within each read timeout still ends in time."""
+    reader = BodyReader(response, max_bytes, max_decoded)
+    for chunk in response.iter_raw():
+        reader.feed(chunk)
+        if deadline is not None and clock() > deadline:
+            raise FetchError("timeout", "deadline exceeded while reading the body", retryable=True)
+    return reader.finish()

@@ -16,14 +16,13 @@ import stamina
 from pipeline.fetch.body import Body, read_body
 from pipeline.fetch.errors import FetchError, check_status, classify, redact_url
 from pipeline.fetch.hosts import Hosts
-from pipeline.fetch.redirects import check_redirect
+from pipeline.fetch.redirects import REDIRECTS, redirect_target, trusted_origins
 from pipeline.fetch.robots import RobotsCache
 from pipeline.fetch.settings import FetchSettings
 from pipeline.models import FetchResult, SourceState
 
 logger = logging.getLogger(__name__)
 
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _SCHEMES = frozenset({"http", "https"})
 
 
@@ -41,9 +40,9 @@ class _Exchange:
 class Run:
     """State shared by all sources of one `fetch_all` call.
 
-    `trusted_hosts` are the configured sources' hosts: a redirect may lead to one of them even
-    when it is in private address space (tests and intranet sources), but to no other
-    private, loopback, link-local or metadata address.
+    `trusted_hosts` are the configured sources' origins (URLs or `host:port`; a bare host
+    means its default ports): a redirect may lead to one of them even when it is in private
+    address space (tests and intranet sources), but to no other non-global address or port.
     """
 
     def __init__(
@@ -54,9 +53,15 @@ class Run:
     ) -> None:
         self.settings = settings
         self.now = now
-        self.trusted_hosts = frozenset(h.lower().strip("[]") for h in trusted_hosts)
+        self.trusted_hosts = trusted_origins(trusted_hosts)
         self.hosts = Hosts(settings)
-        self.robots = RobotsCache(self.hosts, settings.robots_max_bytes, settings.total_timeout)
+        self.robots = RobotsCache(
+            self.hosts,
+            settings.robots_max_bytes,
+            settings.total_timeout,
+            trusted=self.trusted_hosts,
+            max_redirects=settings.max_redirects,
+        )
 
 
 def _parse_url(raw: str) -> httpx.URL:
@@ -126,21 +131,9 @@ async def _attempt(run: Run, url: httpx.URL, headers: dict[str, str]) -> _Exchan
             ):
                 status = response.status_code
                 location = response.headers.get("location")
-                if status in _REDIRECTS and location:
-                    try:
-                        target = url.join(location.strip())
-                    except (httpx.InvalidURL, ValueError) as exc:
-                        raise FetchError("redirect", "redirect to an invalid URL") from exc
-                    if target.scheme not in _SCHEMES or not target.host:
-                        raise FetchError(
-                            "redirect", f"redirect to non-http(s) scheme {target.scheme!r}"
-                        )
-                    if str(target) in seen:
-                        raise FetchError("redirect", f"redirect loop at {redact_url(target)}")
-                    await check_redirect(url, target, run.trusted_hosts)
+                if status in REDIRECTS and location:
+                    url = await redirect_target(url, location, seen, run.trusted_hosts)
                     await _drain(response)
-                    seen.add(str(target))
-                    url = target
                     continue
                 if status == 304:
                     await _drain(response)  # an unread response closes its connection

@@ -18,7 +18,9 @@ class FetchSettings:
     each read is within `read_timeout`. The clock starts once the request holds its slots,
     so queueing behind other sources does not count. `source_deadline` bounds everything one
     source may take in a run (all attempts, backoffs and waiting for its host), so a source
-    that drips its body holds nothing up for longer than that.
+    that drips its body holds nothing up for longer than that. A usage pull is bounded the
+    same way: each request by `total_timeout`, the whole pull by `pull_deadline`, each body by
+    `max_bytes` / `max_decompressed_bytes`.
     """
 
     user_agent: str = DEFAULT_USER_AGENT
@@ -26,6 +28,7 @@ class FetchSettings:
     read_timeout: float = 20
     total_timeout: float = 60
     source_deadline: float = 120  # all attempts of one source together
+    pull_deadline: float = 300  # one usage pull: all its pages, attempts and backoffs
     max_bytes: int = 10_000_000  # body as received (compressed), enforced while streaming
     max_decompressed_bytes: int = 20_000_000  # decoded body: defeats gzip bombs
     max_redirects: int = 5

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import jinja2
 import markupsafe
@@ -69,17 +69,36 @@ class DeliveryError(Exception):
         permanent: bool = False,
         outage: bool = False,
         delivered_items: int = 0,
+        maybe_sent: bool = False,
     ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.permanent = permanent
         self.outage = outage  # the destination is down or rate limited: skip it this run
         self.delivered_items = delivered_items
+        # The request went out but no answer came (a timeout after sending): the message may
+        # be in the channel. Never re-posted blindly (see `outbox`).
+        self.maybe_sent = maybe_sent
 
 
 class Notifier(Protocol):
     def send(self, alert: Alert, *, now: dt.datetime) -> None:
         """Deliver the alert or raise `DeliveryError`."""
+
+
+@runtime_checkable
+class KeyedNotifier(Protocol):
+    """A notifier that can tell whether an alert may already be out (Slack).
+
+    `confirms` is True when it can look its messages up (a bot token reading channel
+    history); `send_keyed` with `maybe_sent_since` skips the parts already posted since then.
+    """
+
+    confirms: bool
+
+    def send_keyed(
+        self, alert: Alert, *, now: dt.datetime, maybe_sent_since: dt.datetime | None
+    ) -> None: ...
 
 
 @dataclass(frozen=True)

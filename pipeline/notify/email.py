@@ -27,6 +27,7 @@ from pipeline.notify.base import (
     templates,
 )
 from pipeline.notify.escape import one_line, truncate
+from pipeline.redact import Redactor, redact_registered
 
 log = logging.getLogger(__name__)
 
@@ -122,20 +123,20 @@ class EmailNotifier:
             )
             auth = isinstance(exc, smtplib.SMTPAuthenticationError)
             raise DeliveryError(
-                self._redact(
-                    f"{where}: {type(exc).__name__} {exc.smtp_code} {truncate(text, 200)}"
-                ),
+                f"{where}: {type(exc).__name__} {exc.smtp_code} "
+                + truncate(self._redact(text), 200),
                 permanent=not auth and exc.smtp_code >= 500,
                 outage=auth or exc.smtp_code < 500,
             ) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(
-                self._redact(f"{where}: {type(exc).__name__}: {truncate(str(exc), 200)}"),
+                f"{where}: {type(exc).__name__}: {truncate(self._redact(str(exc)), 200)}",
                 outage=True,
             ) from None
 
     def _redact(self, text: str) -> str:
-        # Belt and braces: no server reply should echo the password, but never store it.
+        """Every form of the password (raw, base64 as AUTH echoes it, hex, ...) and of every
+        registered secret out of a server's reply, before anything cuts it."""
         if self._password:
-            text = text.replace(self._password, "***")
-        return text
+            text = Redactor({"SMTP password": self._password})(text)
+        return redact_registered(text)

@@ -16,6 +16,12 @@
   notice.
 - When the store cannot be written, the run stops (nothing is sent unclaimed) and ops is
   told once, directly (`notices.store_unwritable`); the first run that can write says so.
+- A send whose request went out but whose answer never came (a timeout after sending, or
+  a claim left by a killed deliverer) is "maybe sent" and never re-posted blindly: with a
+  bot token the channel's history is read for the message's metadata key first
+  (`slack_confirm`), and only the parts not found are posted; a webhook (or a token that
+  may not read history) re-posts it at most once, then settles it as sent and says so in
+  the log and the row's `last_error`.
 - Secrets are read at send time and redacted from every stored or logged error.
 """
 
@@ -33,9 +39,10 @@ import sqlite_utils
 from pipeline.clock import iso
 from pipeline.models import Alert
 from pipeline.notify import notices
-from pipeline.notify.base import DeliveryError, by_urgency
+from pipeline.notify.base import DeliveryError, KeyedNotifier, by_urgency
 from pipeline.notify.ledger import SendLedger
 from pipeline.notify.router import Router, build_notifiers
+from pipeline.notify.slack_confirm import HistoryUnavailable
 from storage import alerts as outbox
 from storage import destinations
 from storage.db import is_write_failure, transaction
@@ -48,6 +55,7 @@ BACKOFF_BASE = dt.timedelta(minutes=1)
 BACKOFF_CAP = dt.timedelta(hours=6)
 PROBE_FIRST = dt.timedelta(minutes=5)
 PROBE_CAP = dt.timedelta(hours=1)
+RETRY_AFTER_MAX = dt.timedelta(hours=1)  # the longest wait a server may ask for
 
 
 @dataclass(frozen=True)
@@ -60,10 +68,11 @@ class DeliveryReport:
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> dt.timedelta:
-    """Delay before the next try after `attempts` failures: 1, 2, 4 ... minutes, capped."""
+    """Delay before the next try after `attempts` failures: 1, 2, 4 ... minutes, capped; a
+    longer Retry-After is honoured up to `RETRY_AFTER_MAX`, never more."""
     delay = min(BACKOFF_BASE * 2 ** min(attempts - 1, 20), BACKOFF_CAP)
     if retry_after is not None and retry_after > delay.total_seconds():
-        delay = dt.timedelta(seconds=retry_after)
+        delay = max(delay, min(dt.timedelta(seconds=retry_after), RETRY_AFTER_MAX))
     return delay
 
 
@@ -113,6 +122,13 @@ def deliver_due(
             report.skipped,
         )
     return report
+
+
+def _parse_time(text: str | None) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 def _name(row: dict[str, Any]) -> str:
@@ -184,16 +200,47 @@ class _Run:
             return "skipped"
         try:
             _, notifier = self.router.route(alert)
-            notifier.send(alert, now=self.now)
+            if not isinstance(notifier, KeyedNotifier):
+                notifier.send(alert, now=self.now)
+            elif not self._send_keyed(row, alert, notifier):
+                return "sent"  # settled without posting again (see `_send_keyed`)
         except DeliveryError as exc:
             if exc.outage:
                 self.down.add(key)
+            if exc.maybe_sent:
+                outbox.mark_maybe_sent(self.db, row["id"], at=iso(self.now))
             return self._failed(row, alert, exc, key, probing=probing)
         except Exception as exc:  # a rendering bug in one alert must not stop the others
             error = DeliveryError(f"unexpected {type(exc).__name__}: {exc}")
             return self._failed(row, alert, error, key, probing=probing)
         self._sent(row, key)
         return "sent"
+
+    def _send_keyed(self, row: dict[str, Any], alert: Alert, notifier: KeyedNotifier) -> bool:
+        """Send an alert that may already be out without posting it twice: a notifier that
+        can confirm looks for it first; one that cannot (a webhook, or a token that may not
+        read history) posts it again at most once. False: settled as sent, not re-posted."""
+        if not row.get("maybe_sent"):
+            notifier.send_keyed(alert, now=self.now, maybe_sent_since=None)
+            return True
+        since = _parse_time(row.get("maybe_sent_at")) or self.now
+        if notifier.confirms:
+            try:
+                notifier.send_keyed(alert, now=self.now, maybe_sent_since=since)
+                return True
+            except HistoryUnavailable as exc:
+                why = f"cannot read the channel's history ({exc})"
+        else:
+            why = "a webhook cannot look its messages up"
+        if row["maybe_sent"] >= 2:
+            note = f"maybe sent; not posted again: {why}, and it was re-posted once already"
+            outbox.mark_sent(self.db, row["id"], iso(self.now), note=note)
+            log.warning("%s: %s", _name(row), note)
+            return False
+        log.warning("%s may already be out; %s: posting it again, once", _name(row), why)
+        outbox.mark_maybe_sent(self.db, row["id"], at=iso(self.now), reposting=True)
+        notifier.send_keyed(alert, now=self.now, maybe_sent_since=None)
+        return True
 
     def _sent(self, row: dict[str, Any], key: str) -> None:
         stamp = iso(self.now)
@@ -225,8 +272,21 @@ class _Run:
         attempts = row["attempts"] + 1
         now = self.now
         if alert is not None and exc.delivered_items:
-            return self._split(row, alert, exc.delivered_items, error)
+            return self._split(row, alert, exc.delivered_items, error, exc.maybe_sent)
         waits_on = key if exc.outage and not exc.permanent else None
+        # A server asking for more than RETRY_AFTER_MAX is down for our purposes: the alert
+        # waits on its destination (probed, revived on recovery) and ops hears of it once.
+        overlong = (
+            exc.retry_after is not None
+            and exc.retry_after > RETRY_AFTER_MAX.total_seconds()
+            and key is not None
+            and not exc.permanent
+        )
+        if overlong:
+            waits_on = key
+            error = (
+                f"{error}; Retry-After of {exc.retry_after:.0f} s is over the 1 h cap: an outage"
+            )
         if probing and key is not None:
             state = destinations.get(self.db, key) or {"probes": 0}
             dead = row["status"] == "dead" or attempts >= self.max_attempts
@@ -247,7 +307,7 @@ class _Run:
                 )
             log.warning("%s is still down (probe with %s): %s", key, _name(row), error)
             return "failed"
-        if exc.permanent or attempts >= self.max_attempts:
+        if exc.permanent or overlong or attempts >= self.max_attempts:
             with transaction(self.db):
                 outbox.mark_failed(
                     self.db,
@@ -292,7 +352,9 @@ class _Run:
         )
         return "failed"
 
-    def _split(self, row: dict[str, Any], alert: Alert, delivered: int, error: str) -> str:
+    def _split(
+        self, row: dict[str, Any], alert: Alert, delivered: int, error: str, maybe_sent: bool
+    ) -> str:
         """Some Slack parts went out: the row is sent, the rest becomes a new row to retry,
         so a retry never repeats the parts already delivered."""
         db, now = self.db, self.now
@@ -317,6 +379,8 @@ class _Run:
             outbox.mark_failed(
                 db, rest_id, error=error, next_attempt=iso(now + backoff(1)), dead=False
             )
+            if maybe_sent:  # the part that timed out may be in the channel
+                outbox.mark_maybe_sent(db, rest_id, at=iso(now))
         log.warning(
             "%s partly sent; %d items moved to alert %s: %s",
             _name(row),

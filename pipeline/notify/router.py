@@ -151,6 +151,7 @@ class Router:
             channel=kwargs.get("channel"),
             timeout=self.timeout,
             rate_limit_retries=self.rate_limit_retries,
+            redact=self.redact,
         )
 
     def ops_destination(self, avoid: str) -> tuple[str, str] | None:

@@ -10,8 +10,12 @@ http(s) URLs become links.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import http.client
 import logging
+from collections.abc import Callable
 from typing import Any
+from urllib.error import URLError
 
 from slack_sdk import WebClient, WebhookClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -25,6 +29,8 @@ from pipeline.fetch.errors import retry_after_seconds
 from pipeline.models import Alert
 from pipeline.notify.base import DeliveryError, ItemView, by_urgency, heading, item_view
 from pipeline.notify.escape import ELLIPSIS, slack_text, truncate
+from pipeline.notify.slack_confirm import metadata, posted_keys, remember
+from pipeline.redact import redact_registered
 
 log = logging.getLogger(__name__)
 # slack-sdk's webhook client logs its URL (a secret) at DEBUG; keep that logger quiet.
@@ -152,9 +158,13 @@ def _retry_after(headers: dict[str, Any] | None) -> float | None:
 
 
 def _http_error(
-    what: str, status: int, error: str, headers: dict[str, Any] | None
+    what: str,
+    status: int,
+    error: str,
+    headers: dict[str, Any] | None,
+    redact: Callable[[str], str] = redact_registered,
 ) -> DeliveryError:
-    error = truncate(error, 100)
+    error = truncate(redact(error), 100)  # redact first: a cut secret matches no form
     if status == 429:
         after = _retry_after(headers)
         return DeliveryError(
@@ -200,7 +210,9 @@ class SlackNotifier:
         channel: str | None = None,
         timeout: float = 10,
         rate_limit_retries: int = 1,
+        redact: Callable[[str], str] = redact_registered,
     ) -> None:
+        self._redact = redact
         handlers: list[RetryHandler] = [ShortRateLimitRetry(max_retry_count=rate_limit_retries)]
         self._web: WebClient | None = None
         self._hook: WebhookClient | None = None
@@ -220,17 +232,52 @@ class SlackNotifier:
         else:
             raise ValueError("SlackNotifier needs a webhook URL, or a token and a channel")
 
+    @property
+    def confirms(self) -> bool:
+        """A bot token can read channel history to tell whether a message went out."""
+        return self._web is not None
+
     def send(self, alert: Alert, *, now: dt.datetime) -> None:
-        delivered = 0
-        for message, count in render_parts(alert, now=now):
+        self.send_keyed(alert, now=now, maybe_sent_since=None)
+
+    def send_keyed(
+        self, alert: Alert, *, now: dt.datetime, maybe_sent_since: dt.datetime | None
+    ) -> None:
+        """Post each part with metadata carrying its key; when the alert may already be out
+        (`maybe_sent_since`), first read the channel's history and skip the parts found.
+        May raise `slack_confirm.HistoryUnavailable` (the caller decides what then)."""
+        parts = render_parts(alert, now=now)
+        found: set[str] = set()
+        if maybe_sent_since is not None and self._web is not None:
             try:
-                self._post(message)
-            except DeliveryError as exc:
-                exc.delivered_items = delivered
-                raise
+                found = posted_keys(self._web, self._channel or "", maybe_sent_since)
+            except SlackApiError as exc:
+                raise _http_error(
+                    "Slack API (history)",
+                    exc.response.status_code,
+                    str((exc.response.data or {}).get("error") or "")
+                    if isinstance(exc.response.data, dict)
+                    else "",
+                    exc.response.headers,
+                ) from None
+            except (SlackClientError, OSError) as exc:
+                raise DeliveryError(
+                    f"Slack unreachable (history): {type(exc).__name__}", outage=True
+                ) from None
+        delivered = 0
+        for message, count in parts:
+            key = message_key(self._channel or "webhook", message)
+            if key in found:
+                log.info("Slack part %s was already posted: not posting it again", key[:12])
+            else:
+                try:
+                    self._post(message, key)
+                except DeliveryError as exc:
+                    exc.delivered_items = delivered
+                    raise
             delivered += count
 
-    def _post(self, message: dict[str, Any]) -> None:
+    def _post(self, message: dict[str, Any], key: str) -> None:
         try:
             if self._hook is not None:
                 response = self._hook.send(
@@ -241,17 +288,23 @@ class SlackNotifier:
                 )
                 if response.status_code != 200:
                     raise _http_error(
-                        "Slack webhook", response.status_code, response.body or "", response.headers
+                        "Slack webhook",
+                        response.status_code,
+                        response.body or "",
+                        response.headers,
+                        self._redact,
                     )
                 return
             assert self._web is not None
-            self._web.chat_postMessage(
+            answer = self._web.chat_postMessage(
                 channel=self._channel or "",
                 text=message["text"],
                 blocks=message["blocks"],
                 unfurl_links=False,
                 unfurl_media=False,
+                metadata=metadata(key),
             )
+            remember(self._web, self._channel or "", answer.get("channel"))
         except SlackApiError as exc:
             response = exc.response
             data = response.data if isinstance(response.data, dict) else {}
@@ -259,13 +312,38 @@ class SlackNotifier:
             status = response.status_code
             if status == 200:
                 raise DeliveryError(
-                    f"Slack API error: {truncate(error, 100)}",
+                    f"Slack API error: {truncate(self._redact(error), 100)}",
                     permanent=error in PERMANENT_ERRORS,
                     outage=error in ("invalid_auth", "not_authed", "token_revoked"),
                 ) from None
-            raise _http_error("Slack API", status, error, response.headers) from None
-        except (SlackClientError, OSError) as exc:
-            # OSError covers URLError, refused connections and timeouts; none carries secrets.
+            raise _http_error("Slack API", status, error, response.headers, self._redact) from None
+        except URLError as exc:
+            # urllib wraps failures to connect or to send the request: nothing went out.
             raise DeliveryError(
-                f"Slack unreachable: {type(exc).__name__}: {truncate(str(exc), 200)}", outage=True
+                f"Slack unreachable: URLError: {truncate(self._redact(str(exc.reason)), 200)}",
+                outage=True,
             ) from None
+        except (TimeoutError, http.client.HTTPException, ConnectionError) as exc:
+            # The request was sent and the answer never came: Slack may have posted it.
+            raise DeliveryError(
+                f"Slack did not answer after the request was sent ({type(exc).__name__}): "
+                "maybe sent",
+                outage=True,
+                maybe_sent=True,
+            ) from None
+        except (SlackClientError, OSError) as exc:
+            # None of these carries secrets.
+            raise DeliveryError(
+                f"Slack unreachable: {type(exc).__name__}: {truncate(self._redact(str(exc)), 200)}",
+                outage=True,
+            ) from None
+
+
+def message_key(channel: str, message: dict[str, Any]) -> str:
+    """A message's key in its metadata: the same part of the same alert to the same channel
+    always gets the same key, also when the rest of a partly sent alert is re-queued."""
+    sections = [
+        block["text"]["text"] for block in message["blocks"] if block.get("type") == "section"
+    ]
+    text = "\n".join([channel.lstrip("#").lower(), *sections])
+    return hashlib.sha256(text.encode()).hexdigest()[:40]

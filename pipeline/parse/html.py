@@ -164,21 +164,43 @@ def _own_rows(table: Tag) -> Iterator[Tag]:
             pending.extend(c for c in reversed(list(node.children)) if isinstance(c, Tag))
 
 
+def _span(cell: Tag, name: str, limit: int) -> int:
+    try:
+        return max(1, min(int(str(cell.get(name) or 1)), limit))
+    except ValueError:
+        return 1
+
+
+def _fill_carried(cells: list[str], carried: dict[int, tuple[str, int]]) -> None:
+    """Append the cells that earlier rows' `rowspan` carry into the next positions."""
+    while len(cells) in carried:
+        text, left = carried.pop(len(cells))
+        if left > 1:
+            carried[len(cells)] = (text, left - 1)
+        cells.append(text)
+
+
 def parse_table(table: Tag) -> Table:
+    """Header and rows of a table; a cell spanning rows (`rowspan`) or columns (`colspan`)
+    is repeated in every row and column it covers, so each row reads whole."""
     rows: list[tuple[str, ...]] = []
     header: tuple[str, ...] = ()
+    # column -> (text, rows still covered) for cells spanning down from earlier rows
+    carried: dict[int, tuple[str, int]] = {}
     for tr in _own_rows(table):
-        cells = []
+        cells: list[str] = []
         # Direct children only; a plain loop is several times faster than find_all here.
         row_cells = [c for c in tr.children if isinstance(c, Tag) and c.name in ("th", "td")]
         for cell in row_cells:
+            _fill_carried(cells, carried)
             text = inline_text(cell)
-            try:
-                span = min(int(str(cell.get("colspan") or 1)), 20)
-            except ValueError:
-                span = 1
-            cells.extend([text] * span)
-        if not cells:
+            down = _span(cell, "rowspan", 200)
+            for _ in range(_span(cell, "colspan", 20)):
+                if down > 1:
+                    carried[len(cells)] = (text, down - 1)
+                cells.append(text)
+        _fill_carried(cells, carried)
+        if not row_cells:
             continue
         in_head = tr.parent is not None and tr.parent.name == "thead"
         all_th = all(c.name == "th" for c in row_cells)

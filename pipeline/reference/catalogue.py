@@ -11,13 +11,15 @@ Pure (no I/O). The shapes read, with the field names the catalogues themselves p
   list of its records, or one record file (`models/<provider>/<model>.yaml`). A record has
   `provider`, `model`, `aliases`, `deprecated_on` (the announcement, never a shutdown),
   `shutdown_on` (a committed date) or `earliest_shutdown_on` (a "not before" date), `status`
+  (the API's `computed_status` wins over it: it is worked out from the dates when served)
   and `replacements` (`[{provider, model, recommended}]`). Records without any lifecycle date
   are skipped.
 
 JSON is tried first, then YAML (without aliases, and only for text that is not markup).
 Anything else parses to no entries and a warning. A date that is not a real ISO date is
 dropped with a warning: a date is never guessed. Catalogue provider names are mapped to
-Sunset Watch's provider ids (`PROVIDER_NAMES`, then the source's own `provider_map`); an
+Sunset Watch's provider ids (the source's own `provider_map`, then the map every reader
+shares, `pipeline.provider_names`); an
 unknown name is kept as a slug.
 """
 
@@ -33,36 +35,14 @@ from typing import Any
 import yaml
 
 from pipeline.models import ReferenceEntry
+from pipeline.provider_names import provider_slug
 
 LITELLM = "litellm"
 MODELDEPRECATIONS = "modeldeprecations"
 
-# Catalogue provider names -> the provider ids sources.yml uses. LiteLLM names its routes
-# (`vertex_ai-language-models`, `bedrock_converse`); modeldeprecations.dev uses vendor slugs.
-PROVIDER_NAMES = {
-    "openai": "openai",
-    "text-completion-openai": "openai",
-    "anthropic": "anthropic",
-    "gemini": "google-gemini-api",
-    "google": "google-gemini-api",
-    "vertex_ai": "google-vertex",
-    "bedrock": "aws-bedrock",
-    "bedrock_converse": "aws-bedrock",
-    "amazon": "aws-bedrock",
-    "azure": "azure-openai",
-    "azure_text": "azure-openai",
-    "azure_ai": "azure-foundry",
-    "cohere": "cohere",
-    "cohere_chat": "cohere",
-    "mistral": "mistral",
-    "xai": "xai",
-    "deepseek": "deepseek",
-    "groq": "groq",
-}
-_PROVIDER_PREFIXES = (("vertex_ai-", "google-vertex"),)
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MDD_DATES = ("shutdown_on", "earliest_shutdown_on", "deprecated_on")
-_MDD_KEYS = (*_MDD_DATES, "status", "last_verified", "released_on")
+_MDD_KEYS = (*_MDD_DATES, "status", "computed_status", "last_verified", "released_on")
 MAX_WARNINGS = 20
 MAX_YAML_CHARS = 2_000_000  # YAML is one model file or a small list; big catalogues are JSON
 
@@ -92,12 +72,7 @@ class _Reader:
             return None
         if key in self.provider_map:
             return self.provider_map[key]
-        if key in PROVIDER_NAMES:
-            return PROVIDER_NAMES[key]
-        for prefix, provider in _PROVIDER_PREFIXES:
-            if key.startswith(prefix):
-                return provider
-        return re.sub(r"[^a-z0-9-]+", "-", key).strip("-") or None
+        return provider_slug(key)
 
     def date(self, value: Any, where: str) -> str | None:
         if value is None or value == "":
@@ -197,6 +172,16 @@ def _replacements(value: Any) -> tuple[str, ...]:
     return tuple(v["model"] for v in items)
 
 
+def _status(record: dict[str, Any]) -> str | None:
+    """The API's `computed_status` (worked out from the dates on the day it was served) over
+    the record file's stored `status`, which is only as fresh as the last edit."""
+    for key in ("computed_status", "status"):
+        value = record.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
 def _modeldeprecations(records: list[Any], reader: _Reader) -> list[ReferenceEntry]:
     entries = []
     for record in records:
@@ -217,7 +202,7 @@ def _modeldeprecations(records: list[Any], reader: _Reader) -> list[ReferenceEnt
                 shutdown_kind="firm" if firm else "earliest" if earliest else "none",
                 deprecated_date=dates["deprecated_on"],
                 replacements=_replacements(record.get("replacements")),
-                status=str(record["status"]) if isinstance(record.get("status"), str) else None,
+                status=_status(record),
             )
         )
     return entries

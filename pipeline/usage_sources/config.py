@@ -61,10 +61,10 @@ class UsageSourceConfig(_Strict):
     unit: Literal["team", "key_alias", "end_user", "user"] | None = Field(
         default=None, description="litellm only: which field is the unit (default team)"
     )
-    report: Literal["messages", "analytics"] | None = Field(
+    report: Literal["messages", "claude_code", "analytics"] | None = Field(
         default=None,
-        description="anthropic_usage only: the Admin usage report (default) or the Enterprise"
-        " Usage and Cost Analytics API",
+        description="anthropic_usage only: the Admin messages usage report (default), the"
+        " Admin Claude Code usage report, or the Enterprise Usage and Cost Analytics API",
     )
     endpoints: (
         list[
@@ -96,6 +96,11 @@ class UsageSourceConfig(_Strict):
                 raise ValueError(f"kind {self.kind} needs key_env (the variable holding the key)")
         if self.kind == "litellm" and self.base_url is None:
             raise ValueError("kind litellm needs base_url (the proxy's address)")
+        if self.base_url is not None and (self.base_url.username or self.base_url.password):
+            raise ValueError(
+                "base_url carries credentials (user:password@): give the key in key_env, "
+                "it is sent only in a request header"
+            )
         if self.unit is not None and self.kind != "litellm":
             raise ValueError("unit is only for kind litellm")
         if self.report is not None and self.kind != "anthropic_usage":
@@ -177,3 +182,19 @@ def usage_source_gaps(sources: list[UsageSourceConfig]) -> list[str]:
                 "its pulls fail until it is"
             )
     return gaps
+
+
+def usage_source_warnings(sources: list[UsageSourceConfig]) -> list[str]:
+    """One line per enabled usage source that would send its key in clear text: a plain
+    http:// base_url to a host other than this machine."""
+    warnings = []
+    for source in sources:
+        url = source.base_url
+        if not source.enabled or url is None or url.scheme != "http":
+            continue
+        if (url.host or "").strip("[]") not in ("localhost", "127.0.0.1", "::1"):
+            warnings.append(
+                f"usage source {source.id}: base_url is plain http:// to {url.host}: its key "
+                f"({source.key_env}) travels unencrypted; use https://"
+            )
+    return warnings

@@ -3,53 +3,17 @@
 Model IDs go through `pipeline.match.normalize_model_id` (the same rules matching applies),
 after a configured `model_map` (Azure deployment names) and with Bedrock ARNs cut to their
 model part. Provider names as OpenTelemetry (`gen_ai.provider.name`, `gen_ai.system`) and
-LiteLLM (`custom_llm_provider`) spell them map to the project's provider ids.
+LiteLLM (`custom_llm_provider`) spell them map to the project's provider ids through the one
+map every reader shares (`pipeline.provider_names`).
 """
 
 from __future__ import annotations
 
 from pipeline.match import normalize_model_id
+from pipeline.provider_names import provider_id
 from pipeline.usage_sources.config import UsageSourceConfig
 
-PROVIDER_NAMES = {
-    # OpenTelemetry GenAI semantic conventions (current and older spellings)
-    "openai": "openai",
-    "anthropic": "anthropic",
-    "aws.bedrock": "aws-bedrock",
-    "azure.ai.openai": "azure-openai",
-    "az.ai.openai": "azure-openai",
-    "azure.ai.inference": "azure-ai",
-    "az.ai.inference": "azure-ai",
-    "gcp.vertex_ai": "google-vertex",
-    "vertex_ai": "google-vertex",
-    "gcp.gemini": "google-gemini-api",
-    "gemini": "google-gemini-api",
-    "gcp.gen_ai": "google-gemini-api",
-    "mistral_ai": "mistral",
-    "cohere": "cohere",
-    "deepseek": "deepseek",
-    "x_ai": "xai",
-    "xai": "xai",
-    "groq": "groq",
-    "perplexity": "perplexity",
-    "ibm.watsonx.ai": "ibm-watsonx",
-    # LiteLLM custom_llm_provider
-    "bedrock": "aws-bedrock",
-    "bedrock_converse": "aws-bedrock",
-    "azure": "azure-openai",
-    "azure_ai": "azure-ai",
-    "vertex_ai_beta": "google-vertex",
-    "mistral": "mistral",
-    "openai_compatible": "openai",
-    "text-completion-openai": "openai",
-}
-
-
-def provider_id(name: str | None) -> str | None:
-    """The project's provider id for a provider name found in usage data (None if unknown)."""
-    if not name:
-        return None
-    return PROVIDER_NAMES.get(name.strip().lower())
+__all__ = ["normalize", "provider_id"]
 
 
 def normalize(

@@ -1,12 +1,18 @@
 """OpenAI organization Usage API: daily buckets grouped by model and project.
 
+Spec followed: OpenAI's OpenAPI document (openai-openapi, `Usage` tag, the
+`UsageResponse` / `UsageTimeBucket` / `UsageCompletionsResult` schemas and their examples).
 `GET {base_url}/organization/usage/{completions,embeddings,images,audio_speeches,
-audio_transcriptions}` with `Authorization: Bearer <admin key>`, `start_time`/`end_time`
-(Unix seconds), `bucket_width=1d`, `group_by=model` and `group_by=project_id` (an array
-parameter, repeated), `limit=31`; while `has_more`, the next request passes `page=<next_page>`.
+audio_transcriptions}` with `Authorization: Bearer <admin key>`, `start_time` (Unix seconds)
+and no `end_time` (the API returns only buckets that end before it, so one set to "now"
+would leave out today; without it the buckets run to today), `bucket_width=1d`,
+`group_by=model` and `group_by=project_id` (an array parameter, repeated), `limit=31`;
+while `has_more`, the next request passes `page=<next_page>`.
 Fields relied on: `data[].start_time`, `data[].results[].num_model_requests`, `.model`,
 `.project_id`, and `.input_tokens`/`.output_tokens` where given (embeddings give only input
-tokens, images and audio none). The unit is the project id.
+tokens, images and audio none). The unit is the project id. A result whose `model` is null
+(the schema allows it, and its own examples show it) is counted as unattributed usage
+(`UNATTRIBUTED`): the rest of the pull is kept.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from typing import Any
 from pipeline.usage_sources.config import OPENAI_ENDPOINTS, UsageSourceConfig
 from pipeline.usage_sources.http import ApiClient
 from pipeline.usage_sources.normalize import normalize
-from pipeline.usage_sources.rows import UsageRow, as_int, malformed, optional_int
+from pipeline.usage_sources.rows import UNATTRIBUTED, UsageRow, as_int, malformed, optional_int
 
 MAX_PAGES = 1000  # a cursor that never ends is a broken API, not more data
 
@@ -32,18 +38,15 @@ def pull(
 ) -> Iterator[UsageRow]:
     """Rows page by page (a row per bucket, project and model; the caller merges)."""
     for endpoint in source.endpoints or OPENAI_ENDPOINTS:
-        for page in _pages(client, f"organization/usage/{endpoint}", start, end):
-            yield from _rows(page, source, endpoint)
+        for page in _pages(client, f"organization/usage/{endpoint}", start):
+            yield from _rows(page, source, endpoint, end)
 
 
-def _pages(
-    client: ApiClient, path: str, start: dt.datetime, end: dt.datetime
-) -> Iterator[dict[str, Any]]:
+def _pages(client: ApiClient, path: str, start: dt.datetime) -> Iterator[dict[str, Any]]:
     cursor: str | None = None
     for _ in range(MAX_PAGES):
         params: dict[str, Any] = {
             "start_time": int(start.timestamp()),
-            "end_time": int(end.timestamp()),
             "bucket_width": "1d",
             "group_by": ["model", "project_id"],
             "limit": 31,
@@ -60,7 +63,9 @@ def _pages(
     raise malformed(f"{path}: more than {MAX_PAGES} pages")
 
 
-def _rows(page: dict[str, Any], source: UsageSourceConfig, endpoint: str) -> Iterator[UsageRow]:
+def _rows(
+    page: dict[str, Any], source: UsageSourceConfig, endpoint: str, end: dt.datetime
+) -> Iterator[UsageRow]:
     buckets = page.get("data")
     if not isinstance(buckets, list):
         raise malformed(f"{endpoint}: 'data' is not a list")
@@ -68,16 +73,19 @@ def _rows(page: dict[str, Any], source: UsageSourceConfig, endpoint: str) -> Ite
         if not isinstance(bucket, dict) or not isinstance(bucket.get("results"), list):
             raise malformed(f"{endpoint}: a bucket without a 'results' list")
         start = as_int(bucket.get("start_time"), f"{endpoint}: bucket start_time")
-        day = dt.datetime.fromtimestamp(start, dt.UTC).date().isoformat()
+        moment = dt.datetime.fromtimestamp(start, dt.UTC)
+        if moment >= end:
+            continue  # a bucket after the window (the API runs to today)
+        day = moment.date().isoformat()
         for result in bucket["results"]:
             if not isinstance(result, dict):
                 raise malformed(f"{endpoint}: a result that is not an object")
             requests = as_int(result.get("num_model_requests"), f"{endpoint}: num_model_requests")
             model = result.get("model")
             if not isinstance(model, str) or not model.strip():
+                model = None
                 if requests == 0:
                     continue
-                raise malformed(f"{endpoint}: a result without a model (group_by=model ignored?)")
             tokens_in = optional_int(result.get("input_tokens"), f"{endpoint}: input_tokens")
             tokens_out = optional_int(result.get("output_tokens"), f"{endpoint}: output_tokens")
             tokens = (
@@ -85,13 +93,16 @@ def _rows(page: dict[str, Any], source: UsageSourceConfig, endpoint: str) -> Ite
                 if tokens_in is None and tokens_out is None
                 else (tokens_in or 0) + (tokens_out or 0)
             )
-            provider, canonical = normalize(model, source, provider_hint="openai")
+            if model is None:
+                provider, canonical = source.provider or "openai", UNATTRIBUTED
+            else:
+                provider, canonical = normalize(model, source, provider_hint="openai")
             project = result.get("project_id")
             yield UsageRow(
                 unit=project if isinstance(project, str) and project else None,
                 provider=provider,
                 model=canonical,
-                raw_model=model,
+                raw_model=model or "",
                 day=day,
                 requests=requests,
                 tokens=tokens,

@@ -1,23 +1,31 @@
 """OpenTelemetry GenAI usage from OTLP/JSON files (a collector's `file` exporter output).
 
-Each file holds one OTLP/JSON export request per line (`{"resourceSpans": [...]}` or
-`{"resourceMetrics": [...]}`), optionally gzip-compressed (`.gz`). Read:
-- spans: every span with `gen_ai.request.model` (else `gen_ai.response.model`) is one
-  request at `startTimeUnixNano`, except agent and tool spans (`gen_ai.operation.name`
-  invoke_agent, create_agent, execute_tool), which wrap calls; tokens from
-  `gen_ai.usage.input_tokens` + `gen_ai.usage.output_tokens`;
-- metrics: `gen_ai.client.operation.duration` histogram data points give requests (`count`),
-  `gen_ai.client.token.usage` points give tokens (`sum`); cumulative series are turned into
-  per-point increases.
+Specs followed: the OpenTelemetry protocol's JSON encoding (OTLP 1.x: `resourceSpans`,
+`resourceMetrics`, 64-bit integers as strings), the Collector's `file` exporter layout, and
+the GenAI semantic conventions (v1.36+, with the older attribute names they deprecate).
+
+Files are read whole in the pull window, in any layout the Collector's `file` exporter writes
+(plain lines, its `compression: zstd` frames, or a gzip/zstd-compressed copy): see
+`otlp_files`.
+
+Read:
+- spans: a span with `gen_ai.request.model` (else `gen_ai.response.model`) whose
+  `gen_ai.operation.name` is a model call (`chat`, `text_completion`, `generate_content`,
+  `embeddings`; a span without the attribute, from older instrumentations, counts too) is
+  one request at `startTimeUnixNano`; agent, tool, workflow and retrieval spans wrap calls
+  and are not counted. Tokens from `gen_ai.usage.input_tokens` + `output_tokens`, else the
+  deprecated `gen_ai.usage.prompt_tokens` + `completion_tokens`;
+- metrics: `gen_ai.client.operation.duration` histogram points give requests (`count`),
+  `gen_ai.client.token.usage` points give tokens (`sum`), both only for model-call
+  operations; cumulative series are turned into per-point increases.
 The provider comes from `gen_ai.provider.name` (else the older `gen_ai.system`), the unit
-from the resource's `service.name`. Files are read whole in the pull window; a line that is
-not JSON or not OTLP makes the pull malformed (the previous buckets stay).
+from the resource's `service.name`. A record that is not JSON or not OTLP, or a file that
+cannot be decompressed, makes the pull malformed (the previous buckets stay).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import json
 from collections.abc import Iterator
 from dataclasses import replace
@@ -26,13 +34,16 @@ from typing import Any
 
 from pipeline.usage_sources.config import UsageSourceConfig
 from pipeline.usage_sources.normalize import normalize, provider_id
-from pipeline.usage_sources.rows import PullError, UsageRow, aggregate, as_int, iso_time, malformed
+from pipeline.usage_sources.otlp_files import files, records
+from pipeline.usage_sources.rows import UsageRow, aggregate, as_int, iso_time, malformed
 
 REQUESTS_METRIC = "gen_ai.client.operation.duration"
 TOKENS_METRIC = "gen_ai.client.token.usage"
 CUMULATIVE = 2  # AggregationTemporality.CUMULATIVE
-# Spans that carry a model but wrap calls rather than being one (agents, tools).
-NOT_CALLS = frozenset({"invoke_agent", "create_agent", "execute_tool"})
+# gen_ai.operation.name values that are one call to a model; the others (invoke_agent,
+# create_agent, execute_tool, invoke_workflow, retrieval, ...) wrap calls or call no model.
+MODEL_CALLS = frozenset({"chat", "text_completion", "generate_content", "embeddings"})
+_TOKENS = (("input", "prompt"), ("output", "completion"))  # current name, deprecated name
 
 
 def _value(any_value: Any) -> Any:
@@ -71,23 +82,9 @@ def _provider_of(attributes: dict[str, Any]) -> str | None:
     return provider_id(name) if isinstance(name, str) else None
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rt", encoding="utf-8") as handle:
-            yield from enumerate(handle, start=1)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PullError(f"cannot read {path.name}: {exc}") from None
-
-
-def files(directory: Path) -> list[Path]:
-    if not directory.is_dir():
-        raise PullError(f"{directory}: no such directory")
-    return sorted(
-        p
-        for p in directory.rglob("*")
-        if p.is_file() and p.name.endswith((".json", ".jsonl", ".json.gz", ".jsonl.gz"))
-    )
+def _is_call(attributes: dict[str, Any]) -> bool:
+    operation = attributes.get("gen_ai.operation.name")
+    return operation is None or operation in MODEL_CALLS
 
 
 def pull(source: UsageSourceConfig, *, start: dt.datetime, end: dt.datetime) -> list[UsageRow]:
@@ -97,16 +94,15 @@ def pull(source: UsageSourceConfig, *, start: dt.datetime, end: dt.datetime) -> 
     metrics: list[UsageRow] = []
     state: dict[tuple[Any, ...], tuple[int, float]] = {}  # cumulative series -> last point
     for path in files(Path(source.path or "")):
-        for number, line in _lines(path):
-            if not line.strip():
+        for where, record in records(path):
+            if not record.strip():
                 continue
             try:
-                export = json.loads(line)
-            except json.JSONDecodeError:
-                raise malformed(f"{path.name}:{number} is not JSON") from None
+                export = json.loads(record)
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                raise malformed(f"{where} is not JSON") from None
             if not isinstance(export, dict):
-                raise malformed(f"{path.name}:{number} is not an OTLP export object")
-            where = f"{path.name}:{number}"
+                raise malformed(f"{where} is not an OTLP export object")
             spans.extend(_span_rows(export.get("resourceSpans"), source, start, end, where))
             metrics.extend(
                 _metric_rows(export.get("resourceMetrics"), source, start, end, where, state)
@@ -154,6 +150,13 @@ def _resources(node: Any, key: str, where: str) -> Iterator[tuple[str | None, li
         yield (unit if isinstance(unit, str) and unit else None), scopes
 
 
+def _first(attributes: dict[str, Any], *names: str) -> Any:
+    for name in names:
+        if attributes.get(name) is not None:
+            return attributes[name]
+    return None
+
+
 def _span_rows(
     node: Any, source: UsageSourceConfig, start: dt.datetime, end: dt.datetime, where: str
 ) -> Iterator[UsageRow]:
@@ -162,13 +165,14 @@ def _span_rows(
             for span in (scope.get("spans") or []) if isinstance(scope, dict) else []:
                 attributes = _attributes(span)
                 model = _model_of(attributes)
-                if model is None or attributes.get("gen_ai.operation.name") in NOT_CALLS:
+                if model is None or not _is_call(attributes):
                     continue
                 moment = _moment(span.get("startTimeUnixNano"))
                 if not start <= moment < end:
                     continue
                 tokens = [
-                    attributes.get(f"gen_ai.usage.{kind}_tokens") for kind in ("input", "output")
+                    _first(attributes, f"gen_ai.usage.{kind}_tokens", f"gen_ai.usage.{old}_tokens")
+                    for kind, old in _TOKENS
                 ]
                 counted = [as_int(t, "otel: gen_ai.usage tokens") for t in tokens if t is not None]
                 provider, canonical = normalize(
@@ -225,7 +229,7 @@ def _point_row(
         raise malformed(f"{where}: a data point that is not an object")
     attributes = _attributes(point)
     model = _model_of(attributes)
-    if model is None:
+    if model is None or not _is_call(attributes):
         return None
     moment = _moment(point.get("timeUnixNano"))
     count = as_int(point.get("count", point.get("asInt", 0)), f"{where}: count")

@@ -159,6 +159,7 @@ def pull_source(
                 usage_store.stage_rows(db, batch)
                 batch = []
         usage_store.stage_rows(db, batch)
+        _cliff_check(db, source, start, end)
     except Exception as exc:
         if is_write_failure(exc):
             raise  # a store that cannot be written stops everything (and tells ops)
@@ -212,6 +213,23 @@ def pull_source(
         len(report.unowned),
     )
     return report
+
+
+def _cliff_check(
+    db: sqlite_utils.Database, source: UsageSourceConfig, start: dt.datetime, end: dt.datetime
+) -> None:
+    """A usage cliff, as pages have: an answer with no usage at all for a window that holds
+    buckets is not believed (it would wipe them); it fails like an outage, so the buckets
+    stay and ops hears after `FAILING_AFTER` in a row. Real silence is accepted as the old
+    days leave the window."""
+    staged, stored = usage_store.window_counts(
+        db, source.id, start.date().isoformat(), end.date().isoformat()
+    )
+    if staged == 0 and stored > 0:
+        raise PullError(
+            f"usage cliff: the answer holds no usage for a window that holds {stored} "
+            "buckets; buckets kept"
+        )
 
 
 def pull_sources(
@@ -273,6 +291,8 @@ def _failed(
                 reason = f"authentication failed: {error} (key from {source.key_env})"
             else:
                 reason = f"{failures} failed pulls in a row: {error}" if not at_once else error
+                if source.key_env:
+                    reason += f" (key from {source.key_env})"
             _set_health(db, source, state, "failing", reason, now, teams)
 
 

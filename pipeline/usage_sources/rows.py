@@ -24,6 +24,9 @@ class UsageRow:
     last_seen: str | None = None  # ISO time of the last call, when known
 
 
+UNATTRIBUTED = "(unattributed)"  # the model of usage the source reports without one
+
+
 class PullError(Exception):
     """A pull that failed: the source's previous buckets are kept and ops is told once."""
 

@@ -91,3 +91,15 @@ def test_records_per_page_are_capped_with_a_warning(db, monkeypatch):
     [outcome] = _run(db, changed)
     assert len(outcome.records) == 10
     assert any("30 records found; only the first 10 are kept" in w for w in outcome.warnings)
+
+
+def test_the_page_budget_is_configurable_from_the_environment(db, monkeypatch, caplog):
+    """Weak item 1 of issue 23: a dense page may need more than 60 s."""
+    monkeypatch.setenv("SUNSET_EXTRACT_SECONDS", "1.5")
+    monkeypatch.setenv("SUNSET_EXTRACT_MEMORY_MB", "900")
+    assert Budget.from_env() == Budget(seconds=1.5, memory_mb=900)
+    outcomes = _run(db, _changed(db, {0: b"HANG-THE-WORKER"}, n=2))
+    assert isinstance(outcomes[0], ExtractionAborted) and "time budget of 1.5 s" in str(outcomes[0])
+    monkeypatch.setenv("SUNSET_EXTRACT_SECONDS", "soon")
+    assert Budget.from_env().seconds == 60.0
+    assert "SUNSET_EXTRACT_SECONDS" in caplog.text

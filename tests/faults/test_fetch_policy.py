@@ -93,8 +93,11 @@ def test_redirect_to_a_configured_source_host_is_followed(site: HTTPServer) -> N
     start = f"http://localhost:{site.port}/start"
     [first, _] = _fetch([start, target])  # 127.0.0.1 is a configured source host
     assert first.outcome == "ok" and first.final_url == target
-    [alone] = _fetch([start], trusted=["localhost", "127.0.0.1"])
+    [alone] = _fetch([start], trusted=[f"127.0.0.1:{site.port}"])
     assert alone.outcome == "ok"
+    # A bare host is trusted on its default ports only, not on every port.
+    [bare] = _fetch([start], trusted=["localhost", "127.0.0.1"])
+    assert bare.error_type == "redirect"
 
 
 def test_same_host_redirects_are_still_followed(site: HTTPServer) -> None:
@@ -207,3 +210,76 @@ def test_alerts_for_the_others_are_decided_while_one_source_drips(
         thread.join(timeout=20)
         assert not thread.is_alive()
         reader.close()
+
+
+ROBOTS_ON = FetchSettings(
+    attempts=1, connect_timeout=1, read_timeout=1, total_timeout=3, respect_robots=True
+)
+
+
+def test_robots_txt_redirect_into_private_space_is_refused(site: HTTPServer) -> None:
+    """robots.txt goes through the same redirect policy as pages (issue 23, item 1)."""
+    secret = HTTPServer(host="127.0.0.2", port=0)
+    secret.expect_request("/robots.txt").respond_with_data("User-agent: *\nDisallow: /\n")
+    secret.start()
+    try:
+        target = f"http://127.0.0.2:{secret.port}/robots.txt"
+        site.expect_request("/robots.txt").respond_with_data(
+            "", status=302, headers={"Location": target}
+        )
+        [result] = _fetch([site.url_for("/page")], settings=ROBOTS_ON)
+        assert secret.log == []  # never contacted
+    finally:
+        secret.stop()
+    assert result.outcome == "ok"  # an unusable robots.txt means "allowed"
+
+
+def test_robots_txt_same_host_redirect_is_followed(site: HTTPServer) -> None:
+    site.expect_request("/robots.txt").respond_with_data(
+        "", status=301, headers={"Location": "/real-robots.txt"}
+    )
+    site.expect_request("/real-robots.txt").respond_with_data("User-agent: *\nDisallow: /\n")
+    [result] = _fetch([site.url_for("/page")], settings=ROBOTS_ON)
+    assert result.error_type == "robots_disallowed"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "100.100.100.200",  # shared address space 100.64.0.0/10: a cloud metadata service
+        "100.64.0.1",
+        "192.0.0.8",
+        "198.18.0.1",
+        "[2002:7f00:1::]",  # 6to4 form of 127.0.0.1
+        "[2002:a9fe:a9fe::]",  # 6to4 form of 169.254.169.254
+        "[64:ff9b::a9fe:a9fe]",  # NAT64 form of 169.254.169.254
+        "[::ffff:100.100.100.200]",
+        "[fd00::1]",
+    ],
+)
+def test_redirect_to_any_non_global_address_is_refused(address: str) -> None:
+    def handler(conn: socket.socket, request: bytes, server: RawServer) -> None:
+        conn.sendall(
+            f"HTTP/1.1 302 X\r\nLocation: http://{address}/latest/\r\nContent-Length: 0\r\n"
+            "Connection: close\r\n\r\n".encode()
+        )
+
+    with RawServer(handler) as server:
+        [result] = _fetch([server.url("/start")])
+    assert result.error_type == "redirect", result.error
+    assert "refused" in (result.error or "")
+
+
+def test_trust_of_a_configured_loopback_source_covers_its_port_only(site: HTTPServer) -> None:
+    """A configured 127.0.0.1:A source may not redirect to 127.0.0.1:B (weak item 2)."""
+    other = HTTPServer(host="127.0.0.1", port=0)
+    other.expect_request("/admin").respond_with_data("internal admin page")
+    other.start()
+    try:
+        target = f"http://127.0.0.1:{other.port}/admin"
+        site.expect_request("/hop").respond_with_data("", status=302, headers={"Location": target})
+        [result] = _fetch([f"http://127.0.0.1:{site.port}/hop"])
+        assert other.log == []
+    finally:
+        other.stop()
+    assert result.error_type == "redirect" and "refused" in (result.error or "")

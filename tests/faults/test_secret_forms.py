@@ -209,3 +209,77 @@ def test_password_may_contain_spaces_but_not_line_breaks(
     result = CliRunner().invoke(main, argv)
     assert result.exit_code == 2 and "SW_LEAK_PASSWORD" in result.output
     assert not leaks(result.output)
+
+
+SMTP_PASSWORD = "Tr0ub4dor&3-correct-horse"
+
+
+@pytest.mark.parametrize("user", ["", "u", "ab", "alerts@example.com"])
+def test_every_encoding_of_a_secret_is_redacted(user: str) -> None:
+    """SMTP AUTH echoed back (issue 23, item 6): base64 of the password, of the AUTH PLAIN
+    blob `\\0user\\0password` at any alignment, hex, URL-encoded."""
+    import base64
+
+    redact = Redactor({"SW_SMTP_PASSWORD": SMTP_PASSWORD})
+    raw = SMTP_PASSWORD.encode()
+    plain = base64.b64encode(f"\0{user}\0{SMTP_PASSWORD}".encode()).decode()
+    echoes = [
+        f"535 5.7.8 bad credentials: {plain}",
+        f"334 {base64.b64encode(raw).decode()}",
+        f"token {base64.urlsafe_b64encode(raw).decode().rstrip('=')}",
+        f"hex {raw.hex()} HEX {raw.hex().upper()}",
+        f"form password={quote(SMTP_PASSWORD, safe='')}",
+        f"nul-separated \0{user}\0{SMTP_PASSWORD}",
+    ]
+    for echo in echoes:
+        cleaned = redact(echo)
+        assert "<SW_SMTP_PASSWORD>" in cleaned, echo
+        # Nothing that decodes back to a 6-character piece of the password is left.
+        for token in cleaned.split():
+            for candidate in (token, token + "=", token + "=="):
+                try:
+                    decoded = base64.b64decode(candidate, validate=False)
+                except ValueError:
+                    continue
+                assert not any(
+                    SMTP_PASSWORD[i : i + 8].encode() in decoded
+                    for i in range(len(SMTP_PASSWORD) - 8)
+                ), (echo, cleaned)
+        assert SMTP_PASSWORD[:8] not in cleaned and raw.hex()[:12] not in cleaned.lower()
+
+
+def test_a_webhook_error_body_is_redacted_before_it_is_cut(
+    db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 400 whose body echoes the webhook URL near the 100-character cut (issue 23, item 7)."""
+    from tests.faults import RawServer, respond
+
+    secret = "Zq8xK2mW9pL4vN7rT1yB6cD3"
+
+    def handler(conn, request: bytes, server: RawServer) -> None:
+        path = request.split(b" ", 2)[1].decode()
+        respond(conn, 400, ("no_service: " + "x" * 62 + f" for {path}").encode())
+
+    with RawServer(handler) as server:
+        monkeypatch.setenv("SW_CUT_HOOK", server.url(f"/services/T0/B0/{secret}"))
+        teams = TeamsFile.model_validate(
+            {
+                "delivery": {"ops": {"slack_channel": "#ops"}},
+                "teams": [{"name": "payments", "webhook_env": "SW_CUT_HOOK"}],
+            }
+        )
+        alert = Alert(team="payments", channel="slack", kind="new", title="t", items=())
+        outbox.enqueue(
+            db,
+            team="payments",
+            kind="new",
+            channel="slack",
+            idempotency_key="cut",
+            payload=alert.to_payload(),
+            now=iso(NOW),
+        )
+        deliver_due(db, build_notifiers(teams, timeout=2), now=NOW)
+    [row] = db.query("SELECT last_error FROM alerts WHERE idempotency_key = 'cut'")
+    error = row["last_error"] or ""
+    assert "HTTP 400" in error
+    assert not any(secret[i : i + 4] in error for i in range(len(secret) - 4)), error

@@ -1,0 +1,209 @@
+"""A small grammar of deprecation announcements, and the records each must give.
+
+The reader of announcements is specified by this grammar, not by pages: a new phrasing is one
+more line here, never a rule that names a page. An announcement is composed of
+
+    announcement := subject-list predicate date [replacement]            (one clause)
+                  | subject-sentence anaphor predicate date [replacement] (two sentences)
+                  | lead-in date ":" list-of-subjects                     (a list under a lead)
+                  | intro-with-date table-of-subjects                     (scope reaching down)
+    subject-list := ID | ID "and" ID | ID "," ID "and" ID | "both" ID "and" ID "models"
+                  | ID "、" ID "和" ID (Chinese)
+    predicate    := a future shutdown phrase (PREDICATES: verbs, "will not remain functional
+                    past", "requests will start to fail on", "will stop responding on", ...)
+                  | a floor phrase (EARLIEST: "no earlier than", "not before") -> earliest
+    date         := DATE_FORMS (month-name, day-first, ISO, abbreviated, ordinal)
+    replacement  := REPLACEMENTS ("Migrate to R.", "Use R instead.", "in favour of R", ...)
+    layout       := LAYOUTS: Markdown prose, HTML paragraph, an RSS item, an MDX page,
+                    a Markdown list, a Markdown table, an HTML table
+
+and a negative grammar (ACTIVE_STATEMENTS) whose sentences must give no record at all. Each
+generated case carries the exact records it must give: model -> (shutdown date, kind,
+replacements). `tests/test_grammar_suite.py` draws cases with Hypothesis (seeded, bounded).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass, field
+
+PROVIDER = "acme"
+
+# Model IDs in the shapes providers use (dotted versions, dates, slashes, '@' versions).
+IDS = (
+    "orca-chat-2",
+    "orca-chat-3.5",
+    "heron-code-1",
+    "heron-embed-v2",
+    "kestrel-7b-instruct",
+    "lark-2024-05-13",
+    "wren-vision-1.2",
+    "finch-tts-1-hd",
+)
+REPLACEMENT_IDS = ("orca-chat-4", "heron-code-2", "kestrel-13b-instruct")
+
+# (template, kind): "{date}" is filled by one of DATE_FORMS.
+PREDICATES = (
+    ("will be deprecated on {date}", "firm"),
+    ("will be retired on {date}", "firm"),
+    ("will be shut down on {date}", "firm"),
+    ("will be discontinued on {date}", "firm"),
+    ("will be removed from the API on {date}", "firm"),
+    ("will no longer be available after {date}", "firm"),
+    ("will not remain functional past {date}", "firm"),
+    ("will stop responding on {date}", "firm"),
+    ("will be decommissioned on {date}", "firm"),
+    ("{be} scheduled for retirement on {date}", "firm"),
+    ("will reach end of life on {date}", "firm"),
+    ("will be sunset on {date}", "firm"),
+    ("will go away on {date}", "firm"),
+    ("will be unavailable from {date}", "firm"),
+    ("will be phased out on {date}", "firm"),
+    ("will be retired no earlier than {date}", "earliest"),
+    ("will be shut down not before {date}", "earliest"),
+)
+# Sentences that name the model as an object or complement, not as the subject.
+OBJECT_FORMS = (
+    ("The last day to use {subjects} is {date}.", "firm"),
+    ("Support for {subjects} ends on {date}.", "firm"),
+    ("We will turn off {subjects} on {date}.", "firm"),
+    ("On {date} we will stop serving {subjects}.", "firm"),
+    ("The shutdown of {subjects} moved from {other} to {date}.", "firm"),
+)
+# A second sentence that dates the first one's subjects without naming them.
+DATE_STATEMENTS = (
+    "The retirement date is {date}.",
+    "Shutdown date: {date}.",
+    "The planned end-of-life date is {date}.",
+)
+
+# Sentences whose subject is a request, not the model: "Requests to X will start to fail on D".
+REQUEST_PREDICATES = (
+    ("Requests to {subjects} will start to fail on {date}.", "firm"),
+    ("Calls to {subjects} will return an error after {date}.", "firm"),
+    ("API calls to {subjects} will fail starting {date}.", "firm"),
+)
+
+DATE_FORMS = (
+    ("{month} {day}, {year}", lambda d: d.strftime("%B ") + f"{d.day}, {d.year}"),
+    ("{day} {month} {year}", lambda d: f"{d.day} " + d.strftime("%B %Y")),
+    ("ISO", lambda d: d.isoformat()),
+    ("{mon}. {day}, {year}", lambda d: d.strftime("%b. ") + f"{d.day}, {d.year}"),
+    ("ordinal", lambda d: d.strftime("%B ") + f"{d.day}{_ordinal(d.day)}, {d.year}"),
+)
+
+DATES = (dt.date(2027, 3, 3), dt.date(2027, 7, 31), dt.date(2028, 1, 15), dt.date(2027, 11, 2))
+
+# (sentence template, how the replacement attaches): "{r}" is a replacement ID.
+REPLACEMENTS = (
+    ("", False),
+    (" Please migrate to `{r}`.", True),
+    (" Use `{r}` instead.", True),
+    (" We recommend switching to `{r}`.", True),
+    (" Customers should move to `{r}` before then.", True),
+)
+
+ANAPHORS = ("It", "This model")
+PLURAL_ANAPHORS = ("They", "These models")
+
+LAYOUTS = ("markdown", "html", "rss", "mdx")
+
+# Sentences that name models and announce nothing: none of them may give a record.
+ACTIVE_STATEMENTS = (
+    "`{a}` is now generally available.",
+    "We are excited to launch `{a}`, our fastest model yet.",
+    "`{a}` and `{b}` remain available and are not affected by this change.",
+    "The following models are available through the Model Garden: `{a}`, `{b}`.",
+    "`{a}` is the recommended model for new projects.",
+    "Starting {date}, `{a}` supports function calling.",
+    "`{a}` will be available in two more regions from {date}.",
+    "We have not scheduled a retirement date for `{a}`.",
+    "`{a}` replaces `{b}` as the default model.",
+)
+
+
+def _ordinal(day: int) -> str:
+    if 11 <= day % 100 <= 13:
+        return "th"
+    return {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+
+
+@dataclass(frozen=True)
+class Expected:
+    date: str | None
+    kind: str
+    replacements: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Case:
+    """One generated announcement: its text, how to read it, and what it must give."""
+
+    text: str
+    fmt: str
+    records: dict[str, Expected] = field(default_factory=dict)
+    name: str = ""
+
+
+def subject_list(ids: tuple[str, ...], form: str) -> tuple[str, bool]:
+    """(text, plural) of a subject list in one of the coordination forms."""
+    code = [f"`{m}`" for m in ids]
+    if len(ids) == 1:
+        return (f"The {code[0]} model" if form == "the-model" else code[0]), False
+    if form == "both" and len(ids) == 2:
+        return f"Both {code[0]} and {code[1]} models", True
+    if form == "the-models":
+        return f"The {', '.join(code[:-1])} and {code[-1]} models", True
+    if form == "oxford" and len(ids) > 2:
+        return f"{', '.join(code[:-1])}, and {code[-1]}", True
+    if form == "zh":
+        return "、".join(code[:-1]) + f" 和 {code[-1]}", True
+    return f"{', '.join(code[:-1])} and {code[-1]}", True
+
+
+def wrap(body_markdown: str, fmt: str, title: str = "Model updates") -> str:
+    """The announcement laid out in one document format."""
+    if fmt == "markdown":
+        return f"# {title}\n\n{body_markdown}\n"
+    if fmt == "mdx":
+        return (
+            f"---\ntitle: {title}\n---\n\nimport {{ Note }} from '~/components'\n\n"
+            f"<Note>\n{body_markdown}\n</Note>\n"
+        )
+    paragraphs = [p for p in body_markdown.split("\n\n") if p.strip()]
+    html_body = "".join(_block_html(p) for p in paragraphs)
+    if fmt == "html":
+        return (
+            f"<html><head><title>{title}</title></head><body><main><h1>{title}</h1>"
+            f"{html_body}</main></body></html>"
+        )
+    if fmt == "rss":
+        return (
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>Acme changelog</title>'
+            "<link>https://acme.example/changelog</link><description>x</description>"
+            f"<item><title>{title}</title><link>https://acme.example/changelog/1</link>"
+            "<pubDate>Mon, 02 Nov 2026 10:00:00 GMT</pubDate>"
+            f"<description>{html.escape(html_body)}</description></item></channel></rss>"
+        )
+    raise ValueError(fmt)
+
+
+def _block_html(paragraph: str) -> str:
+    lines = paragraph.splitlines()
+    if all(line.startswith("- ") for line in lines):
+        return "<ul>" + "".join(f"<li>{_inline_html(line[2:])}</li>" for line in lines) + "</ul>"
+    return f"<p>{_inline_html(paragraph)}</p>"
+
+
+def _inline_html(text: str) -> str:
+    out, code = [], False
+    for i, part in enumerate(text.split("`")):
+        if i:
+            code = not code
+        out.append(f"<code>{html.escape(part)}</code>" if code else html.escape(part))
+    return "".join(out)
+
+
+def parse_format(fmt: str) -> str:
+    return {"mdx": "markdown", "rss": "rss"}.get(fmt, fmt)

@@ -1,0 +1,515 @@
+"""The generated grammar suite: announcements composed from `tests/announcement_grammar.py`.
+
+Each test draws announcements (subjects x predicates x dates x replacements x layouts) with
+Hypothesis, seeded and bounded, extracts them and compares the records exactly with what the
+grammar says they must give. A phrasing the reader gets wrong is a grammar line here first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline.extract import extract_document
+from tests.announcement_grammar import (
+    ACTIVE_STATEMENTS,
+    ANAPHORS,
+    DATE_FORMS,
+    DATE_STATEMENTS,
+    DATES,
+    IDS,
+    LAYOUTS,
+    OBJECT_FORMS,
+    PLURAL_ANAPHORS,
+    PREDICATES,
+    PROVIDER,
+    REPLACEMENT_IDS,
+    REPLACEMENTS,
+    REQUEST_PREDICATES,
+    Case,
+    Expected,
+    parse_format,
+    subject_list,
+    wrap,
+)
+
+TODAY = dt.date(2026, 11, 1)
+SUITE = settings(
+    max_examples=60,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    database=None,
+)
+
+subjects = st.lists(st.sampled_from(IDS), min_size=1, max_size=3, unique=True).map(tuple)
+forms = st.sampled_from(("plain", "the-models", "both", "oxford", "zh", "the-model"))
+dates = st.sampled_from(DATES)
+date_forms = st.sampled_from(DATE_FORMS)
+layouts = st.sampled_from(LAYOUTS)
+replacements = st.sampled_from(REPLACEMENTS)
+replacement_ids = st.sampled_from(REPLACEMENT_IDS)
+
+
+def run(case: Case) -> dict[str, Expected]:
+    out = extract_document(
+        case.text.encode(), fmt=parse_format(case.fmt), provider=PROVIDER, today=TODAY
+    )
+    return {
+        r.model: Expected(r.shutdown_date, r.shutdown_kind, tuple(r.replacements))
+        for r in out.records
+        if r.kind == "model"
+    }
+
+
+def expect(ids, date, kind, rep_id=None) -> dict[str, Expected]:
+    reps = (rep_id,) if rep_id else ()
+    return {m: Expected(date.isoformat() if date else None, kind, reps) for m in ids}
+
+
+def check(case: Case) -> None:
+    got = run(case)
+    assert got == case.records, f"\n{case.text}\n got {got}\nwant {case.records}"
+
+
+@SUITE
+@given(
+    subjects,
+    forms,
+    st.sampled_from(PREDICATES),
+    dates,
+    date_forms,
+    replacements,
+    replacement_ids,
+    layouts,
+)
+def test_one_clause(ids, form, predicate, date, date_form, replacement, rep_id, layout):
+    """subject-list predicate date [replacement]: every subject gets the date."""
+    if form == "the-model" and len(ids) > 1:
+        form = "plain"
+    subject, plural = subject_list(ids, form)
+    template, kind = predicate
+    verb = template.format(date=date_form[1](date), be="are" if plural else "is")
+    rep_text, attaches = replacement
+    text = f"{subject} {verb}.{rep_text.format(r=rep_id)}"
+    check(Case(wrap(text, layout), layout, expect(ids, date, kind, rep_id if attaches else None)))
+
+
+@SUITE
+@given(
+    subjects,
+    st.sampled_from(PREDICATES),
+    dates,
+    date_forms,
+    replacements,
+    replacement_ids,
+    layouts,
+    st.integers(0, 1),
+)
+def test_anaphora(ids, predicate, date, date_form, replacement, rep_id, layout, which):
+    """A subject named in one sentence, its date in the next through It / They / These models."""
+    subject, plural = subject_list(ids, "plain")
+    anaphor = (PLURAL_ANAPHORS if plural else ANAPHORS)[which]
+    template, kind = predicate
+    verb = template.format(date=date_form[1](date), be="are" if plural else "is")
+    rep_text, attaches = replacement
+    text = f"We are retiring {subject}. {anaphor} {verb}.{rep_text.format(r=rep_id)}"
+    check(Case(wrap(text, layout), layout, expect(ids, date, kind, rep_id if attaches else None)))
+
+
+@SUITE
+@given(subjects, st.sampled_from(REQUEST_PREDICATES), dates, date_forms, layouts)
+def test_requests_fail(ids, predicate, date, date_form, layout):
+    """'Requests to X will start to fail on D': the requests' model is the subject."""
+    subject, _ = subject_list(ids, "plain")
+    template, kind = predicate
+    text = template.format(subjects=subject, date=date_form[1](date))
+    check(Case(wrap(text, layout), layout, expect(ids, date, kind)))
+
+
+@SUITE
+@given(subjects, dates, dates, date_forms, layouts)
+def test_postponed(ids, old, new, date_form, layout):
+    """A shutdown postponed to a new date: the new date, never the old one."""
+    if old == new:
+        return
+    subject, _ = subject_list(ids, "plain")
+    text = (
+        f"The shutdown of {subject}, previously planned for {date_form[1](old)}, "
+        f"has been postponed to {date_form[1](new)}."
+    )
+    check(Case(wrap(text, layout), layout, expect(ids, new, "firm")))
+
+
+@SUITE
+@given(subjects, st.sampled_from(PREDICATES), dates, date_forms, st.sampled_from(("md", "html")))
+def test_list_under_lead(ids, predicate, date, date_form, layout):
+    """lead-in with the date ':' then a list of subjects."""
+    template, kind = predicate
+    verb = template.format(date=date_form[1](date), be="are")
+    if layout == "md":
+        body = f"The following models {verb}:\n\n" + "\n".join(f"- `{m}`" for m in ids)
+        case = Case(wrap(body, "markdown"), "markdown", expect(ids, date, kind))
+    else:
+        items = "".join(f"<li><code>{m}</code></li>" for m in ids)
+        page = f"<html><body><h1>Notice</h1><p>The following models {verb}:</p><ul>{items}</ul>"
+        case = Case(page + "</body></html>", "html", expect(ids, date, kind))
+    check(case)
+
+
+@SUITE
+@given(
+    subjects,
+    dates,
+    date_forms,
+    replacement_ids,
+    st.sampled_from(("md", "html")),
+    st.sampled_from(
+        (
+            "Effective {date}, all models listed below will be removed.",
+            "On {date}, the following models will be retired.",
+            "The models in the table below will be shut down on {date}.",
+        )
+    ),
+)
+def test_intro_date_reaches_table(ids, date, date_form, rep_id, layout, intro):
+    """A date in the intro paragraph governs the undated rows of the table beneath it."""
+    lead = intro.format(date=date_form[1](date))
+    if layout == "md":
+        rows = "\n".join(f"| `{m}` | `{rep_id}` |" for m in ids)
+        body = f"{lead}\n\n| Model | Replacement |\n|---|---|\n{rows}"
+        case = Case(wrap(body, "markdown"), "markdown", expect(ids, date, "firm", rep_id))
+    else:
+        rows = "".join(f"<tr><td>{m}</td><td>{rep_id}</td></tr>" for m in ids)
+        page = (
+            f"<html><body><h1>Legacy models</h1><p>{lead}</p><table><tr><th>Model</th>"
+            f"<th>Replacement</th></tr>{rows}</table></body></html>"
+        )
+        case = Case(page, "html", expect(ids, date, "firm", rep_id))
+    check(case)
+
+
+@SUITE
+@given(
+    subjects,
+    replacement_ids,
+    st.sampled_from(("Deprecated alias", "Old name")),
+    st.sampled_from(("Use instead", "Replacement", "Migrate to")),
+)
+def test_alias_table(ids, rep_id, old_header, new_header):
+    """'Deprecated alias | Use instead': the left column is deprecated, undated."""
+    rows = "\n".join(f"| `{m}` | `{rep_id}` |" for m in ids)
+    body = f"## Deprecated aliases\n\n| {old_header} | {new_header} |\n|---|---|\n{rows}"
+    check(Case(wrap(body, "markdown"), "markdown", expect(ids, None, "none", rep_id)))
+
+
+@SUITE
+@given(
+    st.sampled_from(ACTIVE_STATEMENTS), st.sampled_from(IDS), st.sampled_from(IDS), dates, layouts
+)
+def test_active_statements_give_nothing(statement, a, b, date, layout):
+    """The negative grammar: launches, availability, support news name models and retire none."""
+    if a == b:
+        return
+    text = statement.format(a=a, b=b, date=date.strftime("%B %d, %Y"))
+    check(Case(wrap(text, layout), layout, {}))
+
+
+@SUITE
+@given(
+    st.sampled_from(IDS),
+    dates,
+    date_forms,
+    st.sampled_from(
+        (
+            "Fine-tuning for `{m}` will be retired on {date}.",
+            "Support for `{m}` in the Batch API will end on {date}.",
+        )
+    ),
+)
+def test_feature_is_not_the_model(model, date, date_form, template):
+    """A feature of a model going away is never the model's shutdown."""
+    text = template.format(m=model, date=date_form[1](date))
+    check(Case(wrap(text, "markdown"), "markdown", {}))
+
+
+@SUITE
+@given(
+    subjects,
+    st.sampled_from(("shut down", "discontinue", "retire", "turn off")),
+    st.sampled_from(("rss", "markdown")),
+    st.sampled_from(("colon", "list")),
+)
+def test_stated_date_reaches_list(ids, verb, layout, shape):
+    """A section states one year-less shutdown day without naming a model; the list under its
+    lead takes it, the year from the entry's own date (feed entry, front matter)."""
+    statement = f"On January 12th, we will {verb} the legacy service."
+    if shape == "colon":
+        lead = "The following models will be discontinued: " + ", ".join(f"`{m}`" for m in ids)
+    else:
+        lead = "The following models will be discontinued:\n\n" + "\n".join(f"- `{m}`" for m in ids)
+    body = f"{statement}\n\n{lead}"
+    if layout == "markdown":
+        text = f"---\ntitle: Service update\ndate: 2026-11-02\n---\n\n{body}\n"
+    else:
+        text = wrap(body, "rss")
+    check(Case(text, layout, expect(ids, dt.date(2027, 1, 12), "firm")))
+
+
+@SUITE
+@given(
+    subjects,
+    dates,
+    date_forms,
+    st.sampled_from(
+        (
+            "Models retiring on {date}",
+            "Deprecated from {date}",
+            "Shutting down {date}",
+            "Removed after {date}",
+        )
+    ),
+    st.booleans(),
+)
+def test_dated_heading_leads_its_list(ids, date, date_form, heading, front_matter):
+    """A section heading that gives a shutdown date leads the bare ID list under it, also on a
+    page whose title sits in front matter (one heading level)."""
+    items = "\n".join(f"- `{m}`" for m in ids)
+    title = heading.format(date=date_form[1](date))
+    section = f"## {title}\n\n{items}\n\n## Still available\n\n- `orca-chat-4`"
+    if front_matter:
+        text = f"---\ntitle: Catalog changes\n---\n\nUpdate your apps.\n\n{section}\n"
+    else:
+        text = f"# Catalog changes\n\n{section}\n"
+    check(Case(text, "markdown", expect(ids, date, "firm")))
+
+
+@SUITE
+@given(subjects, dates, replacement_ids, st.booleans())
+def test_spanning_date_cell(ids, date, rep_id, in_thead):
+    """A date cell spanning several rows (`rowspan`) dates every row it covers."""
+    first, *rest = ids
+    header = "<tr><th>Model</th><th>Replacement</th><th>Shutdown date</th></tr>"
+    header = f"<thead>{header}</thead>" if in_thead else header
+    rows = f'<tr><td>{first}</td><td>{rep_id}</td><td rowspan="{len(ids)}">{date}</td></tr>'
+    rows += "".join(f"<tr><td>{m}</td><td>{rep_id}</td></tr>" for m in rest)
+    page = f"<html><body><h1>Retirements</h1><table>{header}{rows}</table></body></html>"
+    check(Case(page, "html", expect(ids, date, "firm", rep_id)))
+
+
+@SUITE
+@given(
+    subjects,
+    dates,
+    date_forms,
+    replacement_ids,
+    st.sampled_from(("Model ID", "Model", "Model name", "API identifier")),
+    st.sampled_from(("EOL date", "Shutdown date", "Retirement date", "End of life")),
+    st.sampled_from(("bullets", "paragraphs")),
+)
+def test_key_value_blocks(ids, date, date_form, rep_id, model_key, date_key, shape):
+    """One block of 'Key: value' fields per model reads as a record."""
+    blocks = []
+    for m in ids:
+        fields = [
+            f"**{model_key}:** `{m}`",
+            "**Status:** Deprecated",
+            f"**{date_key}:** {date_form[1](date)}",
+            f"**Replacement:** `{rep_id}`",
+        ]
+        if shape == "bullets":
+            blocks.append("\n".join(f"- {f}" for f in fields))
+        else:
+            blocks.append("\n\n".join(fields))
+    body = "\n\n".join(f"### Model {i + 1}\n\n{b}" for i, b in enumerate(blocks))
+    check(Case(wrap(body, "markdown"), "markdown", expect(ids, date, "firm", rep_id)))
+
+
+@SUITE
+@given(subjects, st.sampled_from(PREDICATES), dates, date_forms, st.sampled_from(("md", "html")))
+def test_display_name_then_id_items(ids, predicate, date, date_form, layout):
+    """A list item that prints a display name before the ID ('Orca 2 model `orca-chat-2`')."""
+    template, kind = predicate
+    verb = template.format(date=date_form[1](date), be="are")
+    if layout == "md":
+        items = "\n".join(f"- Orca {i + 2} model `{m}`" for i, m in enumerate(ids))
+        text, fmt = wrap(f"The following models {verb}:\n\n{items}", "markdown"), "markdown"
+    else:
+        items = "".join(f"<li>Orca {i + 2} model <code>{m}</code></li>" for i, m in enumerate(ids))
+        text = f"<html><body><h1>Notice</h1><p>The following models {verb}:</p><ul>{items}</ul>"
+        fmt = "html"
+    check(Case(text, fmt, expect(ids, date, kind)))
+
+
+@SUITE
+@given(
+    st.sampled_from(("orca-chat", "heron-code", "lark")),
+    st.lists(
+        st.sampled_from(("0301", "0613", "1106", "0125")), min_size=1, max_size=3, unique=True
+    ),
+    dates,
+    st.booleans(),
+    st.sampled_from(("Version", "版本", "Model version")),
+)
+def test_model_and_version_columns(family, versions, date, full_cells, version_header):
+    """Model + version columns name versions: a version cell holding the full ID is that ID;
+    a bare version joins the model when the page prints the joined form elsewhere."""
+    cell = (lambda v: f"{family}-{v}") if full_cells else (lambda v: v)
+    rows = "\n".join(f"| {family} | {cell(v)} | {date} |" for v in versions)
+    shown = f"Pin a version, for example `{family}-9999`.\n\n"
+    body = f"{shown}| Model | {version_header} | Shutdown date |\n|---|---|---|\n{rows}"
+    want = expect([f"{family}-{v}" for v in versions], date, "firm")
+    check(Case(wrap(body, "markdown"), "markdown", want))
+
+
+@SUITE
+@given(subjects, dates, replacement_ids, st.sampled_from(("tabs", "aligned")))
+def test_text_tables(ids, date, rep_id, separator):
+    """Tables in text copies of pages: tab-separated or space-aligned columns."""
+    header = ("Model", "Shutdown date", "Replacement")
+    lines = [header, *((m, date.isoformat(), rep_id) for m in ids)]
+    if separator == "tabs":
+        table = "\n".join("\t".join(line) for line in lines)
+    else:
+        table = "\n".join("".join(cell.ljust(24) for cell in line).rstrip() for line in lines)
+    text = f"Model retirements\n\nThese models will be retired.\n\n{table}\n"
+    if separator == "aligned" and len(ids) < 2:
+        return  # one aligned row is too little to tell a table from prose
+    check(Case(text, "text", expect(ids, date, "firm", rep_id)))
+
+
+# (provider, display name as news prose prints it, the catalogue's ID): names that extend a
+# shorter ID ("GPT-4.1 mini" over "GPT-4.1") must give the longer model, never the shorter.
+DISPLAY_NAMES = (
+    ("openai", "GPT-4.1 mini", "gpt-4.1-mini"),
+    ("openai", "GPT-4o mini", "gpt-4o-mini"),
+    ("openai", "GPT-4 Turbo", "gpt-4-turbo"),
+    ("openai", "GPT-4.1 nano", "gpt-4.1-nano"),
+    ("anthropic", "Claude 3.5 Haiku", "claude-3-5-haiku-20241022"),
+    ("anthropic", "Claude Opus 3", "claude-3-opus-20240229"),
+)
+
+
+@SUITE
+@given(
+    st.sampled_from(DISPLAY_NAMES),
+    dates,
+    date_forms,
+    st.sampled_from(
+        (
+            "{org} will retire {name} in the API on {date}.",
+            "{org}'s {name} will be shut down on {date}.",
+            "On {date}, {org} will discontinue {name} for developers.",
+        )
+    ),
+)
+def test_display_names_in_news(entry, date, date_form, template):
+    provider, name, model_id = entry
+    org = {"openai": "OpenAI", "anthropic": "Anthropic"}[provider]
+    text = "# News\n\n" + template.format(org=org, name=name, date=date_form[1](date)) + "\n"
+    out = extract_document(text.encode(), fmt="markdown", provider=provider, today=TODAY)
+    got = {r.model: r.shutdown_date for r in out.records if r.kind == "model"}
+    assert got == {model_id: date.isoformat()}, (text, got)
+
+
+@SUITE
+@given(
+    st.sampled_from(
+        (
+            "visual question answering",
+            "image captioning",
+            "batch scoring",
+            "streaming responses",
+            "legacy tuning",
+        )
+    ),
+    dates,
+    date_forms,
+    st.sampled_from(("md", "html")),
+)
+def test_phrases_are_not_models(phrase, date, date_form, layout):
+    """A list item in plain words under a deprecation lead is a feature, never a model,
+    even when its first word is some catalogue's model name."""
+    lead = f"The following capabilities will be removed on {date_form[1](date)}:"
+    if layout == "md":
+        text, fmt = wrap(f"{lead}\n\n- {phrase}\n- text summarization", "markdown"), "markdown"
+    else:
+        text = f"<html><body><h1>Notice</h1><p>{lead}</p><ul><li>{phrase}</li></ul></body></html>"
+        fmt = "html"
+    check(Case(text, fmt, {}))
+
+
+@SUITE
+@given(
+    st.sampled_from(("Orca 2", "Heron Code 1.5", "Gemini 2.5 Flash")),
+    dates,
+    st.sampled_from(("preview endpoints", "model versions", "series", "family")),
+)
+def test_family_phrases_name_no_model(name, date, noun):
+    """'All existing Orca 2 and Pro preview endpoints will be removed': a family or category
+    the name qualifies, not the model of that name."""
+    text = f"All existing {name} and Pro {noun} will be removed on {date.isoformat()}."
+    check(Case(wrap(text, "markdown"), "markdown", {}))
+
+
+def _cjk_date(d: dt.date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+CJK_CLAUSES = (
+    # (template, joiner for the subject list): {s} subjects, {d} date, {r} replacement
+    ("{s} 将于{d}下线。", "、"),
+    ("{s} 模型将于 {d} 停止服务。", " 和 "),
+    ("我们将于{d}下线 {s}。", " 和 "),
+    ("{s} は{d}に提供を終了します。", " 及び "),
+)
+CJK_REPLACEMENTS = ("", "推荐使用 `{r}`。", "请迁移至 `{r}`。", "後継モデルは `{r}` です。")
+
+
+@SUITE
+@given(
+    subjects,
+    st.sampled_from(CJK_CLAUSES),
+    dates,
+    st.sampled_from(CJK_REPLACEMENTS),
+    replacement_ids,
+    st.sampled_from(("markdown", "html", "rss")),
+)
+def test_chinese_and_japanese_clauses(ids, clause, date, rep_text, rep_id, layout):
+    """Chinese and Japanese announcements: subject lists joined by 、/和/及び, dates as
+    2027年3月3日, predicates 下线 / 停止服务 / 提供を終了, replacements 推荐使用 / 後継モデル."""
+    template, joiner = clause
+    subject = joiner.join(f"`{m}`" for m in ids)
+    text = template.format(s=subject, d=_cjk_date(date)) + rep_text.format(r=rep_id)
+    want = expect(ids, date, "firm", rep_id if rep_text else None)
+    check(Case(wrap(text, layout, title="模型更新"), layout, want))
+
+
+@SUITE
+@given(st.sampled_from(IDS), dates, st.sampled_from(("该模型", "此模型", "このモデルは")))
+def test_cjk_anaphora(model, date, anaphor):
+    """'`x` 将被弃用。该模型将于 D 下线。': the anaphor carries the date to the subject."""
+    text = f"`{model}` 将被弃用。{anaphor}将于{_cjk_date(date)}下线。"
+    check(Case(wrap(text, "markdown"), "markdown", expect([model], date, "firm")))
+
+
+@SUITE
+@given(subjects, st.sampled_from(OBJECT_FORMS), dates, date_forms, layouts)
+def test_object_forms(ids, form, date, date_form, layout):
+    """The model as object or complement: 'the last day to use X is D', 'support for X ends'."""
+    template, kind = form
+    subject, _ = subject_list(ids, "plain")
+    other = date_form[1](dt.date(2026, 12, 1))
+    text = template.format(subjects=subject, date=date_form[1](date), other=other)
+    check(Case(wrap(text, layout), layout, expect(ids, date, kind)))
+
+
+@SUITE
+@given(subjects, st.sampled_from(DATE_STATEMENTS), dates, date_forms, layouts)
+def test_date_statement_after_the_subject(ids, statement, date, date_form, layout):
+    """'`x` will be retired. The retirement date is D.': the date reaches the subjects."""
+    subject, _ = subject_list(ids, "plain")
+    text = f"{subject} will be retired. {statement.format(date=date_form[1](date))}"
+    check(Case(wrap(text, layout), layout, expect(ids, date, "firm")))
