@@ -33,6 +33,11 @@ if TYPE_CHECKING:
 def load_sources(path: Path) -> SourcesFile:
     from pipeline import config
 
+    if not path.exists() and path == Path("sources.yml"):  # the default, in a fresh folder
+        raise ConfigError(
+            "sources.yml not found here: run `sunset init` to create a starter "
+            "sources.yml and teams.yml, or pass --sources FILE"
+        )
     return config.load_sources(path)
 
 
@@ -71,6 +76,9 @@ commit_option = click.option(
     help="With a --now in the future: really store, decide and send as of that time "
     "(without it such a run writes and sends nothing).",
 )
+# Exit statuses (README "Exit statuses"): 0 all well, 1 failed or partly done (a source or
+# a send failed, a file or database unusable), 2 usage or configuration mistake, 130 Ctrl-C.
+PARTIAL = 1
 FUTURE_TOLERANCE_MINUTES = 10
 EXTRACT_MAX_MB = 20.0  # `sunset extract` refuses larger files (the fetcher's decoded limit)
 PROGRESS_FROM_BYTES = 1_000_000  # stage lines in a terminal from this size on
@@ -136,6 +144,14 @@ def _scratch_copy(db_path: str):
 
 
 def _load_teams_optional(path: Path) -> TeamsFile | None:
+    """teams.yml, or None when the default one is absent; a `--teams FILE` named on the
+    command line that is missing is an error, not a warning."""
+    ctx = click.get_current_context()
+    if not path.exists() and ctx.get_parameter_source("teams_path") not in (
+        click.core.ParameterSource.DEFAULT,
+        None,
+    ):
+        raise ConfigError(f"{path}: file not found (given with --teams)")
     if not path.exists():
         import logging
 
@@ -145,9 +161,32 @@ def _load_teams_optional(path: Path) -> TeamsFile | None:
 
 
 def _open(db_path: str, *, read_only: bool = False):
-    """Open the store, remembering its path for error messages; `read_only` never creates."""
-    click.get_current_context().meta["sunset.db"] = db_path
-    return open_db(db_path, read_only=read_only)
+    """Open the store, remembering its path for error messages; `read_only` never creates.
+
+    The handle is closed when the command ends, on every path (errors included). A read-only
+    connection cannot remove the -wal/-shm files it made, so when there were none before,
+    one ordinary connection is opened and closed after it: SQLite removes them on the last
+    close (and keeps them while any other process has the store open)."""
+    ctx = click.get_current_context()
+    ctx.meta["sunset.db"] = db_path
+    fresh = read_only and db_path != ":memory:" and not Path(f"{db_path}-wal").exists()
+    handle = open_db(db_path, read_only=read_only)
+    ctx.call_on_close(lambda: _close_quietly(handle, db_path if fresh else None))
+    return handle
+
+
+def _close_quietly(handle, tidy_path: str | None) -> None:
+    import sqlite3
+
+    with contextlib.suppress(sqlite3.Error):
+        handle.close()
+    if tidy_path and Path(f"{tidy_path}-wal").exists():
+        with contextlib.suppress(sqlite3.Error, OSError):
+            conn = sqlite3.connect(tidy_path, timeout=0.2)
+            try:
+                conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+            finally:
+                conn.close()
 
 
 def _check_secrets(path: Path, teams: TeamsFile | None) -> None:
@@ -200,11 +239,15 @@ def _one_line_usage_error(ctx: click.Context, exc: click.UsageError) -> NoReturn
 
 
 class _OneLineParse:
-    """A usage mistake is one `error:` line on stderr (exit 2), not click's usage block."""
+    """A usage mistake is one `error:` line on stderr (exit 2), not click's usage block; a
+    group given no sub-command (bare `sunset`, `sunset usage`) prints its normal help."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
             return super().parse_args(ctx, args)  # type: ignore[misc]
+        except click.exceptions.NoArgsIsHelpError:
+            click.echo(ctx.get_help())
+            ctx.exit(0)
         except click.UsageError as exc:
             _one_line_usage_error(ctx, exc)
 
@@ -232,10 +275,28 @@ class SunsetGroup(_OneLineGroup):
 
     command_class = _OneLineErrors
     group_class = _OneLineGroup
+    LOG_FLAGS = frozenset({"-q", "--quiet", "-v", "--verbose", "-vv", "-vvv"})
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # -q / -v are the group's options but are welcome after the sub-command too
+        # (`sunset run -v`): move them to the front, up to a `--`.
+        end = args.index("--") if "--" in args else len(args)
+        flags = [a for a in args[:end] if a in self.LOG_FLAGS]
+        rest = [a for a in args[:end] if a not in self.LOG_FLAGS]
+        return super().parse_args(ctx, [*flags, *rest, *args[end:]])
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted", err=True)  # Ctrl-C: one line, exit status 130
+            ctx.exit(130)
+        except BrokenPipeError:
+            # The reader of our output went away (`sunset upcoming | head`): no traceback.
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(1)
         except click.UsageError as exc:
             _one_line_usage_error(exc.ctx or ctx, exc)
         except ConfigError as exc:
@@ -268,17 +329,58 @@ class SunsetGroup(_OneLineGroup):
 @click.version_option(
     package_name="sunset-watch", prog_name="sunset", message="%(prog)s %(version)s"
 )
-@click.option("-v", "--verbose", is_flag=True, help="Log debug details.")
-@click.option("-q", "--quiet", is_flag=True, help="Log warnings and errors only.")
-def main(verbose: bool, quiet: bool) -> None:
-    """Sunset Watch: tells teams about AI model deprecations before their models break."""
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Log what happens (-v), with debug details (-vv); anywhere on the line.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Log errors only; anywhere on the line.")
+def main(verbose: int, quiet: bool) -> None:
+    """Sunset Watch: tells teams about AI model deprecations before their models break.
+
+    Quiet by default: one `warning:` line per problem (a failing source, a failed send) and
+    each command's own summary; -v adds what happens, with timestamps (the default for
+    `sunset worker`, a service).
+    """
     import logging
 
-    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    if click.get_current_context().invoked_subcommand == "worker" and not quiet:
+        verbose = max(verbose, 1)  # a service: its log says what it does, with timestamps
+    level = (
+        logging.ERROR
+        if quiet
+        else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     )
+    # On a terminal a log line first clears the progress line it would otherwise run into.
+    clear = "\r\x1b[K" if _stderr_is_tty() else ""
+    fmt = (
+        "%(asctime)s %(levelname)s %(name)s: %(message)s"
+        if verbose
+        else "%(levelname)s: %(message)s"
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        logging.Formatter(clear + fmt) if verbose else _LowerLevelFormatter(clear + fmt)
+    )
+    logging.basicConfig(level=level, handlers=[handler])
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+class _LowerLevelFormatter:
+    """`warning: ...` rather than `WARNING: ...` (the CLI's `error:` lines look the same)."""
+
+    def __init__(self, fmt: str) -> None:
+        import logging
+
+        self._formatter = logging.Formatter(fmt)
+
+    def format(self, record) -> str:
+        import copy
+
+        record = copy.copy(record)
+        record.levelname = record.levelname.lower()
+        return self._formatter.format(record)
 
 
 @main.command()
@@ -336,6 +438,12 @@ def check(sources_path: Path, teams_path: Path, as_json: bool) -> None:
                 + usage_source_warnings(teams.usage_sources)
             ]
         )
+        if not any(s.enabled for s in sources.sources):
+            report["warnings"].insert(
+                0, f"{sources_path}: no enabled source: `sunset run` would watch nothing"
+            )
+        if not teams.teams:
+            report["warnings"].append(f"{teams_path}: no team: nobody would be alerted")
     except ConfigError as exc:
         if not as_json:
             _print_check(report)
@@ -486,8 +594,11 @@ def run(
     )
     for source_id, error in sorted(report.failures.items()):
         click.echo(f"  failed: {source_id}: {error}")
+    delivered = None
     if teams is not None and not no_deliver:
-        _deliver(db, db_path, teams, now)
+        delivered = _deliver(db, db_path, teams, now)
+    if report.failed or (delivered is not None and (delivered.failed or delivered.dead)):
+        sys.exit(PARTIAL)  # the exit-code contract: some of the work did not get done
 
 
 @contextlib.contextmanager
@@ -517,7 +628,9 @@ def _tty_progress():
     return show
 
 
-def _deliver(db, db_path: str, teams: TeamsFile, now) -> None:
+def _deliver(db, db_path: str, teams: TeamsFile, now, team: str | None = None):
+    """Deliver what is due; return the `DeliveryReport` (None when another process is
+    delivering)."""
     from pipeline import locking
     from pipeline.clock import utcnow
     from pipeline.notify.outbox import build_notifiers, deliver_due
@@ -526,14 +639,19 @@ def _deliver(db, db_path: str, teams: TeamsFile, now) -> None:
     with locking.held(db, db_path, "deliver", owner, utcnow, "deliver") as taken:
         if not taken:
             click.echo("delivery: another process is delivering; skipped")
-            return
+            return None
         result = deliver_due(
-            db, build_notifiers(teams), now=now, max_attempts=teams.delivery.max_attempts
+            db,
+            build_notifiers(teams),
+            now=now,
+            max_attempts=teams.delivery.max_attempts,
+            team=team,
         )
     click.echo(f"delivery: {result.sent} sent, {result.failed} to retry, {result.dead} dead")
     if result.store_error:
         click.echo(f"error: database {db_path} cannot be written: {result.store_error}", err=True)
         sys.exit(1)
+    return result
 
 
 @main.command()
@@ -553,7 +671,9 @@ def deliver(teams_path: Path, db_path: str, now_text: str | None, commit: bool) 
         click.echo(f"delivery: {count(len(due), 'alert')} would be due; none sent")
         return
     _check_secrets(teams_path, teams)
-    _deliver(_open(db_path), db_path, teams, now)
+    result = _deliver(_open(db_path), db_path, teams, now)
+    if result is not None and (result.failed or result.dead):
+        sys.exit(PARTIAL)
 
 
 @main.command()
@@ -590,7 +710,11 @@ def extract(
     max_mb: float,
     now_text: str | None,
 ) -> None:
-    """Extract deprecation records from a saved page, feed or article."""
+    """Extract deprecation records from a saved page, feed or article.
+
+    A file that is not a document (a database, an archive, an image, other binary data) is
+    refused.
+    """
     from pipeline.extract import extract_document, infer_format
 
     if as_json and explain:
@@ -603,6 +727,10 @@ def extract(
             "(a provider page is rarely over 2 MB; raise it with --max-mb)",
             2,
         )
+    from pipeline.cli_files import not_a_document
+
+    if problem := not_a_document(path):
+        _fail(f"sunset extract: {problem}", 2)
     progress = _stage_printer(size >= PROGRESS_FROM_BYTES)
     progress(f"reading {path} ({size / 1_000_000:.1f} MB)")
     body = path.read_bytes()
@@ -804,8 +932,18 @@ def _scope_note(scope: str | None) -> str:
 @click.option("--team", required=True, help="Team the usage belongs to (named in teams.yml).")
 @teams_option
 @db_option
-def scan(path: Path, team: str, teams_path: Path, db_path: str) -> None:
-    """Find model identifiers in code and config files under PATH."""
+@click.option(
+    "--all-files",
+    is_flag=True,
+    help="Also scan test-fixture and vendored folders (fixtures, testdata, vendor, "
+    "third_party, ...), which a scan leaves out by default.",
+)
+def scan(path: Path, team: str, teams_path: Path, db_path: str, all_files: bool) -> None:
+    """Find model identifiers in code and config files under PATH.
+
+    A rescan of PATH replaces the team's earlier findings under PATH (models no longer
+    there are dropped); `sunset usage remove` removes findings by team, origin or path.
+    """
     from pipeline.usage import scan_paths
     from storage import teams as team_store
     from storage.db import transaction
@@ -815,18 +953,26 @@ def scan(path: Path, team: str, teams_path: Path, db_path: str) -> None:
     known = [
         row["model"] for row in db.query("SELECT DISTINCT model FROM records WHERE kind = 'model'")
     ]
-    entries = scan_paths(path, team, known_models=known)
+    entries = scan_paths(path, team, known_models=known, include_all=all_files)
+    root = path.resolve()
+    base = (root.parent if root.is_file() else root).as_posix()
+    prefix = root.as_posix() + (":" if root.is_file() else "/")
     with transaction(db):
         team_store.ensure_team(db, team)
-        team_store.add_usage(db, [_usage_row(e) for e in entries])
+        dropped = team_store.remove_usage(
+            db, team=team, origins=("scan",), where_prefixes=(prefix,)
+        )
+        rows = [_usage_row(e) | {"where_seen": f"{base}/{e.where}"} for e in entries]
+        team_store.add_usage(db, rows)
     for entry in entries:
         click.echo(
             f"{entry.where}: {entry.model}"
             + ("" if entry.provider == "*" else f" ({entry.provider})")
         )
+    replaced = f" (replacing {count(dropped, 'earlier finding')})" if dropped else ""
     click.echo(
         f"{count(len(entries), 'usage')} of {count(len({e.model for e in entries}), 'model')} "
-        f"recorded for {team}"
+        f"recorded for {team}{replaced}"
     )
 
 
@@ -845,6 +991,56 @@ def _usage_row(entry) -> dict:
 @main.group()
 def usage() -> None:
     """Usage imported from logs or exports, or pulled from usage sources."""
+
+
+@usage.command("remove")
+@click.option("--team", default=None, help="Only this team's usage.")
+@click.option(
+    "--origin",
+    type=click.Choice(["scan", "import"]),
+    default=None,
+    help="Only scanned or only imported usage (default: both).",
+)
+@click.option(
+    "--path",
+    "paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Only findings of a scan under this path, or of an imported file (repeatable).",
+)
+@db_option
+def usage_remove(
+    team: str | None, origin: str | None, paths: tuple[Path, ...], db_path: str
+) -> None:
+    """Remove scanned or imported usage by team, origin or path (declared usage lives in
+    teams.yml, pulled usage follows its usage source)."""
+    from storage import teams as team_store
+    from storage.db import transaction
+
+    if team is None and origin is None and not paths:
+        _fail("sunset usage remove: say what to remove: --team, --origin and/or --path", 2)
+    db = _existing_db(db_path)
+    if team is not None:
+        _require_stored_team(db, team)
+    prefixes: list[str] = []
+    names: list[str] = []
+    for given in paths:
+        resolved = given.resolve().as_posix()
+        prefixes += [resolved + "/", resolved + ":"]
+        names.append(given.name)  # an import stores the file's name
+    origins = (origin,) if origin else ("scan", "import")
+    with transaction(db):
+        removed = team_store.remove_usage(
+            db, team=team, origins=tuple(o for o in origins if o == "scan"),
+            where_prefixes=tuple(prefixes),
+        ) if "scan" in origins else 0  # fmt: skip
+        if "import" in origins:
+            removed += team_store.remove_usage(
+                db, team=team, origins=("import",), where_exact=tuple(names)
+            )
+    if not removed:
+        _fail("sunset usage remove: no scanned or imported usage matched", 1)
+    click.echo(f"removed {count(removed, 'usage row')}; exposures follow at the next `sunset run`")
 
 
 @usage.command("import")
@@ -973,7 +1169,7 @@ def digest(
         queued = queue_digest(db, teams, config, now=now, force=team is not None)
         click.echo(f"{config.name}: " + ("digest queued" if queued else "nothing to send"))
     if not dry_run:
-        _deliver(db, db_path, teams, now)
+        _deliver(db, db_path, teams, now, team)  # with --team, only that team's alerts
 
 
 @main.command()
@@ -1028,7 +1224,12 @@ def serve(db_path: str, port: int, host: str) -> None:
     help="Public URL where the feed is published (env SUNSET_PUBLIC_URL): the feed's home "
     "page, and with -o FILE its JSON Feed feed_url.",
 )
-@click.option("--force", is_flag=True, help="Replace an existing -o FILE.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite an existing -o FILE that is not an earlier export (never the database "
+    "or a configuration file).",
+)
 def export(
     db_path: str,
     now_text: str | None,
@@ -1039,13 +1240,23 @@ def export(
     base_url: str | None,
     force: bool,
 ) -> None:
-    """Export deprecation events as RSS, JSON Feed or an iCalendar file."""
+    """Export deprecation events as RSS, JSON Feed or an iCalendar file.
+
+    `-o FILE` never overwrites the database or a configuration file, nor (without --force)
+    an existing file that is not an earlier export of the same format.
+    """
     from urllib.parse import urljoin, urlsplit
 
+    from pipeline.cli_files import output_problem, write_replacing
     from pipeline.config import DEFAULT_LEAD_DAYS
     from pipeline.export import export_feed
 
     now = _now(now_text)
+    if output is not None:
+        configs = (teams_path, Path("sources.yml"), Path("teams.yml"))
+        problem = output_problem(output, fmt, db_path=db_path, config_paths=configs, force=force)
+        if problem:
+            _fail(problem)
     if base_url is not None:
         if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc:
             _fail(f"sunset export: --base-url {base_url!r} is not an http(s) URL", 2)
@@ -1068,25 +1279,13 @@ def export(
         feed_url=urljoin(base_url, output.name) if base_url and output else None,
     )
     if output:
-        _write_output(output, data, force=force)
+        try:
+            write_replacing(output, data)
+        except OSError as exc:
+            _fail(f"{output}: {exc.strerror or exc}")
         click.echo(f"wrote {output} ({len(data)} bytes)", err=True)
     else:
         sys.stdout.buffer.write(data)
-
-
-def _write_output(output: Path, data: bytes, *, force: bool) -> None:
-    """Write an export: never over an existing file without --force (nor ever over a
-    SQLite database), and a failed write is one line, not a traceback."""
-    if output.is_file():
-        with output.open("rb") as existing:
-            if existing.read(16) == b"SQLite format 3\x00":
-                _fail(f"sunset export: {output} is a SQLite database; choose another file")
-        if not force:
-            _fail(f"sunset export: {output} exists; use --force to replace it")
-    try:
-        output.write_bytes(data)
-    except OSError as exc:
-        _fail(f"{output}: {exc.strerror or exc}")
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -1308,16 +1507,27 @@ def review_correct(
     help="Folder for the demo's database, messages and e-mails: new, empty, or a previous "
     "demo output (files the demo did not write are never touched).",
 )
-def demo(out: Path) -> None:
-    """Run the whole product offline on sample pages, with local Slack and SMTP captures."""
+@click.option(
+    "--now",
+    "now_text",
+    default=None,
+    help="The demo's second day (default today; its first is the day before).",
+)
+def demo(out: Path, now_text: str | None) -> None:
+    """Run the whole product offline on sample pages, with local Slack and SMTP captures.
+
+    The demo's second day is today and its first yesterday: the sample pages are re-dated
+    to match, so browsing the result afterwards agrees with what it printed.
+    """
     import logging
 
     from pipeline.demo import run_demo
     from pipeline.demo_folder import DemoFolderError
 
     logging.getLogger().setLevel(logging.WARNING)
+    today = _now(now_text).date()
     try:
-        run_demo(out, echo=click.echo)
+        run_demo(out, echo=click.echo, today=today)
     except DemoFolderError as exc:
         _fail(f"sunset demo: {exc}")
 

@@ -404,6 +404,60 @@ def _describe_location(data: Any, loc: tuple[Any, ...]) -> str:
     return "".join(parts) or "(top level)"
 
 
+def _model_at(model: Any, loc: tuple[Any, ...]) -> Any:
+    """The pydantic model that holds the field at `loc` (through lists and optionals)."""
+    import typing
+
+    for key in loc:
+        if isinstance(key, int):
+            continue
+        fields = getattr(model, "model_fields", None)
+        if not fields or key not in fields:
+            return None
+        model = fields[key].annotation
+        for _ in range(4):  # unwrap list[X], X | None, dict[str, X]
+            if isinstance(model, type) and issubclass(model, BaseModel):
+                break
+            inner = [a for a in typing.get_args(model) if a is not type(None)]
+            found = [a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)]
+            model = found[0] if found else (inner[-1] if inner else None)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+_BOUNDS = {
+    "greater_than_equal": ("ge", "at least"),
+    "less_than_equal": ("le", "at most"),
+    "greater_than": ("gt", "more than"),
+    "less_than": ("lt", "less than"),
+}
+_UNITS = ("seconds", "minutes", "hours", "days")
+
+
+def _bound_with_unit(model: type[BaseModel], error: Any) -> str | None:
+    """ "at least 5 minutes (got 1)" for a bounded field whose description names its unit."""
+    loc = tuple(error["loc"])
+    owner = _model_at(model, loc[:-1])
+    field = owner.model_fields.get(str(loc[-1])) if owner is not None else None
+    unit = (field.description or "").split(" ")[0] if field is not None else ""
+    if unit not in _UNITS:
+        return None
+    key, words = _BOUNDS[error["type"]]
+    return f"{words} {error['ctx'][key]} {unit} (got {error['input']!r})"
+
+
+def _unknown_key(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    """ "unknown key 'emial' (did you mean 'email'?)", or the known keys."""
+    import difflib
+
+    key = str(loc[-1])
+    owner = _model_at(model, loc[:-1])
+    known = sorted(owner.model_fields) if owner is not None else []
+    close = difflib.get_close_matches(key, known, n=1)
+    if close:
+        return f"unknown key {key!r} (did you mean {close[0]!r}?)"
+    return f"unknown key {key!r}" + (f" (known: {', '.join(known)})" if known else "")
+
+
 def _validate(path: Path, model: type[BaseModel], data: Any) -> Any:
     if data is None:
         raise ConfigError(f"{path}: file is empty")
@@ -414,6 +468,10 @@ def _validate(path: Path, model: type[BaseModel], data: Any) -> Any:
         for error in exc.errors():
             where = _describe_location(data, tuple(error["loc"]))
             message = error["msg"].removeprefix("Value error, ")
+            if error["type"] == "extra_forbidden" and error["loc"]:
+                message = _unknown_key(model, tuple(error["loc"]))
+            elif error["type"] in _BOUNDS and error["loc"]:
+                message = _bound_with_unit(model, error) or message
             lines.append(f"{path}: {where}: {message}")
         raise ConfigError("\n".join(lines)) from None
 
@@ -433,8 +491,18 @@ def load_sources(path: str | Path) -> SourcesFile:
 
 
 def load_teams(path: str | Path) -> TeamsFile:
+    """teams.yml, validated; a relative usage-source `path` is relative to the file's own
+    folder (not the working directory), `~` is the home folder."""
     path = Path(path)
-    return _validate(path, TeamsFile, _read_yaml(path))
+    teams = _validate(path, TeamsFile, _read_yaml(path))
+    fixed = []
+    for source in teams.usage_sources:
+        if source.path:
+            given = Path(source.path).expanduser()
+            where = given if given.is_absolute() else path.parent / given
+            source = source.model_copy(update={"path": str(where)})
+        fixed.append(source)
+    return teams.model_copy(update={"usage_sources": fixed})
 
 
 def slack_api_url(delivery: Delivery) -> str:

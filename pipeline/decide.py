@@ -395,7 +395,8 @@ def _facts(
             # model as "no recent calls"), never dropped; traffic brings the next one back.
             if not volume.quiet(exposure, today):
                 key = f"reminder:{team.name}:{rid}:{record['shutdown_date']}:{baseline}"
-                facts.append((key, _item("reminder", record, exposure, today)))
+                note = _reminder_note(baseline, days_left)
+                facts.append((key, _item("reminder", record, exposure, today, note=note)))
             updates = {"reminded_lead": baseline}
         if (
             passed
@@ -431,12 +432,40 @@ def _channels(team: TeamConfig) -> list[tuple[str, str]]:
     return channels
 
 
+def _reminder_note(lead: int, days_left: int | None) -> str:
+    """Which lead day fired, and whether the reminder comes late (a missed run's catch-up)."""
+    note = f"{lead}-day reminder"
+    if days_left is not None and days_left < lead:
+        note += f" (late: {wording_days(days_left)})"
+    return note
+
+
+def wording_days(days: int) -> str:
+    if days < 0:
+        return f"shut down {-days} day{'s' if days != -1 else ''} ago"
+    if days == 0:
+        return "shuts down today"
+    return f"{days} day{'s' if days != 1 else ''} left"
+
+
 def _title(team: str, items: Sequence[AlertItem]) -> str:
     kinds = {item.kind for item in items}
     count = len({(item.provider, item.model) for item in items})
     noun = "model" if count == 1 else "models"
     if kinds == {"reminder"}:
-        return f"Reminder for {team}: {count} {noun} shutting down soon"
+        days = [item.days_left for item in items if item.days_left is not None]
+        if not days:
+            return f"Reminder for {team}: {count} {noun} to move off"
+        soonest = min(days)
+        if soonest < 0:
+            return f"Reminder for {team}: {count} {noun} past the shutdown date"
+        if soonest == 0:
+            return f"Reminder for {team}: {count} {noun} shutting down today"
+        first = " " if count == 1 else ", the first "
+        return (
+            f"Reminder for {team}: {count} {noun}{first}shutting down in "
+            f"{soonest} day{'s' if soonest != 1 else ''}"
+        )
     if kinds == {"changed"}:
         return f"Deprecation changed for {team}: {count} {noun}"
     if kinds == {"past"}:

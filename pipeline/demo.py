@@ -22,13 +22,13 @@ from pathlib import Path
 from pipeline import demo_folder
 from pipeline.config import load_sources, load_teams
 from pipeline.cycle import run_cycle
+from pipeline.demo_dates import DAY_TWO_WRITTEN, demo_days, shift_dates
 from pipeline.demo_servers import PageServer, SlackCapture, SmtpCapture
 from pipeline.usage_sources.pull import pull_sources
 from pipeline.wording import count
 from storage.db import open_db
 
 DEMO_TOKEN = "xoxb-demo-token"
-DAY_ONE = dt.datetime(2026, 11, 24, 7, 0, tzinfo=dt.UTC)
 
 SOURCES = """\
 sources:
@@ -118,11 +118,13 @@ def _write_usage(folder: Path, now: dt.datetime) -> None:
     (folder / "metrics.jsonl").write_text("\n".join(lines) + "\n")
 
 
-def _copy_day(day: str, target: Path) -> None:
+def _copy_day(day: str, target: Path, shift: int) -> None:
+    """Copy a day's sample pages, every date moved by `shift` days."""
     target.mkdir(parents=True, exist_ok=True)
     folder = resources.files("pipeline") / "demo_data" / day
     for entry in folder.iterdir():
-        (target / entry.name).write_bytes(entry.read_bytes())
+        text = entry.read_bytes().decode("utf-8")
+        (target / entry.name).write_bytes(shift_dates(text, shift).encode("utf-8"))
 
 
 @contextmanager
@@ -139,24 +141,30 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def run_demo(out: Path, echo: Callable[[str], None] = print) -> int:
+def run_demo(out: Path, echo: Callable[[str], None] = print, today: dt.date | None = None) -> int:
     """Run the demo into folder `out`; return how many Slack messages and e-mails were sent.
+
+    Its second day is `today` (default: the real today, UTC) and its first the day before;
+    the sample pages are re-dated to match, so browsing the result afterwards agrees with
+    what the demo printed.
 
     `out` must be missing, empty or a previous demo output (see `pipeline.demo_folder`):
     files the demo did not write are never deleted or overwritten.
     """
     kept = demo_folder.prepare(out)
     try:
-        return _run(out, echo)
+        return _run(out, echo, today or dt.datetime.now(dt.UTC).date())
     finally:
         demo_folder.finish(out, kept)
 
 
-def _run(out: Path, echo: Callable[[str], None]) -> int:
+def _run(out: Path, echo: Callable[[str], None], today: dt.date) -> int:
     from pipeline.notify.outbox import build_notifiers, deliver_due
 
+    day_one, day_two = demo_days(today)
+    shift = (today - DAY_TWO_WRITTEN).days
     pages = out / "pages"
-    _copy_day("day1", pages)
+    _copy_day("day1", pages, shift)
     emails: list = []
     with (
         PageServer(pages) as page_server,
@@ -176,9 +184,9 @@ def _run(out: Path, echo: Callable[[str], None]) -> int:
             "SUNSET_SLACK_API_URL": f"{slack.base}/api/",
         }
         with _environment(env):
-            for day, now in (("day 1", DAY_ONE), ("day 2", DAY_ONE + dt.timedelta(days=1))):
+            for day, now in (("day 1", day_one), ("day 2", day_two)):
                 if day == "day 2":
-                    _copy_day("day2", pages)
+                    _copy_day("day2", pages, shift)
                 echo(f"\n=== {day}: {now:%Y-%m-%d} ===")
                 _write_usage(out / "otel", now)
                 for pulled in pull_sources(db, teams, now=now):
@@ -200,7 +208,7 @@ def _run(out: Path, echo: Callable[[str], None]) -> int:
                 deliver_due(db, build_notifiers(teams), now=now)
                 echo(f"delivery: {count(delivery.sent, 'alert')} sent, {delivery.failed} to retry")
                 _summarise(slack.messages[slack_before:], emails[email_before:], echo)
-        _print_upcoming(db, DAY_ONE + dt.timedelta(days=1), echo)
+        _print_upcoming(db, day_two, echo)
         db.close()
     echo(
         textwrap.dedent(

@@ -28,8 +28,12 @@ def prepare(out: Path) -> set[Path]:
     if out.exists() and not out.is_dir():
         raise DemoFolderError(f"{out} is a file, not a folder: choose another --out")
     if not out.exists():
+        if not out.absolute().parent.is_dir():  # a typo'd path must not grow a folder chain
+            raise DemoFolderError(
+                f"{out.absolute().parent} does not exist: create it first, or choose another --out"
+            )
         try:
-            out.mkdir(parents=True)
+            out.mkdir()
         except OSError as exc:
             raise DemoFolderError(f"cannot create {out}: {exc.strerror or exc}") from None
         _write_marker(out, [])

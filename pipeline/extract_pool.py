@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 from collections import deque
@@ -207,6 +208,25 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def _start_ignoring_ctrl_c(process: Any, context: Any) -> None:
+    """Start a child; the fork server (started for the first child) is spawned with Ctrl-C
+    ignored. Ctrl-C reaches the whole process group, and the server imports its preload
+    before it sets its own handler, so it printed a KeyboardInterrupt traceback. Only the
+    spawn is covered, not the wait for the server: a Ctrl-C then still stops this process,
+    which stops its children itself."""
+    if context.get_start_method() == "forkserver" and (
+        threading.current_thread() is threading.main_thread()
+    ):
+        from multiprocessing import forkserver
+
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            forkserver.ensure_running()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+    process.start()
+
+
 class ExtractionFailed(Exception):
     """The extractor raised inside the child; the message names the original exception."""
 
@@ -333,7 +353,7 @@ class ExtractPool:
             name="sunset-extract",
             daemon=True,
         )
-        process.start()
+        _start_ignoring_ctrl_c(process, self._context)
         child_end.close()
         child = _Child(process, parent_end)
         self._children.append(child)

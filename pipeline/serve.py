@@ -60,22 +60,55 @@ def metadata_for(db_path: str | Path) -> Path:
     return target
 
 
+def served_path(db_path: str | Path) -> Path:
+    """The path Datasette is given: a symlink named `sunset.db` to `db_path` in a private
+    temporary directory, so the database is always called `sunset` (its metadata, home page
+    and URLs) whatever the file is called. SQLite follows the link to the real file, so its
+    -wal and -shm files are the live ones. Without symlinks, the file itself."""
+    real = Path(db_path).resolve()
+    if real.name == f"{METADATA_DATABASE}.db":
+        return real
+    digest = hashlib.sha256(str(real).encode("utf-8")).hexdigest()[:16]
+    user = os.getuid() if hasattr(os, "getuid") else "user"
+    directory = Path(tempfile.gettempdir()) / f"sunset-watch-{user}" / f"serve-{digest}"
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        link = directory / f"{METADATA_DATABASE}.db"
+        if not (link.is_symlink() and link.resolve() == real):
+            scratch = directory / f".link.{os.getpid()}"
+            scratch.unlink(missing_ok=True)
+            scratch.symlink_to(real)
+            scratch.replace(link)
+        return link
+    except OSError:
+        return Path(db_path)
+
+
+def templates_dir() -> Path:
+    """The Datasette templates `sunset serve` uses (home page, record page)."""
+    return Path(str(resources.files("pipeline").joinpath("datasette_templates")))
+
+
 def serve_command(db_path: str | Path, port: int, host: str = "127.0.0.1") -> list[str]:
-    """argv that serves `db_path` read-only with Sunset Watch's metadata on host:port."""
+    """argv that serves `db_path` read-only, named `sunset`, with Sunset Watch's metadata,
+    plugins and templates on host:port."""
+    served = served_path(db_path)
     return [
         sys.executable,
         "-m",
         "datasette",
         "serve",
-        str(db_path),
+        str(served),
         "--host",
         host,
         "--port",
         str(port),
         "--metadata",
-        str(metadata_for(db_path)),
+        str(metadata_for(served)),
         "--plugins-dir",
         str(plugins_dir()),
+        "--template-dir",
+        str(templates_dir()),
         "--setting",
         "sql_time_limit_ms",
         str(SQL_TIME_LIMIT_MS),

@@ -69,6 +69,12 @@ SKIP_DIRS = _words(
     ".git .hg .svn node_modules .venv venv __pycache__ dist build .tox .nox .mypy_cache"
     " .pytest_cache .ruff_cache .cache .next .nuxt .terraform target site-packages .eggs"
 )
+# Test fixtures and vendored code name models a team does not call (recorded responses,
+# sample pages, someone else's library): skipped unless the scan asks for every file.
+FIXTURE_DIRS = _words(
+    "fixtures __fixtures__ testdata test_data test-data __snapshots__ snapshots cassettes"
+    " __mocks__ vendor vendored _vendor third_party third-party"
+)
 # Lockfiles list package names such as "gpt-3-encoder", never models a team calls.
 SKIP_FILES = _words("package-lock.json npm-shrinkwrap.json pnpm-lock.yaml")
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -142,13 +148,14 @@ def _is_scanned_file(name: str) -> bool:
     return os.path.splitext(name)[1].lower() in SCAN_SUFFIXES
 
 
-def _walk(root: Path) -> Iterator[Path]:
+def _walk(root: Path, include_all: bool = False) -> Iterator[Path]:
+    skipped = SKIP_DIRS if include_all else SKIP_DIRS | FIXTURE_DIRS
     for dirpath, dirnames, filenames in os.walk(root):
         # Pruning in place keeps os.walk out of skipped trees; sorting makes output stable.
         dirnames[:] = sorted(
             d
             for d in dirnames
-            if d not in SKIP_DIRS
+            if d.lower() not in skipped
             and not d.endswith(".egg-info")
             and not os.path.islink(os.path.join(dirpath, d))
             and not os.path.exists(os.path.join(dirpath, d, "pyvenv.cfg"))
@@ -254,8 +261,12 @@ def _scan_text(
     return entries
 
 
-def scan_paths(root: Path, team: str, *, known_models: Iterable[str] = ()) -> list[UsageEntry]:
+def scan_paths(
+    root: Path, team: str, *, known_models: Iterable[str] = (), include_all: bool = False
+) -> list[UsageEntry]:
     """Scan code and config files under `root` for model IDs; one entry per (model, file:line).
+
+    Test-fixture and vendored folders (FIXTURE_DIRS) are skipped unless `include_all`.
 
     `known_models` (IDs of stored records) are found too, on token boundaries, even when the
     grammar does not know their family. Files are read as UTF-8; binary files (a NUL byte in
@@ -265,7 +276,7 @@ def scan_paths(root: Path, team: str, *, known_models: Iterable[str] = ()) -> li
     known = frozenset(k.strip().lower() for k in known_models if k.strip() and " " not in k)
     memo: dict[str, _Found] = {}
     entries: list[UsageEntry] = []
-    files = [root] if root.is_file() else _walk(root)
+    files = [root] if root.is_file() else _walk(root, include_all)
     for path in files:
         text = _read_text(path)
         if text is None:

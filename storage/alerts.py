@@ -97,26 +97,35 @@ def exists(db: sqlite_utils.Database, idempotency_key: str) -> bool:
     return row is not None
 
 
-def due(db: sqlite_utils.Database, now: str, limit: int = 500) -> list[dict[str, Any]]:
-    """Pending or failed alerts whose next attempt time has come, oldest first; alerts
-    waiting on a destination that is down are left out until that destination is probed."""
+def due(
+    db: sqlite_utils.Database, now: str, limit: int = 500, team: str | None = None
+) -> list[dict[str, Any]]:
+    """Pending or failed alerts whose next attempt time has come, oldest first (only
+    `team`'s when given); alerts waiting on a destination that is down are left out until
+    that destination is probed."""
+    only_team = "AND team = ?" if team is not None else ""
     return list(
         db.query(
-            """SELECT * FROM alerts WHERE status IN ('pending', 'failed') AND next_attempt <= ?
+            f"""SELECT * FROM alerts WHERE status IN ('pending', 'failed') AND next_attempt <= ?
                AND (destination IS NULL OR destination NOT IN
                     (SELECT key FROM destinations WHERE status = 'down' AND next_probe > ?))
-               ORDER BY next_attempt, id LIMIT ?""",
-            [now, now, limit],
+               {only_team} ORDER BY next_attempt, id LIMIT ?""",
+            [now, now, *([team] if team is not None else []), limit],
         )
     )
 
 
-def oldest_dead(db: sqlite_utils.Database, destination: str) -> dict[str, Any] | None:
-    """The oldest alert that died waiting on this destination (used to probe it)."""
+def oldest_dead(
+    db: sqlite_utils.Database, destination: str, team: str | None = None
+) -> dict[str, Any] | None:
+    """The oldest alert that died waiting on this destination (used to probe it), only
+    `team`'s when given."""
+    only_team = "AND team = ?" if team is not None else ""
     rows = list(
         db.query(
-            "SELECT * FROM alerts WHERE status = 'dead' AND destination = ? ORDER BY id LIMIT 1",
-            [destination],
+            f"""SELECT * FROM alerts WHERE status = 'dead' AND destination = ? {only_team}
+                ORDER BY id LIMIT 1""",
+            [destination, *([team] if team is not None else [])],
         )
     )
     return rows[0] if rows else None

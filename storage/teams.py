@@ -105,6 +105,32 @@ def add_usage(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> int:
     return count
 
 
+def remove_usage(
+    db: sqlite_utils.Database,
+    *,
+    team: str | None = None,
+    origins: tuple[str, ...] = ("scan", "import"),
+    where_prefixes: tuple[str, ...] = (),
+    where_exact: tuple[str, ...] = (),
+) -> int:
+    """Delete scanned/imported usage rows of `team` (any when None) whose `where_seen`
+    starts with one of `where_prefixes` or equals one of `where_exact` (any when both are
+    empty); return how many. Declared and pulled usage are not removed here: they follow
+    teams.yml and the usage sources."""
+    clauses = [f"origin IN ({', '.join('?' for _ in origins)})"]
+    params: list[Any] = list(origins)
+    if team is not None:
+        clauses.append("team = ?")
+        params.append(team)
+    places = [f"substr(where_seen, 1, {len(p)}) = ?" for p in where_prefixes]
+    places += ["where_seen = ?" for _ in where_exact]
+    if places:
+        clauses.append("(" + " OR ".join(places) + ")")
+        params += [*where_prefixes, *where_exact]
+    cursor = db.execute(f"DELETE FROM usage WHERE {' AND '.join(clauses)}", params)
+    return cursor.rowcount
+
+
 def ensure_team(db: sqlite_utils.Database, name: str) -> None:
     db.execute("INSERT OR IGNORE INTO teams (name) VALUES (?)", [name])
 

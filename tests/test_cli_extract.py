@@ -49,3 +49,32 @@ def test_json_and_explain_together_are_refused(tmp_path: Path) -> None:
         "error: sunset extract: --json and --explain are two outputs: choose one"
     ]
     assert CliRunner().invoke(main, ["extract", str(page), "--explain"]).exit_code == 0
+
+
+def test_a_database_or_binary_file_is_not_a_document(tmp_path: Path) -> None:
+    """Issue 19, major 6: `sunset extract demo.db` read SQLite as text and printed 47
+    records (exit 0); random bytes gave "0 records", exit 0."""
+    import os
+
+    from storage.db import open_db
+
+    store = open_db(tmp_path / "demo.db")
+    store["teams"].insert({"name": "gpt-4-0613 shuts down on 2027-01-04"})
+    store.close()
+    noise = tmp_path / "noise.bin"
+    noise.write_bytes(os.urandom(4096))
+    archive = tmp_path / "page.zip"
+    archive.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    for path, what in ((tmp_path / "demo.db", "SQLite database"), (noise, "binary data"),
+                       (archive, "ZIP archive")):  # fmt: skip
+        result = CliRunner().invoke(main, ["extract", str(path), "--now", "2026-11-01"])
+        assert result.exit_code == 2, result.output
+        assert result.output.count("\n") == 1 and what in result.output
+        assert "not a document" in result.output and "record" not in result.output
+    # text in another encoding, and a page with a BOM, are still documents
+    latin = tmp_path / "page.html"
+    latin.write_bytes(PAGE.format(pad="<p>caf\xe9</p>").encode("latin-1"))
+    assert CliRunner().invoke(main, ["extract", str(latin), "--now", "2026-11-01"]).exit_code == 0
+    bom = tmp_path / "bom.html"
+    bom.write_bytes(b"\xef\xbb\xbf" + PAGE.format(pad="").encode())
+    assert CliRunner().invoke(main, ["extract", str(bom), "--now", "2026-11-01"]).exit_code == 0

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from pipeline import cli
 from pipeline import clock as clock_module
-from tests.slack_stub import TOKEN, SlackStub, free_port
+from tests.slack_stub import TOKEN, SlackStub, SmtpSink
 from tests.test_cli_run import PAGE
 
 REAL_NOW = dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC)
@@ -30,15 +30,16 @@ def setup(tmp_path: Path, httpserver, monkeypatch: pytest.MonkeyPatch):
         f"sources:\n  - {{id: zeta, provider: zeta, url: '{httpserver.url_for('/d')}', "
         "format: html, interval: 5}\n"
     )
+    smtp = SmtpSink()  # a send that fails would make `run` exit 1 (the exit-code contract)
     (tmp_path / "teams.yml").write_text(
         "delivery: {slack: {token_env: TEST_NOW_TOKEN},"
-        f" email: {{smtp_host: 127.0.0.1, smtp_port: {free_port()}, timeout: 2}}}}\n"
+        f" email: {{smtp_host: 127.0.0.1, smtp_port: {smtp.port}, timeout: 2}}}}\n"
         "teams:\n  - {name: core, slack_channel: '#core', email: [core@example.com],"
         " uses: [{model: zeta-1, provider: zeta}]}\n"
     )
     clock = [REAL_NOW]
     monkeypatch.setattr(clock_module, "utcnow", lambda: clock[0])
-    with SlackStub() as slack:
+    with SlackStub() as slack, smtp:
         monkeypatch.setenv("TEST_NOW_TOKEN", TOKEN)
         monkeypatch.setenv("SUNSET_SLACK_API_URL", slack.api_url)
         yield tmp_path, clock, slack

@@ -286,6 +286,66 @@ def test_check_json(tmp_path, monkeypatch):
     assert report["ok"] is False and "colour" in report["errors"][0]
 
 
+def test_unknown_key_suggests_the_known_one(tmp_path) -> None:
+    """Issue 19: config errors say "unknown key 'emial' (did you mean 'email'?)"."""
+    from pipeline.config import load_sources, load_teams
+    from pipeline.errors import ConfigError
+
+    teams = tmp_path / "teams.yml"
+    teams.write_text("teams:\n  - name: payments\n    emial: [a@b.co]\n")
+    with pytest.raises(ConfigError) as caught:
+        load_teams(teams)
+    assert str(caught.value) == (
+        f"{teams}: teams[0] (payments).emial: unknown key 'emial' (did you mean 'email'?)"
+    )
+    sources = tmp_path / "sources.yml"
+    sources.write_text("sources:\n  - {id: a, provider: p, url: 'https://x.test/', formt: html}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_sources(sources)
+    assert "unknown key 'formt' (did you mean 'format'?)" in str(caught.value)
+
+
+def test_check_warns_about_an_empty_sources_list(tmp_path) -> None:
+    """Issue 19: `sources: []` passed `sunset check` silently."""
+    (tmp_path / "sources.yml").write_text("sources: []\n")
+    (tmp_path / "teams.yml").write_text("teams: []\n")
+    args = ["check", "--sources", str(tmp_path / "sources.yml")]
+    result = CliRunner().invoke(main, [*args, "--teams", str(tmp_path / "teams.yml")])
+    assert result.exit_code == 0, result.output
+    assert "no enabled source" in result.output and "no team" in result.output
+
+
+def test_relative_usage_source_paths_are_relative_to_teams_yml(tmp_path, monkeypatch) -> None:
+    """Issue 19: relative paths in teams.yml resolved from the working directory."""
+    folder = tmp_path / "conf"
+    folder.mkdir()
+    (folder / "teams.yml").write_text(
+        "teams:\n  - {name: payments, digest: off}\n"
+        "usage_sources:\n  - {id: otel, kind: otel_files, path: otel-out,"
+        " teams: [{match: '*', team: payments}]}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    teams = load_teams(Path("conf") / "teams.yml")
+    assert teams.usage_sources[0].path == str(Path("conf") / "otel-out")
+    elsewhere = tmp_path / "other"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert load_teams(folder / "teams.yml").usage_sources[0].path == str(folder / "otel-out")
+
+
+def test_bounds_name_their_unit(tmp_path) -> None:
+    """Issue 19: config errors give units ("interval: at least 5 minutes")."""
+    from pipeline.errors import ConfigError
+
+    sources = tmp_path / "sources.yml"
+    sources.write_text(
+        "sources:\n  - {id: a, provider: p, format: html, url: 'https://x.test/', interval: 1}\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_sources(sources)
+    assert str(caught.value).endswith("interval: at least 5 minutes (got 1)")
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [

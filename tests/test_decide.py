@@ -232,3 +232,17 @@ def test_team_without_destination_gets_its_alerts_once_it_has_one(db):
     put_records(db, [{"model": "gpt-4o-2024-05-13", "shutdown_date": "2027-03-01"}])
     assert decide(db, teams_config(slack_channel=None, email=[]), now=DAY) == 0
     assert decide(db, teams_config(email=[]), now=DAY + dt.timedelta(days=1)) == 1
+
+
+def test_late_reminder_says_which_lead_day_fired_and_how_late(db):
+    """Issue 19: a late reminder said "shutting down soon" over a "7 days ago" chip and never
+    said which lead day fired."""
+    teams = teams_config()
+    put_records(db, [{"model": "gpt-4o-2024-05-13", "shutdown_date": "2026-12-20"}])
+    decide(db, teams, now=DAY)  # 26 days left: the new alert covers the 30-day threshold
+    decide(db, teams, now=DAY + dt.timedelta(days=21))  # 5 days left: the 7-day reminder, late
+    reminder = alerts(db)[-1][1]
+    assert reminder.kind == "reminder"
+    assert reminder.items[0].note == "7-day reminder (late: 5 days left)"
+    assert "soon" not in reminder.title
+    assert reminder.title.endswith("1 model shutting down in 5 days")

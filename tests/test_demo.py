@@ -15,7 +15,7 @@ from pipeline.cli import main
 
 def test_demo_runs_end_to_end(tmp_path):
     out = tmp_path / "demo"
-    result = CliRunner().invoke(main, ["demo", "--out", str(out)])
+    result = CliRunner().invoke(main, ["demo", "--out", str(out), "--now", "2026-11-25"])
     assert result.exit_code == 0, result.output
     text = result.output
     assert "=== day 1: 2026-11-24 ===" in text and "=== day 2: 2026-11-25 ===" in text
@@ -60,7 +60,7 @@ def test_demo_runs_end_to_end(tmp_path):
 def test_demo_is_repeatable(tmp_path):
     out = tmp_path / "demo"
     for _ in range(2):
-        result = CliRunner().invoke(main, ["demo", "--out", str(out)])
+        result = CliRunner().invoke(main, ["demo", "--out", str(out), "--now", "2026-11-25"])
         assert result.exit_code == 0, result.output
 
 
@@ -76,7 +76,7 @@ def test_demo_refuses_a_folder_with_files_it_did_not_write(tmp_path):
     (out / "thesis.tex").write_text("years of work")
     (out / "teams.yml").write_text("my real teams")
     before = _tree(out)
-    result = CliRunner().invoke(main, ["demo", "--out", str(out)])
+    result = CliRunner().invoke(main, ["demo", "--out", str(out), "--now", "2026-11-25"])
     assert result.exit_code != 0
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: sunset demo:"), result.output
@@ -95,12 +95,14 @@ def test_demo_refuses_a_file_as_out(tmp_path):
 
 def test_demo_rerun_keeps_files_the_user_added(tmp_path):
     out = tmp_path / "demo"
-    assert CliRunner().invoke(main, ["demo", "--out", str(out)]).exit_code == 0
+    assert (
+        CliRunner().invoke(main, ["demo", "--out", str(out), "--now", "2026-11-25"]).exit_code == 0
+    )
     assert (out / ".sunset-demo").is_file()
     (out / "my-notes.md").write_text("notes")
     (out / "demo.db-wal").write_bytes(b"")  # left by a reader such as `sunset serve`
     (out / "demo.db-shm").write_bytes(b"")
-    result = CliRunner().invoke(main, ["demo", "--out", str(out)])
+    result = CliRunner().invoke(main, ["demo", "--out", str(out), "--now", "2026-11-25"])
     assert result.exit_code == 0, result.output
     assert (out / "my-notes.md").read_text() == "notes"
     listed = json.loads((out / ".sunset-demo").read_text())["files"]
@@ -109,13 +111,15 @@ def test_demo_rerun_keeps_files_the_user_added(tmp_path):
 
 def test_demo_rerun_refuses_to_overwrite_a_foreign_file_where_it_writes(tmp_path):
     out = tmp_path / "demo"
-    assert CliRunner().invoke(main, ["demo", "--out", str(out)]).exit_code == 0
+    assert (
+        CliRunner().invoke(main, ["demo", "--out", str(out), "--now", "2026-11-25"]).exit_code == 0
+    )
     listed = json.loads((out / ".sunset-demo").read_text())
     listed["files"].remove("sources.yml")  # as if the user had put their own sources.yml there
     (out / ".sunset-demo").write_text(json.dumps(listed))
     (out / "sources.yml").write_text("mine")
     before = _tree(out)
-    result = CliRunner().invoke(main, ["demo", "--out", str(out)])
+    result = CliRunner().invoke(main, ["demo", "--out", str(out), "--now", "2026-11-25"])
     assert result.exit_code != 0 and "sources.yml" in result.output
     assert (out / "sources.yml").read_text() == "mine"
     assert _tree(out) == before  # a refusal deletes nothing, not even the demo's own files
@@ -124,7 +128,7 @@ def test_demo_rerun_refuses_to_overwrite_a_foreign_file_where_it_writes(tmp_path
 def test_demo_uses_an_empty_folder(tmp_path):
     out = tmp_path / "empty"
     out.mkdir()
-    result = CliRunner().invoke(main, ["demo", "--out", str(out)])
+    result = CliRunner().invoke(main, ["demo", "--out", str(out), "--now", "2026-11-25"])
     assert result.exit_code == 0, result.output
 
 
@@ -141,7 +145,9 @@ def test_readme_tour_shows_what_the_demo_sends(tmp_path):
     import html
 
     out = tmp_path / "demo"
-    assert CliRunner().invoke(main, ["demo", "--out", str(out)]).exit_code == 0
+    assert (
+        CliRunner().invoke(main, ["demo", "--out", str(out), "--now", "2026-11-25"]).exit_code == 0
+    )
     sections = [
         html.unescape(block["text"]["text"])
         for path in sorted((out / "slack").glob("*.json"))
@@ -164,3 +170,65 @@ def test_readme_tour_shows_what_the_demo_sends(tmp_path):
     text = digest.get_body(("plain",)).get_content()
     actual = re.sub(r"127\.0\.0\.1:\d+/", "127.0.0.1:<port>/", text).splitlines()
     assert actual[: len(shown) - 1] == shown[:-1]
+
+
+def test_demo_is_dated_relative_to_the_day_it_runs(tmp_path):
+    """Issue 19, major 7: the demo was pinned to 2026-11-24, so browsing it later
+    contradicted what it printed and from 2027-04 every record was past. Its second day is
+    the day it runs, and the sample pages move with it."""
+    import datetime as dt
+
+    base = CliRunner().invoke(main, ["demo", "--out", str(tmp_path / "a"), "--now", "2026-11-25"])
+    later = CliRunner().invoke(main, ["demo", "--out", str(tmp_path / "b"), "--now", "2027-06-01"])
+    assert base.exit_code == 0 and later.exit_code == 0, later.output
+    assert "=== day 1: 2027-05-31 ===" in later.output
+    assert "=== day 2: 2027-06-01 ===" in later.output
+
+    def upcoming(text):
+        rows = text.split("Upcoming shutdowns (all teams):")[1].split("Files:")[0]
+        return [line.split()[1:] for line in rows.strip().splitlines()]  # without the date
+
+    assert upcoming(later.output) == upcoming(base.output)  # the same days left, all ahead
+    shift = (dt.date(2027, 6, 1) - dt.date(2026, 11, 25)).days
+    moved = (dt.date(2027, 1, 11) + dt.timedelta(days=shift)).isoformat()
+    assert f"-> {moved}" in later.output
+    db = sqlite3.connect(tmp_path / "b" / "demo.db")
+    changed = [row[0] for row in db.execute("SELECT changed_at FROM record_changes")]
+    assert changed and all(c.startswith("2027-06-01") for c in changed)  # "this week"
+    past = db.execute("SELECT count(*) FROM records WHERE shutdown_date < '2027-06-01'")
+    assert past.fetchone()[0] == 0
+    db.close()
+
+
+def test_demo_defaults_to_today(tmp_path):
+    import datetime as dt
+
+    before = dt.datetime.now(dt.UTC).date()
+    result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path / "d")])
+    after = dt.datetime.now(dt.UTC).date()
+    assert result.exit_code == 0, result.output
+    assert any(f"=== day 2: {day} ===" in result.output for day in {before, after})
+
+
+def test_shift_dates_moves_every_printed_form():
+    from pipeline.demo_dates import shift_dates
+
+    text = (
+        "2026-11-25 2027&#8209;01&#8209;11 January 20, 2027 November 10th, 2026 "
+        "Tue, 03 Nov 2026 10:00:00 GMT"
+    )
+    assert shift_dates(text, 7) == (
+        "2026-12-02 2027&#8209;01&#8209;18 January 27, 2027 November 17th, 2026 "
+        "Tue, 10 Nov 2026 10:00:00 GMT"
+    )
+    assert shift_dates("Wed, 25 Nov 2026", 1) == "Thu, 26 Nov 2026"
+    assert shift_dates("December 1st, 2026", 1) == "December 2nd, 2026"
+
+
+def test_demo_does_not_create_a_chain_of_missing_folders(tmp_path):
+    """Issue 19: `--out` chains under / were created silently."""
+    out = tmp_path / "no" / "such" / "place"
+    result = CliRunner().invoke(main, ["demo", "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and "does not exist" in result.output
+    assert not (tmp_path / "no").exists()

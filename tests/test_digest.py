@@ -125,8 +125,9 @@ def test_collect_sections(store: sqlite_utils.Database) -> None:
     assert names(data.new) == ["soon-a"]
     assert names(data.changed) == ["moved"]
     assert data.changed[0].change == "shutdown date 2027-01-01 -> 2027-02-01"
-    assert names(data.upcoming) == ["soon-a", "soon-b", "moved"]
-    assert [i.days_left for i in data.upcoming] == [10, 47, 69]
+    # issue 19: a model listed as new or changed is not repeated as upcoming
+    assert names(data.upcoming) == ["soon-b"]
+    assert [i.days_left for i in data.upcoming] == [47]
     assert names(data.past) == ["gone"]
     assert names(data.waived) == ["gpt-4-0613"]
     assert "migration planned" in (data.waived[0].note or "")
@@ -138,7 +139,7 @@ def test_render_digest(store: sqlite_utils.Database) -> None:
     message = render_digest(TEAM, collect_digest(store, TEAM, NOW), NOW)
     assert message is not None
     assert message["Subject"] == (
-        "Sunset Watch digest for payments: 3 upcoming shutdowns, "
+        "Sunset Watch digest for payments: 1 upcoming shutdown, "
         "1 model past shutdown still in use, 1 new, 1 changed"
     )
     assert message["To"] == "payments@example.com"

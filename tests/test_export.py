@@ -302,6 +302,47 @@ def test_cli_base_url_and_output_mistakes(tmp_path) -> None:
     )
 
 
+def test_cli_output_never_overwrites_the_store_or_config(tmp_path, monkeypatch) -> None:
+    """Issue 19, major 1: `-o sunset.db` overwrote the database it read (exit 0) and
+    `-o teams.yml` the configuration; an unrelated file is kept unless --force."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    open_db(tmp_path / "sunset.db").close()
+    store_bytes = (tmp_path / "sunset.db").read_bytes()
+    (tmp_path / "teams.yml").write_text("teams: []\n")
+    (tmp_path / "notes.txt").write_text("my notes\n")
+    runner = CliRunner()
+    for target in ["sunset.db", "./sunset.db", "teams.yml"]:
+        for extra in [[], ["--force"]]:
+            result = runner.invoke(main, ["export", "--format", "ics", "-o", target, *extra])
+            assert result.exit_code == 1, (target, result.output)
+            assert result.output.count("\n") == 1
+            assert "refusing" in result.output or "database being read" in result.output
+    assert (tmp_path / "sunset.db").read_bytes() == store_bytes
+    assert (tmp_path / "teams.yml").read_text() == "teams: []\n"
+    other = runner.invoke(main, ["export", "--format", "ics", "-o", "notes.txt"])
+    assert other.exit_code == 1 and "--force" in other.output
+    assert (tmp_path / "notes.txt").read_text() == "my notes\n"
+    # another database given with --db, and a file that is an SQLite store, are refused too
+    open_db(tmp_path / "other.db").close()
+    as_db = runner.invoke(main, ["export", "--format", "rss", "-o", "other.db", "--force"])
+    assert as_db.exit_code == 1 and "SQLite database" in as_db.output
+    # an earlier export is replaced without --force; --force replaces an unrelated file
+    first = runner.invoke(main, ["export", "--format", "ics", "-o", "cal.ics"])
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(main, ["export", "--format", "ics", "-o", "cal.ics"])
+    assert again.exit_code == 0, again.output
+    forced = runner.invoke(main, ["export", "--format", "ics", "-o", "notes.txt", "--force"])
+    assert forced.exit_code == 0 and (tmp_path / "notes.txt").read_text().startswith("BEGIN:")
+    feed = runner.invoke(main, ["export", "--format", "jsonfeed", "-o", "f.json"])
+    assert feed.exit_code == 0
+    rss_over_feed = runner.invoke(main, ["export", "--format", "rss", "-o", "f.json"])
+    assert rss_over_feed.exit_code == 1 and "not an earlier rss export" in rss_over_feed.output
+
+
 def test_cli_output_refuses_to_overwrite_and_reports_a_full_disk(tmp_path) -> None:
     from click.testing import CliRunner
 
@@ -314,11 +355,11 @@ def test_cli_output_refuses_to_overwrite_and_reports_a_full_disk(tmp_path) -> No
     out = tmp_path / "feed.json"
     out.write_text("keep me")
     again = runner.invoke(main, [*base, "-o", str(out)])
-    assert again.exit_code == 1 and "exists; use --force" in again.output
+    assert again.exit_code == 1 and "use --force" in again.output
     assert out.read_text() == "keep me"
     assert runner.invoke(main, [*base, "-o", str(out), "--force"]).exit_code == 0
     database = runner.invoke(main, [*base, "-o", str(path), "--force"])
-    assert database.exit_code == 1 and "is a SQLite database" in database.output
+    assert database.exit_code == 1 and "is the database being read" in database.output
     full = runner.invoke(main, [*base, "-o", "/dev/full"])
     assert full.exit_code == 1 and "Traceback" not in full.output
     assert full.output.strip() == "error: /dev/full: No space left on device"

@@ -441,7 +441,6 @@ def test_waiting_and_rejected_records_are_not_published(tmp_path):
     decide(db, TEAMS, now=DAY)
     assert published() == [{"gpt-4-0613", MODEL}] * 4
     assert [i.model for i in collect_digest(db, TEAMS.team("payments"), DAY).items()] == [
-        MODEL,
-        MODEL,
-    ]  # new and upcoming
+        MODEL
+    ]  # new (and not repeated under upcoming, issue 19)
     db.close()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -16,9 +18,10 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import jinja2
+import markupsafe
 
 from pipeline.models import Alert, AlertItem
-from pipeline.notify.escape import one_line, readable, safe_url, short
+from pipeline.notify.escape import html_keep_whole, one_line, readable, safe_url, short
 from pipeline.scope import product_name, product_of
 from pipeline.usage_sources.volume import describe as describe_volume
 
@@ -251,7 +254,7 @@ def heading(alert: Alert) -> str:
 @cache
 def templates() -> jinja2.Environment:
     """Jinja2 templates next to this module; HTML templates are autoescaped, text ones not."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",)),
         undefined=jinja2.StrictUndefined,
@@ -259,6 +262,9 @@ def templates() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    # `text | whole`: escaped, with dates and model IDs kept on one line each.
+    env.filters["whole"] = lambda text: markupsafe.Markup(html_keep_whole(str(text)))
+    return env
 
 
 def compose(
@@ -269,9 +275,18 @@ def compose(
     sender: str,
     recipients: Sequence[str],
     now: dt.datetime,
+    team: str | None = None,
+    thread: str | None = None,
 ) -> EmailMessage:
     """A multipart/alternative message with the `Date` (RFC 5322 requires it, as of `now`,
-    the send time) and a `Message-ID` in the sender's domain; the subject is one line."""
+    the send time) and a `Message-ID` in the sender's domain; the subject is one line.
+
+    Machine-sent: `Auto-Submitted: auto-generated` (RFC 3834) so auto-responders stay quiet,
+    and with a `team`, a `List-Id` (RFC 2919) per team that mail filters can sort on. With a
+    `thread` key (one model's alerts), `In-Reply-To`/`References` name one stable id per
+    key, so a client shows follow-ups of the same model as one conversation.
+    `List-Unsubscribe` is not set: who gets the mail is teams.yml, not a link (the footer
+    says so)."""
     message = EmailMessage()
     message["Subject"] = one_line(subject, TITLE_MAX)
     message["From"] = sender
@@ -279,6 +294,17 @@ def compose(
     message["Date"] = email.utils.formatdate(now.timestamp(), usegmt=True)
     domain = sender.rpartition("@")[2].strip(" >") or "sunset-watch.invalid"
     message["Message-ID"] = email.utils.make_msgid("sunset", domain=domain)
+    message["Auto-Submitted"] = "auto-generated"
+    if team:
+        label = re.sub(r"[^a-z0-9-]+", "-", team.lower()).strip("-") or "team"
+        message["List-Id"] = (
+            f"Sunset Watch for {one_line(team, 80)} <{label}.sunset-watch.{domain}>"
+        )
+    if thread:
+        digest = hashlib.sha256(thread.encode()).hexdigest()[:24]
+        root = f"<sunset-thread-{digest}@{domain}>"
+        message["In-Reply-To"] = root
+        message["References"] = root
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message

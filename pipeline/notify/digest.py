@@ -128,13 +128,18 @@ def collect_digest(db: sqlite_utils.Database, team: TeamConfig, now: dt.datetime
             note = f"waived until {waiver[2]}: {waiver[1]}"
             sections["waived"].append(_item("waived", row, note=note, **extra))
             continue
+        listed = False  # shown once: a new or changed model is not repeated as upcoming
         if row["exposed_since"] > since:
             sections["new"].append(_item("new", row, **extra))
+            listed = True
         if row["id"] in changes:
             change = "; ".join(changes[row["id"]])
             sections["changed"].append(_item("changed", row, change=change, **extra))
+            listed = True
         days = extra["days_left"]
-        if days is not None and 0 <= days <= UPCOMING_DAYS:
+        if listed:
+            pass
+        elif days is not None and 0 <= days <= UPCOMING_DAYS:
             sections["upcoming"].append(_item("upcoming", row, **extra))
         elif (
             days is not None
@@ -243,7 +248,13 @@ def render_digest(
         return None
     subject, text, html = render_digest_parts(team.name, data, now)
     return compose(
-        subject=subject, text=text, html=html, sender=sender, recipients=team.email, now=now
+        subject=subject,
+        text=text,
+        html=html,
+        sender=sender,
+        recipients=team.email,
+        now=now,
+        team=team.name,
     )
 
 

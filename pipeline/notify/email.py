@@ -49,8 +49,20 @@ def render_alert_email(
         }
         text = templates().get_template("alert.txt.j2").render(context)
         html = templates().get_template("alert.html.j2").render(context)
+    models = {(item.provider, item.model) for item in alert.items if item.kind != "ops"}
+    thread = None
+    if alert.kind != "digest" and len(models) == 1:
+        ((provider, model),) = models
+        thread = f"{alert.team}\x00{provider}\x00{model}"
     return compose(
-        subject=subject, text=text, html=html, sender=sender, recipients=recipients, now=now
+        subject=subject,
+        text=text,
+        html=html,
+        sender=sender,
+        recipients=recipients,
+        now=now,
+        team=alert.team,
+        thread=thread,
     )
 
 

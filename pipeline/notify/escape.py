@@ -101,3 +101,29 @@ def safe_url(url: str | None) -> str | None:
         return None
     # `|` ends the URL part of a Slack link and `<>` end the link; percent-encode them.
     return url.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E")
+
+
+# A date, a date and time ("2026-11-23 08:02 UTC"), or an identifier-like token (one with a
+# hyphen, dot, colon, slash or @ inside: nimbus-large-1, us.anthropic.claude-v2:1).
+_UNBREAKABLE = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?(?: ?UTC)?)?"
+    r"|[A-Za-z0-9][\w+]*(?:[-.:/@][\w+]+)+"
+)
+NOWRAP_MAX = 44  # longer tokens may wrap: a 200-character name must not widen the page
+NOWRAP = '<span style="white-space:nowrap;">{}</span>'
+
+
+def html_keep_whole(text: str) -> str:
+    """HTML-escaped text in which dates and model IDs never break across lines (each is a
+    `white-space:nowrap` span); the caller marks the result safe."""
+    from html import escape
+
+    out: list[str] = []
+    last = 0
+    for match in _UNBREAKABLE.finditer(text):
+        out.append(escape(text[last : match.start()], quote=False))
+        token = escape(match.group(), quote=False)
+        out.append(NOWRAP.format(token) if len(match.group()) <= NOWRAP_MAX else token)
+        last = match.end()
+    out.append(escape(text[last:], quote=False))
+    return "".join(out)

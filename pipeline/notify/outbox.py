@@ -88,9 +88,12 @@ def deliver_due(
     now: dt.datetime,
     max_attempts: int | None = None,
     limit: int = 500,
+    team: str | None = None,
 ) -> DeliveryReport:
-    """Send every due alert once; `max_attempts` defaults to teams.yml delivery.max_attempts."""
-    run = _Run(db, router, now, max_attempts or router.max_attempts)
+    """Send every due alert once (only `team`'s when given: `sunset digest --team T` must
+    not deliver other teams' alerts); `max_attempts` defaults to teams.yml
+    delivery.max_attempts."""
+    run = _Run(db, router, now, max_attempts or router.max_attempts, team)
     outcomes: Counter[str] = Counter()
     store_error = None
     try:
@@ -111,7 +114,13 @@ def deliver_due(
         store_error=store_error,
     )
     if sum(outcomes.values()):
-        log.info("delivery: %s", report)
+        log.info(
+            "delivery: %d sent, %d to retry, %d dead, %d waiting on a destination that is down",
+            report.sent,
+            report.failed,
+            report.dead,
+            report.skipped,
+        )
     return report
 
 
@@ -130,9 +139,15 @@ class _Run:
     """One delivery run: which destinations failed in it and which are being probed."""
 
     def __init__(
-        self, db: sqlite_utils.Database, router: Router, now: dt.datetime, max_attempts: int
+        self,
+        db: sqlite_utils.Database,
+        router: Router,
+        now: dt.datetime,
+        max_attempts: int,
+        team: str | None = None,
     ) -> None:
         self.db = db
+        self.team = team
         self.router = router
         self.now = now
         self.max_attempts = max_attempts
@@ -154,10 +169,10 @@ class _Run:
         self.probes = set(destinations.probes_due(self.db, stamp))
 
     def rows(self, limit: int) -> list[dict[str, Any]]:
-        rows = outbox.due(self.db, iso(self.now), limit)
+        rows = outbox.due(self.db, iso(self.now), limit, self.team)
         waiting = {row["destination"] for row in rows}
         for key in sorted(self.probes - waiting):
-            if (dead := outbox.oldest_dead(self.db, key)) is not None:
+            if (dead := outbox.oldest_dead(self.db, key, self.team)) is not None:
                 rows.insert(0, dead)
         return rows
 
