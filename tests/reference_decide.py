@@ -30,6 +30,7 @@ from pipeline.decide import (
     _days_left,
     _item,
     _meta,
+    _reminder_note,
     _set_meta,
     _title,
     describe_change,
@@ -285,7 +286,8 @@ def _facts(
             # model as "no recent calls"), never dropped; traffic brings the next one back.
             if not volume.quiet(exposure, today):
                 key = f"reminder:{team.name}:{rid}:{record['shutdown_date']}:{baseline}"
-                facts.append((key, _item("reminder", record, exposure, today)))
+                note = _reminder_note(baseline, days_left)  # the reminder's wording (issue 19)
+                facts.append((key, _item("reminder", record, exposure, today, note=note)))
             updates = {"reminded_lead": baseline}
         if (
             passed

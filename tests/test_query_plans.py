@@ -19,8 +19,10 @@ from storage.db import open_db
 METADATA = Path(__file__).resolve().parent.parent / "storage" / "metadata.yml"
 QUERIES = yaml.safe_load(METADATA.read_text())["databases"]["sunset"]["queries"]
 VIEWS = ("upcoming_shutdowns", "team_exposure", "needs_review", "unowned_usage")
-# query -> tables it lists whole (every row is in the result, so a scan is the plan)
-LISTS_ALL = {"source_health": {"s"}}
+# query -> tables it lists whole (every row is in the result, so a scan is the plan):
+# `alert_trace` walks alerts newest first by rowid (Datasette's page limit stops it early);
+# `failing_sources` filters the sources table, one row per sources.yml entry.
+LISTS_ALL = {"source_health": {"s"}, "alert_trace": {"a"}, "failing_sources": {"sources"}}
 _SCAN = re.compile(r"^SCAN (\w+)(?: USING (?:COVERING )?INDEX .*)?$")
 
 
