@@ -631,11 +631,7 @@ def _apply_extraction(
         **kwargs,
     ):
         return
-    report.records_new += sum(1 for e in events if e["kind"] == "new")
-    report.records_changed += sum(
-        1 for e in events if e["kind"] in ("changed", "relisted", "unlisted")
-    )
-    report.review_ids += [e["record_id"] for e in events if e["review"] == "entered"]
+    _count_events(report, events)
     log.info("source %s: %d records, %d events", source["id"], found, len(events))
 
 
@@ -730,11 +726,7 @@ def _apply_listing(
         **kwargs,
     ):
         return
-    report.records_new += sum(1 for e in events if e["kind"] == "new")
-    report.records_changed += sum(
-        1 for e in events if e["kind"] in ("changed", "relisted", "unlisted")
-    )
-    report.review_ids += [e["record_id"] for e in events if e["review"] == "entered"]
+    _count_events(report, events)
     log.info(
         "source %s: model list of %d models, %d events",
         source["id"],
@@ -775,3 +767,12 @@ def _set_health(
         note=reason,
         now=now,
     )
+
+
+def _count_events(report: CycleReport, events: list[dict]) -> None:
+    """A stored source's events in the cycle's counts: new, changed and review entries."""
+    report.records_new += sum(1 for e in events if e["kind"] == "new")
+    report.records_changed += sum(
+        1 for e in events if e["kind"] in ("changed", "relisted", "unlisted")
+    )
+    report.review_ids += [e["record_id"] for e in events if e["review"] == "entered"]
