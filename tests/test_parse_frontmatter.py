@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from pipeline.extract import extract_document
 from pipeline.parse.frontmatter import MAX_FRONT_MATTER, split_front_matter
 
@@ -42,3 +44,21 @@ def test_oversized_front_matter_is_ignored():
     text = "---\ntitle: " + "x" * MAX_FRONT_MATTER + "\n---\nbody"
     meta, body, warnings = split_front_matter(text)
     assert meta == {} and body == "body" and warnings
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        "date: 2026-02-30",
+        "n: " + "9" * 5000,
+        "deep: " + "[" * 3000 + "]" * 3000,
+    ],
+    ids=["impossible-date", "huge-integer", "deep-nesting"],
+)
+def test_front_matter_that_breaks_the_loader_is_ignored_and_the_page_kept(front: str) -> None:
+    from pipeline.extract import extract_document
+
+    page = f"---\n{front}\n---\n\n# Notice\n\n`kite-1` will be retired on 2027-03-03.\n"
+    out = extract_document(page.encode(), fmt="markdown", provider="acme")
+    assert [(r.model, r.shutdown_date) for r in out.records] == [("kite-1", "2027-03-03")]
+    assert any("bad front matter" in w for w in out.warnings)

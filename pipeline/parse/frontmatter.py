@@ -39,7 +39,9 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
         return {}, text[match.end() :], [f"front matter over {MAX_FRONT_MATTER} characters"]
     try:
         meta = yaml.load(match.group(1), Loader=_NoAliasLoader)  # a SafeLoader subclass
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, RecursionError, OverflowError, TypeError) as exc:
+        # deep nesting, a 5,000-digit integer, `date: 2026-02-30`: ignore the front matter,
+        # keep the page
         return {}, text[match.end() :], [f"bad front matter: {exc.__class__.__name__}: {exc}"[:200]]
     if not isinstance(meta, dict):
         return {}, text[match.end() :], []
