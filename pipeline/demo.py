@@ -173,7 +173,7 @@ def _run(out: Path, echo: Callable[[str], None], today: dt.date) -> int:
     ):
         (out / "sources.yml").write_text(SOURCES.format(pages=page_server.url))
         (out / "teams.yml").write_text(
-            TEAMS.format(slack=slack.base, smtp_port=smtp.port, otel=out / "otel")
+            TEAMS.format(slack=slack.base, smtp_port=smtp.port, otel=(out / "otel").resolve())
         )
         sources = load_sources(out / "sources.yml")
         teams = load_teams(out / "teams.yml")

@@ -232,3 +232,14 @@ def test_demo_does_not_create_a_chain_of_missing_folders(tmp_path):
     assert result.exit_code == 1
     assert result.output.count("\n") == 1 and "does not exist" in result.output
     assert not (tmp_path / "no").exists()
+
+
+def test_demo_with_a_relative_out_reads_its_usage_files(tmp_path, monkeypatch):
+    """The demo's teams.yml sits in the output folder and paths in it resolve from there: the
+    OpenTelemetry folder must not become out/out/otel when --out is relative."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["demo", "--out", "rel-out", "--now", "2026-11-25"])
+    assert result.exit_code == 0, result.output
+    everything = result.output + (result.stderr if hasattr(result, "stderr") else "")
+    assert "pull failed" not in everything, everything
+    assert "35,340 requests in the last 7 days" in result.output
