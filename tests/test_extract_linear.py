@@ -86,7 +86,34 @@ def _random_words(size: int) -> str:
     return " ".join(out)
 
 
+def _gap_before_predicate(size: int) -> str:
+    # a subject, a long run of what both the glue and the auxiliary words accept, then a
+    # word that is neither: the clause reader's gap test must fail in linear time
+    return "`acme-2` and `acme-3` " + _repeat("both * ", size) + "x will be retired on 2027-01-04."
+
+
+def _versions_run(size: int) -> str:
+    return "acme-4 versions " + _repeat("1", size) + "x will be retired on 2027-01-04."
+
+
+def _weak_names(size: int) -> str:
+    return _repeat("Ab-", size) + "c_ and `acme-2` are deprecated."
+
+
+def _alias_cell(size: int) -> str:
+    return (
+        "## Deprecated models\n\n| Model | Notes |\n|---|---|\n| `acme-2` | Alias for "
+        + _repeat("a", size)
+        + " |\n"
+    )
+
+
 SHAPES: dict[str, tuple[Callable[[int], str], str, int]] = {
+    # kept under one sentence (2,000 characters) so the gap is read as one run
+    "gap-before-predicate": (_gap_before_predicate, "text", 400),
+    "version-run-after-versions": (_versions_run, "text", 20_000),
+    "weak-hyphenated-names": (_weak_names, "text", 6_000),
+    "alias-cell": (_alias_cell, "markdown", 20_000),
     "dated-clauses-one-line": (_dated_clauses, "text", 6_000),
     "zh-preview-after-long-token": (_zh_preview, "text", 20_000),
     "nested-tables": (_nested_tables, "html", 30_000),

@@ -96,7 +96,9 @@ _AUXILIARY_ATOMS = (
 )
 _GLUE = re.compile(rf"^(?:{_GLUE_ATOMS})*$", re.IGNORECASE)
 _AUXILIARY = re.compile(rf"^(?:{_AUXILIARY_ATOMS})*$", re.IGNORECASE)
-_AUXILIARY_OR_GLUE = re.compile(rf"^(?:{_GLUE_ATOMS}|{_AUXILIARY_ATOMS})*$", re.IGNORECASE)
+# The two atom sets overlap (both take a space): each step commits to its first alternative
+# (atomic group, possessive loop), so a failing run costs its length, not 2^length.
+_AUXILIARY_OR_GLUE = re.compile(rf"^(?>{_GLUE_ATOMS}|{_AUXILIARY_ATOMS})*+$", re.IGNORECASE)
 _PREDICATE = re.compile("|".join(f"(?:{p})" for p in PREDICATE_PHRASES), re.IGNORECASE)
 _FAILURE = re.compile("|".join(f"(?:{p})" for p in FAILURE_PHRASES), re.IGNORECASE)
 _TRANSITIVE = re.compile(

@@ -220,7 +220,7 @@ def find_ids(text: str, known: Iterable[str] = ()) -> list[Mention]:
 
 _VERSIONS_WORD = re.compile(r"\b(?:versions?|snapshots?)\s", re.IGNORECASE)
 _VERSIONS_AFTER = re.compile(r"[`*]*\s+(?:versions?|snapshots?)\s+", re.IGNORECASE)
-_VERSION_TOKEN = re.compile(r"[`*]*(?P<v>[a-z0-9][a-z0-9.-]*\d[a-z0-9.-]*?)[`*]*(?=[\s,;.)]|$)")
+_VERSION_TOKEN = re.compile(r"[`*]*+(?P<v>[a-z0-9][a-z0-9.-]{1,40}+)[`*]*+(?=[\s,;)]|$)")
 _VERSION_GLUE = re.compile(r"\s*(?:,\s*(?:and|or)?|\band\b|\bor\b|&)\s*")
 
 
@@ -241,8 +241,9 @@ def _with_versions(text: str, mentions: list[Mention]) -> list[Mention]:
             m = _VERSION_TOKEN.match(text, at)
             if not m:
                 break
-            if len(m.group("v")) >= 3:
-                versions.append((m.group("v").rstrip(".-"), m.start("v"), m.end("v")))
+            version = m.group("v").rstrip(".-")
+            if len(version) >= 3 and any(c.isdigit() for c in version):
+                versions.append((version, m.start("v"), m.start("v") + len(version)))
             at = m.end()
             glue = _VERSION_GLUE.match(text, at)
             if not glue or glue.end() == at:

@@ -603,7 +603,7 @@ def _status_of_sentence(sentence: str) -> str | None:
 
 # A hyphenated name that is not an ID by itself ("Mistral-Nemo", "music-cover-free"): it counts
 # as one only when coordinated with an ID in the same subject list.
-_WEAK_ID = re.compile(r"(?<![\w./@`-])[A-Za-z][A-Za-z0-9.]*(?:-[A-Za-z0-9.]+)+(?![\w/@-])")
+_WEAK_ID = re.compile(r"(?<![\w./@`-])[A-Za-z][A-Za-z0-9.]*+(?:-[A-Za-z0-9.]++)++(?![\w/@-])")
 
 
 def _weak_mentions(sentence: str, found: list[Mention]) -> tuple[Mention, ...]:

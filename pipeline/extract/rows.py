@@ -147,7 +147,9 @@ def table_candidates(
     return out
 
 
-_ALIAS_FOR = re.compile(r"\balias (?:for|of|to)\s+[`*]*(?P<target>[\w.:/@-]*\d[\w.:/@-]*)", re.I)
+_ALIAS_FOR = re.compile(
+    r"\balias (?:for|of|to)\s+[`*]*+(?P<target>[\w.:/@-]{2,80}+)", re.IGNORECASE
+)
 
 
 def _aliased(row: tuple[str, ...], rows: list[Row]) -> list[Row]:
@@ -157,6 +159,8 @@ def _aliased(row: tuple[str, ...], rows: list[Row]) -> list[Row]:
     if not m:
         return rows
     target = normalise(m.group("target").rstrip(".,;"))
+    if not any(c.isdigit() for c in target):
+        return rows
     return [
         (target, (*aliases, model), kind, display)
         if kind == "model" and model != target
