@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 from pipeline.extract.candidate import Candidate
@@ -225,22 +225,34 @@ def notice_prose(
 _POINTS_AT_LIST = re.compile(r"\b(?:the following|listed below|below)\b|以下|下列", re.I)
 
 
+def unnamed_shutdowns(
+    text: str,
+    ctx: DocContext,
+    context: dt.date | None = None,
+    where: Callable[[str], object] = bool,
+) -> Iterator[tuple[dt.date, str]]:
+    """(date, kind) of each sentence (passing `where`) that announces a dated shutdown
+    without naming a model: "On March 23rd, we will discontinue the Codex API", "Effective D,
+    all models listed below will be removed". Such a date governs what the section lists."""
+    for sentence in sentences(text):
+        if not where(sentence) or not announces_deprecation(sentence) or ctx.ids(sentence):
+            continue
+        date, kind = date_argument(sentence, context)
+        if date:
+            yield date, kind
+
+
 def _stated_shutdown(
     blocks: list[Text], ctx: DocContext, context: dt.date | None
 ) -> dt.date | None:
-    """The one shutdown date a section's paragraphs state without naming a model ("On March
-    23rd, we will discontinue support for the Codex API"): the date its undated leads take.
-    None when the paragraphs state none or several."""
-    found: set[dt.date] = set()
-    for block in blocks:
-        if block.kind != "p":
-            continue
-        for sentence in sentences(block.text):
-            if not announces_deprecation(sentence) or ctx.ids(sentence):
-                continue
-            date, _ = date_argument(sentence, context)
-            if date:
-                found.add(date)
+    """The one shutdown date a section's paragraphs state without naming a model: the date
+    its undated leads take. None when the paragraphs state none or several."""
+    found = {
+        date
+        for block in blocks
+        if block.kind == "p"
+        for date, _ in unnamed_shutdowns(block.text, ctx, context)
+    }
     return found.pop() if len(found) == 1 else None
 
 
@@ -397,7 +409,7 @@ def _plain_word_item(main: str, text: str, block: Text) -> bool:
     if any(c.isdigit() or c in "-_./:@" for c in main) or main in block.codes:
         return False
     rest = strip_parens(text)[len(main) :].strip(" `*:—–-")
-    return bool(rest) and bool(re.match(r"[a-z]", rest)) and len(rest.split()) >= 1
+    return bool(re.match(r"[a-z]", rest))
 
 
 def _list_item(
@@ -701,16 +713,16 @@ def _sentences(
             result.announced = said
         if not announces_deprecation(sentence):
             if _REPLACEMENT_SENTENCE.search(sentence):
-                found = [m.model for m in ctx.ids(sentence)]
-                found += [  # "Migrate to [DeepSeek V4 Flash (0731)](.../models/x/ds-v4-0731)"
+                named = [m.model for m in ctx.ids(sentence)]
+                named += [  # "Migrate to [DeepSeek V4 Flash (0731)](.../models/x/ds-v4-0731)"
                     model
                     for label, href in block.links
                     if label and label in sentence and (model := model_page_id(href))
                 ]
-                block_reps.extend(found)
+                block_reps.extend(named)
                 if block.kind != "li":  # a list item's replacement is its own, not the section's
                     scope = _scope(product_of(sentence))
-                    result.replacements.extend((r, scope, order) for r in found)
+                    result.replacements.extend((r, scope, order) for r in named)
             return
         product = product_of(sentence)
         if only_weak_cues(sentence) and not find_dates(sentence):

@@ -14,7 +14,6 @@ from dataclasses import replace
 
 from pipeline.extract.candidate import SOURCE_RANK, Candidate
 from pipeline.extract.catalogue import is_known
-from pipeline.extract.clauses import date_argument
 from pipeline.extract.confidence import assess
 from pipeline.extract.context import DocContext, build_context
 from pipeline.extract.cues import (
@@ -27,7 +26,7 @@ from pipeline.extract.cues import (
 )
 from pipeline.extract.dates import MONTH_ONLY, MONTHS, FoundDate, find_dates
 from pipeline.extract.model_ids import DASHES, is_cell_id, is_strong_id, normalise
-from pipeline.extract.prose import SHUTDOWN_BEFORE, notice_prose
+from pipeline.extract.prose import SHUTDOWN_BEFORE, notice_prose, unnamed_shutdowns
 from pipeline.extract.rows import listed_models, table_candidates
 from pipeline.extract.tables import classify, key_value_tables
 from pipeline.models import Record
@@ -54,9 +53,9 @@ def _deprecating_heading(notice: Notice, page_title: str = "") -> str | None:
     with a shutdown verb or date ("Models retiring on May 30, 2026", "Deprecated models").
     A page whose title sits in front matter has sections of one heading level: their one
     heading is still the section's own."""
-    if not notice.headings or (len(notice.headings) < 2 and notice.headings[0] == page_title):
-        return None
-    if len(notice.headings) < 2 and not page_title:
+    if not notice.headings or (
+        len(notice.headings) < 2 and (not page_title or notice.headings[0] == page_title)
+    ):
         return None
     heading = notice.headings[-1]
     if not announces_deprecation(heading) or HISTORY.search(heading):
@@ -109,15 +108,7 @@ def lead_scope(block: Text, ctx: DocContext) -> Scope | None:
     dated shutdown of what follows and names no model itself."""
     if not _POINTS_DOWN.search(block.text):
         return None
-    for sentence in sentences(block.text):
-        if not _POINTS_DOWN.search(sentence) or not announces_deprecation(sentence):
-            continue
-        if ctx.ids(sentence):
-            continue
-        date, kind = date_argument(sentence)
-        if date:
-            return date, kind
-    return None
+    return next(unnamed_shutdowns(block.text, ctx, where=_POINTS_DOWN.search), None)
 
 
 def _heading_scope(headings: tuple[str, ...]) -> Scope | None:
@@ -146,6 +137,7 @@ def notice_candidates(
             return [], [], None
     notice = replace(notice, blocks=key_value_tables(notice.blocks))
     section_date = _section_date(notice)
+    heading_scope = _heading_scope(notice.headings)
     texts = [b for b in notice.blocks if isinstance(b, Text)]
     prose = notice_prose(
         texts,
@@ -154,21 +146,22 @@ def notice_candidates(
         anchor=notice.anchor,
         order=order,
         deprecation_scope=announces_deprecation(" ".join(notice.headings)),
-        scope_shutdown=heading_shutdown_date(notice.headings),
+        scope_shutdown=heading_scope[0] if heading_scope else None,
         context_date=section_date or _month_context(notice),
         heading=_deprecating_heading(notice, page_title),
     )
     announced = prose.announced or section_date
     table_cands: list[Candidate] = []
-    scope = _heading_scope(notice.headings) or inherited
+    scope = heading_scope or inherited
     handed_down: Scope | None = None
     last_table = max((i for i, b in enumerate(notice.blocks) if isinstance(b, Table)), default=-1)
     for i, block in enumerate(notice.blocks):
-        if isinstance(block, Text) and (i < last_table or _BELOW.search(block.text)):
+        below = isinstance(block, Text) and bool(_BELOW.search(block.text))
+        if isinstance(block, Text) and (i < last_table or below):
             lead = lead_scope(block, ctx)
             if lead:
                 scope = lead
-                handed_down = lead if _BELOW.search(block.text) else handed_down
+                handed_down = lead if below else handed_down
         if isinstance(block, Table):
             block = _with_title_model(block, notice, ctx)
             table_cands += table_candidates(

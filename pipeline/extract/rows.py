@@ -187,9 +187,10 @@ def _candidate(
     date_cell = _cell(row, cols.shutdown)
     dates = find_dates(date_cell, us_numeric=True)
     shutdown = dates[0].date if dates else None
-    inherited = shutdown is None and scope is not None and not date_cell.strip()
-    if inherited and scope:
-        shutdown = scope[0]
+    # the scope above dates a row whose own date cell is empty (never one that says "TBD")
+    inherited = scope if shutdown is None and not date_cell.strip() else None
+    if inherited:
+        shutdown = inherited[0]
     # "September 24, 2026*" with a note "* Not sooner than the date shown" below the table
     floor = bool(FLOOR.search(date_cell)) or any(
         date_cell.rstrip().endswith(mark) or f"{mark} " in date_cell for mark in ctx.floor_marks
@@ -203,8 +204,8 @@ def _candidate(
         return []
     if shutdown is None:
         shutdown_kind = "none"
-    elif inherited and scope:
-        shutdown_kind = "earliest" if ctx.all_earliest else scope[1]
+    elif inherited:
+        shutdown_kind = "earliest" if ctx.all_earliest else inherited[1]
     elif floor or ctx.all_earliest:
         shutdown_kind = "earliest"
     elif REGION.search(date_cell):
