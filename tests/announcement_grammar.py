@@ -162,6 +162,14 @@ def subject_list(ids: tuple[str, ...], form: str) -> tuple[str, bool]:
     return f"{', '.join(code[:-1])} and {code[-1]}", True
 
 
+def predicate_text(
+    predicate: tuple[str, str], date: dt.date, date_form: tuple, plural: bool = True
+) -> tuple[str, str]:
+    """(the predicate as printed, its kind): a PREDICATES line with its date and verb filled."""
+    template, kind = predicate
+    return template.format(date=date_form[1](date), be="are" if plural else "is"), kind
+
+
 def wrap(body_markdown: str, fmt: str, title: str = "Model updates") -> str:
     """The announcement laid out in one document format."""
     if fmt == "markdown":

@@ -31,6 +31,7 @@ from tests.announcement_grammar import (
     Case,
     Expected,
     parse_format,
+    predicate_text,
     subject_list,
     wrap,
 )
@@ -90,8 +91,7 @@ def test_one_clause(ids, form, predicate, date, date_form, replacement, rep_id, 
     if form == "the-model" and len(ids) > 1:
         form = "plain"
     subject, plural = subject_list(ids, form)
-    template, kind = predicate
-    verb = template.format(date=date_form[1](date), be="are" if plural else "is")
+    verb, kind = predicate_text(predicate, date, date_form, plural)
     rep_text, attaches = replacement
     text = f"{subject} {verb}.{rep_text.format(r=rep_id)}"
     check(Case(wrap(text, layout), layout, expect(ids, date, kind, rep_id if attaches else None)))
@@ -112,8 +112,7 @@ def test_anaphora(ids, predicate, date, date_form, replacement, rep_id, layout, 
     """A subject named in one sentence, its date in the next through It / They / These models."""
     subject, plural = subject_list(ids, "plain")
     anaphor = (PLURAL_ANAPHORS if plural else ANAPHORS)[which]
-    template, kind = predicate
-    verb = template.format(date=date_form[1](date), be="are" if plural else "is")
+    verb, kind = predicate_text(predicate, date, date_form, plural)
     rep_text, attaches = replacement
     text = f"We are retiring {subject}. {anaphor} {verb}.{rep_text.format(r=rep_id)}"
     check(Case(wrap(text, layout), layout, expect(ids, date, kind, rep_id if attaches else None)))
@@ -147,8 +146,7 @@ def test_postponed(ids, old, new, date_form, layout):
 @given(subjects, st.sampled_from(PREDICATES), dates, date_forms, st.sampled_from(("md", "html")))
 def test_list_under_lead(ids, predicate, date, date_form, layout):
     """lead-in with the date ':' then a list of subjects."""
-    template, kind = predicate
-    verb = template.format(date=date_form[1](date), be="are")
+    verb, kind = predicate_text(predicate, date, date_form)
     if layout == "md":
         body = f"The following models {verb}:\n\n" + "\n".join(f"- `{m}`" for m in ids)
         case = Case(wrap(body, "markdown"), "markdown", expect(ids, date, kind))
@@ -331,8 +329,7 @@ def test_key_value_blocks(ids, date, date_form, rep_id, model_key, date_key, sha
 @given(subjects, st.sampled_from(PREDICATES), dates, date_forms, st.sampled_from(("md", "html")))
 def test_display_name_then_id_items(ids, predicate, date, date_form, layout):
     """A list item that prints a display name before the ID ('Orca 2 model `orca-chat-2`')."""
-    template, kind = predicate
-    verb = template.format(date=date_form[1](date), be="are")
+    verb, kind = predicate_text(predicate, date, date_form)
     if layout == "md":
         items = "\n".join(f"- Orca {i + 2} model `{m}`" for i, m in enumerate(ids))
         text, fmt = wrap(f"The following models {verb}:\n\n{items}", "markdown"), "markdown"
