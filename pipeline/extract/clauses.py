@@ -241,7 +241,7 @@ def read_clause(
             how = "requests that will fail"
             if not subjects and previous and ANAPHOR.match(sentence):
                 subjects, how = previous, "anaphor"
-    if not subjects:
+    if not subjects and predicate is None:  # with a predicate, objects were looked for above
         subjects = _objects_after(sentence, mentions)
         how = "verb and object list"
     if not subjects and predicate:
