@@ -575,3 +575,20 @@ def test_catalogue_word_called_a_model(model, date, template):
         wrap(text, "markdown").encode(), fmt="markdown", provider="deepseek", today=TODAY
     )
     assert {r.model: r.shutdown_date for r in out.records} == {model: date.isoformat()}, text
+
+
+@SUITE
+@given(subjects, dates, replacement_ids, st.sampled_from(("：", ": ")))
+def test_chinese_key_value_blocks(ids, date, rep_id, colon):
+    """'模型名称：x / 下线时间：D / 替代模型：r', with a full-width or ASCII colon."""
+    blocks = "\n\n".join(
+        f"- 模型名称{colon}{m}\n- 下线时间{colon}{_cjk_date(date)}\n- 替代模型{colon}{rep_id}"
+        for m in ids
+    )
+    check(
+        Case(
+            wrap(blocks, "markdown", title="模型下线"),
+            "markdown",
+            expect(ids, date, "firm", rep_id),
+        )
+    )

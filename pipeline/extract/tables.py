@@ -136,16 +136,21 @@ def classify(table: Table) -> Columns:
 
 # "**Model ID:** `tern-large-2`", "EOL date: 2027-02-28": one field of a record block.
 _FIELD = re.compile(
-    r"^\s*(?P<key>[A-Za-z\u4e00-\u9fff][\w /()\u4e00-\u9fff-]{0,40}?)\s*[:：]\s+(?P<value>\S.*)$"
+    r"^\s*(?P<key>[A-Za-z\u4e00-\u9fff][\w /()\u4e00-\u9fff-]{0,40}?)\s*"
+    r"(?::\s+|：\s*)"  # a full-width colon needs no space after it
+    r"(?P<value>\S.*)$"
 )
+
+
+_FIELD_MARK = re.compile(r"[:：]")
 
 
 def key_value_tables(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
     """Runs of "Key: value" items (one block per model: `Model ID: x`, `Status: Deprecated`,
     `EOL date: D`) read as a table with the keys as its header, one row per record (a key
     seen again starts the next row). Runs without a model key are left as they are."""
-    if sum(1 for b in blocks if isinstance(b, Text) and ":" in b.text[:48]) < 2:
-        return blocks
+    if sum(1 for b in blocks if isinstance(b, Text) and _FIELD_MARK.search(b.text[:48])) < 2:
+        return blocks  # fewer than two blocks could be fields: nothing to read as a table
     out: list[Block] = []
     run: list[tuple[str, str, Text]] = []
 
