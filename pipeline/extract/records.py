@@ -12,6 +12,7 @@ import logging
 import re
 from dataclasses import replace
 
+from pipeline.core.models import Record
 from pipeline.extract.candidate import SOURCE_RANK, Candidate
 from pipeline.extract.catalogue import is_known
 from pipeline.extract.confidence import assess
@@ -29,7 +30,6 @@ from pipeline.extract.model_ids import DASHES, is_cell_id, is_strong_id, normali
 from pipeline.extract.prose import SHUTDOWN_BEFORE, notice_prose, unnamed_shutdowns
 from pipeline.extract.rows import listed_models, table_candidates
 from pipeline.extract.tables import classify, key_value_tables
-from pipeline.models import Record
 from pipeline.parse.document import Document, Notice, Table, Text
 
 log = logging.getLogger(__name__)
