@@ -27,14 +27,9 @@ if TYPE_CHECKING:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array (for scripts).")
 def sources(db_path: str, as_json: bool) -> None:
     """Show each source's state: last fetch, status, last change, failures."""
-    db = open_store(db_path, read_only=True)
-    rows = list(
-        db.query(
-            """SELECT id, kind, provider, format, last_fetch_at, last_status, last_change_at,
-                      consecutive_failures, health, record_count, enabled
-               FROM sources ORDER BY id"""
-        )
-    )
+    from storage import sources as source_store
+
+    rows = source_store.states(open_store(db_path, read_only=True))
     if as_json:
         for r in rows:
             r["enabled"] = bool(r["enabled"])
@@ -99,21 +94,15 @@ def upcoming(
     """List shutdowns in the next N days (for one team, or all records)."""
     import datetime as dt
 
+    from storage import records as record_store
+
     now = now_of(now_text)
     today = now.date()
     until = (today + dt.timedelta(days=days)).isoformat()
     db = open_store(db_path, read_only=True)
     if team:
         require_stored_team(db, team)
-    params: list = [today.isoformat(), until]
-    sql = """SELECT r.provider, r.model, r.scope, r.shutdown_date, r.shutdown_kind, r.replacements
-             FROM records r WHERE r.kind = 'model' AND r.listed = 1 AND r.shutdown_date >= ?
-             AND r.shutdown_date <= ? AND r.review_state IN ('ok', 'confirmed')"""
-    if team:
-        sql += " AND r.id IN (SELECT record_id FROM exposures WHERE team = ? AND active = 1)"
-        params.append(team)
-    sql += " ORDER BY r.shutdown_date, r.provider, r.model"
-    rows = list(db.query(sql, params))
+    rows = record_store.upcoming(db, today.isoformat(), until, team=team)
     if as_json:
         for r in rows:
             r["replacements"] = json.loads(r["replacements"])

@@ -58,15 +58,10 @@ def review_list(db_path: str, state: str, as_json: bool) -> None:
     """List records needing review: id, model, date, confidence, why, source, evidence."""
     from pipeline.alerts.notify.escape import one_line
     from pipeline.alerts.review import teams_using
-    from storage.records import decode_record
+    from storage import review as review_store
 
     db = existing_db(db_path)
-    rows = [
-        decode_record(row)
-        for row in db.query(
-            "SELECT * FROM records WHERE review_state = ? ORDER BY first_seen, id", [state]
-        )
-    ]
+    rows = review_store.in_state(db, state)
     using = teams_using(db, rows)
     for r in rows:
         r["teams_using"] = using.get(r["id"], [])

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,9 +36,7 @@ def check(sources_path: Path, teams_path: Path, as_json: bool) -> None:
     Warns (exit status 0) when an environment variable that teams.yml names for a
     destination in use is unset: those alerts would wait until it is set.
     """
-    from pipeline.alerts.notify.router import missing_secrets
-    from pipeline.core.usage_config import usage_source_gaps, usage_source_warnings
-    from pipeline.fetch.credentials import credential_parts
+    from pipeline.ops.doctor import config_warnings
 
     report: dict = {"ok": True, "sources": None, "teams": None, "errors": [], "warnings": []}
     try:
@@ -60,34 +57,7 @@ def check(sources_path: Path, teams_path: Path, as_json: bool) -> None:
             "teams": len(teams.teams),
             "usage_sources": len(teams.usage_sources),
         }
-        report["warnings"] = (
-            [
-                f"{sources_path}: source {source.id}: URL carries credentials "
-                f"({', '.join(parts)}); they are used to fetch but never stored or shown"
-                for source in sources.sources
-                if (parts := credential_parts(str(source.url)))
-            ]
-            + [
-                f"{sources_path}: source {source.id}: environment variable {source.key_env} is not "
-                "set (the model list's key): its pulls fail until it is"
-                for source in sources.sources
-                if source.enabled
-                and source.key_env
-                and not (os.environ.get(source.key_env) or "").strip()
-            ]
-            + [
-                f"{teams_path}: {line}"
-                for line in missing_secrets(teams)
-                + usage_source_gaps(teams.usage_sources)
-                + usage_source_warnings(teams.usage_sources)
-            ]
-        )
-        if not any(s.enabled for s in sources.sources):
-            report["warnings"].insert(
-                0, f"{sources_path}: no enabled source: `sunset run` would watch nothing"
-            )
-        if not teams.teams:
-            report["warnings"].append(f"{teams_path}: no team: nobody would be alerted")
+        report["warnings"] = config_warnings(sources, teams, sources_path, teams_path)
     except ConfigError as exc:
         if not as_json:
             _print_check(report)

@@ -49,26 +49,13 @@ def scan(path: Path, team: str, teams_path: Path, db_path: str, all_files: bool)
     A rescan of PATH replaces the team's earlier findings under PATH (models no longer
     there are dropped); `sunset usage remove` removes findings by team, origin or path.
     """
+    from pipeline.usage import store
     from pipeline.usage.scan import scan_paths
-    from storage import teams as team_store
-    from storage.db import transaction
 
     require_team(teams_path, team)
     db = open_store(db_path)
-    known = [
-        row["model"] for row in db.query("SELECT DISTINCT model FROM records WHERE kind = 'model'")
-    ]
-    entries = scan_paths(path, team, known_models=known, include_all=all_files)
-    root = path.resolve()
-    base = (root.parent if root.is_file() else root).as_posix()
-    prefix = root.as_posix() + (":" if root.is_file() else "/")
-    with transaction(db):
-        team_store.ensure_team(db, team)
-        dropped = team_store.remove_usage(
-            db, team=team, origins=("scan",), where_prefixes=(prefix,)
-        )
-        rows = [_usage_row(e) | {"where_seen": f"{base}/{e.where}"} for e in entries]
-        team_store.add_usage(db, rows)
+    entries = scan_paths(path, team, known_models=store.known_models(db), include_all=all_files)
+    dropped = store.record_scan(db, team, path, entries)
     for entry in entries:
         click.echo(
             f"{entry.where}: {entry.model}"
@@ -79,18 +66,6 @@ def scan(path: Path, team: str, teams_path: Path, db_path: str, all_files: bool)
         f"{count(len(entries), 'usage')} of {count(len({e.model for e in entries}), 'model')} "
         f"recorded for {team}{replaced}"
     )
-
-
-def _usage_row(entry) -> dict:
-    return {
-        "team": entry.team,
-        "provider": entry.provider,
-        "model": entry.model,
-        "origin": entry.origin,
-        "where_seen": entry.where or "",
-        "last_seen": entry.last_seen,
-        "volume": entry.volume,
-    }
 
 
 @group()
@@ -119,30 +94,14 @@ def usage_remove(
 ) -> None:
     """Remove scanned or imported usage by team, origin or path (declared usage lives in
     teams.yml, pulled usage follows its usage source)."""
-    from storage import teams as team_store
-    from storage.db import transaction
+    from pipeline.usage import store
 
     if team is None and origin is None and not paths:
         fail("sunset usage remove: say what to remove: --team, --origin and/or --path", 2)
     db = existing_db(db_path)
     if team is not None:
         require_stored_team(db, team)
-    prefixes: list[str] = []
-    names: list[str] = []
-    for given in paths:
-        resolved = given.resolve().as_posix()
-        prefixes += [resolved + "/", resolved + ":"]
-        names.append(given.name)  # an import stores the file's name
-    origins = (origin,) if origin else ("scan", "import")
-    with transaction(db):
-        removed = team_store.remove_usage(
-            db, team=team, origins=tuple(o for o in origins if o == "scan"),
-            where_prefixes=tuple(prefixes),
-        ) if "scan" in origins else 0  # fmt: skip
-        if "import" in origins:
-            removed += team_store.remove_usage(
-                db, team=team, origins=("import",), where_exact=tuple(names)
-            )
+    removed = store.remove(db, team=team, origin=origin, paths=paths)
     if not removed:
         fail("sunset usage remove: no scanned or imported usage matched", 1)
     click.echo(f"removed {count(removed, 'usage row')}; exposures follow at the next `sunset run`")
@@ -155,9 +114,8 @@ def usage_remove(
 @db_option
 def usage_import(file: Path, team: str, teams_path: Path, db_path: str) -> None:
     """Import a CSV or JSONL usage export (columns model, provider, requests, last_seen)."""
+    from pipeline.usage import store
     from pipeline.usage.imported import UsageImportError, import_usage_file
-    from storage import teams as team_store
-    from storage.db import transaction
 
     require_team(teams_path, team)
     try:
@@ -165,10 +123,7 @@ def usage_import(file: Path, team: str, teams_path: Path, db_path: str) -> None:
     except UsageImportError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    db = open_store(db_path)
-    with transaction(db):
-        team_store.ensure_team(db, team)
-        team_store.add_usage(db, [_usage_row(e) for e in entries])
+    store.record_import(open_store(db_path), team, entries)
     click.echo(f"{count(len(entries), 'usage row')} imported for {team} from {file}")
 
 

@@ -23,7 +23,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.core.config import ConfigError, SourceConfig, TeamsFile, load_sources, load_teams
+from pipeline.core.config import (
+    ConfigError,
+    SourceConfig,
+    SourcesFile,
+    TeamsFile,
+    load_sources,
+    load_teams,
+)
 from pipeline.core.wording import count
 
 SOURCE_TIMEOUT_S = 15.0
@@ -280,3 +287,42 @@ def report(checks: Iterator[Check], echo: Printer) -> int:
         echo(check.line())
         failed += not check.ok
     return failed
+
+
+def config_warnings(
+    sources: SourcesFile, teams: TeamsFile, sources_path: Path, teams_path: Path
+) -> list[str]:
+    """What `sunset check` warns about in a valid configuration: credentials in a source URL,
+    a key's or a destination's environment variable unset, usage sources that cannot pull,
+    no enabled source, no team."""
+    from pipeline.alerts.notify.router import missing_secrets
+    from pipeline.core.usage_config import usage_source_gaps, usage_source_warnings
+    from pipeline.fetch.credentials import credential_parts
+
+    warnings = (
+        [
+            f"{sources_path}: source {source.id}: URL carries credentials "
+            f"({', '.join(parts)}); they are used to fetch but never stored or shown"
+            for source in sources.sources
+            if (parts := credential_parts(str(source.url)))
+        ]
+        + [
+            f"{sources_path}: source {source.id}: environment variable {source.key_env} is not "
+            "set (the model list's key): its pulls fail until it is"
+            for source in sources.sources
+            if source.enabled
+            and source.key_env
+            and not (os.environ.get(source.key_env) or "").strip()
+        ]
+        + [
+            f"{teams_path}: {line}"
+            for line in missing_secrets(teams)
+            + usage_source_gaps(teams.usage_sources)
+            + usage_source_warnings(teams.usage_sources)
+        ]
+    )
+    if not any(s.enabled for s in sources.sources):
+        warnings.insert(0, f"{sources_path}: no enabled source: `sunset run` would watch nothing")
+    if not teams.teams:
+        warnings.append(f"{teams_path}: no team: nobody would be alerted")
+    return warnings
