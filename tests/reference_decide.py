@@ -33,16 +33,15 @@ from pipeline.alerts.decide import (
     _title,
     describe_change,
     log,
-    record_of,
     team_rows,
     urgency,
-    usage_entries,
 )
 from pipeline.alerts.exposure_volumes import exposure_volumes
+from pipeline.alerts.exposures import usage_entries
 from pipeline.alerts.match import PRODUCT_HOW, match, match_products
 from pipeline.core.clock import iso
 from pipeline.core.config import TeamConfig, TeamsFile
-from pipeline.core.models import Alert, AlertItem, Record
+from pipeline.core.models import Alert, AlertItem, Record, record_of
 from storage import alerts as outbox
 from storage import records as record_store
 from storage import teams as team_store

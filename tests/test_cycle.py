@@ -244,9 +244,9 @@ def test_the_best_count_is_forgotten_after_a_month(db, httpserver):
 
 
 def test_snapshots_of_a_page_that_always_changes_are_pruned(db, httpserver, monkeypatch):
-    from pipeline.ops import cycle
+    from pipeline.ops import source_steps
 
-    monkeypatch.setattr(cycle, "KEEP_SNAPSHOTS", 3)
+    monkeypatch.setattr(source_steps, "KEEP_SNAPSHOTS", 3)
     page = Page(PAGE)
     httpserver.expect_request("/c").respond_with_handler(page)
     source = SourceConfig(id="c", provider="zeta", url=httpserver.url_for("/c"), format="html")

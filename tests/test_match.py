@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.alerts.match import Exposure, match, normalize_model_id
+from pipeline.alerts.match import Exposure, match
+from pipeline.core.model_ids import normalize_model_id
 from pipeline.core.models import Record, UsageEntry
 
 RECORDS: list[tuple[int, Record]] = [

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -19,12 +18,12 @@ from typing import Any
 
 import sqlite_utils
 
-from pipeline.alerts import exposure_volumes
-from pipeline.alerts.match import PRODUCT_HOW, match, match_products
+from pipeline.alerts.exposures import refresh_exposures, team_rows
+from pipeline.alerts.items import describe_change, exposure_item, urgency, volume_fields
+from pipeline.alerts.match import PRODUCT_HOW
 from pipeline.core.clock import iso
 from pipeline.core.config import TeamConfig, TeamsFile
-from pipeline.core.models import Alert, AlertItem, UsageEntry, record_of
-from pipeline.core.scope import API, product_name, product_of
+from pipeline.core.models import Alert, AlertItem
 from storage import alerts as outbox
 from storage import records as record_store
 from storage import teams as team_store
@@ -41,74 +40,6 @@ _DECIDED_COLUMNS = (
     "id, team, record_id, usage_model, usage_provider, how, announced, reminded_lead,"
     " reminded_for, has_calls, requests_7d, tokens_7d, last_call"
 )
-
-
-def team_rows(teams: TeamsFile) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": t.name,
-            "slack_channel": t.slack_channel,
-            "slack_webhook_env": t.webhook_env,
-            "email": t.email,
-            "digest_time": t.digest.time if t.digest else None,
-            "digest_timezone": t.digest.timezone if t.digest else None,
-            "lead_days": t.lead_days,
-            "uses": [{"model": u.model, "provider": u.provider} for u in t.uses],
-            "products": list(t.products),
-            "waivers": [
-                {"model": w.model, "reason": w.reason, "until": w.until.isoformat()}
-                for w in t.waivers
-            ],
-        }
-        for t in teams.teams
-    ]
-
-
-def usage_entries(db: sqlite_utils.Database) -> list[UsageEntry]:
-    """Every team's stored usage (declared, scanned, imported) as match input, by id."""
-    return [
-        UsageEntry(
-            team=team,
-            model=model,
-            provider=provider,
-            origin=origin,
-            where=where or None,
-            last_seen=last_seen,
-            volume=volume_,
-        )
-        for team, model, provider, origin, where, last_seen, volume_ in team_store.usage_tuples(db)
-    ]
-
-
-def refresh_exposures(db: sqlite_utils.Database, now: dt.datetime) -> None:
-    """Match all usage against all model records; upsert `exposures`, deactivate stale ones."""
-    usages = usage_entries(db)
-    # Records waiting for review or rejected match nobody: teams never hear of them, and an
-    # exposure that was active rests until the record is confirmed.
-    records = [
-        (r["id"], record_of(r))
-        for r in record_store.all_records(db, alertable_only=True)
-        if r["kind"] == "model"
-    ]
-    products = [(row["team"], row["product"]) for row in team_store.product_rows(db)]
-    found = {
-        (e.team, e.record_id): e
-        for e in [*match(usages, records), *match_products(products, records)]
-    }
-    existing = team_store.exposure_states(db)
-    stamp = iso(now)
-    inserts: list[tuple[Any, ...]] = []
-    updates: list[tuple[Any, ...]] = []
-    for key, e in found.items():
-        values = (e.usage_model, e.usage_provider, e.how, e.origin)
-        state = existing.get(key)
-        if state is not None:
-            updates.append((*values, stamp, state[0]))
-        else:
-            inserts.append((key[0], key[1], stamp, *values, stamp))
-    stale = [state[0] for key, state in existing.items() if key not in found and state[1]]
-    team_store.write_exposures(db, inserts=inserts, updates=updates, deactivate=stale)
-    exposure_volumes.apply(db, records, now.astimezone(dt.UTC).date())
 
 
 def _days_left(shutdown: str | None, today: dt.date) -> int | None:
@@ -133,51 +64,6 @@ def _waived(waivers: list[dict], record: dict, usage_model: str, today: dt.date)
     return False
 
 
-def exposure_item(
-    kind: str,
-    record: dict[str, Any],
-    usage_model: str,
-    usage_provider: str,
-    **extra: Any,
-) -> AlertItem:
-    """An alert item about `record` (a records row; list fields decoded or JSON text) as
-    matched by a team's usage."""
-    replacements = record["replacements"]
-    if isinstance(replacements, str):
-        replacements = json.loads(replacements or "[]")
-    product = product_of(usage_model)
-    if product is not None:
-        matched_as = f"{product_name(product)} (a product you use)"
-    else:
-        matched_as = usage_model + ("" if usage_provider == "*" else f" ({usage_provider})")
-    return AlertItem(
-        kind=kind,
-        provider=record["provider"],
-        model=record["model"],
-        shutdown_date=record["shutdown_date"],
-        shutdown_kind=record["shutdown_kind"],
-        replacements=tuple(replacements),
-        status=record["status"],
-        evidence=record["evidence"] or "",
-        url=record["url"],
-        matched_as=matched_as,
-        scope=record.get("scope") or API,
-        **extra,
-    )
-
-
-def volume_fields(exposure: dict[str, Any], today: dt.date) -> dict[str, Any]:
-    """An exposure row's pulled volume as `AlertItem` fields (empty without pulled usage)."""
-    if not exposure.get("has_calls"):
-        return {}
-    return {
-        "requests_7d": exposure.get("requests_7d"),
-        "tokens_7d": exposure.get("tokens_7d"),
-        "last_call": exposure.get("last_call"),
-        "quiet": volume.quiet(exposure, today),
-    }
-
-
 def _item(kind: str, record: dict, exposure: dict, today: dt.date, **extra: Any) -> AlertItem:
     return exposure_item(
         kind,
@@ -188,20 +74,6 @@ def _item(kind: str, record: dict, exposure: dict, today: dt.date, **extra: Any)
         **volume_fields(exposure, today),
         **extra,
     )
-
-
-def urgency(item: AlertItem) -> tuple[int, int]:
-    """Sort key: fewest days left first (no date last), then the most calls."""
-    days = item.days_left if item.days_left is not None else 10**6
-    return days, -(item.requests_7d or item.tokens_7d or 0)
-
-
-def describe_change(field: str, old: Any, new: Any) -> str:
-    label = field.replace("_", " ")
-    if field in record_store.JSON_FIELDS:
-        old = ", ".join(json.loads(old or "[]")) or "none"
-        new = ", ".join(json.loads(new or "[]")) or "none"
-    return f"{label} {old or 'none'} -> {new or 'none'}"
 
 
 def decide(db: sqlite_utils.Database, teams: TeamsFile, *, now: dt.datetime) -> int:

@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlite_utils
 
-from pipeline.alerts.decide import usage_entries
+from pipeline.alerts.exposures import usage_entries
 from pipeline.alerts.match import match
 from pipeline.alerts.notify.escape import one_line
 from pipeline.core.config import TeamsFile

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -30,7 +29,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails
 
-from pipeline.core import strict_yaml
+from pipeline.core.config_load import read_yaml, validated
 from pipeline.core.errors import ConfigError
 from pipeline.core.usage_config import UsageSourceConfig, check_usage_sources
 
@@ -366,120 +365,9 @@ class TeamsFile(Strict):
 # ---------------------------------------------------------------- loading
 
 
-def _read_yaml(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
-    try:
-        return strict_yaml.load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{where}: invalid YAML: {problem}") from None
-    except RecursionError:
-        raise ConfigError(f"{path}: invalid YAML: nested too deeply") from None
-    except ValueError as exc:  # PyYAML's int() of a 5,000-digit number, and the like
-        raise ConfigError(f"{path}: invalid YAML: {str(exc).splitlines()[0][:120]}") from None
-
-
-def _describe_location(data: Any, loc: tuple[Any, ...]) -> str:
-    """Turn a pydantic error location into `sources[3] (id: openai) field url`."""
-    parts: list[str] = []
-    node = data
-    for key in loc:
-        if isinstance(key, int):
-            label = f"[{key}]"
-            if isinstance(node, list) and key < len(node) and isinstance(node[key], dict):
-                ident = node[key].get("id") or node[key].get("name") or node[key].get("model")
-                if ident is not None:
-                    label += f" ({ident})"
-            parts.append(label)
-            node = node[key] if isinstance(node, list) and key < len(node) else None
-        else:
-            parts.append(("." if parts else "") + str(key))
-            node = node.get(key) if isinstance(node, dict) else None
-    return "".join(parts) or "(top level)"
-
-
-def _model_at(model: Any, loc: tuple[Any, ...]) -> Any:
-    """The pydantic model that holds the field at `loc` (through lists and optionals)."""
-    import typing
-
-    for key in loc:
-        if isinstance(key, int):
-            continue
-        fields = getattr(model, "model_fields", None)
-        if not fields or key not in fields:
-            return None
-        model = fields[key].annotation
-        for _ in range(4):  # unwrap list[X], X | None, dict[str, X]
-            if isinstance(model, type) and issubclass(model, BaseModel):
-                break
-            inner = [a for a in typing.get_args(model) if a is not type(None)]
-            found = [a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)]
-            model = found[0] if found else (inner[-1] if inner else None)
-    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
-
-
-_BOUNDS = {
-    "greater_than_equal": ("ge", "at least"),
-    "less_than_equal": ("le", "at most"),
-    "greater_than": ("gt", "more than"),
-    "less_than": ("lt", "less than"),
-}
-_UNITS = ("seconds", "minutes", "hours", "days")
-
-
-def _bound_with_unit(model: type[BaseModel], error: Any) -> str | None:
-    """ "at least 5 minutes (got 1)" for a bounded field whose description names its unit."""
-    loc = tuple(error["loc"])
-    owner = _model_at(model, loc[:-1])
-    field = owner.model_fields.get(str(loc[-1])) if owner is not None else None
-    unit = (field.description or "").split(" ")[0] if field is not None else ""
-    if unit not in _UNITS:
-        return None
-    key, words = _BOUNDS[error["type"]]
-    return f"{words} {error['ctx'][key]} {unit} (got {error['input']!r})"
-
-
-def _unknown_key(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
-    """ "unknown key 'emial' (did you mean 'email'?)", or the known keys."""
-    import difflib
-
-    key = str(loc[-1])
-    owner = _model_at(model, loc[:-1])
-    known = sorted(owner.model_fields) if owner is not None else []
-    close = difflib.get_close_matches(key, known, n=1)
-    if close:
-        return f"unknown key {key!r} (did you mean {close[0]!r}?)"
-    return f"unknown key {key!r}" + (f" (known: {', '.join(known)})" if known else "")
-
-
-def _validate(path: Path, model: type[BaseModel], data: Any) -> Any:
-    if data is None:
-        raise ConfigError(f"{path}: file is empty")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        lines = []
-        for error in exc.errors():
-            where = _describe_location(data, tuple(error["loc"]))
-            message = error["msg"].removeprefix("Value error, ")
-            if error["type"] == "extra_forbidden" and error["loc"]:
-                message = _unknown_key(model, tuple(error["loc"]))
-            elif error["type"] in _BOUNDS and error["loc"]:
-                message = _bound_with_unit(model, error) or message
-            lines.append(f"{path}: {where}: {message}")
-        raise ConfigError("\n".join(lines)) from None
-
-
 def load_sources(path: str | Path) -> SourcesFile:
     path = Path(path)
-    data = _read_yaml(path)
+    data = read_yaml(path)
     if isinstance(data, dict) and isinstance(data.get("defaults"), dict):
         defaults = data["defaults"]
         entries = data.get("sources")
@@ -488,14 +376,14 @@ def load_sources(path: str | Path) -> SourcesFile:
             data["sources"] = [
                 {**defaults, **entry} if isinstance(entry, dict) else entry for entry in entries
             ]
-    return _validate(path, SourcesFile, data)
+    return validated(path, SourcesFile, data)
 
 
 def load_teams(path: str | Path) -> TeamsFile:
     """teams.yml, validated; a relative usage-source `path` is relative to the file's own
     folder (not the working directory), `~` is the home folder."""
     path = Path(path)
-    teams = _validate(path, TeamsFile, _read_yaml(path))
+    teams = validated(path, TeamsFile, read_yaml(path))
     fixed = []
     for source in teams.usage_sources:
         if source.path:

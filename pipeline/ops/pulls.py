@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import sqlite_utils
 
-from pipeline.alerts import decide
+from pipeline.alerts import exposures
 from pipeline.core.config import TeamsFile
 from pipeline.fetch.settings import FetchSettings
 from pipeline.usage.pullers.pull import PullReport, pull_each
@@ -34,6 +34,6 @@ def pull_sources(
     reports = pull_each(db, teams, now=now, only=only, due_only=due_only, settings=settings)
     if any(r.ok for r in reports):
         with transaction(db):
-            team_store.sync_teams(db, decide.team_rows(teams))
-            decide.refresh_exposures(db, now)
+            team_store.sync_teams(db, exposures.team_rows(teams))
+            exposures.refresh_exposures(db, now)
     return reports

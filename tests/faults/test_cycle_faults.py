@@ -17,7 +17,8 @@ import pytest
 
 from pipeline.core.config import SourceConfig, TeamsFile
 from pipeline.fetch import FetchSettings
-from pipeline.ops.cycle import FAILING_AFTER, run_cycle
+from pipeline.ops.cycle import run_cycle
+from pipeline.ops.source_steps import FAILING_AFTER
 from tests.faults import RawServer, respond
 from tests.faults.test_fetch_faults import (
     drip,

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from pipeline.alerts.decide import describe_change, exposure_item, urgency, volume_fields
+from pipeline.alerts.items import describe_change, exposure_item, urgency, volume_fields
 from pipeline.alerts.notify.base import compose, days_until, item_view, templates
 from pipeline.alerts.notify.escape import one_line
 from pipeline.core.clock import iso
