@@ -30,7 +30,14 @@ from pipeline.extract.cues import (
     product_of,
     sentences,
 )
-from pipeline.extract.dates import MONTH_DAY, FoundDate, find_dates, has_month_only, month_day
+from pipeline.extract.dates import (
+    MONTH_DAY,
+    FoundDate,
+    find_dates,
+    has_month_only,
+    month_day,
+    year_less,
+)
 from pipeline.extract.model_ids import (
     Mention,
     display_name,
@@ -156,11 +163,7 @@ def notice_prose(
             sub_date = (
                 found[0].date
                 if found
-                else (
-                    month_day(text, section_date)
-                    if section_date and MONTH_DAY.search(text)
-                    else None
-                )
+                else (month_day(text, section_date) if section_date and year_less(text) else None)
             )
             continue
         if text.rstrip().endswith((":", "：")) or re.search(r"\s[-–—]$", text.rstrip()):
@@ -395,7 +398,7 @@ def _lead_of(
         source = text if find_dates(text) else paragraph
         found = _shutdown_first(source, find_dates(source))
         date = found[0].date if found and not has_month_only(text) else None
-        if date is None and context and MONTH_DAY.search(paragraph):
+        if date is None and context and year_less(paragraph):
             date = month_day(paragraph, context)
         return _Lead(kind, date, bool(FLOOR.search(paragraph)), text)
     if _REPLACEMENT_LEAD.search(text):
@@ -596,6 +599,46 @@ def _date_from_item(text: str, candidates: list[Candidate], first: int) -> None:
         ]
 
 
+# "We've retired X. All requests to this model will now return an error.": "now" anchors the
+# removal to the entry's own date, so the entry date is the shutdown. Without such an anchor
+# ("X has been discontinued") the text does not say when access ended and nothing is dated.
+_REMOVED_NOW = re.compile(
+    r"\b(?:will\s+)?now\s+(?:return|fail|respond\s+with|result\s+in)\b|"
+    r"\b(?:as\s+of|effective)\s+(?:today|immediately)\b|"
+    r"\bno\s+longer\s+(?:available|accessible|served)\s+(?:as\s+of\s+)?(?:today|immediately)\b",
+    re.IGNORECASE,
+)
+_PAST_REMOVAL = re.compile(
+    r"\b(?:ha(?:s|ve)|we'?ve|'ve)\s+(?:now\s+)?(?:been\s+)?"
+    r"(?:retired|removed|discontinued|shut\s+down|sunset|decommissioned|turned\s+off)\b|"
+    r"\b(?:is|are)\s+now\s+(?:retired|removed|discontinued|shut\s+down|offline)\b",
+    re.IGNORECASE,
+)
+
+
+def _dated_by_entry(text: str, candidates: list[Candidate], first: int, entry: dt.date) -> None:
+    """Undated removals of this paragraph, said to have happened now (in the removal's own
+    sentence or the one right after it), end on the entry date."""
+    said = list(sentences(text))
+    anchored = {
+        sentence
+        for i, sentence in enumerate(said)
+        if any(_REMOVED_NOW.search(s) for s in said[i : i + 2])
+    }
+    candidates[first:] = [
+        replace(
+            c,
+            shutdown_date=entry,
+            shutdown_kind="firm",
+            status="retired",
+            rule=f"{c.rule}, removed 'now': dated by its entry",
+        )
+        if c.shutdown_date is None and c.evidence in anchored and _PAST_REMOVAL.search(c.evidence)
+        else c
+        for c in candidates[first:]
+    ]
+
+
 def _scope(product: str | None) -> str:
     return f"product:{product}" if product else "api"
 
@@ -741,7 +784,7 @@ def _sentences(
         ]
         dates = _shutdown_first(sentence, dates)
         date = dates[0].date if dates else None
-        if date is None and context_date and MONTH_DAY.search(sentence):
+        if date is None and context_date and year_less(sentence):
             date = month_day(sentence, context_date)  # "followed on April 1": the entry's year
         if (
             date
@@ -838,6 +881,9 @@ def _sentences(
             result.subjects = ()
     if block.kind == "li":
         _date_from_item(text, result.candidates, first)
+    # only an entry's own day dates a removal "now" (never a month-only or page context)
+    if section_date and _REMOVED_NOW.search(text):
+        _dated_by_entry(text, result.candidates, first, section_date)
     # Replacements named in the same paragraph belong to its deprecated models; the notice-wide
     # pool (records.py) is only a fallback for paragraphs that name none.
     reps = tuple(dict.fromkeys(r for r in block_reps))
