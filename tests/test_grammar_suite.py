@@ -680,7 +680,7 @@ def test_removal_now_is_dated_by_its_entry(ids, entry, removal, layout):
 @given(subjects, dates)
 def test_removal_now_under_a_month_heading_is_undated(ids, entry):
     """Under a month-only heading ("November 2026") "now" names no day: nothing is dated."""
-    text_subjects, plural = subject_list(ids, "plain")
+    text_subjects, _ = subject_list(ids, "plain")
     sentence = f"We've retired {text_subjects}. All requests to them will now return an error."
     page = wrap(f"## {entry.strftime('%B %Y')}\n\n- {sentence}", "markdown", "Release notes")
     check(Case(page, "markdown", expect(ids, None, "none")))
