@@ -27,8 +27,9 @@ from pipeline.extract.cues import (
 )
 from pipeline.extract.dates import MONTH_ONLY, MONTHS, FoundDate, find_dates, make_date
 from pipeline.extract.model_ids import DASHES, is_cell_id, is_strong_id, normalise
-from pipeline.extract.prose import SHUTDOWN_BEFORE, notice_prose, unnamed_shutdowns
+from pipeline.extract.prose import notice_prose, unnamed_shutdowns
 from pipeline.extract.rows import listed_models, table_candidates
+from pipeline.extract.sentence_dates import SHUTDOWN_BEFORE
 from pipeline.extract.tables import classify, key_value_tables
 from pipeline.models import Record
 from pipeline.parse.document import Document, Notice, Table, Text
