@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from pipeline.errors import ConfigError
+from pipeline.gate.commands import check_options
 from pipeline.wording import count
 from storage.common import DEFAULT_DB, StoreError
 
@@ -928,8 +929,9 @@ def _scope_note(scope: str | None) -> str:
 
 
 @main.command()
+@check_options
 @click.argument("path", type=click.Path(exists=True, file_okay=True, path_type=Path))
-@click.option("--team", required=True, help="Team the usage belongs to (named in teams.yml).")
+@click.option("--team", default=None, help="Team the usage belongs to (named in teams.yml).")
 @teams_option
 @db_option
 @click.option(
