@@ -20,6 +20,7 @@ import click
 
 from pipeline.errors import ConfigError
 from pipeline.gate.commands import check_options
+from pipeline.gate.fix_command import fix_command
 from pipeline.wording import count
 from storage.common import DEFAULT_DB, StoreError
 
@@ -1532,6 +1533,9 @@ def demo(out: Path, now_text: str | None) -> None:
         run_demo(out, echo=click.echo, today=today)
     except DemoFolderError as exc:
         _fail(f"sunset demo: {exc}")
+
+
+main.add_command(fix_command)
 
 
 if __name__ == "__main__":  # pragma: no cover
