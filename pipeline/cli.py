@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from pipeline.errors import ConfigError
+from pipeline.gate.commands import check_options
+from pipeline.gate.fix_command import fix_command
 from pipeline.wording import count
 from storage.common import DEFAULT_DB, StoreError
 
@@ -928,8 +930,9 @@ def _scope_note(scope: str | None) -> str:
 
 
 @main.command()
+@check_options
 @click.argument("path", type=click.Path(exists=True, file_okay=True, path_type=Path))
-@click.option("--team", required=True, help="Team the usage belongs to (named in teams.yml).")
+@click.option("--team", default=None, help="Team the usage belongs to (named in teams.yml).")
 @teams_option
 @db_option
 @click.option(
@@ -1530,6 +1533,9 @@ def demo(out: Path, now_text: str | None) -> None:
         run_demo(out, echo=click.echo, today=today)
     except DemoFolderError as exc:
         _fail(f"sunset demo: {exc}")
+
+
+main.add_command(fix_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

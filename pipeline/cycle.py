@@ -46,6 +46,7 @@ from pipeline.fetch.errors import redact_url
 from pipeline.model_lists import stage as model_list_stage
 from pipeline.model_lists.pull import Listing, fetch_listing
 from pipeline.models import Extraction, FetchResult, SourceState
+from pipeline.pagediff import record_page_change
 from pipeline.reference.catalogue import parse_catalogue
 from pipeline.reference.stage import check_references
 from pipeline.validate import cliff, validate
@@ -506,6 +507,16 @@ def _store_fetch(
             charset=result.charset,
         )
         source_store.prune_snapshots(db, source["id"], keep=KEEP_SNAPSHOTS, protect=sha)
+        record_page_change(
+            db,
+            source_id=source["id"],
+            sha256=sha,
+            fetched_at=stamp,
+            url=strip_credentials(result.final_url or result.url),
+            body=result.body,
+            content_type=result.content_type,
+            charset=result.charset,
+        )
         return sha
 
 

@@ -568,6 +568,26 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX record_changes_changed ON record_changes(changed_at)",
         "CREATE INDEX usage_model ON usage(model, provider)",
     ],
+    # 13 (issue 20): what changed on a provider's page: each new snapshot's text and its
+    # bounded diff from the source's previous one, computed once when it is stored.
+    [
+        """CREATE TABLE page_changes (
+            id INTEGER PRIMARY KEY,
+            source_id TEXT NOT NULL REFERENCES sources(id),
+            snapshot_sha256 TEXT NOT NULL,
+            previous_sha256 TEXT,
+            fetched_at TEXT NOT NULL,
+            url TEXT,
+            text TEXT,
+            diff TEXT,
+            added INTEGER,
+            removed INTEGER,
+            truncated INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX page_changes_source ON page_changes(source_id, id)",
+        "CREATE INDEX page_changes_url ON page_changes(url)",
+        "CREATE INDEX sources_url ON sources(url)",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
