@@ -21,6 +21,7 @@ import sqlite_utils
 
 from pipeline.clock import iso
 from pipeline.config import TeamConfig, TeamsFile
+from pipeline.incremental import match_inputs
 from pipeline.match import PRODUCT_HOW, match, match_products
 from pipeline.models import Alert, AlertItem, Record
 from pipeline.scope import API, product_name, product_of
@@ -98,9 +99,9 @@ def usage_entries(db: sqlite_utils.Database) -> list[UsageEntry]:
     ]
 
 
-def refresh_exposures(db: sqlite_utils.Database, now: dt.datetime) -> None:
-    """Match all usage against all model records; upsert `exposures`, deactivate stale ones."""
-    usages = usage_entries(db)
+def refresh_exposures(db: sqlite_utils.Database, now: dt.datetime, *, rematch: bool = True) -> None:
+    """Match all usage against all model records; upsert `exposures`, deactivate stale ones.
+    Without `rematch` (nothing matching reads changed) active exposures are only re-stamped."""
     # Records waiting for review or rejected match nobody: teams never hear of them, and an
     # exposure that was active rests until the record is confirmed.
     records = [
@@ -108,6 +109,11 @@ def refresh_exposures(db: sqlite_utils.Database, now: dt.datetime) -> None:
         for r in record_store.all_records(db, alertable_only=True)
         if r["kind"] == "model"
     ]
+    if not rematch:
+        team_store.restamp_exposures(db, iso(now))
+        volume.apply(db, records, now.astimezone(dt.UTC).date())
+        return
+    usages = usage_entries(db)
     products = [(row["team"], row["product"]) for row in team_store.product_rows(db)]
     found = {
         (e.team, e.record_id): e
@@ -231,8 +237,12 @@ def decide(db: sqlite_utils.Database, teams: TeamsFile, *, now: dt.datetime) -> 
     """
     today = now.date()
     with transaction(db):
-        team_store.sync_teams(db, team_rows(teams))
-        refresh_exposures(db, now)
+        rows = team_rows(teams)
+        inputs = match_inputs.fingerprint(rows)
+        rematch = not match_inputs.unchanged(db, inputs)
+        if rematch:
+            team_store.sync_teams(db, rows)
+        refresh_exposures(db, now, rematch=rematch)
         watermark = int(_meta(db, WATERMARK) or 0)
         changes_by_record: dict[int, list[dict[str, Any]]] = defaultdict(list)
         marks = ",".join("?" * len(ALERT_FIELDS))
@@ -294,6 +304,7 @@ def decide(db: sqlite_utils.Database, teams: TeamsFile, *, now: dt.datetime) -> 
             _set_meta(db, WATERMARK, str(latest))
         for record_id in released:
             db["records"].update(record_id, {"review_from_change": None})
+        match_inputs.remember(db, inputs)
     return created
 
 

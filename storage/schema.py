@@ -7,6 +7,8 @@ Datasette shows every table.
 
 from __future__ import annotations
 
+from storage.input_counters import input_counter_statements
+
 # A migration whose first statement is this runs with foreign keys off (checked with
 # `PRAGMA foreign_key_check` before it commits): SQLite can only change a table's keys by
 # rebuilding it, and the rebuild briefly drops a table that others reference.
@@ -568,6 +570,11 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX record_changes_changed ON record_changes(changed_at)",
         "CREATE INDEX usage_model ON usage(model, provider)",
     ],
+    # 14 (assigned number; the lead renumbers on merge): what matching reads, counted.
+    # Triggers bump a counter on every write to the tables `decide` matches from (the record
+    # columns matching reads, not `last_seen`), so a warm decide can tell in one read that
+    # nothing changed since the last one (`storage/input_counters.py`).
+    input_counter_statements(),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -193,6 +193,11 @@ def write_exposures(
     db.conn.executemany("UPDATE exposures SET active = 0 WHERE id = ?", [(i,) for i in deactivate])
 
 
+def restamp_exposures(db: sqlite_utils.Database, stamp: str) -> None:
+    """Mark every active exposure seen at `stamp` (a decide that found the same matches)."""
+    db.execute("UPDATE exposures SET last_seen = ? WHERE active = 1", [stamp])
+
+
 def set_reminder_state(db: sqlite_utils.Database, rows: list[tuple[Any, ...]]) -> None:
     """(announced, reminded_lead, reminded_for, exposure id) for each exposure decided."""
     db.conn.executemany(
