@@ -573,8 +573,15 @@ MIGRATIONS: list[list[str]] = [
     # 14 (assigned number; the lead renumbers on merge): what matching reads, counted.
     # Triggers bump a counter on every write to the tables `decide` matches from (the record
     # columns matching reads, not `last_seen`), so a warm decide can tell in one read that
-    # nothing changed since the last one (`storage/input_counters.py`).
-    input_counter_statements(),
+    # nothing changed since the last one (`storage/input_counters.py`). And indexes that let
+    # the dashboard's longest lists stop at Datasette's row limit: records in due order
+    # (no date last), and the teams exposed to a record without reading the exposure rows.
+    [
+        *input_counter_statements(),
+        "CREATE INDEX records_due ON records(shutdown_date IS NULL, shutdown_date)",
+        "CREATE INDEX exposures_record_team ON exposures(record_id, active, team)",
+        "DROP INDEX exposures_record",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
