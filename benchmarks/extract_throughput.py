@@ -120,6 +120,8 @@ def _group(filename: str) -> str:
             at = len(parts) - 1 - parts[::-1].index(root)
             tail = parts[at:]
             return "/".join(tail[:3] if root == "pipeline" else tail[:1])
+    if filename == "~":
+        return "built-ins (C: regex search, str methods)"
     return "other" if filename.startswith("/") else filename
 
 
