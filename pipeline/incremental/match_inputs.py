@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 
 from storage import input_counters
 from storage.schema import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from pipeline.config import TeamsFile
 
 MARK = "matched_inputs"  # input_marks key: "<fingerprint>:<counters total>" of the last decide
 # The code whose rules decide what matches: a new version of any of them matches again.
@@ -37,10 +39,11 @@ def _rules_digest() -> bytes:
     return digest.digest()
 
 
-def fingerprint(team_rows: list[dict[str, Any]]) -> str:
-    """A digest of the teams file (as `decide.team_rows` gives it) and the matching rules."""
+def fingerprint(teams: TeamsFile) -> str:
+    """A digest of the teams file as validated (pydantic's JSON of it: 10,000 teams in
+    ~0.1 s) and of the matching rules."""
     digest = hashlib.sha256(_rules_digest())
-    digest.update(json.dumps(team_rows, sort_keys=True, separators=(",", ":")).encode())
+    digest.update(teams.model_dump_json().encode())
     return digest.hexdigest()
 
 
