@@ -21,6 +21,7 @@ import sqlite_utils
 
 from pipeline.clock import iso
 from pipeline.config import TeamConfig, TeamsFile
+from pipeline.incremental import match_inputs
 from pipeline.match import PRODUCT_HOW, match, match_products
 from pipeline.models import Alert, AlertItem, Record
 from pipeline.scope import API, product_name, product_of
@@ -98,34 +99,49 @@ def usage_entries(db: sqlite_utils.Database) -> list[UsageEntry]:
     ]
 
 
-def refresh_exposures(db: sqlite_utils.Database, now: dt.datetime) -> None:
-    """Match all usage against all model records; upsert `exposures`, deactivate stale ones."""
-    usages = usage_entries(db)
+def refresh_exposures(
+    db: sqlite_utils.Database,
+    now: dt.datetime,
+    *,
+    rematch: bool = True,
+    rows: list[dict[str, Any]] | None = None,
+) -> None:
+    """Match all usage against all model records; upsert `exposures`, deactivate stale ones.
+    Without `rematch` (nothing matching reads changed) active exposures are only re-stamped.
+    `rows`: every record as `all_records` gives it, when the caller has read them already."""
     # Records waiting for review or rejected match nobody: teams never hear of them, and an
     # exposure that was active rests until the record is confirmed.
+    if rows is None:
+        rows = record_store.all_records(db, alertable_only=True)
     records = [
         (r["id"], record_of(r))
-        for r in record_store.all_records(db, alertable_only=True)
-        if r["kind"] == "model"
+        for r in rows
+        if r["kind"] == "model" and r["review_state"] in record_store.ALERTABLE_STATES
     ]
+    if not rematch:
+        team_store.restamp_exposures(db, iso(now))
+        volume.apply(db, records, now.astimezone(dt.UTC).date())
+        return
+    usages = usage_entries(db)
     products = [(row["team"], row["product"]) for row in team_store.product_rows(db)]
     found = {
         (e.team, e.record_id): e
         for e in [*match(usages, records), *match_products(products, records)]
     }
-    existing = team_store.exposure_states(db)
+    existing = team_store.exposure_matches(db)
     stamp = iso(now)
     inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[Any, ...]] = []
     for key, e in found.items():
         values = (e.usage_model, e.usage_provider, e.how, e.origin)
         state = existing.get(key)
-        if state is not None:
-            updates.append((*values, stamp, state[0]))
-        else:
+        if state is None:
             inserts.append((key[0], key[1], stamp, *values, stamp))
+        elif not state[1] or state[2:] != values:  # only what matching changed is written
+            updates.append((*values, stamp, state[0]))
     stale = [state[0] for key, state in existing.items() if key not in found and state[1]]
     team_store.write_exposures(db, inserts=inserts, updates=updates, deactivate=stale)
+    team_store.restamp_exposures(db, stamp)  # the active ones are now exactly those found
     volume.apply(db, records, now.astimezone(dt.UTC).date())
 
 
@@ -231,8 +247,12 @@ def decide(db: sqlite_utils.Database, teams: TeamsFile, *, now: dt.datetime) -> 
     """
     today = now.date()
     with transaction(db):
-        team_store.sync_teams(db, team_rows(teams))
-        refresh_exposures(db, now)
+        inputs = match_inputs.fingerprint(teams)
+        rematch = not match_inputs.unchanged(db, inputs)
+        if rematch:
+            team_store.sync_teams(db, team_rows(teams))
+        all_rows = record_store.all_records(db)
+        refresh_exposures(db, now, rematch=rematch, rows=all_rows)
         watermark = int(_meta(db, WATERMARK) or 0)
         changes_by_record: dict[int, list[dict[str, Any]]] = defaultdict(list)
         marks = ",".join("?" * len(ALERT_FIELDS))
@@ -241,7 +261,7 @@ def decide(db: sqlite_utils.Database, teams: TeamsFile, *, now: dt.datetime) -> 
             [watermark, *ALERT_FIELDS],
         ):
             changes_by_record[change["record_id"]].append(change)
-        records = {r["id"]: r for r in record_store.all_records(db)}
+        records = {r["id"]: r for r in all_rows}
         released = _release_withheld(db, records, changes_by_record)
         waivers: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for waiver in team_store.waivers(db):
@@ -294,6 +314,7 @@ def decide(db: sqlite_utils.Database, teams: TeamsFile, *, now: dt.datetime) -> 
             _set_meta(db, WATERMARK, str(latest))
         for record_id in released:
             db["records"].update(record_id, {"review_from_change": None})
+        match_inputs.remember(db, inputs)
     return created
 
 

@@ -7,6 +7,8 @@ Datasette shows every table.
 
 from __future__ import annotations
 
+from storage.input_counters import input_counter_statements
+
 # A migration whose first statement is this runs with foreign keys off (checked with
 # `PRAGMA foreign_key_check` before it commits): SQLite can only change a table's keys by
 # rebuilding it, and the rebuild briefly drops a table that others reference.
@@ -568,7 +570,7 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX record_changes_changed ON record_changes(changed_at)",
         "CREATE INDEX usage_model ON usage(model, provider)",
     ],
-    # 13 (issue 20): what changed on a provider's page: each new snapshot's text and its
+    # 12 (issue 20): what changed on a provider's page: each new snapshot's text and its
     # bounded diff from the source's previous one, computed once when it is stored.
     [
         """CREATE TABLE page_changes (
@@ -587,6 +589,18 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX page_changes_source ON page_changes(source_id, id)",
         "CREATE INDEX page_changes_url ON page_changes(url)",
         "CREATE INDEX sources_url ON sources(url)",
+    ],
+    # 13 (issue 17): what matching reads, counted.
+    # Triggers bump a counter on every write to the tables `decide` matches from (the record
+    # columns matching reads, not `last_seen`), so a warm decide can tell in one read that
+    # nothing changed since the last one (`storage/input_counters.py`). And indexes that let
+    # the dashboard's longest lists stop at Datasette's row limit: records in due order
+    # (no date last), and the teams exposed to a record without reading the exposure rows.
+    [
+        *input_counter_statements(),
+        "CREATE INDEX records_due ON records(shutdown_date IS NULL, shutdown_date)",
+        "CREATE INDEX exposures_record_team ON exposures(record_id, active, team)",
+        "DROP INDEX exposures_record",
     ],
 ]
 
