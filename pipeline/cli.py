@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from pipeline.errors import ConfigError
+from pipeline.holds import commands as _hold_commands
 from pipeline.wording import count
 from storage.common import DEFAULT_DB, StoreError
 
@@ -1531,6 +1532,9 @@ def demo(out: Path, now_text: str | None) -> None:
     except DemoFolderError as exc:
         _fail(f"sunset demo: {exc}")
 
+
+for _command in _hold_commands.COMMANDS:
+    main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
