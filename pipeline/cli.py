@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from pipeline import notify_commands as _notify_commands
 from pipeline.errors import ConfigError
 from pipeline.holds import commands as _hold_commands
 from pipeline.wording import count
@@ -1535,6 +1536,7 @@ def demo(out: Path, now_text: str | None) -> None:
 
 for _command in _hold_commands.COMMANDS:
     main.add_command(_command)
+main.add_command(_notify_commands.notify)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
