@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from pipeline import notify_commands as _notify_commands
 from pipeline.errors import ConfigError
 from pipeline.gate.commands import check_options
 from pipeline.gate.fix_command import fix_command
+from pipeline.holds import commands as _hold_commands
 from pipeline.wording import count
 from storage.common import DEFAULT_DB, StoreError
 
@@ -1537,6 +1539,9 @@ def demo(out: Path, now_text: str | None) -> None:
 
 main.add_command(fix_command)
 
+for _command in _hold_commands.COMMANDS:
+    main.add_command(_command)
+main.add_command(_notify_commands.notify)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

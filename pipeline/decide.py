@@ -21,6 +21,7 @@ import sqlite_utils
 
 from pipeline.clock import iso
 from pipeline.config import TeamConfig, TeamsFile
+from pipeline.holds import actions as holds
 from pipeline.incremental import match_inputs
 from pipeline.match import PRODUCT_HOW, match, match_products
 from pipeline.models import Alert, AlertItem, Record
@@ -283,6 +284,7 @@ def decide(db: sqlite_utils.Database, teams: TeamsFile, *, now: dt.datetime) -> 
                 if (records[e["record_id"]]["shutdown_date"] or "9999") < today.isoformat()
             ],
         )
+        held = holds.load(db, today)
         pending: dict[str, list[tuple[str, AlertItem, int]]] = defaultdict(list)
         silent: set[str] = set()
         states: list[tuple[Any, ...]] = []
@@ -295,12 +297,15 @@ def decide(db: sqlite_utils.Database, teams: TeamsFile, *, now: dt.datetime) -> 
             record = records[exposure["record_id"]]
             if _waived(waivers.get(team, []), record, exposure["usage_model"], today):
                 continue
+            if held.quiet(team, record, exposure):  # acknowledged, snoozed or waived
+                continue
             facts, state = _facts(config, exposure, record, changes_by_record, today, announced)
             for key, item in facts:
                 pending[team].append((key, item, record["id"]))
             if state is not None:
                 states.append((*state, exposure["id"]))
         team_store.set_reminder_state(db, states)
+        holds.store_lapsed(db, held, now)
         for team in sorted(silent):
             log.warning("team %s has no Slack or e-mail destination: its alerts wait", team)
         used = set(outbox.fact_keys(db, [k for facts in pending.values() for k, _, _ in facts]))

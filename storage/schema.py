@@ -602,6 +602,36 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX exposures_record_team ON exposures(record_id, active, team)",
         "DROP INDEX exposures_record",
     ],
+    # 14 (issue 20): acknowledgements, snoozes and waivers given from the CLI or Slack: the current
+    # hold per (team, record) and an append-only log of every action with who and when.
+    [
+        """CREATE TABLE exposure_holds (
+            team TEXT NOT NULL,
+            record_id INTEGER NOT NULL REFERENCES records(id),
+            kind TEXT NOT NULL CHECK (kind IN ('ack', 'snooze', 'waive')),
+            reason TEXT,
+            until TEXT,
+            fingerprint TEXT,
+            by TEXT NOT NULL,
+            at TEXT NOT NULL,
+            via TEXT NOT NULL,
+            PRIMARY KEY (team, record_id)
+        )""",
+        """CREATE TABLE exposure_actions (
+            id INTEGER PRIMARY KEY,
+            team TEXT NOT NULL,
+            record_id INTEGER NOT NULL,
+            model TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            action TEXT NOT NULL,
+            reason TEXT,
+            until TEXT,
+            by TEXT NOT NULL,
+            at TEXT NOT NULL,
+            via TEXT NOT NULL
+        )""",
+        "CREATE INDEX exposure_actions_team ON exposure_actions(team, record_id, at)",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

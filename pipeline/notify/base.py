@@ -55,6 +55,7 @@ OPS_LABELS = {
     "store-ok": "Database writable again",
     "disagreement": "Reference disagrees",
     "unowned": "Unowned usage",
+    "test": "Test notification",
 }
 
 
