@@ -20,7 +20,7 @@ from typing import Any
 import sqlite_utils
 
 from pipeline.clock import iso
-from pipeline.config import TeamConfig, TeamsFile
+from pipeline.config import TeamConfig, TeamsFile, destinations
 from pipeline.holds import actions as holds
 from pipeline.incremental import match_inputs
 from pipeline.match import PRODUCT_HOW, match, match_products
@@ -78,7 +78,7 @@ def record_of(row: dict[str, Any]) -> Record:
         announced_date=row["announced_date"],
         replacements=tuple(row["replacements"]),
         status=row["status"],
-        evidence=row["evidence"],
+        evidence=row["evidence"] or "",
         url=row["url"],
         scope=row.get("scope") or API,
     )
@@ -291,7 +291,7 @@ def decide(db: sqlite_utils.Database, teams: TeamsFile, *, now: dt.datetime) -> 
         for exposure in exposures:
             team = exposure["team"]
             config = configs[team]
-            if not _channels(config):
+            if not destinations(config):
                 silent.add(team)  # nothing is marked announced until it can be sent
                 continue
             record = records[exposure["record_id"]]
@@ -449,15 +449,6 @@ def _facts(
     return facts, (state["announced"], state["reminded_lead"], state["reminded_for"])
 
 
-def _channels(team: TeamConfig) -> list[tuple[str, str]]:
-    channels = []
-    if team.slack_channel or team.webhook_env:
-        channels.append(("slack", team.slack_channel or f"webhook:{team.webhook_env}"))
-    if team.email:
-        channels.append(("email", ", ".join(team.email)))
-    return channels
-
-
 def _reminder_note(lead: int, days_left: int | None) -> str:
     """Which lead day fired, and whether the reminder comes late (a missed run's catch-up)."""
     note = f"{lead}-day reminder"
@@ -519,7 +510,7 @@ def _enqueue_team(
     group = hashlib.sha256("\n".join(sorted(k for k, _, _ in fresh)).encode()).hexdigest()[:16]
     record_id = fresh[0][2] if len(fresh) == 1 else None
     created = 0
-    channels = _channels(team)
+    channels = destinations(team)
     if not channels:
         log.warning(
             "team %s has no Slack or e-mail destination; %d facts not sent", team.name, len(fresh)
@@ -601,13 +592,7 @@ def enqueue_ops(
 
 def ops_destinations(teams: TeamsFile) -> list[tuple[str, str]]:
     """(channel, destination) pairs of the operator (delivery.ops)."""
-    ops = teams.delivery.ops
-    destinations = []
-    if ops.slack_channel or ops.webhook_env:
-        destinations.append(("slack", ops.slack_channel or f"webhook:{ops.webhook_env}"))
-    if ops.email:
-        destinations.append(("email", ", ".join(ops.email)))
-    return destinations
+    return destinations(teams.delivery.ops)
 
 
 def enqueue_ops_alert(

@@ -20,13 +20,12 @@ from typing import Any
 import sqlite_utils
 
 from pipeline.clock import iso
-from pipeline.config import TeamConfig, TeamsFile
+from pipeline.config import TeamConfig, TeamsFile, destinations
 from pipeline.decide import (
     ALERT_FIELDS,
     PAST_DAILY_FOR_DAYS,
     WATERMARK,
     _baseline,
-    _channels,
     _days_left,
     _item,
     _meta,
@@ -183,7 +182,7 @@ def decide(db: sqlite_utils.Database, teams: TeamsFile, *, now: dt.datetime) -> 
             config = next((t for t in teams.teams if t.name == team), None)
             if config is None:
                 continue
-            if not _channels(config):
+            if not destinations(config):
                 silent.add(team)  # nothing is marked announced until it can be sent
                 continue
             record = records[exposure["record_id"]]
@@ -324,7 +323,7 @@ def _enqueue_team(
     group = hashlib.sha256("\n".join(sorted(k for k, _, _ in fresh)).encode()).hexdigest()[:16]
     record_id = fresh[0][2] if len(fresh) == 1 else None
     created = 0
-    channels = _channels(team)
+    channels = destinations(team)
     if not channels:
         log.warning(
             "team %s has no Slack or e-mail destination; %d facts not sent", team.name, len(fresh)

@@ -12,15 +12,13 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from storage.db import open_db
-from tests.slack_stub import TOKEN, SlackStub, SmtpSink
+from tests.slack_stub import SlackStub, SmtpSink, point_env_at
 
 
 @pytest.fixture
 def stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackStub]:
     with SlackStub() as running:
-        monkeypatch.setenv("SUNSET_SLACK_API_URL", running.api_url)
-        monkeypatch.setenv("SW_TEST_SLACK_TOKEN", TOKEN)
-        monkeypatch.setenv("SW_TEST_SEARCH_HOOK", running.webhook_url)
+        point_env_at(monkeypatch, running)
         monkeypatch.delenv("SW_TEST_UNSET_HOOK", raising=False)
         yield running
 

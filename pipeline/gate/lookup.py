@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlite_utils
 
+from pipeline.decide import record_of
 from pipeline.models import Record
 from storage import records as record_store
 
@@ -31,27 +32,10 @@ class RecordsFileError(ValueError):
     """A `--records` file that is not a usable export; the message names the file and item."""
 
 
-def _record_of(row: dict[str, Any]) -> Record:
-    return Record(
-        provider=row["provider"],
-        model=row["model"],
-        kind=row["kind"],
-        aliases=tuple(row["aliases"]),
-        shutdown_date=row["shutdown_date"],
-        shutdown_kind=row["shutdown_kind"],
-        announced_date=row["announced_date"],
-        replacements=tuple(row["replacements"]),
-        status=row["status"],
-        evidence=row["evidence"] or "",
-        url=row["url"],
-        scope=row.get("scope") or "api",
-    )
-
-
 def store_records(db: sqlite_utils.Database) -> list[tuple[int, Record]]:
     """The store's alertable model records."""
     return [
-        (row["id"], _record_of(row))
+        (row["id"], record_of(row))
         for row in record_store.all_records(db, alertable_only=True)
         if row["kind"] == "model"
     ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.config import ConfigError, TeamsFile, slack_api_url
+from pipeline.config import ConfigError, TeamsFile, destinations, slack_api_url
 from pipeline.decide import OPS_TEAM
 from pipeline.models import Alert
 from pipeline.notify.base import DeliveryError, Notifier
@@ -156,12 +156,7 @@ class Router:
 
     def ops_destination(self, avoid: str) -> tuple[str, str] | None:
         """Where to send an operator alert, preferring the channel `avoid` is not."""
-        ops = self.teams.delivery.ops
-        options = []
-        if ops.slack_channel or ops.webhook_env:
-            options.append(("slack", ops.slack_channel or f"webhook:{ops.webhook_env}"))
-        if ops.email:
-            options.append(("email", ", ".join(ops.email)))
+        options = destinations(self.teams.delivery.ops)
         options.sort(key=lambda option: option[0] == avoid)
         return options[0] if options else None
 

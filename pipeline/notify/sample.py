@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from pipeline.config import TeamConfig, TeamsFile
+from pipeline.config import TeamsFile, destinations
 from pipeline.models import Alert, AlertItem
 from pipeline.notify.base import DeliveryError
 from pipeline.notify.router import Router
@@ -44,15 +44,6 @@ def sample_alert(team: str, channel: str, destination: str) -> Alert:
         items=(item,),
         destination=destination,
     )
-
-
-def destinations(team: TeamConfig) -> list[tuple[str, str]]:
-    found = []
-    if team.slack_channel or team.webhook_env:
-        found.append(("slack", team.slack_channel or f"webhook:{team.webhook_env}"))
-    if team.email:
-        found.append(("email", ", ".join(team.email)))
-    return found
 
 
 def send_tests(
