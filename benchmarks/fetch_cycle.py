@@ -14,6 +14,9 @@ Usage: python benchmarks/fetch_cycle.py [--sizes 10,100,1000] [--latency 0.1] [-
        [--streaming]   (fetch_each + drop bodies once stored, to compare peak RSS)
        [--full]        (the real `run_cycle`: fetch, snapshot, extract, validate, store in a
                         temporary SQLite file; use --sizes 10,100,1000,5000 for the scale run)
+       [--full --vs-floor] (also the floor: bare httpx with the same limits, each page parsed
+                        with lxml.html on the cold cycle, conditional GETs on the warm one;
+                        prints the real cycle's ratios to it)
 Targets (2 cores): 1,000 sources first cycle < 15 s, second < 5 s, peak RSS < 150 MB.
 """
 
@@ -229,9 +232,41 @@ def _full_cycles(port: int, size: int) -> dict[str, Any]:
     }
 
 
+async def _floor_cycles(port: int, size: int) -> dict[str, Any]:
+    """The floor of a cycle: bare httpx with the fetcher's limits (50 in flight, 6 a host),
+    every page parsed with `lxml.html` as it arrives (cold), then conditional GETs (warm)."""
+    import httpx
+    import lxml.html
+
+    urls = [f"http://{LOOPBACKS[i % len(LOOPBACKS)]}:{port}/s/{i}" for i in range(size)]
+    limits = httpx.Limits(max_connections=50, max_keepalive_connections=50)
+    per_host = {host: asyncio.Semaphore(6) for host in LOOPBACKS}
+    etags: dict[str, str] = {}
+
+    async def get(client: httpx.AsyncClient, url: str, parse: bool) -> None:
+        headers = {"If-None-Match": etags[url]} if url in etags else {}
+        async with per_host[url.split("/")[2].split(":")[0]]:
+            response = await client.get(url, headers=headers)
+        if response.status_code == 200:
+            etags[url] = response.headers["etag"]
+            if parse:
+                lxml.html.document_fromstring(response.content)
+
+    figures: dict[str, Any] = {}
+    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+        for cycle in (1, 2):
+            t0 = time.perf_counter()
+            await asyncio.gather(*(get(client, url, cycle == 1) for url in urls))
+            figures[f"cycle_{cycle}"] = figures[f"fetch_{cycle}"] = time.perf_counter() - t0
+    figures.update(outcomes_1={"parsed": size}, outcomes_2={"304": size}, snapshot_mb=0.0)
+    return figures
+
+
 def _client_main(out: Queue[dict[str, Any]], port: int, size: int, mode: str) -> None:
     if mode == "run_cycle":
         figures = _full_cycles(port, size)
+    elif mode == "floor":
+        figures = asyncio.run(_floor_cycles(port, size))
     else:
         figures = asyncio.run(_two_cycles(port, size, mode == "fetch_each"))
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -253,9 +288,15 @@ def main() -> None:
         action="store_true",
         help="run the real cycle (run_cycle: fetch, snapshot, extract, store) on a temp DB",
     )
+    parser.add_argument(
+        "--vs-floor",
+        action="store_true",
+        help="with --full: also run the floor (bare httpx + lxml parse) and print the ratios",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     mode = "run_cycle" if args.full else "fetch_each" if args.streaming else "fetch_all"
+    modes = ["floor", mode] if args.vs_floor else [mode]
 
     ctx = mp.get_context("spawn")
     ports: Queue[int] = ctx.Queue()
@@ -266,18 +307,29 @@ def main() -> None:
     try:
         port = ports.get(timeout=30)
         for size in sizes:
-            out: Queue[dict[str, Any]] = ctx.Queue()
-            client = ctx.Process(target=_client_main, args=(out, port, size, mode))
-            client.start()
-            f = out.get(timeout=1800)
-            client.join()
-            print(
-                f"{mode}  sources={size:>5}  first={f['cycle_1']:.2f}s (fetch {f['fetch_1']:.2f}s)"
-                f"  second={f['cycle_2']:.2f}s (fetch {f['fetch_2']:.2f}s)"
-                f"  peak_rss={f['peak_rss_mb']:.0f}MB  snapshots={f['snapshot_mb']:.1f}MB"
-                f"  first={f['outcomes_1']}  second={f['outcomes_2']}",
-                flush=True,
-            )
+            runs: dict[str, dict[str, Any]] = {}
+            for name in modes:
+                out: Queue[dict[str, Any]] = ctx.Queue()
+                client = ctx.Process(target=_client_main, args=(out, port, size, name))
+                client.start()
+                f = runs[name] = out.get(timeout=1800)
+                client.join()
+                print(
+                    f"{name}  sources={size:>5}  first={f['cycle_1']:.2f}s"
+                    f" (fetch {f['fetch_1']:.2f}s)"
+                    f"  second={f['cycle_2']:.2f}s (fetch {f['fetch_2']:.2f}s)"
+                    f"  peak_rss={f['peak_rss_mb']:.0f}MB  snapshots={f['snapshot_mb']:.1f}MB"
+                    f"  first={f['outcomes_1']}  second={f['outcomes_2']}",
+                    flush=True,
+                )
+            if "floor" in runs and len(runs) == 2:
+                floor, real = runs["floor"], runs[mode]
+                print(
+                    f"ratio     sources={size:>5}"
+                    f"  cold {real['cycle_1'] / floor['cycle_1']:.2f}x the floor"
+                    f"  warm {real['cycle_2'] / floor['cycle_2']:.2f}x the floor",
+                    flush=True,
+                )
     finally:
         server.terminate()
         server.join()

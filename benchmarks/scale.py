@@ -10,8 +10,9 @@ match nothing, a few waivers), then times, one run each, beside a floor doing th
   over the same usage and records;
 - the digest (`collect_digest`) for the first D teams, against one SQL join over their
   exposures and records;
-- each canned query of `storage/metadata.yml` (empty parameters), against the 200 ms target,
-  with whether its `EXPLAIN QUERY PLAN` scans a table without an index;
+- each canned query of `storage/metadata.yml` (empty parameters, and one team's), as
+  Datasette runs it (the first 1,001 rows) against the 200 ms target, with the time for
+  every row beside it and whether its `EXPLAIN QUERY PLAN` scans a table without an index;
 - peak RSS of this process.
 
     python benchmarks/scale.py                       # 10,000 teams / 100,000 usage / 5,000 records
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
+import re
 import resource
 import sys
 import tempfile
@@ -47,6 +49,7 @@ PROVIDERS = ("openai", "anthropic", "google-gemini-api", "aws-bedrock", "mistral
 FAMILIES = ("gpt", "claude", "gemini", "command", "mistral", "grok", "llama", "qwen")
 PER_SOURCE = 100
 TARGET_QUERY_MS = 200.0
+DATASETTE_ROWS = 1000  # Datasette's max_returned_rows: a canned query fetches one more
 
 
 def make_records(n: int, rng: random.Random) -> list[dict[str, Any]]:
@@ -234,11 +237,24 @@ def main() -> None:
         t_join, _ = timed(floor_join)
         line(f"digest for {len(chosen):,} teams", t_digest, "one SQL join", t_join)
         print(f"  digest items {items:,}")
+        print(
+            f"canned queries as Datasette runs them (the first {DATASETTE_ROWS:,} rows + 1),"
+            " then every row:"
+        )
+        one_team = teams.teams[len(teams.teams) // 2].name
         for name, sql in canned_queries().items():
-            params = {p: "" for p in ("team", "days") if f":{p}" in sql}
-            t_query, _ = timed(lambda s=sql, p=params: db.execute(s, p).fetchall())
+            params = {p: "" for p in set(re.findall(r":([a-z_]+)", sql))}
+            runs = [("", params)]
+            if "team" in params:
+                runs.append((f" team={one_team}", {**params, "team": one_team}))
+            for label, values in runs:
+                t_page, page = timed(
+                    lambda s=sql, p=values: db.execute(s, p).fetchmany(DATASETTE_ROWS + 1)
+                )
+                t_all, rows = timed(lambda s=sql, p=values: db.execute(s, p).fetchall())
+                line(f"query {name}{label}", t_page, "target", TARGET_QUERY_MS / 1000)
+                print(f"  {len(page):,} rows; all {len(rows):,} rows in {t_all:.3f} s")
             scans = unindexed_scans(db, sql, params)
-            line(f"query {name}", t_query, "target", TARGET_QUERY_MS / 1000)
             if scans:
                 print(f"  scans without an index: {'; '.join(scans)}")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlite_utils
 
 from pipeline.core.clock import iso
-from pipeline.core.config import TeamsFile
+from pipeline.core.config import TeamsFile, destinations
 from pipeline.core.models import Alert, AlertItem
 from storage import alerts as outbox
 
@@ -73,13 +73,7 @@ def enqueue_ops(
 
 def ops_destinations(teams: TeamsFile) -> list[tuple[str, str]]:
     """(channel, destination) pairs of the operator (delivery.ops)."""
-    ops = teams.delivery.ops
-    destinations = []
-    if ops.slack_channel or ops.webhook_env:
-        destinations.append(("slack", ops.slack_channel or f"webhook:{ops.webhook_env}"))
-    if ops.email:
-        destinations.append(("email", ", ".join(ops.email)))
-    return destinations
+    return destinations(teams.delivery.ops)
 
 
 def enqueue_ops_alert(

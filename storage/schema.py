@@ -7,6 +7,7 @@ Datasette shows every table.
 
 from __future__ import annotations
 
+from storage.input_counters import input_counter_statements
 from storage.schema_first import (
     MIGRATION_1,
     RECORD_COLUMNS_V3,
@@ -270,6 +271,68 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX alerts_team ON alerts(team, kind, created_at)",
         "CREATE INDEX record_changes_changed ON record_changes(changed_at)",
         "CREATE INDEX usage_model ON usage(model, provider)",
+    ],
+    # 12 (issue 20): what changed on a provider's page: each new snapshot's text and its
+    # bounded diff from the source's previous one, computed once when it is stored.
+    [
+        """CREATE TABLE page_changes (
+            id INTEGER PRIMARY KEY,
+            source_id TEXT NOT NULL REFERENCES sources(id),
+            snapshot_sha256 TEXT NOT NULL,
+            previous_sha256 TEXT,
+            fetched_at TEXT NOT NULL,
+            url TEXT,
+            text TEXT,
+            diff TEXT,
+            added INTEGER,
+            removed INTEGER,
+            truncated INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX page_changes_source ON page_changes(source_id, id)",
+        "CREATE INDEX page_changes_url ON page_changes(url)",
+        "CREATE INDEX sources_url ON sources(url)",
+    ],
+    # 13 (issue 17): what matching reads, counted.
+    # Triggers bump a counter on every write to the tables `decide` matches from (the record
+    # columns matching reads, not `last_seen`), so a warm decide can tell in one read that
+    # nothing changed since the last one (`storage/input_counters.py`). And indexes that let
+    # the dashboard's longest lists stop at Datasette's row limit: records in due order
+    # (no date last), and the teams exposed to a record without reading the exposure rows.
+    [
+        *input_counter_statements(),
+        "CREATE INDEX records_due ON records(shutdown_date IS NULL, shutdown_date)",
+        "CREATE INDEX exposures_record_team ON exposures(record_id, active, team)",
+        "DROP INDEX exposures_record",
+    ],
+    # 14 (issue 20): acknowledgements, snoozes and waivers given from the CLI or Slack: the current
+    # hold per (team, record) and an append-only log of every action with who and when.
+    [
+        """CREATE TABLE exposure_holds (
+            team TEXT NOT NULL,
+            record_id INTEGER NOT NULL REFERENCES records(id),
+            kind TEXT NOT NULL CHECK (kind IN ('ack', 'snooze', 'waive')),
+            reason TEXT,
+            until TEXT,
+            fingerprint TEXT,
+            by TEXT NOT NULL,
+            at TEXT NOT NULL,
+            via TEXT NOT NULL,
+            PRIMARY KEY (team, record_id)
+        )""",
+        """CREATE TABLE exposure_actions (
+            id INTEGER PRIMARY KEY,
+            team TEXT NOT NULL,
+            record_id INTEGER NOT NULL,
+            model TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            action TEXT NOT NULL,
+            reason TEXT,
+            until TEXT,
+            by TEXT NOT NULL,
+            at TEXT NOT NULL,
+            via TEXT NOT NULL
+        )""",
+        "CREATE INDEX exposure_actions_team ON exposure_actions(team, record_id, at)",
     ],
 ]
 

@@ -104,6 +104,35 @@ REPLACEMENTS = (
     (" Customers should move to `{r}` before then.", True),
 )
 
+# A day and month without a year ("on 15th July"): an entry's date (its heading, or the
+# page's address) supplies the year.
+YEAR_LESS_FORMS = (
+    ("{day}{ord} {month}", lambda d: f"{d.day}{_ordinal(d.day)} " + d.strftime("%B")),
+    ("{day} {month}", lambda d: f"{d.day} " + d.strftime("%B")),
+    ("{month} {day}", lambda d: d.strftime("%B ") + str(d.day)),
+    ("{month} {day}{ord}", lambda d: d.strftime("%B ") + f"{d.day}{_ordinal(d.day)}"),
+)
+
+# A status cell that carries its own date: (template, the date is the shutdown).
+STATUS_CELLS = (
+    ("Retired {date}", True),
+    ("Removed on {date}", True),
+    ("Shut down {date}", True),
+    ("EOL {date}", True),
+    ("Discontinued since {date}", True),
+    ("Deprecated {date}", False),  # when the deprecation was announced, not the shutdown
+)
+
+# A removal in the present perfect, anchored to the entry's own date by "now"/"today":
+# (sentences, the entry date is the shutdown). Without the anchor nothing is dated.
+REMOVALS_IN_AN_ENTRY = (
+    ("We've retired {subjects}. All requests to {anaphor} will now return an error.", True),
+    ("{subjects} {have} been removed from the API and calls now fail.", True),
+    ("{subjects} {have} been shut down effective immediately.", True),
+    ("As of today, {subjects} {have} been decommissioned.", True),
+    ("{subjects} {have} been discontinued.", False),
+)
+
 ANAPHORS = ("It", "This model")
 PLURAL_ANAPHORS = ("They", "These models")
 

@@ -24,7 +24,6 @@ from pipeline.alerts.decide import (
     PAST_DAILY_FOR_DAYS,
     WATERMARK,
     _baseline,
-    _channels,
     _days_left,
     _item,
     _meta,
@@ -40,7 +39,7 @@ from pipeline.alerts.exposure_volumes import exposure_volumes
 from pipeline.alerts.exposures import usage_entries
 from pipeline.alerts.match import PRODUCT_HOW, match, match_products
 from pipeline.core.clock import iso
-from pipeline.core.config import TeamConfig, TeamsFile
+from pipeline.core.config import TeamConfig, TeamsFile, destinations
 from pipeline.core.models import Alert, AlertItem, Record, record_of
 from storage import alerts as outbox
 from storage import records as record_store
@@ -182,7 +181,7 @@ def decide(db: sqlite_utils.Database, teams: TeamsFile, *, now: dt.datetime) -> 
             config = next((t for t in teams.teams if t.name == team), None)
             if config is None:
                 continue
-            if not _channels(config):
+            if not destinations(config):
                 silent.add(team)  # nothing is marked announced until it can be sent
                 continue
             record = records[exposure["record_id"]]
@@ -323,7 +322,7 @@ def _enqueue_team(
     group = hashlib.sha256("\n".join(sorted(k for k, _, _ in fresh)).encode()).hexdigest()[:16]
     record_id = fresh[0][2] if len(fresh) == 1 else None
     created = 0
-    channels = _channels(team)
+    channels = destinations(team)
     if not channels:
         log.warning(
             "team %s has no Slack or e-mail destination; %d facts not sent", team.name, len(fresh)

@@ -299,6 +299,14 @@ def slack_stub() -> Iterator[SlackStub]:
         yield stub
 
 
+def point_env_at(monkeypatch: pytest.MonkeyPatch, stub: SlackStub) -> None:
+    """The environment the test teams.yml files name: the Web API, a bot token and a
+    webhook, all at `stub`."""
+    monkeypatch.setenv("SUNSET_SLACK_API_URL", stub.api_url)
+    monkeypatch.setenv("SW_TEST_SLACK_TOKEN", TOKEN)
+    monkeypatch.setenv("SW_TEST_SEARCH_HOOK", stub.webhook_url)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -25,9 +25,12 @@ from tests.announcement_grammar import (
     PLURAL_ANAPHORS,
     PREDICATES,
     PROVIDER,
+    REMOVALS_IN_AN_ENTRY,
     REPLACEMENT_IDS,
     REPLACEMENTS,
     REQUEST_PREDICATES,
+    STATUS_CELLS,
+    YEAR_LESS_FORMS,
     Case,
     Expected,
     parse_format,
@@ -592,3 +595,92 @@ def test_chinese_key_value_blocks(ids, date, rep_id, colon):
             expect(ids, date, "firm", rep_id),
         )
     )
+
+
+@SUITE
+@given(
+    subjects,
+    st.sampled_from(PREDICATES[:9]),
+    dates,
+    st.sampled_from(YEAR_LESS_FORMS),
+    st.sampled_from(("heading", "address")),
+    st.sampled_from(("markdown", "mdx")),
+)
+def test_year_less_date_in_a_dated_entry(ids, predicate, date, form, where, layout):
+    """'... will be retired on 15th July': the entry's date (its heading, or a changelog
+    page's address such as /changelog/2027/2/1) gives the year."""
+    entry = date - dt.timedelta(days=40)
+    text_subjects, plural = subject_list(ids, "plain")
+    said, _ = predicate_text(predicate, date, form, plural)
+    sentence = f"{text_subjects} {said}."
+    url = None
+    if where == "heading":
+        body = f"## {entry.strftime('%B')} {entry.day}, {entry.year}\n\n- {sentence}"
+    else:
+        body = f"### Agents\n\n- **Model update**: {sentence} No action is required."
+        url = f"https://acme.example/docs/changelog/{entry.year}/{entry.month}/{entry.day}"
+    page = wrap(body, layout, title="Changelog")
+    out = extract_document(
+        page.encode(), fmt=parse_format(layout), provider=PROVIDER, url=url, today=TODAY
+    )
+    got = {r.model: r.shutdown_date for r in out.records if r.kind == "model"}
+    assert got == {m: date.isoformat() for m in ids}, page
+
+
+@SUITE
+@given(subjects, dates, date_forms, st.sampled_from(STATUS_CELLS), st.sampled_from(("md", "html")))
+def test_status_cell_with_its_own_date(ids, date, date_form, cell, layout):
+    """'Retired Apr 4, 2026' in a status column is the row's shutdown date; 'Deprecated
+    <date>' is only when the deprecation was announced."""
+    template, is_shutdown = cell
+    status = template.format(date=date_form[1](date))
+    if layout == "md":
+        rows = "".join(f"| `{m}` | {status} | A model. |\n" for m in ids)
+        page = f"# Models\n\n| Model | Status | Description |\n|---|---|---|\n{rows}"
+        page += "| `orca-chat-4` | Active | Current. |\n"
+        fmt = "markdown"
+    else:
+        rows = "".join(f"<tr><td>{m}</td><td>{status}</td><td>A model.</td></tr>" for m in ids)
+        page = (
+            "<html><body><h1>Models</h1><table><tr><th>Model ID</th><th>Lifecycle</th>"
+            f"<th>Notes</th></tr>{rows}<tr><td>orca-chat-4</td><td>GA</td><td>-</td></tr>"
+            "</table></body></html>"
+        )
+        fmt = "html"
+    want = expect(ids, date, "firm") if is_shutdown else expect(ids, None, "none")
+    check(Case(page, fmt, want))
+
+
+@SUITE
+@given(
+    subjects,
+    dates,
+    st.sampled_from(REMOVALS_IN_AN_ENTRY),
+    st.sampled_from(("markdown", "rss", "mdx")),
+)
+def test_removal_now_is_dated_by_its_entry(ids, entry, removal, layout):
+    """'We've retired X. All requests to it will now return an error.' in an entry dated D
+    ends X on D; 'X has been discontinued.' alone does not say when access ended."""
+    template, dated = removal
+    text_subjects, plural = subject_list(ids, "plain")
+    sentence = template.format(
+        subjects=text_subjects,
+        anaphor="these models" if plural else "this model",
+        have="have" if plural else "has",
+    )
+    if layout == "rss":
+        entry = dt.date(2026, 11, 2)  # the item's pubDate in `wrap`
+        page = wrap(sentence, "rss", title="Model retirements")
+    else:
+        page = wrap(f"## {entry.isoformat()}\n\n- {sentence}", layout, title="Release notes")
+    check(Case(page, layout, expect(ids, entry, "firm") if dated else expect(ids, None, "none")))
+
+
+@SUITE
+@given(subjects, dates)
+def test_removal_now_under_a_month_heading_is_undated(ids, entry):
+    """Under a month-only heading ("November 2026") "now" names no day: nothing is dated."""
+    text_subjects, _ = subject_list(ids, "plain")
+    sentence = f"We've retired {text_subjects}. All requests to them will now return an error."
+    page = wrap(f"## {entry.strftime('%B %Y')}\n\n- {sentence}", "markdown", "Release notes")
+    check(Case(page, "markdown", expect(ids, None, "none")))

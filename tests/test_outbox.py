@@ -15,7 +15,7 @@ from pipeline.core.clock import iso
 from pipeline.core.config import TeamsFile
 from pipeline.core.models import Alert, AlertItem
 from storage import alerts as outbox
-from tests.slack_stub import TOKEN, SlackStub, SmtpSink, free_port
+from tests.slack_stub import TOKEN, SlackStub, SmtpSink, free_port, point_env_at
 
 NOW = dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC)
 MINUTE = dt.timedelta(minutes=1)
@@ -24,9 +24,7 @@ MINUTE = dt.timedelta(minutes=1)
 @pytest.fixture
 def stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackStub]:
     with SlackStub() as running:
-        monkeypatch.setenv("SUNSET_SLACK_API_URL", running.api_url)
-        monkeypatch.setenv("SW_TEST_SLACK_TOKEN", TOKEN)
-        monkeypatch.setenv("SW_TEST_SEARCH_HOOK", running.webhook_url)
+        point_env_at(monkeypatch, running)
         yield running
 
 

@@ -18,11 +18,13 @@ from typing import Any
 
 import sqlite_utils
 
+from pipeline.alerts import match_inputs
 from pipeline.alerts.exposures import refresh_exposures, team_rows
+from pipeline.alerts.holds import actions as holds
 from pipeline.alerts.items import describe_change, exposure_item, urgency, volume_fields
 from pipeline.alerts.match import PRODUCT_HOW
 from pipeline.core.clock import iso
-from pipeline.core.config import TeamConfig, TeamsFile
+from pipeline.core.config import TeamConfig, TeamsFile, destinations
 from pipeline.core.models import Alert, AlertItem
 from storage import alerts as outbox
 from storage import records as record_store
@@ -85,8 +87,12 @@ def decide(db: sqlite_utils.Database, teams: TeamsFile, *, now: dt.datetime) -> 
     """
     today = now.date()
     with transaction(db):
-        team_store.sync_teams(db, team_rows(teams))
-        refresh_exposures(db, now)
+        inputs = match_inputs.fingerprint(teams)
+        rematch = not match_inputs.unchanged(db, inputs)
+        if rematch:
+            team_store.sync_teams(db, team_rows(teams))
+        all_rows = record_store.all_records(db)
+        refresh_exposures(db, now, rematch=rematch, rows=all_rows)
         watermark = int(_meta(db, WATERMARK) or 0)
         changes_by_record: dict[int, list[dict[str, Any]]] = defaultdict(list)
         marks = ",".join("?" * len(ALERT_FIELDS))
@@ -95,7 +101,7 @@ def decide(db: sqlite_utils.Database, teams: TeamsFile, *, now: dt.datetime) -> 
             [watermark, *ALERT_FIELDS],
         ):
             changes_by_record[change["record_id"]].append(change)
-        records = {r["id"]: r for r in record_store.all_records(db)}
+        records = {r["id"]: r for r in all_rows}
         released = _release_withheld(db, records, changes_by_record)
         waivers: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for waiver in team_store.waivers(db):
@@ -117,17 +123,20 @@ def decide(db: sqlite_utils.Database, teams: TeamsFile, *, now: dt.datetime) -> 
                 if (records[e["record_id"]]["shutdown_date"] or "9999") < today.isoformat()
             ],
         )
+        held = holds.load(db, today)
         pending: dict[str, list[tuple[str, AlertItem, int]]] = defaultdict(list)
         silent: set[str] = set()
         states: list[tuple[Any, ...]] = []
         for exposure in exposures:
             team = exposure["team"]
             config = configs[team]
-            if not _channels(config):
+            if not destinations(config):
                 silent.add(team)  # nothing is marked announced until it can be sent
                 continue
             record = records[exposure["record_id"]]
             if _waived(waivers.get(team, []), record, exposure["usage_model"], today):
+                continue
+            if held.quiet(team, record, exposure):  # acknowledged, snoozed or waived
                 continue
             facts, state = _facts(config, exposure, record, changes_by_record, today, announced)
             for key, item in facts:
@@ -135,6 +144,7 @@ def decide(db: sqlite_utils.Database, teams: TeamsFile, *, now: dt.datetime) -> 
             if state is not None:
                 states.append((*state, exposure["id"]))
         team_store.set_reminder_state(db, states)
+        holds.store_lapsed(db, held, now)
         for team in sorted(silent):
             log.warning("team %s has no Slack or e-mail destination: its alerts wait", team)
         used = set(outbox.fact_keys(db, [k for facts in pending.values() for k, _, _ in facts]))
@@ -148,6 +158,7 @@ def decide(db: sqlite_utils.Database, teams: TeamsFile, *, now: dt.datetime) -> 
             _set_meta(db, WATERMARK, str(latest))
         for record_id in released:
             db["records"].update(record_id, {"review_from_change": None})
+        match_inputs.remember(db, inputs)
     return created
 
 
@@ -277,15 +288,6 @@ def _facts(
     return facts, (state["announced"], state["reminded_lead"], state["reminded_for"])
 
 
-def _channels(team: TeamConfig) -> list[tuple[str, str]]:
-    channels = []
-    if team.slack_channel or team.webhook_env:
-        channels.append(("slack", team.slack_channel or f"webhook:{team.webhook_env}"))
-    if team.email:
-        channels.append(("email", ", ".join(team.email)))
-    return channels
-
-
 def _reminder_note(lead: int, days_left: int | None) -> str:
     """Which lead day fired, and whether the reminder comes late (a missed run's catch-up)."""
     note = f"{lead}-day reminder"
@@ -347,7 +349,7 @@ def _enqueue_team(
     group = hashlib.sha256("\n".join(sorted(k for k, _, _ in fresh)).encode()).hexdigest()[:16]
     record_id = fresh[0][2] if len(fresh) == 1 else None
     created = 0
-    channels = _channels(team)
+    channels = destinations(team)
     if not channels:
         log.warning(
             "team %s has no Slack or e-mail destination; %d facts not sent", team.name, len(fresh)

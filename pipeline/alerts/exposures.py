@@ -58,32 +58,47 @@ def usage_entries(db: sqlite_utils.Database) -> list[UsageEntry]:
     ]
 
 
-def refresh_exposures(db: sqlite_utils.Database, now: dt.datetime) -> None:
-    """Match all usage against all model records; upsert `exposures`, deactivate stale ones."""
-    usages = usage_entries(db)
+def refresh_exposures(
+    db: sqlite_utils.Database,
+    now: dt.datetime,
+    *,
+    rematch: bool = True,
+    rows: list[dict[str, Any]] | None = None,
+) -> None:
+    """Match all usage against all model records; upsert `exposures`, deactivate stale ones.
+    Without `rematch` (nothing matching reads changed) active exposures are only re-stamped.
+    `rows`: every record as `all_records` gives it, when the caller has read them already."""
     # Records waiting for review or rejected match nobody: teams never hear of them, and an
     # exposure that was active rests until the record is confirmed.
+    if rows is None:
+        rows = record_store.all_records(db, alertable_only=True)
     records = [
         (r["id"], record_of(r))
-        for r in record_store.all_records(db, alertable_only=True)
-        if r["kind"] == "model"
+        for r in rows
+        if r["kind"] == "model" and r["review_state"] in record_store.ALERTABLE_STATES
     ]
+    if not rematch:
+        team_store.restamp_exposures(db, iso(now))
+        exposure_volumes.apply(db, records, now.astimezone(dt.UTC).date())
+        return
+    usages = usage_entries(db)
     products = [(row["team"], row["product"]) for row in team_store.product_rows(db)]
     found = {
         (e.team, e.record_id): e
         for e in [*match(usages, records), *match_products(products, records)]
     }
-    existing = team_store.exposure_states(db)
+    existing = team_store.exposure_matches(db)
     stamp = iso(now)
     inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[Any, ...]] = []
     for key, e in found.items():
         values = (e.usage_model, e.usage_provider, e.how, e.origin)
         state = existing.get(key)
-        if state is not None:
-            updates.append((*values, stamp, state[0]))
-        else:
+        if state is None:
             inserts.append((key[0], key[1], stamp, *values, stamp))
+        elif not state[1] or state[2:] != values:  # only what matching changed is written
+            updates.append((*values, stamp, state[0]))
     stale = [state[0] for key, state in existing.items() if key not in found and state[1]]
     team_store.write_exposures(db, inserts=inserts, updates=updates, deactivate=stale)
+    team_store.restamp_exposures(db, stamp)  # the active ones are now exactly those found
     exposure_volumes.apply(db, records, now.astimezone(dt.UTC).date())

@@ -12,7 +12,20 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.cli import demo, export, extract, jobs, reports, review, serve, setup, usage
+from pipeline.cli import (
+    demo,
+    export,
+    extract,
+    fix,
+    holds,
+    jobs,
+    notify,
+    reports,
+    review,
+    serve,
+    setup,
+    usage,
+)
 from pipeline.cli.common import stderr_is_tty
 from pipeline.cli.errors import SunsetGroup
 
@@ -87,13 +100,16 @@ for _command in (
     jobs.digest,
     jobs.worker,
     extract.extract,
+    fix.fix_command,
     reports.sources,
     reports.upcoming,
     usage.scan,
     usage.usage,
     export.export,
+    notify.notify,
     review.review,
     serve.serve,
     demo.demo,
+    *holds.COMMANDS,
 ):
     main.add_command(_command)

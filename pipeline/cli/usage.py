@@ -25,6 +25,7 @@ from pipeline.cli.common import (
     telling_ops,
 )
 from pipeline.cli.errors import command, fail, group
+from pipeline.cli.gate import check_options
 from pipeline.core.errors import ConfigError
 from pipeline.core.wording import count
 
@@ -33,8 +34,9 @@ if TYPE_CHECKING:
 
 
 @command()
+@check_options
 @click.argument("path", type=click.Path(exists=True, file_okay=True, path_type=Path))
-@click.option("--team", required=True, help="Team the usage belongs to (named in teams.yml).")
+@click.option("--team", default=None, help="Team the usage belongs to (named in teams.yml).")
 @teams_option
 @db_option
 @click.option(

@@ -337,6 +337,17 @@ class TeamConfig(Strict):
         return self
 
 
+def destinations(target: TeamConfig | OpsDelivery) -> list[tuple[str, str]]:
+    """(channel, destination) pairs of a team or of the operator: Slack (a channel, or a
+    webhook named by its environment variable) first, then e-mail."""
+    found = []
+    if target.slack_channel or target.webhook_env:
+        found.append(("slack", target.slack_channel or f"webhook:{target.webhook_env}"))
+    if target.email:
+        found.append(("email", ", ".join(target.email)))
+    return found
+
+
 class TeamsFile(Strict):
     delivery: Delivery = Delivery()
     teams: list[TeamConfig] = Field(default_factory=list)

@@ -112,7 +112,7 @@ def record_of(row: dict[str, Any]) -> Record:
         announced_date=row["announced_date"],
         replacements=tuple(row["replacements"]),
         status=row["status"],
-        evidence=row["evidence"],
+        evidence=row["evidence"] or "",
         url=row["url"],
         scope=row.get("scope") or "api",
     )

@@ -28,7 +28,13 @@ import re
 from dataclasses import dataclass, replace
 
 from pipeline.extract.cues import ANNOUNCE_VERB, FLOOR, NOT_ANNOUNCEMENT, announces_deprecation
-from pipeline.extract.dates import MONTH_DAY, ZH_MONTH_DAY, FoundDate, find_dates, month_day
+from pipeline.extract.dates import (
+    ZH_MONTH_DAY,
+    FoundDate,
+    find_dates,
+    month_day,
+    year_less,
+)
 from pipeline.extract.model_ids import Mention
 
 # Predicates whose subject is the model: "X will not remain functional past D".
@@ -385,8 +391,7 @@ def _date_argument(
     full = _full_date_argument(sentence, at)
     if full[0] or context is None:
         return full
-    for pattern in (MONTH_DAY, ZH_MONTH_DAY):
-        m = pattern.search(sentence)
+    for m in (year_less(sentence), ZH_MONTH_DAY.search(sentence)):
         if m and not _PREVIOUS.search(sentence[: m.start()][-60:]):
             date = month_day(sentence[m.start() :], context)
             if date:

@@ -72,6 +72,11 @@ US_PATTERN = re.compile(
 )
 # A day without a year ("November 12:", "December 2nd") - the caller supplies the year.
 MONTH_DAY = re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?!,?\s*\d{{4}})(?!\s*\d)", re.IGNORECASE)
+# The day-first order ("15th July", "on 3 March"), equally without a year.
+DAY_MONTH = re.compile(
+    rf"(?<![\w.,{DASH}])(?P<day>[0-3]?\d)(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}\b(?!,?\s*\d)",
+    re.IGNORECASE,
+)
 MONTH_ONLY = re.compile(rf"\b{_MONTH},?\s+{_YEAR}\b", re.IGNORECASE)
 
 
@@ -141,11 +146,23 @@ def parse_date(text: str, *, us_numeric: bool = False) -> dt.date | None:
 ZH_MONTH_DAY = re.compile(r"(?<![\d年])(?P<mon>1[0-2]|0?[1-9])\s*月\s*(?P<day>[0-3]?\d)\s*[日号]")
 
 
+def _day_first(text: str) -> re.Match[str] | None:
+    # "2 may be": a lower-case "may" after a number is the verb, not the month
+    return next((m for m in DAY_MONTH.finditer(text) if m.group("mon")[0].isupper()), None)
+
+
+def year_less(text: str) -> re.Match[str] | None:
+    """The first day-and-month without a year, in either order ("May 3", "3rd May")."""
+    spelled = [m for m in (MONTH_DAY.search(text), _day_first(text)) if m]
+    return min(spelled, key=lambda found: found.start()) if spelled else None
+
+
 def month_day(text: str, context: dt.date) -> dt.date | None:
-    """A "November 12" (or "11月12日") style date, its year taken from `context` (the entry
-    date). The date is the first occurrence on or after the context date, within a year.
+    """A "November 12", "12th November" (or "11月12日") style date, its year taken from
+    `context` (the entry date). The date is the first occurrence on or after the context
+    date, within a year.
     """
-    m = MONTH_DAY.search(text)
+    m = year_less(text)
     if m:
         month = _month(m.group("mon"))
     else:

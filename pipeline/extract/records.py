@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import re
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 from pipeline.core.models import Record
 from pipeline.extract.candidate import SOURCE_RANK, Candidate
@@ -25,10 +26,11 @@ from pipeline.extract.cues import (
     announces_deprecation,
     sentences,
 )
-from pipeline.extract.dates import MONTH_ONLY, MONTHS, FoundDate, find_dates
+from pipeline.extract.dates import MONTH_ONLY, MONTHS, FoundDate, find_dates, make_date
 from pipeline.extract.model_ids import DASHES, is_cell_id, is_strong_id, normalise
-from pipeline.extract.prose import SHUTDOWN_BEFORE, notice_prose, unnamed_shutdowns
+from pipeline.extract.prose import notice_prose, unnamed_shutdowns
 from pipeline.extract.rows import listed_models, table_candidates
+from pipeline.extract.sentence_dates import SHUTDOWN_BEFORE
 from pipeline.extract.tables import classify, key_value_tables
 from pipeline.parse.document import Document, Notice, Table, Text
 
@@ -61,6 +63,19 @@ def _deprecating_heading(notice: Notice, page_title: str = "") -> str | None:
     if not announces_deprecation(heading) or HISTORY.search(heading):
         return None
     return heading
+
+
+# A changelog entry's own page often states its date only in its address:
+# ".../changelog/2025/7/14", ".../blog/2026-03-02-retiring-x".
+_URL_DATE = re.compile(
+    r"/(?P<year>20\d\d)(?P<sep>[/-])(?P<mon>[01]?\d)(?P=sep)(?P<day>[0-3]?\d)(?![\d.])"
+)
+
+
+def url_date(url: str | None) -> dt.date | None:
+    """The date a page's address carries in its path, if it carries one."""
+    m = _URL_DATE.search(urlsplit(url).path) if url else None
+    return make_date(int(m.group("year")), int(m.group("mon")), int(m.group("day"))) if m else None
 
 
 def _month_context(notice: Notice) -> dt.date | None:
@@ -125,6 +140,7 @@ def notice_candidates(
     fmt: str,
     inherited: Scope | None = None,
     page_title: str = "",
+    page_date: dt.date | None = None,
 ) -> tuple[list[Candidate], list[Candidate], Scope | None]:
     """The notice's candidates, the deprecated families it names but does not list, and the
     scope it hands down to its sub-sections (a lead that says "below" and that no table of
@@ -147,7 +163,7 @@ def notice_candidates(
         order=order,
         deprecation_scope=announces_deprecation(" ".join(notice.headings)),
         scope_shutdown=heading_scope[0] if heading_scope else None,
-        context_date=section_date or _month_context(notice),
+        context_date=section_date or _month_context(notice) or page_date,
         heading=_deprecating_heading(notice, page_title),
     )
     announced = prose.announced or section_date
@@ -492,12 +508,13 @@ def extract_records(
     # A scope handed down by a section's lead ("all models listed below ...") reaches the
     # sections nested under it: (the heading path it belongs to, the scope).
     banner: tuple[tuple[str, ...], Scope] | None = None
+    page_date = url_date(doc.url)
     for n, notice in enumerate(doc.notices):
         if banner and notice.headings[: len(banner[0])] != banner[0]:
             banner = None
         inherited = banner[1] if banner and len(notice.headings) > len(banner[0]) else None
         found, unresolved, down = notice_candidates(
-            notice, ctx, n * 10_000, doc.fmt, inherited, doc.title
+            notice, ctx, n * 10_000, doc.fmt, inherited, doc.title, page_date
         )
         if down:
             banner = (notice.headings, down)

@@ -71,6 +71,27 @@ def _status_cell(row: tuple[str, ...]) -> str | None:
     return None
 
 
+_REMOVED_ON = re.compile(
+    r"^\W*(?:retired|removed|discontinued|shut\s?down|sunset|decommissioned|eol|"
+    r"end[- ]of[- ]life)\b",
+    re.I,
+)
+_DEPRECATED_ON = re.compile(r"^\W*deprecated\b", re.I)
+
+
+def _status_date(text: str) -> tuple[dt.date, str] | None:
+    """A status cell that carries its own date: "Retired Apr 4, 2026" is the shutdown;
+    "Deprecated Sept 15, 2025" is when the deprecation was announced, not the shutdown."""
+    found = find_dates(text, us_numeric=True)
+    if not found:
+        return None
+    if _REMOVED_ON.match(text):
+        return found[0].date, "shutdown"
+    if _DEPRECATED_ON.match(text) and len(found) == 1:
+        return found[0].date, "announced"
+    return None
+
+
 def _heading_status(headings: tuple[str, ...]) -> str | None:
     last = " ".join(headings[-2:]).lower()
     if re.search(r"^legacy\b|\blegacy (?:versions|models)\b", last):
@@ -195,9 +216,13 @@ def _candidate(
     floor = bool(FLOOR.search(date_cell)) or any(
         date_cell.rstrip().endswith(mark) or f"{mark} " in date_cell for mark in ctx.floor_marks
     )
-    status = _status_of(_cell(row, cols.status)) if cols.status is not None else _status_cell(row)
+    status_text = _cell(row, cols.status)
+    status = _status_of(status_text) if cols.status is not None else _status_cell(row)
     if status == "active":
         return []
+    status_date = _status_date(status_text) if shutdown is None and not inherited else None
+    if status_date and status_date[1] == "shutdown":
+        shutdown = status_date[0]
     if floor and not legacy_table and status is None:
         return []  # an active model with only a floor date
     if shutdown is None and status is None and heading_status is None:
@@ -212,7 +237,7 @@ def _candidate(
         shutdown_kind = "region"
     else:
         shutdown_kind = "firm"
-    row_announced = None
+    row_announced = status_date[0] if status_date and status_date[1] == "announced" else None
     for i in cols.announce:
         found = find_dates(_cell(row, i), us_numeric=True)
         if found:

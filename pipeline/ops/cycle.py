@@ -23,7 +23,7 @@ import queue
 import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from multiprocessing.connection import wait
 
@@ -88,6 +88,23 @@ def due_source_ids(db: sqlite_utils.Database, now: dt.datetime) -> list[str]:
     ]
 
 
+@contextlib.contextmanager
+def _extraction_pool(kept: ExtractPool | None, budget: Budget | None) -> Iterator[ExtractPool]:
+    """The cycle's own pool, closed after it, or a kept one emptied of this cycle's pages
+    (a cycle cut short: its processes killed, queued and uncollected pages dropped) so the
+    next cycle starts clean; idle processes stay for the next cycle."""
+    if kept is None:
+        with ExtractPool(budget=budget) as pool:
+            yield pool
+        return
+    try:
+        yield kept
+    finally:
+        if kept.busy:
+            kept.cancel()
+        kept.collect(0)
+
+
 def run_cycle(
     db: sqlite_utils.Database,
     sources: Sequence[SourceConfig],
@@ -99,6 +116,7 @@ def run_cycle(
     budget: Budget | None = None,
     stop: threading.Event | None = None,
     progress: Callable[[CycleReport], None] | None = None,
+    kept_pool: ExtractPool | None = None,
 ) -> CycleReport:
     """Fetch and process the enabled sources (or `only` these ids), then decide alerts.
 
@@ -108,6 +126,8 @@ def run_cycle(
     has run `DECIDE_EARLY_SECONDS`, so one slow page or source never holds up the others'
     alerts. Setting `stop` ends the cycle within about a second: fetches are abandoned and
     extraction processes killed; pages not yet extracted are fetched and extracted next time.
+    `kept_pool` is a caller's extraction pool kept across cycles (the worker's: its processes are
+    started once, not every cycle); without it the cycle starts and closes its own.
     """
     started = time.monotonic()
     sync_config(db, sources)
@@ -135,7 +155,7 @@ def run_cycle(
     stop = stop or threading.Event()
     status = "failed"
     try:
-        with ExtractPool(budget=budget) as pool:
+        with _extraction_pool(kept_pool, budget) as pool:
             references = _pipeline(
                 db, states, by_id, pool, settings, now, teams, report, stop, trusted, review_config
             )

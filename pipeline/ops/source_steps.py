@@ -24,6 +24,7 @@ from pipeline.sources.extract_pool import (
     ExtractionAborted,
     ExtractionFailed,
 )
+from pipeline.sources.pagediff import record_page_change
 from pipeline.sources.validate import cliff, validate
 from storage import records as record_store
 from storage import sources as source_store
@@ -190,6 +191,16 @@ def store_fetch(
             charset=result.charset,
         )
         source_store.prune_snapshots(db, source["id"], keep=KEEP_SNAPSHOTS, protect=sha)
+        record_page_change(
+            db,
+            source_id=source["id"],
+            sha256=sha,
+            fetched_at=stamp,
+            url=strip_credentials(result.final_url or result.url),
+            body=result.body,
+            content_type=result.content_type,
+            charset=result.charset,
+        )
         return sha
 
 

@@ -23,6 +23,7 @@ import signal
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,7 +41,7 @@ from pipeline.core.config import ConfigError, SourcesFile, TeamsFile, load_sourc
 from pipeline.fetch import FetchSettings
 from pipeline.ops import lock_holder
 from pipeline.ops.cycle import due_source_ids, run_cycle, sync_config
-from pipeline.sources.extract_pool import Budget
+from pipeline.sources.extract_pool import Budget, ExtractPool
 from storage import sources as source_store
 from storage.db import StoreError, is_write_failure, open_db
 
@@ -104,6 +105,8 @@ class Worker:
         self.sources: SourcesFile = load_sources(self.sources_path)
         self.teams: TeamsFile = load_teams(self.teams_path)
         self.on_teams_change: Callable[[TeamsFile], None] | None = None
+        # Extraction processes kept from one tick to the next (started on the first page).
+        self.pool: ExtractPool | None = None
 
     def reload(self) -> tuple[SourcesFile, TeamsFile]:
         """Re-read both files; on a bad edit log one error (once per distinct error), keep old."""
@@ -161,6 +164,7 @@ class Worker:
                 only=due,
                 budget=self.budget,
                 stop=self.stop,
+                kept_pool=self._kept_pool(),
             )
             if self.stop.is_set():
                 return f"run {report.run_id}: stopped by shutdown"
@@ -170,6 +174,19 @@ class Worker:
                 f"{report.records_new} new records, {report.records_changed} changed, "
                 f"{len(set(report.review_ids))} to review, {report.alerts_created} alerts decided"
             )
+
+    def _kept_pool(self) -> ExtractPool:
+        if self.pool is None:
+            self.pool = ExtractPool(budget=self.budget)
+            # A worker dropped without close() (tests, embedding code) still ends them.
+            weakref.finalize(self, self.pool.close)
+        return self.pool
+
+    def close(self) -> None:
+        """End the kept extraction processes (at shutdown)."""
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
 
     def deliver(self) -> str:
         teams = self.teams
@@ -329,6 +346,7 @@ def run_worker(
         for name, job in (("tick", worker.tick), ("deliver", worker.deliver)):
             run_job(name, job)
         run_job("reminders", worker.reminders)
+        worker.close()
         return
     stop = threading.Event()
 
@@ -346,6 +364,7 @@ def run_worker(
             pass
         scheduler.shutdown(wait=True)
     finally:
+        worker.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     log.info("shutdown: worker %s stopped cleanly", worker.owner)

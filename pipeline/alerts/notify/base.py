@@ -22,6 +22,7 @@ import markupsafe
 
 from pipeline.alerts.notify.escape import html_keep_whole, one_line, readable, safe_url, short
 from pipeline.core.models import Alert, AlertItem
+from pipeline.core.page_links import changes_url
 from pipeline.core.scope import product_name, product_of
 from pipeline.core.wording import describe_volume
 
@@ -54,6 +55,7 @@ OPS_LABELS = {
     "store-ok": "Database writable again",
     "disagreement": "Reference disagrees",
     "unowned": "Unowned usage",
+    "test": "Test notification",
 }
 
 
@@ -124,6 +126,7 @@ class ItemView:
     days_text: str = ""  # "in 5 days", "today", "3 days ago"
     urgency: str = "none"  # past | week (<= 7 days) | month (<= 30) | later | none
     product: bool = False  # the record is about a product (ChatGPT), not the API
+    changes_url: str | None = None  # "what changed on the provider's page" (Datasette)
 
     @property
     def summary(self) -> str:
@@ -208,6 +211,7 @@ def item_view(item: AlertItem, now: dt.datetime) -> ItemView:
         days_text=relative_days(days) if days is not None else "",
         urgency=urgency(days),
         product=product_of(item.scope) is not None,
+        changes_url=None if item.kind in OPS_KINDS else safe_url(changes_url(url)),
     )
 
 

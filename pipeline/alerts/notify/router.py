@@ -13,7 +13,7 @@ from typing import Any
 from pipeline.alerts.notify.base import DeliveryError, Notifier
 from pipeline.alerts.notify.email import EmailNotifier
 from pipeline.alerts.notify.slack import SlackNotifier
-from pipeline.core.config import ConfigError, TeamsFile, slack_api_url
+from pipeline.core.config import ConfigError, TeamsFile, destinations, slack_api_url
 from pipeline.core.models import Alert
 from pipeline.core.redact import Redactor, env_secrets, problem, protect
 from pipeline.ops_alerts import OPS_TEAM
@@ -156,12 +156,7 @@ class Router:
 
     def ops_destination(self, avoid: str) -> tuple[str, str] | None:
         """Where to send an operator alert, preferring the channel `avoid` is not."""
-        ops = self.teams.delivery.ops
-        options = []
-        if ops.slack_channel or ops.webhook_env:
-            options.append(("slack", ops.slack_channel or f"webhook:{ops.webhook_env}"))
-        if ops.email:
-            options.append(("email", ", ".join(ops.email)))
+        options = destinations(self.teams.delivery.ops)
         options.sort(key=lambda option: option[0] == avoid)
         return options[0] if options else None
 

@@ -88,6 +88,8 @@ def section_text(view: ItemView) -> str:
         lines.append("> " + e(view.evidence).replace("\n", "\n> "))
     if view.url:
         lines.append(f"<{e(view.url)}|Source page>")
+        if view.changes_url:
+            lines.append(f"<{e(view.changes_url)}|What changed on the provider's page>")
     elif view.url_text:
         lines.append(f"Source (not a link): {e(view.url_text)}")
     return fit("\n".join(lines), SECTION_MAX)

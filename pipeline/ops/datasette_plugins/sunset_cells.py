@@ -7,6 +7,7 @@ is untouched):
 - long text and JSON objects (evidence, field_sources, overrides, structure_detail) fold into
   one line, `<details>` opening the full value, so a table shows many rows per screen;
 - a SHA-256 shows its first 12 characters (the full value in its tooltip);
+- a page change's text and diff (`page_changes`) read as folded, coloured lines;
 - the database page's SQL box starts with the upcoming shutdowns, not the first table.
 """
 
@@ -60,9 +61,16 @@ def readable(value: Any) -> Markup | None:
 
 
 @hookimpl
-def render_cell(value: Any, column: str, table: str | None) -> Markup | None:
+def render_cell(value: Any, column: str, table: str | None, row: Any) -> Markup | None:
     if column in ("url", "body"):
         return None  # links keep Datasette's rendering; snapshot bodies are blobs
+    if table == "page_changes" or (table is None and column == "diff"):
+        from pipeline.sources.pagediff.cells import page_cell  # a page's text and diff as lines
+
+        fields = dict(zip(row.keys(), tuple(row), strict=True)) if row else None
+        shown = page_cell(value, column, fields)
+        if shown is not None:
+            return shown
     return readable(value)
 
 

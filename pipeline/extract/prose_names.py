@@ -1,0 +1,139 @@
+"""Which models a prose sentence names: printed IDs, display names mapped to IDs,
+weak capitalised IDs coordinated with real ones, and IDs a sentence lists as a family's members.
+
+A mentions pass for prose: it reads the sentence and the document's context, never facts.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.extract.context import DocContext
+from pipeline.extract.dates import (
+    MONTH_DAY,
+    find_dates,
+)
+from pipeline.extract.model_ids import (
+    Mention,
+    display_name,
+    normalise,
+)
+
+_DISPLAY = re.compile(
+    r"\b((?:[A-Z][A-Za-z]+)(?:[ -](?:[A-Z][\w.]*|\d[\w.]*|preview|mini|pro|flash|lite|vision|"
+    r"turbo|instruct|ultra|large|small|medium|nano|max|plus|micro|fast|thinking|reasoning|"
+    r"realtime|audio|omni))+)"
+)
+
+
+_SUBJECT_PATTERN = re.compile(
+    r"^(?:support for\s+)?(?P<name>.+?)\s+(?:is |has been |was |were |are )?(?:now )?"
+    r"(?:deprecated|no longer supported|no longer available|removed|shut ?down|retired)\b",
+    re.IGNORECASE,
+)
+
+
+# The ID run is taken whole (possessive) from its first letter and checked for a digit by the
+# caller: the backtracking form `[A-Za-z][\w.-]*\d[\w.-]*` was quadratic on long digit-free runs.
+_ZH_PREVIEW = re.compile(r"(?<![A-Za-z0-9.-])[0-9.-]*+([A-Za-z][A-Za-z0-9.-]*+)\s*+预览版")
+
+
+_NAME_PART = re.compile(r"^[A-Z`][\w.`-]*(?: [A-Za-z0-9][\w.-]*)*$")
+
+
+def _subject_names(subject: str) -> set[str]:
+    """The names a (possibly coordinated) subject lists: "**A** and **B**" -> {A, B}."""
+    parts = [
+        re.sub(r"^(?:the|our)\s+", "", p.strip(), flags=re.I)
+        for p in re.split(r"\s*(?:,|\band\b|\bor\b|&)\s*", subject.replace("*", ""))
+    ]
+    if len(parts) > 1 and not all(_NAME_PART.match(p) and not find_dates(p) for p in parts):
+        return set()  # "On January 6th, we ...": a clause, not a list of names
+    return {p for p in parts if p}
+
+
+# A display name that is the object of a deprecation verb, possibly after other listed
+# names: "will retire its Falcon 2 and [Falcon 2 Mini]", "is deprecating the Orca 7 model".
+_OBJECT_OF = re.compile(
+    r"\b(?:retir\w*|deprecat\w*|sunset\w*|discontinu\w*|shut(?:ting)? down|remov\w*|"
+    r"decommission\w*)\s+(?:(?:its|the|our|their|both)\s+)?"
+    r"(?:[A-Z][\w.-]*(?:\s+[A-Z0-9][\w.-]*)*\s*(?:,|\band\b|\bor\b)\s*)*$"
+)
+
+
+def with_display_names(sentence: str, mentions: list[Mention], ctx: DocContext) -> list[Mention]:
+    """The sentence's ID mentions plus its display names; a display name that the page or the
+    catalogue maps to an ID and that extends an ID mention ("GPT-4.1 mini" over "GPT-4.1")
+    replaces it: the longer name is the model meant."""
+    longer = []
+    extendable = any(sentence[t.end : t.end + 1] == " " for t in mentions)
+    for m in _DISPLAY.finditer(sentence) if extendable else ():
+        inside = [t for t in mentions if m.start() <= t.start and t.end < m.end()]
+        if not inside or any(t.start < m.start() or t.end > m.end() for t in inside):
+            continue
+        mapped = ctx.map_display(m.group(1))
+        if mapped and mapped not in {t.model for t in inside}:
+            longer.append((Mention(mapped, m.start(), m.end(), m.group(1)), inside))
+    if longer:
+        drop = {id(t) for _, inside in longer for t in inside}
+        mentions = [t for t in mentions if id(t) not in drop] + [m for m, _ in longer]
+        mentions.sort(key=lambda t: t.start)
+    return mentions + _display_mentions(sentence, mentions, ctx)
+
+
+def _display_mentions(sentence: str, taken: list[Mention], ctx: DocContext) -> list[Mention]:
+    out = []
+    for m in _DISPLAY.finditer(sentence):
+        name = m.group(1)
+        if not any(c.isdigit() for c in name) or any(
+            t.start < m.end() and m.start() < t.end for t in taken
+        ):
+            continue
+        mapped = ctx.map_display(name)
+        if mapped:
+            out.append(Mention(mapped, m.start(), m.end(), name))
+            continue
+        subject = _SUBJECT_PATTERN.match(sentence)
+        if "API" in name or MONTH_DAY.search(name) or find_dates(name):
+            continue  # "August 5" is a date, not a model
+        if (subject and name in _subject_names(subject.group("name"))) or _OBJECT_OF.search(
+            sentence[: m.start()]
+        ):
+            out.append(Mention(display_name(name), m.start(), m.end(), name))
+    for m in _ZH_PREVIEW.finditer(sentence):
+        if not any(c.isdigit() for c in m.group(1)[1:]):
+            continue
+        start = m.start(1)
+        out.append(
+            Mention(normalise(m.group(1)) + "-preview", start, m.end(), sentence[start : m.end()])
+        )
+    return out
+
+
+def names_members(sentence: str, mention: Mention) -> bool:
+    """Display names coordinated before a plain "models" ("its Falcon 2 and Falcon 2 Mini
+    models") are those models; "GPT-5 and o3 model snapshots" or "the x series" is a family."""
+    if " " not in mention.printed:
+        return False  # an ID before "models" names a family ("`kimi-k2` models")
+    rest = sentence[mention.end :]
+    before = sentence[: mention.start].rstrip()
+    name = r"[A-Z][\w.-]*(?:\s+[A-Z0-9][\w.-]*){1,4}"
+    coordinated = bool(re.match(rf"^\s*(?:,|and|or|&)\s+{name}", rest)) or bool(
+        re.search(rf"{name}\s*(?:,|\band|\bor|&)$", before)
+    )
+    return coordinated and bool(re.match(r"^[^.;:]*?\bmodels\b", rest))
+
+
+# A hyphenated name that is not an ID by itself ("Mistral-Nemo", "music-cover-free"): it counts
+# as one only when coordinated with an ID in the same subject list.
+_WEAK_ID = re.compile(r"(?<![\w./@`-])[A-Za-z][A-Za-z0-9.]*+(?:-[A-Za-z0-9.]++)++(?![\w/@-])")
+
+
+def weak_mentions(sentence: str, found: list[Mention]) -> tuple[Mention, ...]:
+    out = []
+    for m in _WEAK_ID.finditer(sentence):
+        token = m.group(0).rstrip(".")
+        if any(t.start < m.end() and m.start() < t.end for t in found) or len(token) > 60:
+            continue
+        out.append(Mention(normalise(token), m.start(), m.start() + len(token), token))
+    return tuple(out)

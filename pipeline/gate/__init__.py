@@ -1,0 +1,9 @@
+"""Acting on what the store knows, in a code repository: the CI gate and the proposed fix.
+
+`lookup` loads deprecation records (from the store, or offline from the bundled models.dev
+catalogue plus a `sunset export --format jsonfeed` file), `check` matches scanned model IDs
+against them and decides the gate, `render` prints the result (text, JSON, Markdown, SARIF
+2.1.0), `rewrite` finds the string occurrences of a model ID that `fix` may replace, `git`
+commits a rewrite on a new branch without touching the work tree, and `commands` holds the
+click glue (`sunset scan --check`, `sunset fix`).
+"""

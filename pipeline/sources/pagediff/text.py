@@ -1,0 +1,115 @@
+"""A snapshot's bytes as readable text lines (pure).
+
+HTML and XML (feeds): the text of the document without scripts, styles and templates, one
+line per block (a table row is one line, its cells joined by ` | `), whitespace collapsed,
+blank lines dropped. JSON: pretty-printed, so a changed field is a changed
+line. Anything else: decoded as text. Bounded: at most `MAX_TEXT_CHARS` characters are kept
+(the rest is cut at a line end and flagged), lines longer than `MAX_LINE_CHARS` are wrapped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+MAX_TEXT_CHARS = 400_000
+MAX_LINE_CHARS = 1_000
+_BLANKS = re.compile(r"[ \t\r\f\v\u00a0]+")
+SKIP_TAGS = frozenset(("script", "style", "noscript", "template", "svg", "head"))
+CELL_TAGS = frozenset(("td", "th"))
+BLOCK_TAGS = frozenset(
+    (
+        *("p", "div", "li", "tr", "br", "pre", "blockquote", "table", "ul", "ol"),
+        *("h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "header", "footer"),
+        *("dl", "dt", "dd", "item", "entry", "title", "summary", "description", "content"),
+    )
+)
+
+
+def _decode(body: bytes, charset: str | None) -> str:
+    for encoding in (charset, "utf-8"):
+        if encoding:
+            try:
+                return body.decode(encoding)
+            except (LookupError, UnicodeDecodeError):
+                continue
+    return body.decode("utf-8", errors="replace")
+
+
+def _markup_lines(body: bytes, xml: bool) -> list[str]:
+    import lxml.etree
+    import lxml.html
+
+    if xml:
+        parser = lxml.etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
+        root = lxml.etree.fromstring(body, parser)
+    else:
+        root = lxml.html.document_fromstring(body)
+    if root is None:
+        return []
+    # Comments and processing instructions go; the text after them stays.
+    lxml.etree.strip_elements(
+        root, lxml.etree.Comment, lxml.etree.ProcessingInstruction, with_tail=False
+    )
+    chunks: list[str] = []
+    skipping = 0
+    for event, element in lxml.etree.iterwalk(root, events=("start", "end")):
+        if not isinstance(element.tag, str):  # entities
+            continue
+        name = lxml.etree.QName(element).localname.lower()
+        if event == "start":
+            if name in SKIP_TAGS or skipping:
+                skipping += 1
+                continue
+            chunks.append("\n" if name in BLOCK_TAGS else " | " if name in CELL_TAGS else "")
+            if element.text:
+                chunks.append(element.text)
+            continue
+        if skipping:
+            skipping -= 1
+            if skipping:
+                continue
+        elif name in BLOCK_TAGS:
+            chunks.append("\n")
+        if element.tail:
+            chunks.append(element.tail)
+    return "".join(chunks).splitlines()
+
+
+def _raw_lines(
+    body: bytes, content_type: str | None, charset: str | None
+) -> tuple[list[str], bool]:
+    """(lines, markup): markup lines get their whitespace collapsed, others keep indents."""
+    kind = (content_type or "").lower()
+    head = body[:512].lstrip().lower()
+    if "json" in kind or head[:1] in (b"{", b"["):
+        try:
+            text = json.dumps(json.loads(body), indent=1, ensure_ascii=False)
+            return text.splitlines(), False
+        except ValueError:
+            pass
+    xml = "xml" in kind or head.startswith(b"<?xml") or head.startswith((b"<rss", b"<feed"))
+    if "html" in kind or xml or head.startswith((b"<!doctype html", b"<html")):
+        try:
+            return _markup_lines(body, xml and "html" not in kind), True
+        except Exception:  # unparsable markup: fall back to the decoded text
+            pass
+    return _decode(body, charset).splitlines(), False
+
+
+def page_text(body: bytes, content_type: str | None, charset: str | None) -> tuple[str, bool]:
+    """(text, truncated): the page's lines, blank runs collapsed, at most MAX_TEXT_CHARS."""
+    out: list[str] = []
+    size = 0
+    lines, markup = _raw_lines(body, content_type, charset)
+    for raw in lines:
+        line = _BLANKS.sub(" ", raw).strip(" |") if markup else raw.rstrip()
+        if not line.strip():
+            continue
+        for start in range(0, len(line), MAX_LINE_CHARS):
+            piece = line[start : start + MAX_LINE_CHARS]
+            if size + len(piece) + 1 > MAX_TEXT_CHARS:
+                return "\n".join(out), True
+            out.append(piece)
+            size += len(piece) + 1
+    return "\n".join(out), False
