@@ -63,9 +63,11 @@ db_option = click.option(
 )
 
 
-now_option = click.option(
-    "--now", "now_text", default=None, help="Pretend the current time is this ISO date/time."
-)
+def now_option_with(help_text: str):
+    return click.option("--now", "now_text", default=None, help=help_text)
+
+
+now_option = now_option_with("Pretend the current time is this ISO date/time.")
 
 
 commit_option = click.option(

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from storage.common import DEFAULT_DB
+from pipeline.cli.common import db_option, existing_db, now_of, now_option_with
 
 
 def _common(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -19,15 +19,8 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
             click.option("--team", required=True, help="The team whose exposure it is."),
             click.option("--provider", default=None, help="Only the record on this provider."),
             click.option("--by", default=None, help="Who acts (default: $USER)."),
-            click.option(
-                "--db",
-                "db_path",
-                default=DEFAULT_DB,
-                envvar="SUNSET_DB",
-                show_default=True,
-                help="SQLite database file (env SUNSET_DB).",
-            ),
-            click.option("--now", "now_text", default=None, help="Pretend it is this time."),
+            db_option,
+            now_option_with("Pretend it is this time."),
         ]
     ):
         func = option(func)
@@ -45,11 +38,9 @@ def _run(
     **kwargs: Any,
 ) -> None:
     from pipeline.alerts.holds import actions
-    from pipeline.cli.common import existing_db as _existing_db
-    from pipeline.cli.common import now_of as _now
 
-    now = _now(now_text)
-    db = _existing_db(db_path)
+    now = now_of(now_text)
+    db = existing_db(db_path)
     pairs = actions.targets(db, team, model, provider)
     who = by or os.environ.get("USER") or "unknown"
     done = act(db, pairs, team=team, by=who, via="cli", now=now, **kwargs)
@@ -91,9 +82,8 @@ def ack(model, team, provider, by, db_path, now_text, reason) -> None:
 def snooze(model, team, provider, by, db_path, now_text, until, for_text) -> None:
     """Snooze a team's reminders about MODEL until a date (at most its shutdown date)."""
     from pipeline.alerts.holds.actions import parse_until
-    from pipeline.cli.common import now_of as _now
 
-    date = parse_until(until, for_text, _now(now_text).date())
+    date = parse_until(until, for_text, now_of(now_text).date())
     _run(db_path, now_text, team, model, provider, by, _hold("snooze"), kind="snooze", until=date)
 
 
@@ -104,9 +94,8 @@ def snooze(model, team, provider, by, db_path, now_text, until, for_text) -> Non
 def waive(model, team, provider, by, db_path, now_text, reason, until) -> None:
     """Waive a team's alerts about MODEL until a date, with a reason (like teams.yml waivers)."""
     from pipeline.alerts.holds.actions import parse_until
-    from pipeline.cli.common import now_of as _now
 
-    date = parse_until(until, None, _now(now_text).date())
+    date = parse_until(until, None, now_of(now_text).date())
     _run(
         db_path,
         now_text,

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from pipeline.cli.common import check_secrets, load_teams, teams_option
+
 
 @click.group()
 def notify() -> None:
@@ -15,23 +17,14 @@ def notify() -> None:
 
 @notify.command("test")
 @click.option("--team", default=None, help="Only this team (default: every team).")
-@click.option(
-    "--teams",
-    "teams_path",
-    default="teams.yml",
-    show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="teams.yml to read.",
-)
+@teams_option
 def notify_test(team: str | None, teams_path: Path) -> None:
     """Send one "TEST — Sunset Watch test notification" to each destination of a team."""
     from pipeline.alerts.notify.sample import send_tests
-    from pipeline.cli.common import check_secrets as _check_secrets
-    from pipeline.cli.common import load_teams
     from pipeline.core.clock import utcnow
 
     teams = load_teams(teams_path)
-    _check_secrets(teams_path, teams)
+    check_secrets(teams_path, teams)
     names = [teams.team(team).name] if team else teams.team_names()
     outcomes = send_tests(teams, names, now=utcnow())
     for o in outcomes:
