@@ -2,7 +2,8 @@
 
 Owns `validate` (the publish gates: record invariants, cliffs), `extract_pool` (each page
 extracted in a child process under a budget), `reference/` (reference catalogues that confirm
-or dispute records) and `model_lists/` (a provider's own list of callable models). The
+or dispute records), `model_lists/` (a provider's own list of callable models) and
+`pagediff/` (each new snapshot's text and its diff from the one before). The
 engines it drives sit one layer down as packages of their own: `pipeline.fetch` (all HTTP),
 `pipeline.parse` and `pipeline.extract` (pure functions of bytes and text).
 

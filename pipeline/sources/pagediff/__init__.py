@@ -3,9 +3,9 @@ before, computed once when the snapshot is stored (`record_page_change`, called 
 and browsed in Datasette (`page_changes` table, `page_changes_for_page` query).
 
 `text` turns a snapshot's bytes into readable lines, `diff` makes a bounded unified diff,
-`links` builds the alerts' "what changed on the provider's page" link, `cells` renders the
-text and diff columns in Datasette. Sizes are bounded everywhere (see each module), so a huge
-page never costs unbounded memory, time or screen.
+`pipeline.core.page_links` builds the alerts' "what changed on the provider's page" link,
+`cells` renders the text and diff columns in Datasette. Sizes are bounded everywhere (see each
+module), so a huge page never costs unbounded memory, time or screen.
 """
 
 from __future__ import annotations
