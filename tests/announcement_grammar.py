@@ -12,7 +12,7 @@ more line here, never a rule that names a page. An announcement is composed of
     predicate    := a future shutdown phrase (PREDICATES: verbs, "will not remain functional
                     past", "requests will start to fail on", "will stop responding on", ...)
                   | a floor phrase (EARLIEST: "no earlier than", "not before") -> earliest
-    date         := DATE_FORMS (month-name, day-first, ISO, abbreviated, ordinal)
+    date         := DATE_FORMS (month-name, day-first, ISO, abbreviated, ordinal, dd-Mon-yyyy)
     replacement  := REPLACEMENTS ("Migrate to R.", "Use R instead.", "in favour of R", ...)
     layout       := LAYOUTS: Markdown prose, HTML paragraph, an RSS item, an MDX page,
                     a Markdown list, a Markdown table, an HTML table
@@ -91,6 +91,7 @@ DATE_FORMS = (
     ("ISO", lambda d: d.isoformat()),
     ("{mon}. {day}, {year}", lambda d: d.strftime("%b. ") + f"{d.day}, {d.year}"),
     ("ordinal", lambda d: d.strftime("%B ") + f"{d.day}{_ordinal(d.day)}, {d.year}"),
+    ("{dd}-{mon}-{year}", lambda d: f"{d.day:02d}-" + d.strftime("%b-%Y")),
 )
 
 DATES = (dt.date(2027, 3, 3), dt.date(2027, 7, 31), dt.date(2028, 1, 15), dt.date(2027, 11, 2))
