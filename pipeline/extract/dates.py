@@ -6,8 +6,7 @@ Recognised: ISO `2027-01-20` (any Unicode dash), `2027/01/20`, `Jan 20, 2027`,
 day and month only when one of them is above 12, so the order is certain), and US
 `04/14/25` / `4/14/2025` where the caller allows it (tables). Month-only ("October 2025")
 and relative dates ("in six months") give nothing. Years outside a plausible window are
-rejected (the real typo
-"2525/06/06"). `find_dates` returns every date in a text with its span.
+rejected (the real typo "2525/06/06"). `find_dates` returns every date in a text with its span.
 """
 
 from __future__ import annotations
