@@ -85,6 +85,19 @@ REQUEST_PREDICATES = (
     ("API calls to {subjects} will fail starting {date}.", "firm"),
 )
 
+# Requests served by another model from a date on: the model's shutdown, the target its
+# replacement. A shutdown the passage also states wins over the redirect's date.
+REDIRECTS = (
+    "Requests to {subjects} will be redirected to `{r}` after {date}.",
+    "{subjects} will be automatically routed to `{r}` starting {date}.",
+    "Starting {date}, calls to {subjects} will be forwarded to `{r}`.",
+)
+REDIRECTS_THEN_SHUTDOWN = (
+    "{subjects} will be redirected to `{r}` on {other} and taken offline on {date}.",
+    "{subjects} will be automatically routed to `{r}` on {other}. {anaphor} will be shut "
+    "down on {date}.",
+)
+
 DATE_FORMS = (
     ("{month} {day}, {year}", lambda d: d.strftime("%B ") + f"{d.day}, {d.year}"),
     ("{day} {month} {year}", lambda d: f"{d.day} " + d.strftime("%B %Y")),
@@ -131,6 +144,8 @@ REMOVALS_IN_AN_ENTRY = (
     ("{subjects} {have} been removed from the API and calls now fail.", True),
     ("{subjects} {have} been shut down effective immediately.", True),
     ("As of today, {subjects} {have} been decommissioned.", True),
+    ("As of today, {subjects} {are} no longer available.", True),
+    ("{subjects} {are} no longer available.", False),
     ("{subjects} {have} been discontinued.", False),
 )
 

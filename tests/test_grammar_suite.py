@@ -25,6 +25,8 @@ from tests.announcement_grammar import (
     PLURAL_ANAPHORS,
     PREDICATES,
     PROVIDER,
+    REDIRECTS,
+    REDIRECTS_THEN_SHUTDOWN,
     REMOVALS_IN_AN_ENTRY,
     REPLACEMENT_IDS,
     REPLACEMENTS,
@@ -129,6 +131,29 @@ def test_requests_fail(ids, predicate, date, date_form, layout):
     template, kind = predicate
     text = template.format(subjects=subject, date=date_form[1](date))
     check(Case(wrap(text, layout), layout, expect(ids, date, kind)))
+
+
+@SUITE
+@given(subjects, st.sampled_from(REDIRECTS), replacement_ids, dates, date_forms, layouts)
+def test_redirected(ids, template, rep_id, date, date_form, layout):
+    """'Requests to X will be redirected to Y after D': X ends on D, Y replaces it."""
+    subject, _ = subject_list(ids, "plain")
+    text = template.format(subjects=subject, r=rep_id, date=date_form[1](date))
+    check(Case(wrap(text, layout), layout, expect(ids, date, "firm", rep_id)))
+
+
+@SUITE
+@given(subjects, st.sampled_from(REDIRECTS_THEN_SHUTDOWN), replacement_ids, dates, dates, layouts)
+def test_redirected_then_shut_down(ids, template, rep_id, other, date, layout):
+    """A redirect on one date and a shutdown on a later one: the shutdown's date."""
+    if other >= date:
+        return
+    subject, _ = subject_list(ids, "plain")
+    anaphor = "They" if len(ids) > 1 else "It"
+    text = template.format(
+        subjects=subject, r=rep_id, other=other.isoformat(), date=date.isoformat(), anaphor=anaphor
+    )
+    check(Case(wrap(text, layout), layout, expect(ids, date, "firm", rep_id)))
 
 
 @SUITE
@@ -667,6 +692,7 @@ def test_removal_now_is_dated_by_its_entry(ids, entry, removal, layout):
         subjects=text_subjects,
         anaphor="these models" if plural else "this model",
         have="have" if plural else "has",
+        are="are" if plural else "is",
     )
     if layout == "rss":
         entry = dt.date(2026, 11, 2)  # the item's pubDate in `wrap`

@@ -24,6 +24,7 @@ from pipeline.extract.cues import (
     ANNOUNCE_VERB,
     FLOOR,
     announces_deprecation,
+    only_redirects,
     only_weak_cues,
     polarity,
     product_of,
@@ -245,7 +246,11 @@ def _apply_clause(
         )
         if at is not None and (at >= before or clause.how == "anaphor"):
             c = result.candidates[at]
-            if clause.date and (clause.moved or c.shutdown_date is None):
+            if clause.date and (
+                clause.moved
+                or c.shutdown_date is None
+                or (c.rule == "clause: redirect" and clause.how != "redirect")
+            ):
                 how = "a moved date" if clause.moved else clause.how
                 evidence = c.evidence if sentence in c.evidence else f"{c.evidence} {sentence}"
                 c = replace(
@@ -300,6 +305,8 @@ def _sentences(
         said = announcement_date(sentence)
         if said and (result.announced is None or said > result.announced):
             result.announced = said
+        if only_redirects(sentence):
+            return  # the clause reader's alone
         if not announces_deprecation(sentence):
             if _REPLACEMENT_SENTENCE.search(sentence):
                 named = [m.model for m in ctx.ids(sentence)]
