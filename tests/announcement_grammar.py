@@ -149,6 +149,14 @@ REMOVALS_IN_AN_ENTRY = (
     ("{subjects} {have} been discontinued.", False),
 )
 
+# A sentence that deprecates `{a}` and names what replaces it after a semicolon or in a
+# clause of its own: `{b}` is the replacement, never a deprecated model.
+SUCCESSOR_CLAUSES = (
+    "`{a}` is deprecated; `{b}` is its successor.",
+    "`{a}` will be retired on {date}; `{b}` replaces it.",
+    "`{a}` will be retired on {date}, and `{b}` will replace it.",
+)
+
 ANAPHORS = ("It", "This model")
 PLURAL_ANAPHORS = ("They", "These models")
 

@@ -32,6 +32,7 @@ from tests.announcement_grammar import (
     REPLACEMENTS,
     REQUEST_PREDICATES,
     STATUS_CELLS,
+    SUCCESSOR_CLAUSES,
     YEAR_LESS_FORMS,
     Case,
     Expected,
@@ -241,6 +242,29 @@ def test_active_statements_give_nothing(statement, a, b, date, layout):
         return
     text = statement.format(a=a, b=b, date=date.strftime("%B %d, %Y"))
     check(Case(wrap(text, layout), layout, {}))
+
+
+@SUITE
+@given(st.sampled_from(SUCCESSOR_CLAUSES), st.sampled_from(IDS), replacement_ids, dates, layouts)
+def test_successor_is_not_deprecated(template, a, b, date, layout):
+    """'`a` is deprecated; `b` is its successor': `b` replaces `a`, it is not retired."""
+    text = template.format(a=a, b=b, date=date.strftime("%B %d, %Y"))
+    dated = date if "{date}" in template else None
+    check(Case(wrap(text, layout), layout, expect((a,), dated, "firm" if dated else "none", b)))
+
+
+@SUITE
+@given(subjects, replacement_ids, dates, dates, layouts)
+def test_replacement_stays_in_its_paragraph(ids, rep_id, first, second, layout):
+    """A replacement named in one paragraph of an entry replaces that paragraph's models
+    only, not the undated-replacement models of the paragraph before it."""
+    other = "pippit-2"
+    text = (
+        f"{subject_list(ids, 'plain')[0]} will be retired on {first.isoformat()}.\n\n"
+        f"`{other}` will be retired on {second.isoformat()}. Please migrate to `{rep_id}`."
+    )
+    want = expect(ids, first, "firm") | expect((other,), second, "firm", rep_id)
+    check(Case(wrap(text, layout), layout, want))
 
 
 @SUITE

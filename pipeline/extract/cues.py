@@ -230,7 +230,10 @@ def polarity(sentence: str, start: int, end: int) -> str:
         return "feature"
     if re.match(
         r"\s*(?:model\s+)?(?:\)|,)?\s*(?:instead\b|is now the stable|is now generally|"
-        r"is generally available|is available|as (?:a|the) replacement)",
+        r"is generally available|is available|as (?:a|the) replacement|"
+        # the model that replaces: "`c-2` is its successor", "`c-2` replaces `c-1`"
+        r"(?:is|will be|becomes) (?:its|their|the) (?:successor|replacement)\b|"
+        r"(?:replaces|supersedes|succeeds|will replace|takes (?:its|their) place)\b)",
         after,
         re.IGNORECASE,
     ):

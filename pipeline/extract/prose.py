@@ -299,6 +299,7 @@ def _sentences(
     stated: Callable[[], dt.date | None] = lambda: None,
 ) -> None:
     first = len(result.candidates)
+    pooled = len(result.replacements)
     block_reps: list[str] = []  # replacements named in this paragraph / list item
 
     def read_old(sentence: str, found: list[Mention]) -> None:
@@ -443,6 +444,10 @@ def _sentences(
     if reps:
         mine = {c.model for c in result.candidates[first:]}
         own = tuple(r for r in reps if r not in mine)
+        if own and mine:
+            # they replace this paragraph's models, not the models of the notice's other
+            # paragraphs ("`b-1` retires on D. Please migrate to `b-2`." says nothing of `a-1`)
+            del result.replacements[pooled:]
         result.candidates[first:] = [
             c if c.replacements or not own else replace(c, replacements=own)
             for c in result.candidates[first:]
