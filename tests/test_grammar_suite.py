@@ -414,6 +414,29 @@ def test_model_and_version_columns(family, versions, date, full_cells, version_h
 
 
 @SUITE
+@given(
+    st.sampled_from(("orca-chat-4", "heron-3", "lark-2.5")),
+    st.lists(st.sampled_from(("0301", "0613", "1106")), min_size=2, max_size=2, unique=True),
+    dates,
+    st.sampled_from(
+        (
+            "`{f}` versions `{a}` and `{b}` will be retired on {date}.",
+            "We are retiring `{f}` versions `{a}` and `{b}` on {date}.",
+        )
+    ),
+    layouts,
+)
+def test_versions_of_a_family_in_prose(family, versions, date, template, layout):
+    """'`x` versions `a` and `b` will be retired' names the two versions, never the family
+    `x`, whose other versions stay."""
+    a, b = versions
+    text = template.format(f=family, a=a, b=b, date=date.isoformat())
+    check(
+        Case(wrap(text, layout), layout, expect([f"{family}-{a}", f"{family}-{b}"], date, "firm"))
+    )
+
+
+@SUITE
 @given(subjects, dates, replacement_ids, st.sampled_from(("tabs", "aligned")))
 def test_text_tables(ids, date, rep_id, separator):
     """Tables in text copies of pages: tab-separated or space-aligned columns."""

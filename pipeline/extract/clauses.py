@@ -345,6 +345,22 @@ def _names_family(sentence: str, chain: list[Mention]) -> bool:
     return bool(m) and (len(chain) == 1 or not m.group("plain"))
 
 
+_VERSIONS_NOUN = re.compile(r"^[`*\"'”]*\s*(?:versions?|snapshots?)\b", re.IGNORECASE)
+
+
+def _without_versioned_family(sentence: str, chain: list[Mention]) -> list[Mention]:
+    """'`x-4` versions `0314` and `0613`' names the two versions, not `x-4` (whose other
+    versions stay): the family is dropped when its joined versions are in the list."""
+    return [
+        m
+        for m in chain
+        if not (
+            _VERSIONS_NOUN.match(sentence[m.end :])
+            and any(o.model.startswith(m.model + "-") for o in chain if o is not m)
+        )
+    ]
+
+
 def _subjects_before(sentence: str, mentions: list[Mention], at: int) -> tuple[Mention, ...]:
     chain = _chain_back(sentence, mentions, at, _AUXILIARY_OR_GLUE)
     if not chain or _names_family(sentence, chain):
@@ -352,6 +368,7 @@ def _subjects_before(sentence: str, mentions: list[Mention], at: int) -> tuple[M
     lead = sentence[: chain[0].start]
     if _REPLACEMENT_BEFORE.search(lead[-80:]) or REQUEST_SUBJECT.search(lead[-40:]):
         return ()
+    chain = _without_versioned_family(sentence, chain)
     return tuple(m for m in chain if not _is_feature(sentence, m))
 
 
@@ -367,6 +384,7 @@ def _objects_after(sentence: str, mentions: list[Mention]) -> tuple[Mention, ...
             chain.append(nxt)
         if _names_family(sentence, chain):
             return ()
+        chain = _without_versioned_family(sentence, chain)
         return tuple(c for c in chain if not _is_feature(sentence, c))
     return ()
 
