@@ -25,11 +25,14 @@ from tests.announcement_grammar import (
     PLURAL_ANAPHORS,
     PREDICATES,
     PROVIDER,
+    REDIRECTS,
+    REDIRECTS_THEN_SHUTDOWN,
     REMOVALS_IN_AN_ENTRY,
     REPLACEMENT_IDS,
     REPLACEMENTS,
     REQUEST_PREDICATES,
     STATUS_CELLS,
+    SUCCESSOR_CLAUSES,
     YEAR_LESS_FORMS,
     Case,
     Expected,
@@ -132,6 +135,29 @@ def test_requests_fail(ids, predicate, date, date_form, layout):
 
 
 @SUITE
+@given(subjects, st.sampled_from(REDIRECTS), replacement_ids, dates, date_forms, layouts)
+def test_redirected(ids, template, rep_id, date, date_form, layout):
+    """'Requests to X will be redirected to Y after D': X ends on D, Y replaces it."""
+    subject, _ = subject_list(ids, "plain")
+    text = template.format(subjects=subject, r=rep_id, date=date_form[1](date))
+    check(Case(wrap(text, layout), layout, expect(ids, date, "firm", rep_id)))
+
+
+@SUITE
+@given(subjects, st.sampled_from(REDIRECTS_THEN_SHUTDOWN), replacement_ids, dates, dates, layouts)
+def test_redirected_then_shut_down(ids, template, rep_id, other, date, layout):
+    """A redirect on one date and a shutdown on a later one: the shutdown's date."""
+    if other >= date:
+        return
+    subject, _ = subject_list(ids, "plain")
+    anaphor = "They" if len(ids) > 1 else "It"
+    text = template.format(
+        subjects=subject, r=rep_id, other=other.isoformat(), date=date.isoformat(), anaphor=anaphor
+    )
+    check(Case(wrap(text, layout), layout, expect(ids, date, "firm", rep_id)))
+
+
+@SUITE
 @given(subjects, dates, dates, date_forms, layouts)
 def test_postponed(ids, old, new, date_form, layout):
     """A shutdown postponed to a new date: the new date, never the old one."""
@@ -216,6 +242,29 @@ def test_active_statements_give_nothing(statement, a, b, date, layout):
         return
     text = statement.format(a=a, b=b, date=date.strftime("%B %d, %Y"))
     check(Case(wrap(text, layout), layout, {}))
+
+
+@SUITE
+@given(st.sampled_from(SUCCESSOR_CLAUSES), st.sampled_from(IDS), replacement_ids, dates, layouts)
+def test_successor_is_not_deprecated(template, a, b, date, layout):
+    """'`a` is deprecated; `b` is its successor': `b` replaces `a`, it is not retired."""
+    text = template.format(a=a, b=b, date=date.strftime("%B %d, %Y"))
+    dated = date if "{date}" in template else None
+    check(Case(wrap(text, layout), layout, expect((a,), dated, "firm" if dated else "none", b)))
+
+
+@SUITE
+@given(subjects, replacement_ids, dates, dates, layouts)
+def test_replacement_stays_in_its_paragraph(ids, rep_id, first, second, layout):
+    """A replacement named in one paragraph of an entry replaces that paragraph's models
+    only, not the undated-replacement models of the paragraph before it."""
+    other = "pippit-2"
+    text = (
+        f"{subject_list(ids, 'plain')[0]} will be retired on {first.isoformat()}.\n\n"
+        f"`{other}` will be retired on {second.isoformat()}. Please migrate to `{rep_id}`."
+    )
+    want = expect(ids, first, "firm") | expect((other,), second, "firm", rep_id)
+    check(Case(wrap(text, layout), layout, want))
 
 
 @SUITE
@@ -362,6 +411,29 @@ def test_model_and_version_columns(family, versions, date, full_cells, version_h
     body = f"{shown}| Model | {version_header} | Shutdown date |\n|---|---|---|\n{rows}"
     want = expect([f"{family}-{v}" for v in versions], date, "firm")
     check(Case(wrap(body, "markdown"), "markdown", want))
+
+
+@SUITE
+@given(
+    st.sampled_from(("orca-chat-4", "heron-3", "lark-2.5")),
+    st.lists(st.sampled_from(("0301", "0613", "1106")), min_size=2, max_size=2, unique=True),
+    dates,
+    st.sampled_from(
+        (
+            "`{f}` versions `{a}` and `{b}` will be retired on {date}.",
+            "We are retiring `{f}` versions `{a}` and `{b}` on {date}.",
+        )
+    ),
+    layouts,
+)
+def test_versions_of_a_family_in_prose(family, versions, date, template, layout):
+    """'`x` versions `a` and `b` will be retired' names the two versions, never the family
+    `x`, whose other versions stay."""
+    a, b = versions
+    text = template.format(f=family, a=a, b=b, date=date.isoformat())
+    check(
+        Case(wrap(text, layout), layout, expect([f"{family}-{a}", f"{family}-{b}"], date, "firm"))
+    )
 
 
 @SUITE
@@ -667,6 +739,7 @@ def test_removal_now_is_dated_by_its_entry(ids, entry, removal, layout):
         subjects=text_subjects,
         anaphor="these models" if plural else "this model",
         have="have" if plural else "has",
+        are="are" if plural else "is",
     )
     if layout == "rss":
         entry = dt.date(2026, 11, 2)  # the item's pubDate in `wrap`
