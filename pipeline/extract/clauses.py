@@ -146,7 +146,7 @@ _REPLACEMENT_BEFORE = re.compile(
     r"(?:\b(?:migrat\w*|mov\w*|switch\w*|upgrad\w*|transition\w*|redirect\w*|rout\w*|forward\w*|"
     r"fall\w* back|point\w*|map\w*)\s+(?:\w+\s+){0,3}?to|\bin favou?r of|\breplac\w*\s+(?:by|with)|"
     r"\bsuccessor(?:\s+(?:is|model))?|\brecommend\w*(?:\s+(?:using|switching to|moving to))?|"
-    r"\buse|\btry|\bserved by|迁移(?:至|到)|升级(?:至|到)|替换为|切换(?:至|到)|改用|"
+    r"\buse|\btry|\bserved by|迁移(?:至|到)|升级(?:至|到)|替换为|切换(?:至|到)|改用|请使用|"
     r"替代(?:模型)?(?:为|是)|(?:推荐|建议)(?:使用|迁移至|您使用)?|後継(?:モデル)?(?:は|として)|"
     r"移行先(?:は)?|代替(?:モデル)?(?:は|として))"
     r"[\s`*\"'“”:]*(?:(?:the|our|a|an|newer|new|latest)\s+)*$",
@@ -308,7 +308,7 @@ def date_argument(sentence: str, context: dt.date | None = None) -> tuple[dt.dat
 def _without_dates(text: str) -> str:
     for found in reversed(find_dates(text)):
         text = text[: found.start] + " " + text[found.end :]
-    return text
+    return ZH_MONTH_DAY.sub(" ", text)
 
 
 def _is_feature(sentence: str, mention: Mention) -> bool:
@@ -321,7 +321,7 @@ def _is_feature(sentence: str, mention: Mention) -> bool:
 def _chain_back(sentence: str, mentions: list[Mention], end: int, gap: re.Pattern) -> list:
     """The run of mentions ending just before `end`, joined by coordination glue."""
     before = [m for m in mentions if m.end <= end]
-    if not before or not gap.match(sentence[before[-1].end : end]):
+    if not before or not gap.match(_without_dates(sentence[before[-1].end : end])):
         return []
     chain = [before[-1]]
     for m in reversed(before[:-1]):

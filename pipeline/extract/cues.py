@@ -41,7 +41,7 @@ ACTIVE = re.compile(
     r"(?:remains?|stays?|continues? to be|still|will be|currently) (?:fully )?available"
     r"(?! (?:until|through|till)\b)|unaffected|"
     r"not affected|nothing changes)|"
-    r"(发布|推出|上线|迁移|升级|替换为|切换到|切换至|回归|可用|保留|建议|推荐|後継|移行|"
+    r"(发布|推出|上线|迁移|升级|替换为|切换到|切换至|回归|可用|保留|建议|推荐|後継|移行|请使用|请改用|"
     r"转向|改用|替代)",
     re.IGNORECASE,
 )
