@@ -564,6 +564,11 @@ CJK_CLAUSES = (
     ("{s} 模型将于 {d} 停止服务。", " 和 "),
     ("我们将于{d}下线 {s}。", " 和 "),
     ("{s} は{d}に提供を終了します。", " 及び "),
+    # Japanese quotes names in 「」 and joins them with と; the date may sit inside the
+    # predicate ("の提供を D に終了")
+    ("「{s}」の提供を{d}に終了すると発表した。", "」と「"),
+    ("「{s}」は{d}をもってサービスを終了します。", "」と「"),
+    ("我们将于{d}停止对 {s} 的支持。", " 和 "),
 )
 CJK_REPLACEMENTS = ("", "推荐使用 `{r}`。", "请迁移至 `{r}`。", "後継モデルは `{r}` です。")
 
@@ -581,7 +586,7 @@ def test_chinese_and_japanese_clauses(ids, clause, date, rep_text, rep_id, layou
     """Chinese and Japanese announcements: subject lists joined by 、/和/及び, dates as
     2027年3月3日, predicates 下线 / 停止服务 / 提供を終了, replacements 推荐使用 / 後継モデル."""
     template, joiner = clause
-    subject = joiner.join(f"`{m}`" for m in ids)
+    subject = joiner.join(ids if "「" in joiner else (f"`{m}`" for m in ids))
     text = template.format(s=subject, d=_cjk_date(date)) + rep_text.format(r=rep_id)
     want = expect(ids, date, "firm", rep_id if rep_text else None)
     check(Case(wrap(text, layout, title="模型更新"), layout, want))
