@@ -157,6 +157,16 @@ SUCCESSOR_CLAUSES = (
     "`{a}` will be retired on {date}, and `{b}` will replace it.",
 )
 
+# Chinese release notes: a year-less day the entry's date completes, "请使用" naming the
+# replacement, a Latin name without a digit that the text calls 模型, and list items whose
+# details follow in full-width parentheses. (template, the names given are plain words)
+ZH_ENTRY_FORMS = (
+    ("模型 `{a}` 于 {month} 月 {day} 日停止服务，请使用 `{r}`。", False),
+    ("{a} 模型将于 {month}月{day}日 下线，请使用 {r}。", True),
+    ("以下模型即将下线：\n\n- {a}（下线时间：{iso}，请使用 {r}）", True),
+)
+PLAIN_NAMES = ("kestrel-lite", "heron-turbo", "orca-flash-pro")
+
 ANAPHORS = ("It", "This model")
 PLURAL_ANAPHORS = ("They", "These models")
 

@@ -22,6 +22,7 @@ from tests.announcement_grammar import (
     IDS,
     LAYOUTS,
     OBJECT_FORMS,
+    PLAIN_NAMES,
     PLURAL_ANAPHORS,
     PREDICATES,
     PROVIDER,
@@ -34,6 +35,7 @@ from tests.announcement_grammar import (
     STATUS_CELLS,
     SUCCESSOR_CLAUSES,
     YEAR_LESS_FORMS,
+    ZH_ENTRY_FORMS,
     Case,
     Expected,
     parse_format,
@@ -242,6 +244,32 @@ def test_active_statements_give_nothing(statement, a, b, date, layout):
         return
     text = statement.format(a=a, b=b, date=date.strftime("%B %d, %Y"))
     check(Case(wrap(text, layout), layout, {}))
+
+
+@SUITE
+@given(
+    st.sampled_from(ZH_ENTRY_FORMS),
+    st.sampled_from(IDS),
+    st.sampled_from(PLAIN_NAMES),
+    replacement_ids,
+    dates,
+    st.sampled_from(("markdown", "rss")),
+)
+def test_chinese_release_note_entries(form, model_id, plain_name, rep_id, date, layout):
+    """Chinese release notes: '于 9 月 30 日停止服务' takes the entry's year; '请使用 Y'
+    names the replacement (never a second retired model); 'x-lite 模型' is a model."""
+    template, plain = form
+    model = plain_name if plain else model_id
+    entry = dt.date(date.year, 1, 1) if layout == "markdown" else dt.date(2026, 11, 2)
+    if not entry < date < entry + dt.timedelta(days=365):
+        return  # a year-less day is read within the year after its entry
+    text = template.format(a=model, r=rep_id, month=date.month, day=date.day, iso=date)
+    page = (
+        wrap(f"## {entry.isoformat()}\n\n{text}", "markdown", title="更新日志")
+        if layout == "markdown"
+        else wrap(text, "rss", title="模型下线")
+    )
+    check(Case(page, layout, expect((model,), date, "firm", rep_id)))
 
 
 @SUITE
@@ -536,6 +564,11 @@ CJK_CLAUSES = (
     ("{s} 模型将于 {d} 停止服务。", " 和 "),
     ("我们将于{d}下线 {s}。", " 和 "),
     ("{s} は{d}に提供を終了します。", " 及び "),
+    # Japanese quotes names in 「」 and joins them with と; the date may sit inside the
+    # predicate ("の提供を D に終了")
+    ("「{s}」の提供を{d}に終了すると発表した。", "」と「"),
+    ("「{s}」は{d}をもってサービスを終了します。", "」と「"),
+    ("我们将于{d}停止对 {s} 的支持。", " 和 "),
 )
 CJK_REPLACEMENTS = ("", "推荐使用 `{r}`。", "请迁移至 `{r}`。", "後継モデルは `{r}` です。")
 
@@ -553,7 +586,7 @@ def test_chinese_and_japanese_clauses(ids, clause, date, rep_text, rep_id, layou
     """Chinese and Japanese announcements: subject lists joined by 、/和/及び, dates as
     2027年3月3日, predicates 下线 / 停止服务 / 提供を終了, replacements 推荐使用 / 後継モデル."""
     template, joiner = clause
-    subject = joiner.join(f"`{m}`" for m in ids)
+    subject = joiner.join(ids if "「" in joiner else (f"`{m}`" for m in ids))
     text = template.format(s=subject, d=_cjk_date(date)) + rep_text.format(r=rep_id)
     want = expect(ids, date, "firm", rep_id if rep_text else None)
     check(Case(wrap(text, layout, title="模型更新"), layout, want))

@@ -60,6 +60,8 @@ PREDICATE_PHRASES = (
     r"go(?:es)? away|going away|be phased out|phased out",
     r"scheduled for (?:retirement|deprecation|shutdown|removal|decommissioning)",
     r"(?:下线|停用|弃用|退役|停止服务|关停|下架|停服|淘汰|废弃|移除|提供を終了|廃止|サポート終了)",
+    # "X の提供を D に終了": the date sits inside the predicate
+    r"(?:提供|サービス|サポート)を(?=[^。]{0,30}?終了)",
 )
 # Predicates whose subject is a request to the model: "Requests to X will start to fail on D".
 FAILURE_PHRASES = (
@@ -93,11 +95,11 @@ ANAPHOR = re.compile(
 )
 # What may stand between coordinated subjects, or between the last subject and the predicate.
 _GLUE_ATOMS = (
-    r"[\s`*\"'“”]|,|\band\b|\bor\b|&|、|和|及び?|与|以及|\bboth\b|\bthe\b|\bmodels?\b|"
+    r"[\s`*\"'“”「」『』]|,|\band\b|\bor\b|&|、|和|及び?|と|与|以及|\bboth\b|\bthe\b|\bmodels?\b|"
     r"\bversions?\b|\bsnapshots?\b|\bvariants?\b|\(\s*[^()]{0,40}\)|/"
 )
 _AUXILIARY_ATOMS = (
-    r"[\s`*\"'“”,)]|\bmodels?\b|\bversions?\b|\bsnapshots?\b|\bendpoints?\b|\bwhich\b|"
+    r"[\s`*\"'“”「」『』,)]|\bmodels?\b|\bversions?\b|\bsnapshots?\b|\bendpoints?\b|\bwhich\b|"
     r"\b(?:is|are|was|were|has|have|had|been|being|be|will|shall|would|now|also|officially|"
     r"permanently|soon|then|both|all|currently|scheduled|set|planned|going|to|start|begin|"
     r"expected|slated|fully)\b|将|于|已|会|の|は|が|を|に|也|均|都|在|被"
@@ -146,10 +148,10 @@ _REPLACEMENT_BEFORE = re.compile(
     r"(?:\b(?:migrat\w*|mov\w*|switch\w*|upgrad\w*|transition\w*|redirect\w*|rout\w*|forward\w*|"
     r"fall\w* back|point\w*|map\w*)\s+(?:\w+\s+){0,3}?to|\bin favou?r of|\breplac\w*\s+(?:by|with)|"
     r"\bsuccessor(?:\s+(?:is|model))?|\brecommend\w*(?:\s+(?:using|switching to|moving to))?|"
-    r"\buse|\btry|\bserved by|迁移(?:至|到)|升级(?:至|到)|替换为|切换(?:至|到)|改用|"
+    r"\buse|\btry|\bserved by|迁移(?:至|到)|升级(?:至|到)|替换为|切换(?:至|到)|改用|请使用|"
     r"替代(?:模型)?(?:为|是)|(?:推荐|建议)(?:使用|迁移至|您使用)?|後継(?:モデル)?(?:は|として)|"
     r"移行先(?:は)?|代替(?:モデル)?(?:は|として))"
-    r"[\s`*\"'“”:]*(?:(?:the|our|a|an|newer|new|latest)\s+)*$",
+    r"[\s`*\"'“”「」『』:：]*(?:(?:the|our|a|an|newer|new|latest)\s+)*$",
     re.IGNORECASE,
 )
 # A capability of a model, not the model: "Fine-tuning for X", "X in the Batch API".
@@ -308,7 +310,7 @@ def date_argument(sentence: str, context: dt.date | None = None) -> tuple[dt.dat
 def _without_dates(text: str) -> str:
     for found in reversed(find_dates(text)):
         text = text[: found.start] + " " + text[found.end :]
-    return text
+    return ZH_MONTH_DAY.sub(" ", text)
 
 
 def _is_feature(sentence: str, mention: Mention) -> bool:
@@ -321,7 +323,7 @@ def _is_feature(sentence: str, mention: Mention) -> bool:
 def _chain_back(sentence: str, mentions: list[Mention], end: int, gap: re.Pattern) -> list:
     """The run of mentions ending just before `end`, joined by coordination glue."""
     before = [m for m in mentions if m.end <= end]
-    if not before or not gap.match(sentence[before[-1].end : end]):
+    if not before or not gap.match(_without_dates(sentence[before[-1].end : end])):
         return []
     chain = [before[-1]]
     for m in reversed(before[:-1]):

@@ -29,7 +29,7 @@ DEPRECATION = re.compile(
     r"forwarded) to|"
     r"upgraded to|need to (?:manually )?upgrade|older|legacy|instead of|(?:will|to) be replaced"
     r")|(移除|下线|停用|弃用|退役|停止|关停|下架|停服|淘汰|废弃|砍掉|提供を終了|提供終了|廃止|非推奨|"
-    r"サポート終了|終了予定)",
+    r"サポート終了|終了予定|(?:提供|サービス|サポート)を[^。]{0,30}?終了)",
     re.IGNORECASE,
 )
 ACTIVE = re.compile(
@@ -41,7 +41,7 @@ ACTIVE = re.compile(
     r"(?:remains?|stays?|continues? to be|still|will be|currently) (?:fully )?available"
     r"(?! (?:until|through|till)\b)|unaffected|"
     r"not affected|nothing changes)|"
-    r"(发布|推出|上线|迁移|升级|替换为|切换到|切换至|回归|可用|保留|建议|推荐|後継|移行|"
+    r"(发布|推出|上线|迁移|升级|替换为|切换到|切换至|回归|可用|保留|建议|推荐|後継|移行|请使用|请改用|"
     r"转向|改用|替代)",
     re.IGNORECASE,
 )

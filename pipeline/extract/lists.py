@@ -165,7 +165,7 @@ def list_item(
     ctx: DocContext,
 ) -> Candidate | None:
     text = block.text
-    main = strip_parens(text).split(" ")[0].strip("`").rstrip(".,;:*")
+    main = re.split(r"[\s（：，、；]", strip_parens(text), maxsplit=1)[0].strip("`").rstrip(".,;:*")
     if lead.kind == "feature" or (FEATURE_ITEM.search(text) and not is_cell_id(main)):
         name = strip_parens(text) or text
         return Candidate(
@@ -181,7 +181,9 @@ def list_item(
     if _plain_word_item(main, text, block):
         return None  # "visual question answering": an English phrase, not a model
     capitalised_head = (
-        "-" in main and is_cell_id(main) and bool(re.search(r"\bmodels?\b", lead.text, re.I))
+        "-" in main
+        and is_cell_id(main)
+        and bool(re.search(r"\bmodels?\b|模型|モデル", lead.text, re.I))
     )  # "The following models are deprecated:" / "- **Mistral-Nemo** users should ..."
     if not capitalised_head and (
         not is_cell_id(main) or (main != main.lower() and normalise(main) not in ctx.known)

@@ -31,6 +31,7 @@ from pipeline.extract.cues import (
     sentences,
 )
 from pipeline.extract.dates import (
+    ZH_MONTH_DAY,
     find_dates,
     month_day,
     year_less,
@@ -338,7 +339,7 @@ def _sentences(
         ]
         dates = shutdown_first(sentence, dates)
         date = dates[0].date if dates else None
-        if date is None and context_date and year_less(sentence):
+        if date is None and context_date and (year_less(sentence) or ZH_MONTH_DAY.search(sentence)):
             date = month_day(sentence, context_date)  # "followed on April 1": the entry's year
         if (
             date
