@@ -70,6 +70,7 @@ OBJECT_FORMS = (
     ("We will turn off {subjects} on {date}.", "firm"),
     ("On {date} we will stop serving {subjects}.", "firm"),
     ("The shutdown of {subjects} moved from {other} to {date}.", "firm"),
+    ("We will drop support for {subjects} on {date}.", "firm"),
 )
 # A second sentence that dates the first one's subjects without naming them.
 DATE_STATEMENTS = (

@@ -22,7 +22,7 @@ DEPRECATION = re.compile(
     r"not remain (?:functional|available|accessible)|stop responding|return (?:an? )?errors?|"
     r"taken offline|go offline|go(?:es)? away|phased? out|last day to use|will be unavailable|"
     r"(?:support|access) (?:for|to) (?:[^.;]|\.(?=\w)){1,120}? (?:ends|will end|is ending)|"
-    r"withdraw\w*|decommission\w*|stop(?:s|ped)? serving|"
+    r"withdraw\w*|decommission\w*|stop(?:s|ped)? serving|drop(?:s|ped|ping)? support for|"
     r"will be upgraded|"
     # requests served by another model from a date on: the model itself stops being served
     r"will (?:now )?be (?:automatically |transparently )?(?:re-?directed|re-?routed|routed|"
@@ -205,7 +205,7 @@ _DEPRECATION_PIECES = (
     "turn", "ceas", "no longer", "availab", "support", "accessib", "serv", "fail", "working",
     "withdraw", "decommission", "upgrade", "older", "legacy", "instead", "replace", "remain",
     "respond", "error", "offline", "away", "phase", "last day", "access", "provid", "includ",
-    "offer", "direct", "rout", "forward",
+    "offer", "direct", "rout", "forward", "drop",
 )  # fmt: skip
 _CJK_DEPRECATION = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
