@@ -758,6 +758,32 @@ def test_status_cell_with_its_own_date(ids, date, date_form, cell, layout):
 
 
 @SUITE
+@given(
+    subjects,
+    replacement_ids,
+    dates,
+    date_forms,
+    st.sampled_from(("on this page", "in this document", "listed below")),
+    st.sampled_from(("markdown", "mdx")),
+)
+def test_page_banner_reaches_every_section(ids, rep_id, date, date_form, where, layout):
+    """'On D, the models listed on this page will stop serving requests' above sections of
+    a table and an arrow list: every model there ends on D, each with its replacement."""
+    first, rest = ids[0], ids[1:]
+    body = (
+        f"On {date_form[1](date)}, the models {where} will stop serving requests.\n\n"
+        f"## Text models\n\n| Model | Replacement |\n|---|---|\n| `{first}` | `{rep_id}` |\n"
+    )
+    if rest:
+        body += "\n## Other models\n\n" + "".join(f"- `{m}` → `{rep_id}`\n" for m in rest)
+    check(
+        Case(
+            wrap(body, layout, title="Deprecated models"), layout, expect(ids, date, "firm", rep_id)
+        )
+    )
+
+
+@SUITE
 @given(subjects, dates, date_forms, st.sampled_from(NOTES_CELLS), replacement_ids)
 def test_notes_cell_dates_its_row(ids, date, date_form, cell, rep_id):
     """A row marked Deprecated whose notes say 'Retiring on D; use `y`': shut down on D
