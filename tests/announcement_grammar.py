@@ -138,6 +138,15 @@ STATUS_CELLS = (
     ("Deprecated {date}", False),  # when the deprecation was announced, not the shutdown
 )
 
+# A notes cell of a table with a status column: (template, the date is the row's shutdown).
+# The notes are prose about the row's model; "{r}" is its replacement.
+NOTES_CELLS = (
+    ("Retiring on {date}; use `{r}`.", True),
+    ("Will be shut down on {date}. Migrate to `{r}`.", True),
+    ("Scheduled for retirement no earlier than {date}; switch to `{r}`.", True),
+    ("Superseded; please use `{r}`.", False),
+)
+
 # A removal in the present perfect, anchored to the entry's own date by "now"/"today":
 # (sentences, the entry date is the shutdown). Without the anchor nothing is dated.
 REMOVALS_IN_AN_ENTRY = (

@@ -21,6 +21,7 @@ from tests.announcement_grammar import (
     DATES,
     IDS,
     LAYOUTS,
+    NOTES_CELLS,
     OBJECT_FORMS,
     PLAIN_NAMES,
     PLURAL_ANAPHORS,
@@ -754,6 +755,57 @@ def test_status_cell_with_its_own_date(ids, date, date_form, cell, layout):
         fmt = "html"
     want = expect(ids, date, "firm") if is_shutdown else expect(ids, None, "none")
     check(Case(page, fmt, want))
+
+
+@SUITE
+@given(
+    subjects,
+    replacement_ids,
+    dates,
+    date_forms,
+    st.sampled_from(("on this page", "in this document", "listed below")),
+    st.sampled_from(("markdown", "mdx")),
+)
+def test_page_banner_reaches_every_section(ids, rep_id, date, date_form, where, layout):
+    """'On D, the models listed on this page will stop serving requests' above sections of
+    a table and an arrow list: every model there ends on D, each with its replacement."""
+    first, rest = ids[0], ids[1:]
+    body = (
+        f"On {date_form[1](date)}, the models {where} will stop serving requests.\n\n"
+        f"## Text models\n\n| Model | Replacement |\n|---|---|\n| `{first}` | `{rep_id}` |\n"
+    )
+    if rest:
+        body += "\n## Other models\n\n" + "".join(f"- `{m}` → `{rep_id}`\n" for m in rest)
+    check(
+        Case(
+            wrap(body, layout, title="Deprecated models"), layout, expect(ids, date, "firm", rep_id)
+        )
+    )
+
+
+@SUITE
+@given(subjects, dates, date_forms, st.sampled_from(NOTES_CELLS), replacement_ids)
+def test_notes_cell_dates_its_row(ids, date, date_form, cell, rep_id):
+    """A row marked Deprecated whose notes say 'Retiring on D; use `y`': shut down on D
+    (a floor stays a floor), replaced by `y`; an active row's notes give nothing."""
+    template, dated = cell
+    notes = template.format(date=date_form[1](date), r=rep_id)
+    rows = "".join(f"| `{m}` | Deprecated | {notes} |\n" for m in ids)
+    page = f"# Models\n\n| Model | Status | Notes |\n|---|---|---|\n{rows}"
+    page += f"| `{rep_id}` | Active | Retiring on nothing planned; see `heron-9-2`. |\n"
+    kind = "earliest" if "no earlier" in template else "firm"
+    want = expect(ids, date, kind, rep_id) if dated else expect(ids, None, "none", rep_id)
+    check(Case(page, "markdown", want))
+
+
+@SUITE
+@given(subjects, dates, st.sampled_from(("TBD", "-", "")))
+def test_dated_deprecation_with_no_shutdown_yet(ids, date, cell):
+    """'Deprecation date | Shutdown date' with a dated deprecation and 'TBD': deprecated,
+    undated, announced on the deprecation date."""
+    rows = "".join(f"| `{m}` | {date.isoformat()} | {cell} |\n" for m in ids)
+    page = f"# Lifecycle\n\n| Model | Deprecation date | Shutdown date |\n|---|---|---|\n{rows}"
+    check(Case(page, "markdown", expect(ids, None, "none")))
 
 
 @SUITE

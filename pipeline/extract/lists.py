@@ -147,6 +147,10 @@ def lead_of(text: str, paragraph: str | None = None, context: dt.date | None = N
     return None
 
 
+# "- `a-1` → `a-2`": what the arrow points at replaces the item's model
+_ARROW = re.compile(r"→|⇒|-+>|=>")
+
+
 def _plain_word_item(main: str, text: str, block: Text) -> bool:
     """An item that opens with a plain word (no digit, no separator, not printed as code)
     and goes on in words: a feature or a phrase, whatever a catalogue says of the word."""
@@ -223,7 +227,7 @@ def list_item(
             for m in ctx.ids(text)
             if m.start >= cut
             and m.model not in (model, *aliases)
-            and ACTIVE.search(text[cut : m.start])
+            and (ACTIVE.search(text[cut : m.start]) or _ARROW.search(text[cut : m.start]))
         )
     )
     return Candidate(
