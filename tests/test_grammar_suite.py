@@ -734,6 +734,33 @@ def test_year_less_date_in_a_dated_entry(ids, predicate, date, form, where, layo
 
 
 @SUITE
+@given(
+    subjects,
+    st.sampled_from(PREDICATES[:9]),
+    dates,
+    st.sampled_from(YEAR_LESS_FORMS),
+    st.sampled_from(("title", "address")),
+    st.sampled_from(("markdown", "mdx")),
+)
+def test_year_less_date_under_a_page_year(ids, predicate, date, form, where, layout):
+    """A page that states only a year ("Model retirements, 2027", ".../blog/2027/...") and no
+    dated entry gives that year to '... will be retired on 15th July'."""
+    text_subjects, plural = subject_list(ids, "plain")
+    said, _ = predicate_text(predicate, date, form, plural)
+    title, url = "Model retirements", None
+    if where == "title":
+        title = f"Model retirements, {date.year}"
+    else:
+        url = f"https://acme.example/blog/{date.year}/model-retirements"
+    page = wrap(f"{text_subjects} {said}.", layout, title=title)
+    out = extract_document(
+        page.encode(), fmt=parse_format(layout), provider=PROVIDER, url=url, today=TODAY
+    )
+    got = {r.model: r.shutdown_date for r in out.records if r.kind == "model"}
+    assert got == {m: date.isoformat() for m in ids}, page
+
+
+@SUITE
 @given(subjects, dates, date_forms, st.sampled_from(STATUS_CELLS), st.sampled_from(("md", "html")))
 def test_status_cell_with_its_own_date(ids, date, date_form, cell, layout):
     """'Retired Apr 4, 2026' in a status column is the row's shutdown date; 'Deprecated

@@ -38,8 +38,8 @@ from pipeline.extract.scopes import (
     is_change_log,
     lead_scope,
     month_context,
+    page_context,
     scope_of_headings,
-    url_date,
 )
 from pipeline.extract.sentence_dates import SHUTDOWN_BEFORE
 from pipeline.extract.tables import classify, key_value_tables
@@ -278,7 +278,7 @@ def extract_records(
     # A scope handed down by a section's lead ("all models listed below ...") reaches the
     # sections nested under it: (the heading path it belongs to, the scope).
     banner: tuple[tuple[str, ...], Scope] | None = None
-    page_date = url_date(doc.url)
+    page_date = page_context(doc.url, doc.title)
     for n, notice in enumerate(doc.notices):
         if banner and notice.headings[: len(banner[0])] != banner[0]:
             banner = None

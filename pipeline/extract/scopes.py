@@ -61,6 +61,21 @@ def url_date(url: str | None) -> dt.date | None:
     return make_date(int(m.group("year")), int(m.group("mon")), int(m.group("day"))) if m else None
 
 
+_YEAR = re.compile(r"(?<![\d.:/-])(20[1-4]\d)(?![\d.:-])")
+_URL_YEAR = re.compile(r"/(20[1-4]\d)(?:/|$)")
+
+
+def page_context(url: str | None, title: str) -> dt.date | None:
+    """What gives a year-less day ("On May 15 ...") its year when no entry is dated: the date
+    in the page's address, else the one year its title or address states ("Model retirements,
+    2026", ".../blog/2026/retirements"), as January 1 of that year."""
+    dated = url_date(url)
+    if dated:
+        return dated
+    years = set(_YEAR.findall(title)) | set(_URL_YEAR.findall(urlsplit(url).path if url else ""))
+    return dt.date(int(years.pop()), 1, 1) if len(years) == 1 else None
+
+
 def month_context(notice: Notice) -> dt.date | None:
     """The first day of an entry's month when it is dated by month only ("April 2024")."""
     for text in (notice.published or "", *reversed(notice.headings)):
