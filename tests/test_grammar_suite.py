@@ -811,6 +811,34 @@ def test_page_banner_reaches_every_section(ids, rep_id, date, date_form, where, 
 
 
 @SUITE
+@given(
+    st.sampled_from((("Command R", "Acme-command-r"), ("Swift Lite", "swift-lite"))),
+    dates,
+    st.sampled_from(("md", "html")),
+    st.booleans(),
+)
+def test_model_cell_link_carries_the_id(named, date, layout, doc_slug):
+    """A model cell whose name links to a model page named after it ('[Command R](.../models/
+    Acme-command-r)') is that ID; a documentation slug that is not the name ('.../models/
+    2-5-lite') leaves the display name."""
+    name, segment = named
+    href = f"https://ai.example.com/explore/models/{'2-5-lite' if doc_slug else segment}"
+    if layout == "md":
+        table = f"| Model | Retirement date |\n|---|---|\n| [{name}]({href}) | {date} |\n"
+        page = f"# Retirements\n\n{table}"
+        fmt = "markdown"
+    else:
+        page = (
+            "<html><body><h1>Retirements</h1><table><tr><th>Model</th><th>Retirement date</th>"
+            f'</tr><tr><td><a href="{href}">{name}</a></td><td>{date}</td></tr></table>'
+            "</body></html>"
+        )
+        fmt = "html"
+    model = name.lower() if doc_slug else segment.lower()
+    check(Case(page, fmt, expect((model,), date, "firm")))
+
+
+@SUITE
 @given(subjects, dates, date_forms, st.sampled_from(NOTES_CELLS), replacement_ids)
 def test_notes_cell_dates_its_row(ids, date, date_form, cell, rep_id):
     """A row marked Deprecated whose notes say 'Retiring on D; use `y`': shut down on D
