@@ -23,6 +23,7 @@ from pipeline.errors import ConfigError
 from pipeline.gate.commands import check_options
 from pipeline.gate.fix_command import fix_command
 from pipeline.holds import commands as _hold_commands
+from pipeline.slack_actions import commands as _slack_commands
 from pipeline.wording import count
 from storage.common import DEFAULT_DB, StoreError
 
@@ -1183,8 +1184,26 @@ def digest(
     "--port", default=8001, show_default=True, type=click.IntRange(1, 65535), help="Port."
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-def serve(db_path: str, port: int, host: str) -> None:
-    """Browse the store with Datasette (read-only, with canned queries)."""
+@click.option(
+    "--slack-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Also answer Slack button clicks at http://SLACK-HOST:PORT/slack/actions.",
+)
+@click.option("--slack-host", default="127.0.0.1", show_default=True, help="Its address.")
+@_teams_option("teams.yml naming the Slack signing secret's variable (with --slack-port).")
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    db_path: str,
+    port: int,
+    host: str,
+    slack_port: int | None,
+    slack_host: str,
+    teams_path: Path,
+) -> None:
+    """Browse the store with Datasette (read-only, with canned queries); with --slack-port,
+    also the request URL answering Slack button clicks."""
     from pipeline.serve import port_problem, run_child, serve_command
 
     _open(db_path, read_only=True).close()  # fail clearly now, not inside Datasette
@@ -1200,7 +1219,19 @@ def serve(db_path: str, port: int, host: str) -> None:
         _fail(f"sunset serve: {problem}")
     argv = serve_command(db_path, port, host=host)
     url = f"http://{host}:{port}/"
-    raise SystemExit(run_child(argv, lambda: click.echo(f"Datasette on {url} (Ctrl-C to stop)")))
+    slack = None
+    if slack_port is not None:  # pipeline/slack_actions: its own port, Datasette stays local
+        from pipeline.slack_actions.commands import request_url_server
+
+        given = ctx.get_parameter_source("teams_path") != click.core.ParameterSource.DEFAULT
+        slack = request_url_server(db_path, teams_path, given, slack_host, slack_port).start()
+        click.echo(f"Slack request URL on {slack.url}")
+    try:
+        code = run_child(argv, lambda: click.echo(f"Datasette on {url} (Ctrl-C to stop)"))
+    finally:
+        if slack is not None:
+            slack.stop()
+    raise SystemExit(code)
 
 
 @main.command()
@@ -1542,6 +1573,7 @@ main.add_command(fix_command)
 for _command in _hold_commands.COMMANDS:
     main.add_command(_command)
 main.add_command(_notify_commands.notify)
+main.add_command(_slack_commands.slack_listen)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
