@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import socket
 import threading
 import time
@@ -40,17 +41,50 @@ CHANNEL_NAME = re.compile(r"^[a-z0-9_-]{1,80}$")  # Slack: lowercase, digits, - 
 
 
 def block_problems(blocks: Any) -> str | None:
+    """Block Kit's published limits, as Slack refuses them (`invalid_blocks`): 50 blocks,
+    unique `block_id`s of at most 255 characters, header text 150, section text 3000; an
+    actions block has 1-25 elements, a button plain_text text of 1-75 characters, an
+    `action_id` unique in its block (<= 255), `value` <= 2000, `url` <= 3000, `style`
+    primary or danger; a context block 1-10 elements."""
     if blocks is None:
         return None
     if not isinstance(blocks, list) or len(blocks) > 50:
         return "invalid_blocks"
+    ids = [b.get("block_id") for b in blocks if isinstance(b, dict) and "block_id" in b]
+    if len(ids) != len(set(ids)) or any(not isinstance(i, str) or len(i) > 255 for i in ids):
+        return "invalid_blocks"
     for block in blocks:
+        if not isinstance(block, dict):
+            return "invalid_blocks"
         text = (block.get("text") or {}).get("text", "")
         if block.get("type") == "header" and not 0 < len(text) <= 150:
             return "invalid_blocks"
         if block.get("type") == "section" and not 0 < len(text) <= 3000:
             return "invalid_blocks"
+        if block.get("type") == "actions" and _actions_problem(block.get("elements")):
+            return "invalid_blocks"
+        if block.get("type") == "context" and not 0 < len(block.get("elements") or []) <= 10:
+            return "invalid_blocks"
     return None
+
+
+def _actions_problem(elements: Any) -> bool:
+    if not isinstance(elements, list) or not 0 < len(elements) <= 25:
+        return True
+    action_ids = [e.get("action_id") for e in elements if isinstance(e, dict)]
+    if len(action_ids) != len(elements) or len(set(action_ids)) != len(action_ids):
+        return True
+    for element in elements:
+        text = element.get("text") or {}
+        if element.get("type") != "button" or text.get("type") != "plain_text":
+            return True
+        if not 0 < len(text.get("text") or "") <= 75 or len(element.get("action_id") or "") > 255:
+            return True
+        if len(element.get("value") or "") > 2000 or len(element.get("url") or "") > 3000:
+            return True
+        if element.get("style") not in (None, "primary", "danger"):
+            return True
+    return False
 
 
 class SlackStub:
@@ -64,6 +98,9 @@ class SlackStub:
         self.clock = time.time
         self.history_reads = 0
         self.channels: dict[str, str] = {}  # name -> ID, created as first posted to
+        self.responses: list[dict[str, Any]] = []  # accepted posts to response_urls
+        self.refused_responses: list[tuple[str, Any]] = []  # (error, body)
+        self._response_urls: dict[str, dict[str, Any]] = {}  # path -> {ts, uses, channel, ts}
         self._stalls: list[float] = []
         self._ts = 0
         self._faults: list[tuple[int, int | None] | None] = []
@@ -137,6 +174,8 @@ class SlackStub:
             body = None
         if request.path.startswith("/webhook/"):
             self._webhook(request, body)
+        elif request.path.startswith("/actions/"):
+            self._respond(request, body)
         elif request.path == "/api/chat.postMessage":
             self._post_message(request, body)
         elif request.path == "/api/auth.test":
@@ -260,6 +299,56 @@ class SlackStub:
             "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
         self._reply(request, 200, answer)
+
+    def response_url(self, channel_id: str, message_ts: str) -> str:
+        """A new `response_url` for a click on the message `message_ts` in `channel_id`, as
+        Slack puts in an interaction payload: usable 5 times within 30 minutes."""
+        with self._lock:
+            path = f"/actions/T0STUB/{len(self._response_urls) + 1}/{secrets.token_hex(12)}"
+            self._response_urls[path] = {
+                "created": self.clock(),
+                "uses": 0,
+                "channel_id": channel_id,
+                "ts": message_ts,
+            }
+        return self.api_url.removesuffix("/api/") + path
+
+    def _respond(self, request: BaseHTTPRequestHandler, body: Any) -> None:
+        """A post to a response_url (https://api.slack.com/interactivity/handling#message_responses):
+        JSON with `text` and/or `blocks`; `replace_original` (a boolean) replaces the message
+        the click came from; `response_type` ephemeral or in_channel."""
+        with self._lock:
+            url = self._response_urls.get(request.path)
+            expired = url is None or self.clock() - url["created"] > 30 * 60 or url["uses"] >= 5
+            if url is not None and not expired:
+                url["uses"] += 1
+        error = None
+        if "application/json" not in (request.headers.get("Content-Type") or ""):
+            error = (400, "invalid_payload")
+        elif expired:
+            error = (404, "expired_url")
+        elif not isinstance(body, dict) or not (body.get("text") or body.get("blocks")):
+            error = (400, "no_text")
+        elif any(
+            key in body and not isinstance(body[key], bool)
+            for key in ("replace_original", "delete_original")
+        ) or body.get("response_type", "ephemeral") not in ("ephemeral", "in_channel"):
+            error = (400, "invalid_payload")
+        elif block_problems(body.get("blocks")):
+            error = (400, "invalid_blocks")
+        if error is not None:
+            with self._lock:
+                self.refused_responses.append((error[1], body))
+            self._reply(request, error[0], {"ok": False, "error": error[1]})
+            return
+        assert url is not None
+        with self._lock:
+            self.responses.append({**body, "channel_id": url["channel_id"], "ts": url["ts"]})
+            if body.get("replace_original") is True:
+                for message in self.messages:
+                    if message["ts"] == url["ts"] and message["channel_id"] == url["channel_id"]:
+                        message.update({"text": body.get("text", ""), "blocks": body.get("blocks")})
+        self._reply(request, 200, {"ok": True})
 
     def _webhook(self, request: BaseHTTPRequestHandler, body: Any) -> None:
         if not isinstance(body, dict) or not body.get("text") or block_problems(body.get("blocks")):

@@ -64,12 +64,16 @@ class SlackActionsApp:
         if payload is None:
             await _reply(send, 400, "expected a form with a JSON payload field")
             return
-        await _reply(send, 200, "")
-        if payload:
+        if payload:  # handled on a worker; the acknowledgement does not wait for it
             with self._lock:
                 future = self._pool.submit(self._handle, payload)
                 self._pending.add(future)
-            future.add_done_callback(self._pending.discard)
+            future.add_done_callback(self._done)
+        await _reply(send, 200, "")
+
+    def _done(self, future: Future[Any]) -> None:
+        with self._lock:
+            self._pending.discard(future)
 
     def _handle(self, payload: dict[str, Any]) -> None:
         try:
