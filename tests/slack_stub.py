@@ -99,6 +99,8 @@ class SlackStub:
         self.history_reads = 0
         self.channels: dict[str, str] = {}  # name -> ID, created as first posted to
         self.responses: list[dict[str, Any]] = []  # accepted posts to response_urls
+        self.socket_mode: Any = None  # a tests.slack_socket_stub.SocketModeStub, if any
+        self.app_token = "xapp-1-A0STUB-0000-stubstubstub"
         self.refused_responses: list[tuple[str, Any]] = []  # (error, body)
         self._response_urls: dict[str, dict[str, Any]] = {}  # path -> {ts, uses, channel, ts}
         self._stalls: list[float] = []
@@ -178,6 +180,8 @@ class SlackStub:
             self._respond(request, body)
         elif request.path == "/api/chat.postMessage":
             self._post_message(request, body)
+        elif request.path == "/api/apps.connections.open":
+            self._connections_open(request)
         elif request.path == "/api/auth.test":
             ok = request.headers.get("Authorization") == f"Bearer {self.token}"
             answer = {"ok": True, "team": "Stub", "user": "sunset"} if ok else None
@@ -299,6 +303,17 @@ class SlackStub:
             "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
         self._reply(request, 200, answer)
+
+    def _connections_open(self, request: BaseHTTPRequestHandler) -> None:
+        """Socket Mode's `apps.connections.open`: an app-level token only, answered with a
+        WebSocket URL of `self.socket_mode` (a `SocketModeStub`)."""
+        bearer = (request.headers.get("Authorization") or "").removeprefix("Bearer ")
+        if bearer.startswith(("xoxb-", "xoxp-")):
+            self._reply(request, 200, {"ok": False, "error": "not_allowed_token_type"})
+        elif self.socket_mode is None or bearer != self.app_token:
+            self._reply(request, 200, {"ok": False, "error": "invalid_auth"})
+        else:
+            self._reply(request, 200, {"ok": True, "url": self.socket_mode.new_url()})
 
     def response_url(self, channel_id: str, message_ts: str) -> str:
         """A new `response_url` for a click on the message `message_ts` in `channel_id`, as
