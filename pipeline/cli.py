@@ -1220,6 +1220,8 @@ def serve(
     argv = serve_command(db_path, port, host=host)
     url = f"http://{host}:{port}/"
     slack = None
+    if slack_port == port:
+        _fail(f"sunset serve: --slack-port {slack_port} is Datasette's --port: choose another")
     if slack_port is not None:  # pipeline/slack_actions: its own port, Datasette stays local
         from pipeline.slack_actions.commands import request_url_server
 

@@ -14,6 +14,12 @@ with a string `event_type` and an object `event_payload`; anything else is
 newest first) shows a message's `metadata` only with `include_all_metadata=true`;
 `GET conversations.list` pages through the channels (`limit` <= 1000). Message times come
 from `clock` (default: the wall clock) so tests can inject theirs.
+Interactivity: `response_url(channel, ts)` makes the URL Slack puts in a click's payload;
+a JSON post to it (`text`/`blocks`, boolean `replace_original`, `response_type` ephemeral or
+in_channel) is checked against Block Kit's limits (actions and context blocks too), refused
+once used 5 times or after 30 minutes (`expired_url`), recorded in `responses`, and with
+`replace_original` replaces the stored message. `apps.connections.open` takes an app-level
+token only and answers with a WebSocket URL of `socket_mode` (tests/slack_socket_stub.py).
 `SmtpSink` is an aiosmtpd `Controller` on a free loopback port collecting messages.
 """
 

@@ -151,9 +151,11 @@ def render_parts(
     return parts
 
 
-def render_slack_messages(alert: Alert, *, now: dt.datetime) -> list[dict[str, Any]]:
+def render_slack_messages(
+    alert: Alert, *, now: dt.datetime, buttons: bool = False
+) -> list[dict[str, Any]]:
     """The alert as one or more Slack messages, each `{"text": fallback, "blocks": [...]}`."""
-    return [message for message, _ in render_parts(alert, now=now)]
+    return [message for message, _ in render_parts(alert, now=now, buttons=buttons)]
 
 
 def _retry_after_header(headers: dict[str, Any] | None) -> str | None:
