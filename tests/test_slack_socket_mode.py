@@ -129,3 +129,24 @@ def test_slack_listen_mistakes_are_one_line(
     assert "Traceback" not in result.output
     for secret in (TOKEN, APP_TOKEN):
         assert secret not in result.output
+
+
+@pytest.mark.parametrize(
+    ("api", "message"),
+    [
+        ("http://127.0.0.1:{closed}/api/", "cannot reach Slack for Socket Mode: URLError"),
+        ("{stub}", "Slack refused to open a Socket Mode connection (invalid_auth)"),
+    ],
+)
+def test_slack_listen_when_slack_refuses_or_is_unreachable_is_one_line(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch, api: str, message: str
+) -> None:
+    from tests.slack_stub import free_port
+
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-not-this-app")
+    url = api.format(closed=free_port(), stub=setup.stub.api_url)
+    monkeypatch.setenv("SUNSET_SLACK_API_URL", url)
+    result = CliRunner().invoke(main, ["slack-listen", "--db", setup.path])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and message in result.output, result.output
+    assert "xapp-1-not-this-app" not in result.output

@@ -55,6 +55,7 @@ class Listener:
         self.client.socket_mode_request_listeners.append(listener(handler))
 
     def __enter__(self) -> Listener:
+        _sdk_log.setLevel(logging.CRITICAL)  # a failure to connect is our one line below
         try:
             self.client.connect()
         except SlackApiError as exc:
@@ -68,6 +69,8 @@ class Listener:
         except (SlackClientError, OSError) as exc:
             self.client.close()
             raise ConfigError(f"cannot reach Slack for Socket Mode: {type(exc).__name__}") from None
+        finally:
+            _sdk_log.setLevel(logging.WARNING)  # once connected, reconnections are logged
         return self
 
     def wait(self, timeout: float | None = None) -> None:
