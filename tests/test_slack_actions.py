@@ -283,7 +283,11 @@ def test_secret_never_reaches_logs_store_or_answers(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     message = setup.post()
-    setup.click(block_actions(setup.stub, message, ACK))
+    payload = block_actions(setup.stub, message, ACK)
+    setup.click(payload)
+    assert setup.stub.responses  # answered, yet its response_url (a capability) is not logged
+    path = payload["response_url"].split("/actions/", 1)[1]
+    assert not any(path in r.getMessage() for r in caplog.records)
     post_click(setup.server.url, b"payload=%7B%7D", timestamp=NOW_TS - 900)
     setup.app.drain()
     dump = "\n".join(Path(setup.path).read_bytes().decode("latin-1").splitlines())

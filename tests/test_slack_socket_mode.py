@@ -5,6 +5,7 @@ a click envelope is acknowledged and handled by the same `ClickHandler` as the r
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,7 +42,10 @@ def _wait(condition, timeout: float = 10) -> None:
         time.sleep(0.02)
 
 
-def test_click_over_socket_mode_is_acknowledged_and_held(setup: Setup) -> None:
+def test_click_over_socket_mode_is_acknowledged_and_held(
+    setup: Setup, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     message = setup.post()
     handler = ClickHandler(lambda: open_db(setup.path), lambda: CLICK_AT)
     sockets = setup.stub.socket_mode
@@ -52,6 +56,9 @@ def test_click_over_socket_mode_is_acknowledged_and_held(setup: Setup) -> None:
         sockets.wait_ack(envelope)
         _wait(lambda: setup.stub.responses)
     assert len(sockets.acks) == 2 and sockets.refused == []
+    ours = [r for r in caplog.records if not r.name.startswith("websockets")]  # the stand-in's
+    logged = "\n".join(r.getMessage() for r in ours)
+    assert APP_TOKEN not in logged and "ticket=" not in logged
     (log,) = setup.log()
     assert (log["action"], log["via"], log["by"]) == ("ack", "slack", "@alice (U0ALICE1)")
     note = setup.stub.responses[0]["blocks"][2]["elements"][0]["text"]
