@@ -294,3 +294,21 @@ def test_secret_never_reaches_logs_store_or_answers(
     texts = [r.getMessage() for r in caplog.records] + [json.dumps(setup.stub.responses), dump]
     assert not any(SIGNING_SECRET in text for text in texts)
     assert repr(RequestGuard(SIGNING_SECRET, lambda: 0.0)) == "RequestGuard(<signing secret>)"
+
+
+def test_handler_without_the_message_or_a_usable_response_url(setup: Setup) -> None:
+    sent: list[tuple[str, dict]] = []
+    handler = ClickHandler(lambda: open_db(setup.path), lambda: CLICK_AT, lambda *a: sent.append(a))
+    payload = block_actions(setup.stub, setup.post(), ACK)
+    del payload["message"]  # e.g. a click in an ephemeral message: confirm to the clicker only
+    answer = handler.handle(payload)
+    assert answer is not None and answer["response_type"] == "ephemeral"
+    assert answer["text"].startswith("Acknowledged by <@U0ALICE1>")
+    assert sent == [(payload["response_url"], answer)]
+    for url in ("file:///etc/passwd", "http://example.com/actions/1", 42):
+        payload["response_url"] = url  # never posted to: not https, nor this machine
+        assert handler.handle(payload) is not None
+    assert len(sent) == 1
+    assert [a["via"] for a in setup.log()] == ["slack"] * 4
+    assert handler.handle({"type": "view_submission"}) is None
+    assert handler.handle({"type": "block_actions", "actions": [{"action_id": "x"}]}) is None
