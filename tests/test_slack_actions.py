@@ -221,7 +221,7 @@ def test_a_click_for_an_exposure_that_is_gone_answers_ephemerally(setup: Setup) 
     assert setup.click(block_actions(setup.stub, message, ACK)) == 200
     (answer,) = setup.stub.responses
     assert answer["response_type"] == "ephemeral" and answer["replace_original"] is False
-    assert "no current alert about payments's use of gpt-4o-2024-05-13" in answer["text"]
+    assert "no current alert about gpt-4o-2024-05-13 (openai) for team payments" in answer["text"]
     assert setup.log() == []
     assert _actions(setup.stub.messages[0])  # the alert itself is unchanged
 

@@ -138,7 +138,7 @@ class ClickHandler:
         except NotOurs:
             return ephemeral("This button is not one Sunset Watch knows: nothing was changed.")
         now = self._now()
-        what = f"{slack_text(team)}'s use of {slack_text(model)} ({slack_text(provider)})"
+        what = f"{slack_text(model)} ({slack_text(provider)}) for team {slack_text(team)}"
         try:
             db = self._open_db()
         except (StoreError, sqlite3.Error, OSError) as exc:
