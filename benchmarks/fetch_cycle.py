@@ -33,8 +33,8 @@ from dataclasses import replace
 from multiprocessing.queues import Queue
 from typing import Any
 
+from pipeline.core.models import FetchResult, SourceState
 from pipeline.fetch import FetchSettings, fetch_all, fetch_each
-from pipeline.models import FetchResult, SourceState
 
 # --- the loopback server (separate process) -------------------------------------------------
 
@@ -196,8 +196,8 @@ def _full_cycles(port: int, size: int) -> dict[str, Any]:
     import tempfile
     from pathlib import Path
 
-    from pipeline.config import SourceConfig
-    from pipeline.cycle import run_cycle
+    from pipeline.core.config import SourceConfig
+    from pipeline.ops.cycle import run_cycle
     from storage.db import open_db
 
     sources = [

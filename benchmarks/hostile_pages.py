@@ -12,7 +12,7 @@ import datetime as dt
 import time
 
 from pipeline.extract import extract_document
-from pipeline.extract_pool import Budget, ExtractPool
+from pipeline.sources.extract_pool import Budget, ExtractPool
 
 TODAY = dt.date(2026, 11, 24)
 

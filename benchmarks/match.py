@@ -1,4 +1,4 @@
-"""Benchmark for pipeline.match: 10,000 usage rows x 2,000 records (seeded, deterministic).
+"""Benchmark for pipeline.alerts.match: 10,000 usage rows x 2,000 records (seeded, deterministic).
 
 Usage mix: exact IDs, aliases, platform forms (Bedrock, Vertex, OpenRouter, models/), IDs
 that match nothing, and ~2% globs. Prints the best of 3 `match` timings and the exposure count.
@@ -11,9 +11,8 @@ from __future__ import annotations
 import random
 import time
 
-from pipeline.match import match
-from pipeline.models import Record
-from pipeline.usage import UsageEntry
+from pipeline.alerts.match import match
+from pipeline.core.models import Record, UsageEntry
 
 PROVIDERS = (
     "openai",

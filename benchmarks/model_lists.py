@@ -1,4 +1,4 @@
-"""Benchmark of applying model-list pulls (`pipeline.model_lists.stage.apply_listing`).
+"""Benchmark of applying model-list pulls (`pipeline.sources.model_lists.stage.apply_listing`).
 
 For each size N (default 100, 1000, 10000 models) it applies pulls to an in-memory store:
 a baseline, a second pull (everything listed twice), then a pull in which 1% of the models
@@ -14,9 +14,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from pipeline.model_lists.pull import Listing
-from pipeline.model_lists.shapes import ListedModel
-from pipeline.model_lists.stage import apply_listing
+from pipeline.sources.model_lists.pull import Listing
+from pipeline.sources.model_lists.shapes import ListedModel
+from pipeline.sources.model_lists.stage import apply_listing
 from storage import sources as source_store
 from storage.db import open_db, transaction
 

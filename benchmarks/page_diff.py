@@ -16,8 +16,8 @@ import tracemalloc
 
 import lxml.html
 
-from pipeline.pagediff.diff import bounded_diff
-from pipeline.pagediff.text import page_text
+from pipeline.sources.pagediff.diff import bounded_diff
+from pipeline.sources.pagediff.text import page_text
 
 
 def _page(rows: int, changed: bool) -> bytes:

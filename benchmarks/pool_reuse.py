@@ -13,7 +13,7 @@ import argparse
 import datetime as dt
 import time
 
-from pipeline.extract_pool import ExtractPool
+from pipeline.sources.extract_pool import ExtractPool
 
 PAGE = (
     b"<html><body><h1>Deprecations</h1><table><tr><th>Model</th><th>Shutdown date</th></tr>"

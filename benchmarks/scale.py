@@ -34,10 +34,12 @@ from typing import Any
 
 import yaml
 
-from pipeline.config import TeamsFile
-from pipeline.decide import decide, record_of, usage_entries
-from pipeline.match import match
-from pipeline.notify.digest import collect_digest
+from pipeline.alerts.decide import decide
+from pipeline.alerts.exposures import usage_entries
+from pipeline.alerts.match import match
+from pipeline.alerts.notify.digest import collect_digest
+from pipeline.core.config import TeamsFile
+from pipeline.core.models import record_of
 from storage import records as record_store
 from storage import sources as source_store
 from storage.db import open_db, transaction

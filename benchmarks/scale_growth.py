@@ -20,8 +20,8 @@ from pathlib import Path
 
 from scale import NOW, make_records, make_teams, store_records  # benchmarks/ is on the path
 
-from pipeline.config import TeamsFile
-from pipeline.decide import decide
+from pipeline.alerts.decide import decide
+from pipeline.core.config import TeamsFile
 from storage.db import open_db
 
 

@@ -27,12 +27,12 @@ from urllib.parse import urlencode
 
 import httpx
 
-from pipeline.config import TeamsFile
-from pipeline.decide import decide
-from pipeline.slack_actions.buttons import ACK, value
-from pipeline.slack_actions.guard import RequestGuard
-from pipeline.slack_actions.handler import ClickHandler
-from pipeline.slack_actions.request_url import RequestUrlServer, SlackActionsApp
+from pipeline.alerts.decide import decide
+from pipeline.alerts.slack_actions.buttons import ACK, value
+from pipeline.alerts.slack_actions.guard import RequestGuard
+from pipeline.alerts.slack_actions.handler import ClickHandler
+from pipeline.alerts.slack_actions.request_url import RequestUrlServer, SlackActionsApp
+from pipeline.core.config import TeamsFile
 from storage import records as record_store
 from storage import sources as source_store
 from storage.db import open_db, transaction

@@ -22,10 +22,10 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from pipeline import decide
-from pipeline.config import TeamsFile
+from pipeline.alerts import decide
+from pipeline.core.config import TeamsFile
 from pipeline.fetch.settings import FetchSettings
-from pipeline.usage_sources.pull import pull_source
+from pipeline.usage.pullers.pull import pull_source
 from storage import records as record_store
 from storage import sources as source_store
 from storage.db import open_db, transaction

@@ -26,7 +26,7 @@ from typing import Any
 import psutil
 
 from pipeline.fetch import FetchSettings
-from pipeline.schedule import Worker
+from pipeline.ops.worker import Worker
 
 PAGES = 4
 INTERVAL_MINUTES = 60

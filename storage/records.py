@@ -361,3 +361,20 @@ def all_records(
     where = [c for c, on in (("listed = 1", listed_only), (ALERTABLE_SQL, alertable_only)) if on]
     sql = "SELECT * FROM records" + (" WHERE " + " AND ".join(where) if where else "")
     return [decode_record(row) for row in db.query(sql + " ORDER BY id")]
+
+
+def upcoming(
+    db: sqlite_utils.Database, since: str, until: str, *, team: str | None = None
+) -> list[dict[str, Any]]:
+    """Alertable model records still listed whose shutdown date is in [since, until] (ISO
+    dates), of every record or only those `team` is exposed to, soonest first; their
+    `replacements` as stored (JSON text)."""
+    params: list[Any] = [since, until]
+    sql = """SELECT r.provider, r.model, r.scope, r.shutdown_date, r.shutdown_kind, r.replacements
+             FROM records r WHERE r.kind = 'model' AND r.listed = 1 AND r.shutdown_date >= ?
+             AND r.shutdown_date <= ? AND r.review_state IN ('ok', 'confirmed')"""
+    if team:
+        sql += " AND r.id IN (SELECT record_id FROM exposures WHERE team = ? AND active = 1)"
+        params.append(team)
+    sql += " ORDER BY r.shutdown_date, r.provider, r.model"
+    return list(db.query(sql, params))

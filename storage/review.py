@@ -34,6 +34,17 @@ def waiting(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     ]
 
 
+def in_state(db: sqlite_utils.Database, state: str) -> list[dict[str, Any]]:
+    """Records in one review state (`needs_review`, `confirmed`, `rejected`), decoded, oldest
+    first."""
+    return [
+        decode_record(row)
+        for row in db.query(
+            "SELECT * FROM records WHERE review_state = ? ORDER BY first_seen, id", [state]
+        )
+    ]
+
+
 def get_records(db: sqlite_utils.Database, ids: Sequence[int]) -> list[dict[str, Any]]:
     """The rows for `ids` in the order given; ReviewError naming the first unknown id."""
     found = []

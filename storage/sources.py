@@ -45,6 +45,17 @@ def get_sources(db: sqlite_utils.Database, ids: list[str] | None = None) -> list
     return rows
 
 
+def states(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Each source's state as `sunset sources` shows it, by id."""
+    return list(
+        db.query(
+            """SELECT id, kind, provider, format, last_fetch_at, last_status, last_change_at,
+                      consecutive_failures, health, record_count, enabled
+               FROM sources ORDER BY id"""
+        )
+    )
+
+
 def start_run(db: sqlite_utils.Database, started: str, sources_total: int) -> int:
     with transaction(db):
         return db["runs"].insert({"started": started, "sources_total": sources_total}).last_pk

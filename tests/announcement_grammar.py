@@ -12,7 +12,7 @@ more line here, never a rule that names a page. An announcement is composed of
     predicate    := a future shutdown phrase (PREDICATES: verbs, "will not remain functional
                     past", "requests will start to fail on", "will stop responding on", ...)
                   | a floor phrase (EARLIEST: "no earlier than", "not before") -> earliest
-    date         := DATE_FORMS (month-name, day-first, ISO, abbreviated, ordinal)
+    date         := DATE_FORMS (month-name, day-first, ISO, abbreviated, ordinal, dd-Mon-yyyy)
     replacement  := REPLACEMENTS ("Migrate to R.", "Use R instead.", "in favour of R", ...)
     layout       := LAYOUTS: Markdown prose, HTML paragraph, an RSS item, an MDX page,
                     a Markdown list, a Markdown table, an HTML table
@@ -70,6 +70,7 @@ OBJECT_FORMS = (
     ("We will turn off {subjects} on {date}.", "firm"),
     ("On {date} we will stop serving {subjects}.", "firm"),
     ("The shutdown of {subjects} moved from {other} to {date}.", "firm"),
+    ("We will drop support for {subjects} on {date}.", "firm"),
 )
 # A second sentence that dates the first one's subjects without naming them.
 DATE_STATEMENTS = (
@@ -85,12 +86,26 @@ REQUEST_PREDICATES = (
     ("API calls to {subjects} will fail starting {date}.", "firm"),
 )
 
+# Requests served by another model from a date on: the model's shutdown, the target its
+# replacement. A shutdown the passage also states wins over the redirect's date.
+REDIRECTS = (
+    "Requests to {subjects} will be redirected to `{r}` after {date}.",
+    "{subjects} will be automatically routed to `{r}` starting {date}.",
+    "Starting {date}, calls to {subjects} will be forwarded to `{r}`.",
+)
+REDIRECTS_THEN_SHUTDOWN = (
+    "{subjects} will be redirected to `{r}` on {other} and taken offline on {date}.",
+    "{subjects} will be automatically routed to `{r}` on {other}. {anaphor} will be shut "
+    "down on {date}.",
+)
+
 DATE_FORMS = (
     ("{month} {day}, {year}", lambda d: d.strftime("%B ") + f"{d.day}, {d.year}"),
     ("{day} {month} {year}", lambda d: f"{d.day} " + d.strftime("%B %Y")),
     ("ISO", lambda d: d.isoformat()),
     ("{mon}. {day}, {year}", lambda d: d.strftime("%b. ") + f"{d.day}, {d.year}"),
     ("ordinal", lambda d: d.strftime("%B ") + f"{d.day}{_ordinal(d.day)}, {d.year}"),
+    ("{dd}-{mon}-{year}", lambda d: f"{d.day:02d}-" + d.strftime("%b-%Y")),
 )
 
 DATES = (dt.date(2027, 3, 3), dt.date(2027, 7, 31), dt.date(2028, 1, 15), dt.date(2027, 11, 2))
@@ -123,6 +138,15 @@ STATUS_CELLS = (
     ("Deprecated {date}", False),  # when the deprecation was announced, not the shutdown
 )
 
+# A notes cell of a table with a status column: (template, the date is the row's shutdown).
+# The notes are prose about the row's model; "{r}" is its replacement.
+NOTES_CELLS = (
+    ("Retiring on {date}; use `{r}`.", True),
+    ("Will be shut down on {date}. Migrate to `{r}`.", True),
+    ("Scheduled for retirement no earlier than {date}; switch to `{r}`.", True),
+    ("Superseded; please use `{r}`.", False),
+)
+
 # A removal in the present perfect, anchored to the entry's own date by "now"/"today":
 # (sentences, the entry date is the shutdown). Without the anchor nothing is dated.
 REMOVALS_IN_AN_ENTRY = (
@@ -130,8 +154,28 @@ REMOVALS_IN_AN_ENTRY = (
     ("{subjects} {have} been removed from the API and calls now fail.", True),
     ("{subjects} {have} been shut down effective immediately.", True),
     ("As of today, {subjects} {have} been decommissioned.", True),
+    ("As of today, {subjects} {are} no longer available.", True),
+    ("{subjects} {are} no longer available.", False),
     ("{subjects} {have} been discontinued.", False),
 )
+
+# A sentence that deprecates `{a}` and names what replaces it after a semicolon or in a
+# clause of its own: `{b}` is the replacement, never a deprecated model.
+SUCCESSOR_CLAUSES = (
+    "`{a}` is deprecated; `{b}` is its successor.",
+    "`{a}` will be retired on {date}; `{b}` replaces it.",
+    "`{a}` will be retired on {date}, and `{b}` will replace it.",
+)
+
+# Chinese release notes: a year-less day the entry's date completes, "请使用" naming the
+# replacement, a Latin name without a digit that the text calls 模型, and list items whose
+# details follow in full-width parentheses. (template, the names given are plain words)
+ZH_ENTRY_FORMS = (
+    ("模型 `{a}` 于 {month} 月 {day} 日停止服务，请使用 `{r}`。", False),
+    ("{a} 模型将于 {month}月{day}日 下线，请使用 {r}。", True),
+    ("以下模型即将下线：\n\n- {a}（下线时间：{iso}，请使用 {r}）", True),
+)
+PLAIN_NAMES = ("kestrel-lite", "heron-turbo", "orca-flash-pro")
 
 ANAPHORS = ("It", "This model")
 PLURAL_ANAPHORS = ("They", "These models")

@@ -1,10 +1,10 @@
 """The row-at-a-time decider as it was before decisions became set operations (issue 17).
 
-Kept only as the reference the set-based `pipeline.decide` is compared with on generated
+Kept only as the reference the set-based `pipeline.alerts.decide` is compared with on generated
 data (`tests/test_decide_sets.py`): the same inputs must give the same exposures, outbox
 rows and alert keys. Copied from `pipeline/decide.py`, `storage/teams.py` (`sync_teams`)
 and `pipeline/usage_sources/volume.py` (`apply`) at commit d940b6b; pure helpers that did not
-change are imported from `pipeline.decide`.
+change are imported from `pipeline.alerts.decide`.
 """
 
 from __future__ import annotations
@@ -19,9 +19,7 @@ from typing import Any
 
 import sqlite_utils
 
-from pipeline.clock import iso
-from pipeline.config import TeamConfig, TeamsFile, destinations
-from pipeline.decide import (
+from pipeline.alerts.decide import (
     ALERT_FIELDS,
     PAST_DAILY_FOR_DAYS,
     WATERMARK,
@@ -34,18 +32,19 @@ from pipeline.decide import (
     _title,
     describe_change,
     log,
-    record_of,
     team_rows,
     urgency,
-    usage_entries,
 )
-from pipeline.match import PRODUCT_HOW, match, match_products
-from pipeline.models import Alert, AlertItem, Record
-from pipeline.usage_sources import volume
-from pipeline.usage_sources.volume import exposure_volumes
+from pipeline.alerts.exposure_volumes import exposure_volumes
+from pipeline.alerts.exposures import usage_entries
+from pipeline.alerts.match import PRODUCT_HOW, match, match_products
+from pipeline.core.clock import iso
+from pipeline.core.config import TeamConfig, TeamsFile, destinations
+from pipeline.core.models import Alert, AlertItem, Record, record_of
 from storage import alerts as outbox
 from storage import records as record_store
 from storage import teams as team_store
+from storage import volume
 from storage.db import transaction
 
 

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.clock import iso
-from pipeline.models import Alert, AlertItem
+from pipeline.core.clock import iso
+from pipeline.core.models import Alert, AlertItem
 from storage import alerts as outbox
 from storage.db import open_db
 from tests.slack_stub import SmtpSink

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline import cli
+from pipeline.cli import extract as cli
 from pipeline.cli import main
 
 PAGE = (
@@ -33,7 +33,7 @@ def test_progress_only_in_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyP
     quiet = CliRunner().invoke(main, ["extract", str(page), "--now", "2026-11-01"])
     assert quiet.exit_code == 0, quiet.output
     assert "reading" not in quiet.output and "gpt-4-0613" in quiet.output
-    monkeypatch.setattr(cli, "_stderr_is_tty", lambda: True)
+    monkeypatch.setattr(cli, "stderr_is_tty", lambda: True)
     shown = CliRunner().invoke(main, ["extract", str(page), "--now", "2026-11-01"])
     assert shown.exit_code == 0, shown.output
     assert "reading" in shown.output and "done: 1 record" in shown.output

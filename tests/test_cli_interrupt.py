@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import pipeline.demo
+import pipeline.demo.run
 from pipeline.cli import main
 
 
@@ -16,7 +16,7 @@ def test_ctrl_c_is_one_line_and_exit_130(tmp_path: Path, monkeypatch: pytest.Mon
     def interrupted(*args: object, **kwargs: object) -> int:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline.demo, "run_demo", interrupted)
+    monkeypatch.setattr(pipeline.demo.run, "run_demo", interrupted)
     result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path / "d")])
     assert result.exit_code == 130
     assert result.output.strip() == "interrupted"

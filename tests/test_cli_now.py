@@ -2,7 +2,7 @@
 and sends nothing unless `--commit`, so it never suppresses the real alerts later; dates
 outside what the program can compute with give one clear error.
 
-The wall clock is injected (`pipeline.clock.utcnow`); real local servers serve the page and
+The wall clock is injected (`pipeline.core.clock.utcnow`); real local servers serve the page and
 stand in for Slack.
 """
 
@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline import cli
-from pipeline import clock as clock_module
+from pipeline.core import clock as clock_module
 from tests.slack_stub import TOKEN, SlackStub, SmtpSink
 from tests.test_cli_run import PAGE
 

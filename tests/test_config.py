@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.config import ConfigError, load_sources, load_teams, slack_api_url
+from pipeline.core.config import ConfigError, load_sources, load_teams, slack_api_url
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -288,8 +288,8 @@ def test_check_json(tmp_path, monkeypatch):
 
 def test_unknown_key_suggests_the_known_one(tmp_path) -> None:
     """Issue 19: config errors say "unknown key 'emial' (did you mean 'email'?)"."""
-    from pipeline.config import load_sources, load_teams
-    from pipeline.errors import ConfigError
+    from pipeline.core.config import load_sources, load_teams
+    from pipeline.core.errors import ConfigError
 
     teams = tmp_path / "teams.yml"
     teams.write_text("teams:\n  - name: payments\n    emial: [a@b.co]\n")
@@ -335,7 +335,7 @@ def test_relative_usage_source_paths_are_relative_to_teams_yml(tmp_path, monkeyp
 
 def test_bounds_name_their_unit(tmp_path) -> None:
     """Issue 19: config errors give units ("interval: at least 5 minutes")."""
-    from pipeline.errors import ConfigError
+    from pipeline.core.errors import ConfigError
 
     sources = tmp_path / "sources.yml"
     sources.write_text(

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from werkzeug import Request, Response
 
-from pipeline.config import SourceConfig, TeamsFile
-from pipeline.cycle import due_source_ids, run_cycle
+from pipeline.core.config import SourceConfig, TeamsFile
 from pipeline.fetch import FetchSettings
+from pipeline.ops.cycle import due_source_ids, run_cycle
 from tests.faults.crashing_extract import extract_raises
 
 PAGE = (Path(__file__).parent / "fixtures" / "cycle" / "page.html").read_text()
@@ -153,7 +153,7 @@ def test_many_changed_pages_are_extracted_in_worker_processes(db, httpserver):
 
 
 def test_extraction_crash_keeps_records_and_alerts_once_each_way(db, site, monkeypatch):
-    from pipeline import extract_pool
+    from pipeline.sources import extract_pool
 
     pages, sources = site
     run_cycle(db, sources, now=DAY, settings=FAST, teams=TEAMS)
@@ -244,9 +244,9 @@ def test_the_best_count_is_forgotten_after_a_month(db, httpserver):
 
 
 def test_snapshots_of_a_page_that_always_changes_are_pruned(db, httpserver, monkeypatch):
-    from pipeline import cycle
+    from pipeline.ops import source_steps
 
-    monkeypatch.setattr(cycle, "KEEP_SNAPSHOTS", 3)
+    monkeypatch.setattr(source_steps, "KEEP_SNAPSHOTS", 3)
     page = Page(PAGE)
     httpserver.expect_request("/c").respond_with_handler(page)
     source = SourceConfig(id="c", provider="zeta", url=httpserver.url_for("/c"), format="html")
@@ -261,8 +261,8 @@ def test_snapshots_of_a_page_that_always_changes_are_pruned(db, httpserver, monk
 
 
 def test_a_page_over_its_budget_fails_alone_is_reported_once_and_retried(db, site, monkeypatch):
-    from pipeline import extract_pool
-    from pipeline.extract_pool import Budget
+    from pipeline.sources import extract_pool
+    from pipeline.sources.extract_pool import Budget
     from tests.faults.crashing_extract import extract_or_die
 
     pages, sources = site
@@ -308,7 +308,7 @@ def test_progress_is_reported_once_per_fetched_source(db, site):
 def test_cli_progress_only_on_a_terminal(monkeypatch):
     import io
 
-    from pipeline import cli
+    from pipeline.cli import jobs as cli
 
     monkeypatch.setattr(cli.sys, "stderr", io.StringIO())  # not a TTY
     assert cli._tty_progress() is None
@@ -328,7 +328,7 @@ def test_hand_over_queue_wakes_a_blocked_cycle_and_only_then():
     readable as soon as a fetch is put, quiet again once noticed."""
     import select
 
-    from pipeline.cycle import _SignalledQueue
+    from pipeline.ops.cycle import _SignalledQueue
 
     arrivals = _SignalledQueue()
     try:

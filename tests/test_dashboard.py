@@ -13,7 +13,7 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
-from pipeline.serve import packaged_metadata, plugins_dir, served_path, templates_dir
+from pipeline.ops.serve import packaged_metadata, plugins_dir, served_path, templates_dir
 from tests.test_datasette import _populate
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from pipeline.serve import database_name, metadata_for, packaged_metadata, serve_command
+from pipeline.ops.serve import database_name, metadata_for, packaged_metadata, serve_command
 from storage.db import open_db
 
 STARTUP_DEADLINE_S = 20.0

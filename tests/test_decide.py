@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipeline.config import TeamsFile
-from pipeline.decide import decide
-from pipeline.models import Alert
+from pipeline.alerts.decide import decide
+from pipeline.core.config import TeamsFile
+from pipeline.core.models import Alert
 from storage import records as record_store
 from storage import sources as source_store
 from storage.db import transaction

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from pipeline import decide as set_based
-from pipeline.config import TeamsFile
+from pipeline.alerts import decide as set_based
+from pipeline.core.config import TeamsFile
 from storage import records as record_store
 from storage import sources as source_store
 from storage import teams as team_store

@@ -2,7 +2,7 @@
 
 Matching is skipped when the teams file, the stored usage, records (the columns matching
 reads), team products, waivers and exposures are as the last decide left them
-(`pipeline.incremental.match_inputs`); every date-driven fact is still decided.
+(`pipeline.alerts.match_inputs`); every date-driven fact is still decided.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import datetime as dt
 
 import pytest
 
-from pipeline import decide as decide_module
-from pipeline.decide import decide
+from pipeline.alerts import exposures as decide_module  # matching happens there
+from pipeline.alerts.decide import decide
 from storage import teams as team_store
 from storage.db import transaction
 from tests.test_decide import DAY, alerts, put_records, teams_config

@@ -211,7 +211,7 @@ def test_demo_defaults_to_today(tmp_path):
 
 
 def test_shift_dates_moves_every_printed_form():
-    from pipeline.demo_dates import shift_dates
+    from pipeline.demo.dates import shift_dates
 
     text = (
         "2026-11-25 2027&#8209;01&#8209;11 January 20, 2027 November 10th, 2026 "

@@ -10,17 +10,17 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from pipeline.clock import iso
-from pipeline.config import EmailDelivery, TeamConfig, TeamsFile
-from pipeline.models import Alert
-from pipeline.notify.digest import (
+from pipeline.alerts.notify.digest import (
     DigestData,
     collect_digest,
     enqueue_digest,
     queue_digest,
     render_digest,
 )
-from pipeline.notify.email import EmailNotifier
+from pipeline.alerts.notify.email import EmailNotifier
+from pipeline.core.clock import iso
+from pipeline.core.config import EmailDelivery, TeamConfig, TeamsFile
+from pipeline.core.models import Alert
 from storage.db import open_db
 
 NOW = dt.datetime(2026, 11, 24, 7, 0, tzinfo=dt.UTC)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.models import Alert, AlertItem
-from pipeline.notify.email import render_alert_email
-from pipeline.notify.escape import html_keep_whole
+from pipeline.alerts.notify.email import render_alert_email
+from pipeline.alerts.notify.escape import html_keep_whole
+from pipeline.core.models import Alert, AlertItem
 
 NOW = dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC)
 CARD_INNER = 760 - 2 * 24  # the card's max width less its side padding

@@ -21,6 +21,11 @@ D = dt.date
         ("2025年7月14日", D(2025, 7, 14)),
         ("October 10, 2026, 00:00:00", D(2026, 10, 10)),
         ("On June 10th, 2025, we notified", D(2025, 6, 10)),
+        ("30-Jun-2026", D(2026, 6, 30)),
+        ("retired on 3/Mar/2027.", D(2027, 3, 3)),
+        ("2026년 6월 30일", D(2026, 6, 30)),
+        ("after 31/01/2027", D(2027, 1, 31)),  # day first: 31 cannot be a month
+        ("after 01/31/2027", D(2027, 1, 31)),  # month first: 31 cannot be a month
     ],
 )
 def test_formats(text: str, expected: dt.date) -> None:
@@ -29,6 +34,9 @@ def test_formats(text: str, expected: dt.date) -> None:
 
 def test_us_numeric_only_when_allowed() -> None:
     assert parse_date("04/14/25") is None
+    assert parse_date("06/07/2026") is None  # June 7 or 6 July: no order is certain
+    assert parse_date("06/07/2026", us_numeric=True) == D(2026, 6, 7)
+    assert parse_date("30/06/2026", us_numeric=True) == D(2026, 6, 30)
     assert parse_date("04/14/25", us_numeric=True) == D(2025, 4, 14)
     assert parse_date("1/6/25", us_numeric=True) == D(2025, 1, 6)
 

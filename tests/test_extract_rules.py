@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
+from pipeline.core.models import Record
 from pipeline.extract import extract_document, infer_format
-from pipeline.models import Record
 
 TODAY = dt.date(2025, 11, 13)
 

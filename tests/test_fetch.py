@@ -15,6 +15,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from pipeline.core.models import FetchResult, SourceState
 from pipeline.fetch import (
     DEFAULT_USER_AGENT,
     FetchSettings,
@@ -24,7 +25,6 @@ from pipeline.fetch import (
     redact_url,
 )
 from pipeline.fetch.errors import retry_after_seconds
-from pipeline.models import FetchResult, SourceState
 from tests.faults import RawServer, respond
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)

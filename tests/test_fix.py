@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from pipeline.alerts.exposures import refresh_exposures
 from pipeline.cli import main
-from pipeline.decide import refresh_exposures
 from pipeline.gate.rewrite import rewrite
 from storage import teams as team_store
 from storage.db import open_db, transaction

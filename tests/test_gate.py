@@ -18,9 +18,9 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
+from pipeline.core.models import Record
 from pipeline.export import export_feed
 from pipeline.gate.check import parse_within
-from pipeline.models import Record
 from storage import records as record_store
 from storage import sources as source_store
 from storage.db import open_db, transaction

@@ -21,16 +21,22 @@ from tests.announcement_grammar import (
     DATES,
     IDS,
     LAYOUTS,
+    NOTES_CELLS,
     OBJECT_FORMS,
+    PLAIN_NAMES,
     PLURAL_ANAPHORS,
     PREDICATES,
     PROVIDER,
+    REDIRECTS,
+    REDIRECTS_THEN_SHUTDOWN,
     REMOVALS_IN_AN_ENTRY,
     REPLACEMENT_IDS,
     REPLACEMENTS,
     REQUEST_PREDICATES,
     STATUS_CELLS,
+    SUCCESSOR_CLAUSES,
     YEAR_LESS_FORMS,
+    ZH_ENTRY_FORMS,
     Case,
     Expected,
     parse_format,
@@ -132,6 +138,29 @@ def test_requests_fail(ids, predicate, date, date_form, layout):
 
 
 @SUITE
+@given(subjects, st.sampled_from(REDIRECTS), replacement_ids, dates, date_forms, layouts)
+def test_redirected(ids, template, rep_id, date, date_form, layout):
+    """'Requests to X will be redirected to Y after D': X ends on D, Y replaces it."""
+    subject, _ = subject_list(ids, "plain")
+    text = template.format(subjects=subject, r=rep_id, date=date_form[1](date))
+    check(Case(wrap(text, layout), layout, expect(ids, date, "firm", rep_id)))
+
+
+@SUITE
+@given(subjects, st.sampled_from(REDIRECTS_THEN_SHUTDOWN), replacement_ids, dates, dates, layouts)
+def test_redirected_then_shut_down(ids, template, rep_id, other, date, layout):
+    """A redirect on one date and a shutdown on a later one: the shutdown's date."""
+    if other >= date:
+        return
+    subject, _ = subject_list(ids, "plain")
+    anaphor = "They" if len(ids) > 1 else "It"
+    text = template.format(
+        subjects=subject, r=rep_id, other=other.isoformat(), date=date.isoformat(), anaphor=anaphor
+    )
+    check(Case(wrap(text, layout), layout, expect(ids, date, "firm", rep_id)))
+
+
+@SUITE
 @given(subjects, dates, dates, date_forms, layouts)
 def test_postponed(ids, old, new, date_form, layout):
     """A shutdown postponed to a new date: the new date, never the old one."""
@@ -216,6 +245,55 @@ def test_active_statements_give_nothing(statement, a, b, date, layout):
         return
     text = statement.format(a=a, b=b, date=date.strftime("%B %d, %Y"))
     check(Case(wrap(text, layout), layout, {}))
+
+
+@SUITE
+@given(
+    st.sampled_from(ZH_ENTRY_FORMS),
+    st.sampled_from(IDS),
+    st.sampled_from(PLAIN_NAMES),
+    replacement_ids,
+    dates,
+    st.sampled_from(("markdown", "rss")),
+)
+def test_chinese_release_note_entries(form, model_id, plain_name, rep_id, date, layout):
+    """Chinese release notes: '于 9 月 30 日停止服务' takes the entry's year; '请使用 Y'
+    names the replacement (never a second retired model); 'x-lite 模型' is a model."""
+    template, plain = form
+    model = plain_name if plain else model_id
+    entry = dt.date(date.year, 1, 1) if layout == "markdown" else dt.date(2026, 11, 2)
+    if not entry < date < entry + dt.timedelta(days=365):
+        return  # a year-less day is read within the year after its entry
+    text = template.format(a=model, r=rep_id, month=date.month, day=date.day, iso=date)
+    page = (
+        wrap(f"## {entry.isoformat()}\n\n{text}", "markdown", title="更新日志")
+        if layout == "markdown"
+        else wrap(text, "rss", title="模型下线")
+    )
+    check(Case(page, layout, expect((model,), date, "firm", rep_id)))
+
+
+@SUITE
+@given(st.sampled_from(SUCCESSOR_CLAUSES), st.sampled_from(IDS), replacement_ids, dates, layouts)
+def test_successor_is_not_deprecated(template, a, b, date, layout):
+    """'`a` is deprecated; `b` is its successor': `b` replaces `a`, it is not retired."""
+    text = template.format(a=a, b=b, date=date.strftime("%B %d, %Y"))
+    dated = date if "{date}" in template else None
+    check(Case(wrap(text, layout), layout, expect((a,), dated, "firm" if dated else "none", b)))
+
+
+@SUITE
+@given(subjects, replacement_ids, dates, dates, layouts)
+def test_replacement_stays_in_its_paragraph(ids, rep_id, first, second, layout):
+    """A replacement named in one paragraph of an entry replaces that paragraph's models
+    only, not the undated-replacement models of the paragraph before it."""
+    other = "pippit-2"
+    text = (
+        f"{subject_list(ids, 'plain')[0]} will be retired on {first.isoformat()}.\n\n"
+        f"`{other}` will be retired on {second.isoformat()}. Please migrate to `{rep_id}`."
+    )
+    want = expect(ids, first, "firm") | expect((other,), second, "firm", rep_id)
+    check(Case(wrap(text, layout), layout, want))
 
 
 @SUITE
@@ -365,6 +443,29 @@ def test_model_and_version_columns(family, versions, date, full_cells, version_h
 
 
 @SUITE
+@given(
+    st.sampled_from(("orca-chat-4", "heron-3", "lark-2.5")),
+    st.lists(st.sampled_from(("0301", "0613", "1106")), min_size=2, max_size=2, unique=True),
+    dates,
+    st.sampled_from(
+        (
+            "`{f}` versions `{a}` and `{b}` will be retired on {date}.",
+            "We are retiring `{f}` versions `{a}` and `{b}` on {date}.",
+        )
+    ),
+    layouts,
+)
+def test_versions_of_a_family_in_prose(family, versions, date, template, layout):
+    """'`x` versions `a` and `b` will be retired' names the two versions, never the family
+    `x`, whose other versions stay."""
+    a, b = versions
+    text = template.format(f=family, a=a, b=b, date=date.isoformat())
+    check(
+        Case(wrap(text, layout), layout, expect([f"{family}-{a}", f"{family}-{b}"], date, "firm"))
+    )
+
+
+@SUITE
 @given(subjects, dates, replacement_ids, st.sampled_from(("tabs", "aligned")))
 def test_text_tables(ids, date, rep_id, separator):
     """Tables in text copies of pages: tab-separated or space-aligned columns."""
@@ -464,6 +565,11 @@ CJK_CLAUSES = (
     ("{s} 模型将于 {d} 停止服务。", " 和 "),
     ("我们将于{d}下线 {s}。", " 和 "),
     ("{s} は{d}に提供を終了します。", " 及び "),
+    # Japanese quotes names in 「」 and joins them with と; the date may sit inside the
+    # predicate ("の提供を D に終了")
+    ("「{s}」の提供を{d}に終了すると発表した。", "」と「"),
+    ("「{s}」は{d}をもってサービスを終了します。", "」と「"),
+    ("我们将于{d}停止对 {s} 的支持。", " 和 "),
 )
 CJK_REPLACEMENTS = ("", "推荐使用 `{r}`。", "请迁移至 `{r}`。", "後継モデルは `{r}` です。")
 
@@ -481,7 +587,7 @@ def test_chinese_and_japanese_clauses(ids, clause, date, rep_text, rep_id, layou
     """Chinese and Japanese announcements: subject lists joined by 、/和/及び, dates as
     2027年3月3日, predicates 下线 / 停止服务 / 提供を終了, replacements 推荐使用 / 後継モデル."""
     template, joiner = clause
-    subject = joiner.join(f"`{m}`" for m in ids)
+    subject = joiner.join(ids if "「" in joiner else (f"`{m}`" for m in ids))
     text = template.format(s=subject, d=_cjk_date(date)) + rep_text.format(r=rep_id)
     want = expect(ids, date, "firm", rep_id if rep_text else None)
     check(Case(wrap(text, layout, title="模型更新"), layout, want))
@@ -654,6 +760,57 @@ def test_status_cell_with_its_own_date(ids, date, date_form, cell, layout):
 @SUITE
 @given(
     subjects,
+    replacement_ids,
+    dates,
+    date_forms,
+    st.sampled_from(("on this page", "in this document", "listed below")),
+    st.sampled_from(("markdown", "mdx")),
+)
+def test_page_banner_reaches_every_section(ids, rep_id, date, date_form, where, layout):
+    """'On D, the models listed on this page will stop serving requests' above sections of
+    a table and an arrow list: every model there ends on D, each with its replacement."""
+    first, rest = ids[0], ids[1:]
+    body = (
+        f"On {date_form[1](date)}, the models {where} will stop serving requests.\n\n"
+        f"## Text models\n\n| Model | Replacement |\n|---|---|\n| `{first}` | `{rep_id}` |\n"
+    )
+    if rest:
+        body += "\n## Other models\n\n" + "".join(f"- `{m}` → `{rep_id}`\n" for m in rest)
+    check(
+        Case(
+            wrap(body, layout, title="Deprecated models"), layout, expect(ids, date, "firm", rep_id)
+        )
+    )
+
+
+@SUITE
+@given(subjects, dates, date_forms, st.sampled_from(NOTES_CELLS), replacement_ids)
+def test_notes_cell_dates_its_row(ids, date, date_form, cell, rep_id):
+    """A row marked Deprecated whose notes say 'Retiring on D; use `y`': shut down on D
+    (a floor stays a floor), replaced by `y`; an active row's notes give nothing."""
+    template, dated = cell
+    notes = template.format(date=date_form[1](date), r=rep_id)
+    rows = "".join(f"| `{m}` | Deprecated | {notes} |\n" for m in ids)
+    page = f"# Models\n\n| Model | Status | Notes |\n|---|---|---|\n{rows}"
+    page += f"| `{rep_id}` | Active | Retiring on nothing planned; see `heron-9-2`. |\n"
+    kind = "earliest" if "no earlier" in template else "firm"
+    want = expect(ids, date, kind, rep_id) if dated else expect(ids, None, "none", rep_id)
+    check(Case(page, "markdown", want))
+
+
+@SUITE
+@given(subjects, dates, st.sampled_from(("TBD", "-", "")))
+def test_dated_deprecation_with_no_shutdown_yet(ids, date, cell):
+    """'Deprecation date | Shutdown date' with a dated deprecation and 'TBD': deprecated,
+    undated, announced on the deprecation date."""
+    rows = "".join(f"| `{m}` | {date.isoformat()} | {cell} |\n" for m in ids)
+    page = f"# Lifecycle\n\n| Model | Deprecation date | Shutdown date |\n|---|---|---|\n{rows}"
+    check(Case(page, "markdown", expect(ids, None, "none")))
+
+
+@SUITE
+@given(
+    subjects,
     dates,
     st.sampled_from(REMOVALS_IN_AN_ENTRY),
     st.sampled_from(("markdown", "rss", "mdx")),
@@ -667,6 +824,7 @@ def test_removal_now_is_dated_by_its_entry(ids, entry, removal, layout):
         subjects=text_subjects,
         anaphor="these models" if plural else "this model",
         have="have" if plural else "has",
+        are="are" if plural else "is",
     )
     if layout == "rss":
         entry = dt.date(2026, 11, 2)  # the item's pubDate in `wrap`

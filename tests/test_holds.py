@@ -8,10 +8,10 @@ import datetime as dt
 import pytest
 from click.testing import CliRunner
 
+from pipeline.alerts.decide import decide
+from pipeline.alerts.holds import actions
 from pipeline.cli import main
-from pipeline.decide import decide
-from pipeline.errors import ConfigError
-from pipeline.holds import actions
+from pipeline.core.errors import ConfigError
 from storage import holds as hold_store
 from storage.db import open_db
 from tests.test_decide import DAY, alerts, put_records, teams_config

@@ -44,7 +44,8 @@ def test_init_into_a_file_is_one_line(tmp_path: Path) -> None:
 
 
 def test_starter_sources_are_the_curated_list() -> None:
-    starter = REPO / "pipeline" / "starter" / "sources.yml"
+    starter = REPO / "pipeline" / "cli" / "starter" / "sources.yml"
     assert starter.read_text() == (REPO / "sources.yml").read_text(), (
-        "sources.yml changed: copy it to pipeline/starter/sources.yml (what `sunset init` writes)"
+        "sources.yml changed: copy it to pipeline/cli/starter/sources.yml "
+        "(what `sunset init` writes)"
     )

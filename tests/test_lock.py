@@ -1,4 +1,4 @@
-"""The SQLite lock (`storage.lock`): acquire, release, expiry, refresh, and contention between
+"""The SQLite lock (`storage.lock_rows`): acquire, release, expiry, refresh, and contention between
 connections and threads on one database file."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import socket
 import threading
 from pathlib import Path
 
-from storage import lock
+from storage import lock_rows as lock
 from storage.db import open_db
 
 NOW = dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC)
@@ -117,7 +117,7 @@ def test_lock_of_a_dead_local_process_is_taken_over(tmp_path) -> None:
     import subprocess
     import sys
 
-    from pipeline import locking
+    from pipeline.ops import lock_holder as locking
 
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()

@@ -1,12 +1,12 @@
-"""Tests for pipeline.match: usage entries x records -> exposures."""
+"""Tests for pipeline.alerts.match: usage entries x records -> exposures."""
 
 from __future__ import annotations
 
 import pytest
 
-from pipeline.match import Exposure, match, normalize_model_id
-from pipeline.models import Record
-from pipeline.usage import UsageEntry
+from pipeline.alerts.match import Exposure, match
+from pipeline.core.model_ids import normalize_model_id
+from pipeline.core.models import Record, UsageEntry
 
 RECORDS: list[tuple[int, Record]] = [
     (1, Record("openai", "gpt-4")),

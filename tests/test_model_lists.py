@@ -10,13 +10,13 @@ from dataclasses import asdict
 
 import pytest
 
-from pipeline.config import ConfigError, SourceConfig, TeamsFile, load_sources
-from pipeline.cycle import run_cycle
+from pipeline.core.config import ConfigError, SourceConfig, TeamsFile, load_sources
+from pipeline.core.models import Alert, Record
 from pipeline.fetch import FetchSettings
-from pipeline.model_lists.pull import pull_listing
-from pipeline.model_lists.shapes import ListedModel, parse_page
-from pipeline.models import Alert, Record
-from pipeline.usage_sources.rows import PullError
+from pipeline.fetch.errors import PullError
+from pipeline.ops.cycle import run_cycle
+from pipeline.sources.model_lists.pull import pull_listing
+from pipeline.sources.model_lists.shapes import ListedModel, parse_page
 from storage import records as record_store
 from storage import sources as source_store
 from storage.db import transaction

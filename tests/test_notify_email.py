@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from pipeline.config import EmailDelivery
-from pipeline.models import Alert, AlertItem
-from pipeline.notify.base import DeliveryError
-from pipeline.notify.email import EmailNotifier, render_alert_email
+from pipeline.alerts.notify.base import DeliveryError
+from pipeline.alerts.notify.email import EmailNotifier, render_alert_email
+from pipeline.core.config import EmailDelivery
+from pipeline.core.models import Alert, AlertItem
 from tests.slack_stub import SmtpSink, free_port
 
 NOW = dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC)

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from pipeline.models import Alert, AlertItem
-from pipeline.notify.base import DeliveryError
-from pipeline.notify.slack import SlackNotifier, render_slack_messages
+from pipeline.alerts.notify.base import DeliveryError
+from pipeline.alerts.notify.slack import SlackNotifier, render_slack_messages
+from pipeline.core.models import Alert, AlertItem
 from tests.slack_stub import SlackStub, free_port
 
 NOW = dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC)
@@ -301,7 +301,7 @@ def test_retry_after_as_an_http_date_is_honoured(stub: SlackStub) -> None:
 
 
 def test_readable_leaves_prose_and_identifiers_alone() -> None:
-    from pipeline.notify.escape import readable
+    from pipeline.alerts.notify.escape import readable
 
     assert (
         readable("see __init__ and a|b, text_embedding_3")

@@ -14,16 +14,16 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
-from pipeline.cycle import run_cycle
-from pipeline.models import Alert, AlertItem
-from pipeline.notify.base import item_view
-from pipeline.notify.email import render_alert_email
-from pipeline.notify.slack import section_text
-from pipeline.pagediff import record_page_change
-from pipeline.pagediff.diff import MAX_DIFF_CHARS, MAX_DIFF_LINES, bounded_diff
-from pipeline.pagediff.links import changes_url
-from pipeline.pagediff.text import MAX_TEXT_CHARS, page_text
-from pipeline.serve import packaged_metadata, plugins_dir, served_path, templates_dir
+from pipeline.alerts.notify.base import item_view
+from pipeline.alerts.notify.email import render_alert_email
+from pipeline.alerts.notify.slack import section_text
+from pipeline.core.models import Alert, AlertItem
+from pipeline.core.page_links import changes_url
+from pipeline.ops.cycle import run_cycle
+from pipeline.ops.serve import packaged_metadata, plugins_dir, served_path, templates_dir
+from pipeline.sources.pagediff import record_page_change
+from pipeline.sources.pagediff.diff import MAX_DIFF_CHARS, MAX_DIFF_LINES, bounded_diff
+from pipeline.sources.pagediff.text import MAX_TEXT_CHARS, page_text
 from storage.db import open_db
 from tests.test_cycle import DAY, FAST, PAGE, TEAMS, site  # noqa: F401 (a fixture)
 

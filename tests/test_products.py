@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import ConfigError, TeamsFile, load_teams
-from pipeline.decide import decide
-from pipeline.match import match, match_products
-from pipeline.models import Alert, Record
-from pipeline.notify.digest import collect_digest, render_digest_parts
-from pipeline.notify.slack import render_slack_messages
-from pipeline.usage import UsageEntry
+from pipeline.alerts.decide import decide
+from pipeline.alerts.match import match, match_products
+from pipeline.alerts.notify.digest import collect_digest, render_digest_parts
+from pipeline.alerts.notify.slack import render_slack_messages
+from pipeline.core.config import ConfigError, TeamsFile, load_teams
+from pipeline.core.models import Alert, Record, UsageEntry
 from storage import records as record_store
 from storage import sources as source_store
 from storage.db import transaction

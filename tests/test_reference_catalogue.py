@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.models import ReferenceEntry
-from pipeline.reference.catalogue import LITELLM, MODELDEPRECATIONS, parse_catalogue
+from pipeline.core.models import ReferenceEntry
+from pipeline.sources.reference.catalogue import LITELLM, MODELDEPRECATIONS, parse_catalogue
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reference"
 

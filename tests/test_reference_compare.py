@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pipeline.models import Record, ReferenceEntry
-from pipeline.reference.compare import Verdict, cross_check
+from pipeline.core.models import Record, ReferenceEntry
+from pipeline.sources.reference.compare import Verdict, cross_check
 
 
 def rec(model: str, date: str | None, provider: str = "openai", **extra) -> Record:

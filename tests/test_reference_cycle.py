@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from werkzeug import Request, Response
 
-from pipeline.config import SourceConfig, TeamsFile
-from pipeline.cycle import run_cycle
+from pipeline.core.config import SourceConfig, TeamsFile
+from pipeline.core.models import Alert
 from pipeline.fetch import FetchSettings
-from pipeline.models import Alert
+from pipeline.ops.cycle import run_cycle
 from storage import reference as reference_store
 
 PAGE = (Path(__file__).parent / "fixtures" / "cycle" / "page.html").read_text()

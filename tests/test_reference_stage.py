@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict
 
-from pipeline.clock import iso
-from pipeline.config import TeamsFile
-from pipeline.decide import decide
-from pipeline.models import Alert, Record, ReferenceEntry
-from pipeline.notify.email import render_alert_email
-from pipeline.notify.slack import render_slack_messages
-from pipeline.reference.stage import check_references
+from pipeline.alerts.decide import decide
+from pipeline.alerts.notify.email import render_alert_email
+from pipeline.alerts.notify.slack import render_slack_messages
+from pipeline.core.clock import iso
+from pipeline.core.config import TeamsFile
+from pipeline.core.models import Alert, Record, ReferenceEntry
+from pipeline.sources.reference.stage import check_references
 from storage import records as record_store
 from storage import reference as reference_store
 from storage import review as review_store

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from pipeline.config import TeamsFile
-from pipeline.decide import decide
-from pipeline.models import Alert, Record
-from pipeline.notify.outbox import build_notifiers, deliver_due
-from pipeline.review import review_reason
+from pipeline.alerts.decide import decide
+from pipeline.alerts.notify.outbox import build_notifiers, deliver_due
+from pipeline.alerts.review import review_reason
+from pipeline.core.config import TeamsFile
+from pipeline.core.models import Alert, Record
 from storage import records as record_store
 from storage import review as review_store
 from storage import sources as source_store
@@ -371,7 +371,7 @@ def test_review_errors_name_the_problem(db):
 
 
 def test_batch_alert_comes_from_the_store_once(db):
-    from pipeline.review import ALERT_ITEMS_MAX, alert_batch
+    from pipeline.alerts.review import ALERT_ITEMS_MAX, alert_batch
 
     # Records stored by a run that died before alerting: the next run's batch names them.
     models = [f"gpt-x-{i}" for i in range(ALERT_ITEMS_MAX + 5)]
@@ -403,9 +403,9 @@ def test_batch_alert_comes_from_the_store_once(db):
 def test_waiting_and_rejected_records_are_not_published(tmp_path):
     from click.testing import CliRunner
 
+    from pipeline.alerts.notify.digest import collect_digest
     from pipeline.cli import main
     from pipeline.export import export_feed
-    from pipeline.notify.digest import collect_digest
     from storage.db import open_db
 
     path = tmp_path / "w.db"

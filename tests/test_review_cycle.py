@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from werkzeug import Response
 
-from pipeline import extract_pool
-from pipeline.config import ReviewConfig, SourceConfig, TeamsFile
-from pipeline.cycle import run_cycle
+from pipeline.alerts.notify.slack import render_slack_messages
+from pipeline.core.config import ReviewConfig, SourceConfig, TeamsFile
+from pipeline.core.models import Alert
 from pipeline.fetch import FetchSettings
-from pipeline.models import Alert
-from pipeline.notify.slack import render_slack_messages
+from pipeline.ops.cycle import run_cycle
 from pipeline.parse import parse_document
+from pipeline.sources import extract_pool
 from pipeline.structure import describe_change, features
 from storage import review as review_store
 from storage.db import transaction
@@ -170,7 +170,7 @@ def test_low_confidence_records_wait_and_one_alert_per_cycle(db, site, monkeypat
 
 
 def test_review_config_is_strict(tmp_path):
-    from pipeline.config import ConfigError, load_sources
+    from pipeline.core.config import ConfigError, load_sources
 
     path = tmp_path / "sources.yml"
     path.write_text(

@@ -1,6 +1,6 @@
 """Slack buttons end to end (issue 20 item 2): an alert posted with a bot token carries
 Acknowledge / Snooze 7 days / Open page; a click signed as Slack signs it reaches the real
-request URL server, sets the hold through `pipeline.holds.actions` (via slack, by the Slack
+request URL server, sets the hold through `pipeline.alerts.holds.actions` (via slack, by the Slack
 user) and updates the message in place at its response_url (the stub checks the call)."""
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.decide import decide
-from pipeline.notify.slack import SlackNotifier
-from pipeline.slack_actions.buttons import ACK, OPEN, SNOOZE
-from pipeline.slack_actions.guard import RequestGuard
-from pipeline.slack_actions.handler import ClickHandler
-from pipeline.slack_actions.request_url import RequestUrlServer, SlackActionsApp
+from pipeline.alerts.decide import decide
+from pipeline.alerts.notify.slack import SlackNotifier
+from pipeline.alerts.slack_actions.buttons import ACK, OPEN, SNOOZE
+from pipeline.alerts.slack_actions.guard import RequestGuard
+from pipeline.alerts.slack_actions.handler import ClickHandler
+from pipeline.alerts.slack_actions.request_url import RequestUrlServer, SlackActionsApp
 from storage import holds as hold_store
 from storage.db import open_db
 from tests.slack_clicks import SIGNING_SECRET, block_actions, form, post_click

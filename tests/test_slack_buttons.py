@@ -10,11 +10,11 @@ import json
 
 import pytest
 
-from pipeline.config import TeamsFile
-from pipeline.models import Alert
-from pipeline.notify.router import Router, secret_names
-from pipeline.notify.slack import render_slack_messages
-from pipeline.slack_actions.buttons import ACK, OPEN, SNOOZE, NotOurs, read_value, value
+from pipeline.alerts.notify.router import Router, secret_names
+from pipeline.alerts.notify.slack import render_slack_messages
+from pipeline.alerts.slack_actions.buttons import ACK, OPEN, SNOOZE, NotOurs, read_value, value
+from pipeline.core.config import TeamsFile
+from pipeline.core.models import Alert
 from tests.slack_stub import TOKEN, SlackStub, block_problems
 from tests.test_notify_slack import NOW, alert, item
 

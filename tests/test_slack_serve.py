@@ -16,8 +16,8 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+from pipeline.alerts.slack_actions.buttons import ACK
 from pipeline.cli import main
-from pipeline.slack_actions.buttons import ACK
 from storage.db import open_db
 from tests.slack_clicks import SIGNING_SECRET, block_actions, form, post_click
 from tests.slack_stub import SlackStub, free_port

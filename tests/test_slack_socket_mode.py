@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from pipeline.alerts.slack_actions import socket_mode
+from pipeline.alerts.slack_actions.buttons import ACK
+from pipeline.alerts.slack_actions.handler import ClickHandler
 from pipeline.cli import main
-from pipeline.errors import ConfigError
-from pipeline.slack_actions import socket_mode
-from pipeline.slack_actions.buttons import ACK
-from pipeline.slack_actions.handler import ClickHandler
+from pipeline.core.errors import ConfigError
 from storage.db import open_db
 from tests.slack_clicks import block_actions
 from tests.slack_socket_stub import APP_TOKEN, SocketModeStub

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.config import load_sources
+from pipeline.core.config import load_sources
 from pipeline.fetch.looks import judge
 from pipeline.parse import parse_document
 from tests.model_list_standins import MistralModels

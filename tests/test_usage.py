@@ -1,4 +1,4 @@
-"""Tests for pipeline.usage: code scanning and usage-log import."""
+"""Tests for pipeline.usage.scan: code scanning and usage-log import."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.usage import UsageEntry, UsageImportError, import_usage_file, scan_paths
+from pipeline.core.models import UsageEntry
+from pipeline.usage.imported import UsageImportError, import_usage_file
+from pipeline.usage.scan import scan_paths
 
 
 def _write(root: Path, rel: str, text: str | bytes) -> Path:

@@ -15,12 +15,12 @@ import pytest
 import zstandard
 from werkzeug import Response
 
-from pipeline.config import TeamsFile
+from pipeline.core.config import TeamsFile
+from pipeline.core.models import Alert, Record
 from pipeline.fetch.settings import FetchSettings
-from pipeline.models import Alert, Record
-from pipeline.reference.catalogue import parse_catalogue
-from pipeline.reference.compare import cross_check
-from pipeline.usage_sources.pull import pull_source
+from pipeline.sources.reference.catalogue import parse_catalogue
+from pipeline.sources.reference.compare import cross_check
+from pipeline.usage.pullers.pull import pull_source
 from tests.usage_standins import AnthropicUsage, LiteLLMSpendLogs, OpenAIUsage, spend_log
 
 FIXTURES = Path(__file__).parent / "fixtures" / "usage_contracts"
@@ -161,8 +161,8 @@ def test_litellm_standin_refuses_what_the_proxy_refuses(args, why):
 
 
 def test_litellm_azure_ai_usage_meets_azure_foundry_records():
-    from pipeline.usage_sources.config import UsageSourceConfig
-    from pipeline.usage_sources.normalize import normalize, provider_id
+    from pipeline.core.usage_config import UsageSourceConfig
+    from pipeline.usage.pullers.normalize import normalize, provider_id
 
     source = UsageSourceConfig.model_validate(
         {"id": "g", "kind": "litellm", "base_url": "http://x", "key_env": "K"}
@@ -589,7 +589,7 @@ def test_modeldeprecations_vertex_and_litellm_azure_ai_meet_the_records_here():
 def test_probe_checks_the_key_with_one_request_and_names_the_missing_permission(
     httpserver, monkeypatch, kind, extra, path, needs
 ):
-    from pipeline.usage_sources.probe import probe
+    from pipeline.usage.pullers.probe import probe
 
     standin = {"openai_usage": OpenAIUsage, "litellm": LiteLLMSpendLogs}.get(kind, AnthropicUsage)
     api = (

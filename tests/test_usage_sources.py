@@ -9,10 +9,11 @@ import json
 
 import pytest
 
-from pipeline.config import ConfigError, TeamsFile, load_teams
+from pipeline.core.config import ConfigError, TeamsFile, load_teams
+from pipeline.core.models import Alert
 from pipeline.fetch.settings import FetchSettings
-from pipeline.models import Alert
-from pipeline.usage_sources.pull import pull_source, pull_sources
+from pipeline.ops.pulls import pull_sources
+from pipeline.usage.pullers.pull import pull_source
 from tests.usage_standins import AnthropicUsage, LiteLLMSpendLogs, OpenAIUsage
 
 NOW = dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC)
@@ -613,8 +614,8 @@ def test_cli_usage_pull_fills_buckets_and_a_second_pull_changes_nothing(tmp_path
     ],
 )
 def test_model_ids_are_normalised_as_matching_does(raw, config, hint, expected):
-    from pipeline.usage_sources.config import UsageSourceConfig
-    from pipeline.usage_sources.normalize import normalize
+    from pipeline.core.usage_config import UsageSourceConfig
+    from pipeline.usage.pullers.normalize import normalize
 
     source = UsageSourceConfig.model_validate(
         {"id": "s", "kind": "otel_files", "path": "/x", **config}
@@ -705,7 +706,7 @@ def test_otel_spans_and_metrics_of_the_same_calls_are_not_counted_twice(db, tmp_
 
 
 def test_a_crashing_source_fails_alone(db, tmp_path, monkeypatch):
-    from pipeline.usage_sources import otel
+    from pipeline.usage.pullers import otel
 
     def broken(source, *, start, end):
         raise KeyError("resourceSpans")
@@ -860,7 +861,7 @@ def test_a_crash_that_echoes_the_key_stores_and_alerts_it_redacted(db, monkeypat
     """The README: secret values are redacted from every stored error and operator alert.
     A puller bug whose message carries the key (a header echoed in an exception) must not
     put it into usage_sources.last_error, health_reason or the ops alert."""
-    from pipeline.usage_sources import pull as pull_module
+    from pipeline.usage.pullers import pull as pull_module
 
     def crash(client, source, start, end):
         raise RuntimeError(f"unexpected header Authorization: Bearer {key}")

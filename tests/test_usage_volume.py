@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipeline.config import TeamsFile
-from pipeline.decide import decide
-from pipeline.models import Alert
-from pipeline.notify.digest import collect_digest, render_digest_parts
-from pipeline.notify.email import render_alert_email
-from pipeline.notify.slack import render_slack_messages
+from pipeline.alerts.decide import decide
+from pipeline.alerts.notify.digest import collect_digest, render_digest_parts
+from pipeline.alerts.notify.email import render_alert_email
+from pipeline.alerts.notify.slack import render_slack_messages
+from pipeline.core.config import TeamsFile
+from pipeline.core.models import Alert
 from storage import usage as usage_store
 from storage.db import transaction
 from tests.test_decide import put_records

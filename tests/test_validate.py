@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from pipeline.models import Record
-from pipeline.validate import cliff, validate
+from pipeline.core.models import Record
+from pipeline.sources.validate import cliff, validate
 
 TODAY = dt.date(2026, 11, 24)
 

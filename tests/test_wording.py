@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.wording import count
+from pipeline.core.wording import count
 
 
 def test_count() -> None:

@@ -1,4 +1,4 @@
-"""The worker (`pipeline.schedule`): its jobs once against a local page, its schedule, config
+"""The worker (`pipeline.ops.worker`): its jobs once against a local page, its schedule, config
 reloads, the cycle lock, and a clean exit on SIGTERM in a real subprocess."""
 
 from __future__ import annotations
@@ -17,17 +17,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-import pipeline.schedule as schedule
-from pipeline import locking
+import pipeline.ops.worker as schedule
 from pipeline.fetch import FetchSettings
-from pipeline.schedule import (
+from pipeline.ops import lock_holder as locking
+from pipeline.ops.worker import (
     JITTER_FRACTION,
     Worker,
     build_scheduler,
     jitter,
     run_worker,
 )
-from storage import lock
+from storage import lock_rows as lock
 from storage.db import open_db
 from tests.slack_stub import TOKEN, SlackStub
 
@@ -157,7 +157,7 @@ def test_bad_edit_keeps_previous_config_and_logs_once(config, caplog) -> None:
     worker = Worker(sources, teams, db_path, now=lambda: NOW, settings=FAST)
     scheduler = build_scheduler(worker)
     teams.write_text(TEAMS.replace("slack_channel", "slack_chanel"))
-    with caplog.at_level(logging.INFO, logger="pipeline.schedule"):
+    with caplog.at_level(logging.INFO, logger="pipeline.ops.worker"):
         first = worker.reload()
         second = worker.reload()
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
@@ -185,7 +185,7 @@ def test_impossible_waiver_date_keeps_previous_config_and_ticks_on(config, caplo
             "    waivers: [{model: gpt-4-0613, reason: later, until: 2026-13-31}]",
         )
     )
-    with caplog.at_level(logging.INFO, logger="pipeline.schedule"):
+    with caplog.at_level(logging.INFO, logger="pipeline.ops.worker"):
         first = worker.tick()
         second = worker.tick()
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipeline.schedule import Worker
+from pipeline.ops.worker import Worker
 from tests.test_worker import FAST, NOW, PAGE, config  # noqa: F401  (config is a fixture)
 
 

@@ -3,6 +3,9 @@
 This package owns `sunset export`'s output (`export_feed`). It reads the store (records,
 record_changes, exposures) and renders bytes; it never writes. `events` turns rows into feed
 items with text that is safe to embed, `feeds` renders RSS and JSON Feed, `ics` the calendar.
+
+A stage: it may import `storage` and `pipeline.core`; never another stage (`sources`,
+`usage`, `alerts`) nor `ops` or `cli` (`.importlinter`).
 """
 
 from __future__ import annotations

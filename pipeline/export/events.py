@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
-from pipeline.scope import product_name, product_of
+from pipeline.core.scope import product_name, product_of
 
 # Records waiting for review or rejected are never published.
 from storage.records import ALERTABLE_SQL as ALERTABLE

@@ -34,8 +34,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pipeline import structure
+from pipeline.core.models import Extraction
 from pipeline.extract.records import extract_records
-from pipeline.models import Extraction
 from pipeline.parse import PARSERS, parse_document
 from pipeline.parse.sniff import sniff_format
 

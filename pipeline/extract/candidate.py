@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from pipeline.models import RecordKind, RecordStatus, ShutdownKind
+from pipeline.core.models import RecordKind, RecordStatus, ShutdownKind
 
 # How much a source is trusted when one announcement gives a model twice.
 SOURCE_RANK = {"table": 3, "list": 2, "prose": 1}

@@ -60,12 +60,16 @@ PREDICATE_PHRASES = (
     r"go(?:es)? away|going away|be phased out|phased out",
     r"scheduled for (?:retirement|deprecation|shutdown|removal|decommissioning)",
     r"(?:下线|停用|弃用|退役|停止服务|关停|下架|停服|淘汰|废弃|移除|提供を終了|廃止|サポート終了)",
+    # "X の提供を D に終了": the date sits inside the predicate
+    r"(?:提供|サービス|サポート)を(?=[^。]{0,30}?終了)",
 )
 # Predicates whose subject is a request to the model: "Requests to X will start to fail on D".
 FAILURE_PHRASES = (
     r"(?:start|begin) to fail|(?:start|begin) failing|fail",
     r"return (?:an? )?(?:\d{3} )?errors?",
     r"be rejected|stop working",
+    REDIRECTED := r"be (?:automatically\s+|transparently\s+)?(?:re-?directed|re-?routed|routed|"
+    r"forwarded)\s+to",
 )
 REQUEST_SUBJECT = re.compile(
     r"\b(?:(?:API\s+)?requests?|(?:API\s+)?calls?|traffic)\s+(?:made\s+)?(?:to|for|using|against)\s*$",
@@ -91,11 +95,11 @@ ANAPHOR = re.compile(
 )
 # What may stand between coordinated subjects, or between the last subject and the predicate.
 _GLUE_ATOMS = (
-    r"[\s`*\"'“”]|,|\band\b|\bor\b|&|、|和|及び?|与|以及|\bboth\b|\bthe\b|\bmodels?\b|"
+    r"[\s`*\"'“”「」『』]|,|\band\b|\bor\b|&|、|和|及び?|と|与|以及|\bboth\b|\bthe\b|\bmodels?\b|"
     r"\bversions?\b|\bsnapshots?\b|\bvariants?\b|\(\s*[^()]{0,40}\)|/"
 )
 _AUXILIARY_ATOMS = (
-    r"[\s`*\"'“”,)]|\bmodels?\b|\bversions?\b|\bsnapshots?\b|\bendpoints?\b|\bwhich\b|"
+    r"[\s`*\"'“”「」『』,)]|\bmodels?\b|\bversions?\b|\bsnapshots?\b|\bendpoints?\b|\bwhich\b|"
     r"\b(?:is|are|was|were|has|have|had|been|being|be|will|shall|would|now|also|officially|"
     r"permanently|soon|then|both|all|currently|scheduled|set|planned|going|to|start|begin|"
     r"expected|slated|fully)\b|将|于|已|会|の|は|が|を|に|也|均|都|在|被"
@@ -107,6 +111,9 @@ _AUXILIARY = re.compile(rf"^(?:{_AUXILIARY_ATOMS})*$", re.IGNORECASE)
 _AUXILIARY_OR_GLUE = re.compile(rf"^(?>{_GLUE_ATOMS}|{_AUXILIARY_ATOMS})*+$", re.IGNORECASE)
 _PREDICATE = re.compile("|".join(f"(?:{p})" for p in PREDICATE_PHRASES), re.IGNORECASE)
 _FAILURE = re.compile("|".join(f"(?:{p})" for p in FAILURE_PHRASES), re.IGNORECASE)
+# "X will be redirected to Y on D": the model's subject form of a redirect. Read only when
+# the sentence has no other predicate: "redirected on D1 and taken offline on D2" ends on D2.
+_REDIRECTED = re.compile(REDIRECTED, re.IGNORECASE)
 _TRANSITIVE = re.compile(
     r"(?:" + "|".join(f"(?:{p})" for p in TRANSITIVE_VERBS) + r")\s+(?:(?:its|the|our|their|"
     r"both|all|of)\s+)*[`*\"'“”]*$",
@@ -138,13 +145,13 @@ _FRONTED = re.compile(
     re.IGNORECASE,
 )
 _REPLACEMENT_BEFORE = re.compile(
-    r"(?:\b(?:migrat\w*|mov\w*|switch\w*|upgrad\w*|transition\w*|redirect\w*|rout\w*|"
+    r"(?:\b(?:migrat\w*|mov\w*|switch\w*|upgrad\w*|transition\w*|redirect\w*|rout\w*|forward\w*|"
     r"fall\w* back|point\w*|map\w*)\s+(?:\w+\s+){0,3}?to|\bin favou?r of|\breplac\w*\s+(?:by|with)|"
     r"\bsuccessor(?:\s+(?:is|model))?|\brecommend\w*(?:\s+(?:using|switching to|moving to))?|"
-    r"\buse|\btry|\bserved by|迁移(?:至|到)|升级(?:至|到)|替换为|切换(?:至|到)|改用|"
+    r"\buse|\btry|\bserved by|迁移(?:至|到)|升级(?:至|到)|替换为|切换(?:至|到)|改用|请使用|"
     r"替代(?:模型)?(?:为|是)|(?:推荐|建议)(?:使用|迁移至|您使用)?|後継(?:モデル)?(?:は|として)|"
     r"移行先(?:は)?|代替(?:モデル)?(?:は|として))"
-    r"[\s`*\"'“”:]*(?:(?:the|our|a|an|newer|new|latest)\s+)*$",
+    r"[\s`*\"'“”「」『』:：]*(?:(?:the|our|a|an|newer|new|latest)\s+)*$",
     re.IGNORECASE,
 )
 # A capability of a model, not the model: "Fine-tuning for X", "X in the Batch API".
@@ -223,10 +230,20 @@ def read_clause(
         date, kind, moved = _date_argument(sentence, 0, context)
         return Clause(previous, date, kind, (), "anaphor", moved) if date else None
     predicate = _PREDICATE.search(sentence)
+    redirect = _REDIRECTED.search(sentence)
     failure = None
     subjects: tuple[Mention, ...] = ()
     how = ""
-    if predicate:
+    if predicate and redirect and redirect.start() < predicate.start():
+        # "X will be routed to Y on D1 and taken offline on D2": the subjects of the
+        # redirect, the date of the shutdown
+        subjects = _subjects_before(sentence, mentions, redirect.start())
+        how = "redirect, then a shutdown"
+    elif predicate is None and redirect:
+        predicate = redirect
+        subjects = _subjects_before(sentence, mentions, redirect.start())
+        how = "redirect"
+    if predicate and not subjects:
         subjects = _subjects_before(sentence, mentions, predicate.start())
         how = "subject list and predicate"
         if not subjects:
@@ -244,7 +261,11 @@ def read_clause(
         failure = _FAILURE.search(sentence)
         if failure:
             subjects = _request_subjects(sentence, mentions, failure.start())
-            how = "requests that will fail"
+            how = (
+                "redirect"
+                if _REDIRECTED.match(sentence, failure.start())
+                else ("requests that will fail")
+            )
             if not subjects and previous and ANAPHOR.match(sentence):
                 subjects, how = previous, "anaphor"
     if not subjects and predicate is None:  # with a predicate, objects were looked for above
@@ -289,7 +310,7 @@ def date_argument(sentence: str, context: dt.date | None = None) -> tuple[dt.dat
 def _without_dates(text: str) -> str:
     for found in reversed(find_dates(text)):
         text = text[: found.start] + " " + text[found.end :]
-    return text
+    return ZH_MONTH_DAY.sub(" ", text)
 
 
 def _is_feature(sentence: str, mention: Mention) -> bool:
@@ -302,7 +323,7 @@ def _is_feature(sentence: str, mention: Mention) -> bool:
 def _chain_back(sentence: str, mentions: list[Mention], end: int, gap: re.Pattern) -> list:
     """The run of mentions ending just before `end`, joined by coordination glue."""
     before = [m for m in mentions if m.end <= end]
-    if not before or not gap.match(sentence[before[-1].end : end]):
+    if not before or not gap.match(_without_dates(sentence[before[-1].end : end])):
         return []
     chain = [before[-1]]
     for m in reversed(before[:-1]):
@@ -326,6 +347,22 @@ def _names_family(sentence: str, chain: list[Mention]) -> bool:
     return bool(m) and (len(chain) == 1 or not m.group("plain"))
 
 
+_VERSIONS_NOUN = re.compile(r"^[`*\"'”]*\s*(?:versions?|snapshots?)\b", re.IGNORECASE)
+
+
+def _without_versioned_family(sentence: str, chain: list[Mention]) -> list[Mention]:
+    """'`x-4` versions `0314` and `0613`' names the two versions, not `x-4` (whose other
+    versions stay): the family is dropped when its joined versions are in the list."""
+    return [
+        m
+        for m in chain
+        if not (
+            _VERSIONS_NOUN.match(sentence[m.end :])
+            and any(o.model.startswith(m.model + "-") for o in chain if o is not m)
+        )
+    ]
+
+
 def _subjects_before(sentence: str, mentions: list[Mention], at: int) -> tuple[Mention, ...]:
     chain = _chain_back(sentence, mentions, at, _AUXILIARY_OR_GLUE)
     if not chain or _names_family(sentence, chain):
@@ -333,6 +370,7 @@ def _subjects_before(sentence: str, mentions: list[Mention], at: int) -> tuple[M
     lead = sentence[: chain[0].start]
     if _REPLACEMENT_BEFORE.search(lead[-80:]) or REQUEST_SUBJECT.search(lead[-40:]):
         return ()
+    chain = _without_versioned_family(sentence, chain)
     return tuple(m for m in chain if not _is_feature(sentence, m))
 
 
@@ -348,6 +386,7 @@ def _objects_after(sentence: str, mentions: list[Mention]) -> tuple[Mention, ...
             chain.append(nxt)
         if _names_family(sentence, chain):
             return ()
+        chain = _without_versioned_family(sentence, chain)
         return tuple(c for c in chain if not _is_feature(sentence, c))
     return ()
 

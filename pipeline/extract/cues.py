@@ -22,26 +22,43 @@ DEPRECATION = re.compile(
     r"not remain (?:functional|available|accessible)|stop responding|return (?:an? )?errors?|"
     r"taken offline|go offline|go(?:es)? away|phased? out|last day to use|will be unavailable|"
     r"(?:support|access) (?:for|to) (?:[^.;]|\.(?=\w)){1,120}? (?:ends|will end|is ending)|"
-    r"withdraw\w*|decommission\w*|stop(?:s|ped)? serving|"
+    r"withdraw\w*|decommission\w*|stop(?:s|ped)? serving|drop(?:s|ped|ping)? support for|"
     r"will be upgraded|"
+    # requests served by another model from a date on: the model itself stops being served
+    r"will (?:now )?be (?:automatically |transparently )?(?:re-?directed|re-?routed|routed|"
+    r"forwarded) to|"
     r"upgraded to|need to (?:manually )?upgrade|older|legacy|instead of|(?:will|to) be replaced"
     r")|(移除|下线|停用|弃用|退役|停止|关停|下架|停服|淘汰|废弃|砍掉|提供を終了|提供終了|廃止|非推奨|"
-    r"サポート終了|終了予定)",
+    r"サポート終了|終了予定|(?:提供|サービス|サポート)を[^。]{0,30}?終了)",
     re.IGNORECASE,
 )
 ACTIVE = re.compile(
     r"\b(releas\w*|launch\w*|introduc\w*|migrat\w* to|switch\w* to|upgrad\w* to|mov\w* to|"
-    r"redirect\w* to|rout\w* to|served by|fall\w* back to|mapped to|point\w* to|"
+    r"redirect\w* to|rout\w* to|forward\w* to|served by|fall\w* back to|mapped to|point\w* to|"
     r"transition\w* to|in favou?r of|instead|replac\w*|recommend\w*|specify\w*|"
     r"alternative\w*|successor|newer|new|latest|try|use|generally available|"
     r"stable version|now available|generally available|GA\b|"
     r"(?:remains?|stays?|continues? to be|still|will be|currently) (?:fully )?available"
     r"(?! (?:until|through|till)\b)|unaffected|"
     r"not affected|nothing changes)|"
-    r"(发布|推出|上线|迁移|升级|替换为|切换到|切换至|回归|可用|保留|建议|推荐|後継|移行|"
+    r"(发布|推出|上线|迁移|升级|替换为|切换到|切换至|回归|可用|保留|建议|推荐|後継|移行|请使用|请改用|"
     r"转向|改用|替代)",
     re.IGNORECASE,
 )
+# "Requests to X will be redirected to Y": the model stops being served, though no request
+# fails. Only the clause reader reads it (a shutdown the same passage states wins over it).
+REDIRECT = re.compile(
+    r"\bwill (?:now )?be (?:automatically |transparently )?(?:re-?directed|re-?routed|routed|"
+    r"forwarded) to\b",
+    re.IGNORECASE,
+)
+
+
+def only_redirects(text: str) -> bool:
+    """Whether a redirect is the text's only deprecation wording."""
+    return bool(REDIRECT.search(text)) and not announces_deprecation(REDIRECT.sub(" ", text))
+
+
 # A model declared active: "Generally available since ...", "is now available", "Active."
 GA = re.compile(
     r"\bgenerally available\b|\bnow available\b|\bis available\b|^\W*active\W*$|\bGA\b",
@@ -188,7 +205,7 @@ _DEPRECATION_PIECES = (
     "turn", "ceas", "no longer", "availab", "support", "accessib", "serv", "fail", "working",
     "withdraw", "decommission", "upgrade", "older", "legacy", "instead", "replace", "remain",
     "respond", "error", "offline", "away", "phase", "last day", "access", "provid", "includ",
-    "offer",
+    "offer", "direct", "rout", "forward", "drop",
 )  # fmt: skip
 _CJK_DEPRECATION = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
@@ -213,7 +230,10 @@ def polarity(sentence: str, start: int, end: int) -> str:
         return "feature"
     if re.match(
         r"\s*(?:model\s+)?(?:\)|,)?\s*(?:instead\b|is now the stable|is now generally|"
-        r"is generally available|is available|as (?:a|the) replacement)",
+        r"is generally available|is available|as (?:a|the) replacement|"
+        # the model that replaces: "`c-2` is its successor", "`c-2` replaces `c-1`"
+        r"(?:is|will be|becomes) (?:its|their|the) (?:successor|replacement)\b|"
+        r"(?:replaces|supersedes|succeeds|will replace|takes (?:its|their) place)\b)",
         after,
         re.IGNORECASE,
     ):

@@ -2,10 +2,11 @@
 
 Recognised: ISO `2027-01-20` (any Unicode dash), `2027/01/20`, `Jan 20, 2027`,
 `January 20th, 2027`, `Jan. 20, 2027`, `20 January 2027`, `2025年7月14日`, `2026.6.30`,
-`31.01.2027` (only when the day is above 12), and US `04/14/25` / `4/14/2025`
-where the caller allows it (tables). Month-only ("October 2025") and relative dates ("in six
-months") give nothing. Years outside a plausible window are rejected (the real typo
-"2525/06/06"). `find_dates` returns every date in a text with its span.
+`31-Jan-2027`, `2027년 1월 31일`, `31.01.2027` / `31/01/2027` / `01/31/2027` (a numeric
+day and month only when one of them is above 12, so the order is certain), and US
+`04/14/25` / `4/14/2025` where the caller allows it (tables). Month-only ("October 2025")
+and relative dates ("in six months") give nothing. Years outside a plausible window are
+rejected (the real typo "2525/06/06"). `find_dates` returns every date in a text with its span.
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(r"(?<![\w.])(?P<year>\d{4})\.(?P<mon>\d{1,2})\.(?P<day>\d{1,2})(?![\w]|\.\d)"),
     ),
     ("zh", re.compile(r"(?P<year>\d{4})\s*年\s*(?P<mon>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*[日号]")),
+    ("ko", re.compile(r"(?P<year>\d{4})\s*년\s*(?P<mon>\d{1,2})\s*월\s*(?P<day>\d{1,2})\s*일")),
+    (
+        "dmy_dash",  # 31-Jan-2027, 31/Jan/2027: a month name makes the order certain
+        re.compile(rf"(?<![\w{DASH}/])(?P<day>[0-3]?\d)([{DASH}/]){_MONTH}\2{_YEAR}\b", re.I),
+    ),
     ("mdy", re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.IGNORECASE)),
     ("dmy", re.compile(rf"\b{_DAY}(?:\s+of)?\s+{_MONTH},?\s+{_YEAR}\b", re.IGNORECASE)),
 ]
@@ -67,6 +73,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 # is above 12 ("31.01.2027" -> 2027-01-31). "05.01.2027" could be May 1 or January 5 and
 # gives no date: a wrong date is worse than none.
 DMY_DOT = re.compile(r"(?<![\w.])(?P<day>\d{1,2})\.(?P<mon>\d{1,2})\.(?P<year>\d{4})(?![\w]|\.\d)")
+# "31/01/2027" or "01/31/2027" in prose: read only when one number is above 12.
+SLASH_EITHER = re.compile(r"(?<![\d/.])(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<year>\d{4})(?![\d/])")
 US_PATTERN = re.compile(
     r"(?<![\d/.])(?P<mon>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{2}|\d{4})(?![\d/])"
 )
@@ -104,6 +112,15 @@ def make_date(year: int, month: int | None, day: int) -> dt.date | None:
         return None
 
 
+def _certain_order(a: int, b: int) -> tuple[int, int | None]:
+    """(day, month) of "a/b/yyyy" when only one order is a calendar date, else (0, None)."""
+    if a > 12 >= b >= 1:
+        return a, b
+    if b > 12 >= a >= 1:
+        return b, a
+    return 0, None
+
+
 def find_dates(text: str, *, us_numeric: bool = False) -> list[FoundDate]:
     """All full dates in `text`, in order of appearance; overlapping matches dropped."""
     return list(_find_dates(text, us_numeric))
@@ -118,6 +135,7 @@ def _find_dates(text: str, us_numeric: bool) -> tuple[FoundDate, ...]:
     patterns.append(("dmy_dot", DMY_DOT))
     if us_numeric:
         patterns.append(("us", US_PATTERN))
+    patterns.append(("slash_either", SLASH_EITHER))
     for _name, pattern in patterns:
         for m in pattern.finditer(text):
             if taken.find(1, m.start(), m.end()) != -1:
@@ -127,7 +145,11 @@ def _find_dates(text: str, us_numeric: bool) -> tuple[FoundDate, ...]:
             year = int(m.group("year"))
             if year < 100:
                 year += 2000
-            date = make_date(year, _month(m.group("mon")), int(m.group("day")))
+            if _name == "slash_either":
+                day, month = _certain_order(int(m.group("a")), int(m.group("b")))
+                date = make_date(year, month, day) if month else None
+            else:
+                date = make_date(year, _month(m.group("mon")), int(m.group("day")))
             if date is None:
                 continue
             taken[m.start() : m.end()] = b"\1" * (m.end() - m.start())

@@ -147,6 +147,10 @@ def lead_of(text: str, paragraph: str | None = None, context: dt.date | None = N
     return None
 
 
+# "- `a-1` → `a-2`": what the arrow points at replaces the item's model
+_ARROW = re.compile(r"→|⇒|-+>|=>")
+
+
 def _plain_word_item(main: str, text: str, block: Text) -> bool:
     """An item that opens with a plain word (no digit, no separator, not printed as code)
     and goes on in words: a feature or a phrase, whatever a catalogue says of the word."""
@@ -165,7 +169,7 @@ def list_item(
     ctx: DocContext,
 ) -> Candidate | None:
     text = block.text
-    main = strip_parens(text).split(" ")[0].strip("`").rstrip(".,;:*")
+    main = re.split(r"[\s（：，、；]", strip_parens(text), maxsplit=1)[0].strip("`").rstrip(".,;:*")
     if lead.kind == "feature" or (FEATURE_ITEM.search(text) and not is_cell_id(main)):
         name = strip_parens(text) or text
         return Candidate(
@@ -181,7 +185,9 @@ def list_item(
     if _plain_word_item(main, text, block):
         return None  # "visual question answering": an English phrase, not a model
     capitalised_head = (
-        "-" in main and is_cell_id(main) and bool(re.search(r"\bmodels?\b", lead.text, re.I))
+        "-" in main
+        and is_cell_id(main)
+        and bool(re.search(r"\bmodels?\b|模型|モデル", lead.text, re.I))
     )  # "The following models are deprecated:" / "- **Mistral-Nemo** users should ..."
     if not capitalised_head and (
         not is_cell_id(main) or (main != main.lower() and normalise(main) not in ctx.known)
@@ -221,7 +227,7 @@ def list_item(
             for m in ctx.ids(text)
             if m.start >= cut
             and m.model not in (model, *aliases)
-            and ACTIVE.search(text[cut : m.start])
+            and (ACTIVE.search(text[cut : m.start]) or _ARROW.search(text[cut : m.start]))
         )
     )
     return Candidate(

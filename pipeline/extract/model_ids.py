@@ -188,11 +188,16 @@ def _token_facts(token: str) -> tuple[str, bool, bool, bool, bool]:
 
 
 _MODEL_NOUN_AFTER = re.compile(r"[`*]*\s*(?:model\b(?!s)|模型|モデル)", re.IGNORECASE)
+_CJK_MODEL_NOUN_AFTER = re.compile(r"[`*]*\s*(?:模型|モデル)")
 
 
 def _named_model(text: str, end: int, low: str) -> bool:
-    """A catalogue ID without a digit that the text itself calls a model ("the
-    deepseek-chat model", "deepseek-chat 模型"): catalogue words alone are ordinary words."""
+    """An ID without a digit that the text itself calls a model: a catalogue one ("the
+    deepseek-chat model"), or any hyphenated Latin name in Chinese or Japanese text
+    ("hunyuan-lite 模型", where an English compound word does not occur). In English,
+    "the fine-tuned model" shows why a catalogue is needed there."""
+    if _CJK_MODEL_NOUN_AFTER.match(text, end):
+        return True
     return bool(_MODEL_NOUN_AFTER.match(text, end)) and is_known(low)
 
 

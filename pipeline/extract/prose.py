@@ -24,12 +24,14 @@ from pipeline.extract.cues import (
     ANNOUNCE_VERB,
     FLOOR,
     announces_deprecation,
+    only_redirects,
     only_weak_cues,
     polarity,
     product_of,
     sentences,
 )
 from pipeline.extract.dates import (
+    ZH_MONTH_DAY,
     find_dates,
     month_day,
     year_less,
@@ -245,7 +247,11 @@ def _apply_clause(
         )
         if at is not None and (at >= before or clause.how == "anaphor"):
             c = result.candidates[at]
-            if clause.date and (clause.moved or c.shutdown_date is None):
+            if clause.date and (
+                clause.moved
+                or c.shutdown_date is None
+                or (c.rule == "clause: redirect" and clause.how != "redirect")
+            ):
                 how = "a moved date" if clause.moved else clause.how
                 evidence = c.evidence if sentence in c.evidence else f"{c.evidence} {sentence}"
                 c = replace(
@@ -294,12 +300,15 @@ def _sentences(
     stated: Callable[[], dt.date | None] = lambda: None,
 ) -> None:
     first = len(result.candidates)
+    pooled = len(result.replacements)
     block_reps: list[str] = []  # replacements named in this paragraph / list item
 
     def read_old(sentence: str, found: list[Mention]) -> None:
         said = announcement_date(sentence)
         if said and (result.announced is None or said > result.announced):
             result.announced = said
+        if only_redirects(sentence):
+            return  # the clause reader's alone
         if not announces_deprecation(sentence):
             if _REPLACEMENT_SENTENCE.search(sentence):
                 named = [m.model for m in ctx.ids(sentence)]
@@ -330,7 +339,7 @@ def _sentences(
         ]
         dates = shutdown_first(sentence, dates)
         date = dates[0].date if dates else None
-        if date is None and context_date and year_less(sentence):
+        if date is None and context_date and (year_less(sentence) or ZH_MONTH_DAY.search(sentence)):
             date = month_day(sentence, context_date)  # "followed on April 1": the entry's year
         if (
             date
@@ -436,6 +445,10 @@ def _sentences(
     if reps:
         mine = {c.model for c in result.candidates[first:]}
         own = tuple(r for r in reps if r not in mine)
+        if own and mine:
+            # they replace this paragraph's models, not the models of the notice's other
+            # paragraphs ("`b-1` retires on D. Please migrate to `b-2`." says nothing of `a-1`)
+            del result.replacements[pooled:]
         result.candidates[first:] = [
             c if c.replacements or not own else replace(c, replacements=own)
             for c in result.candidates[first:]

@@ -13,6 +13,7 @@ import re
 from dataclasses import replace
 from urllib.parse import urlsplit
 
+from pipeline.core.models import Record
 from pipeline.extract.candidate import SOURCE_RANK, Candidate
 from pipeline.extract.catalogue import is_known
 from pipeline.extract.confidence import assess
@@ -31,7 +32,6 @@ from pipeline.extract.prose import notice_prose, unnamed_shutdowns
 from pipeline.extract.rows import listed_models, table_candidates
 from pipeline.extract.sentence_dates import SHUTDOWN_BEFORE
 from pipeline.extract.tables import classify, key_value_tables
-from pipeline.models import Record
 from pipeline.parse.document import Document, Notice, Table, Text
 
 log = logging.getLogger(__name__)
@@ -111,10 +111,16 @@ def heading_shutdown_date(headings: tuple[str, ...]) -> dt.date | None:
 # A lead that points at what follows: "the models listed below", "the following models", "this
 # table", or a sentence ending in a colon.
 _POINTS_DOWN = re.compile(
-    r"\b(?:below|following|listed|these models|this table|the table)\b|[:：]\s*$|以下|下表|如下",
+    r"\b(?:below|following|listed|these models|this table|the table)\b|[:：]\s*$|以下|下表|如下|"
+    r"\b(?:on|in) this (?:page|document|guide)\b|本页|本頁|このページ",
     re.IGNORECASE,
 )
-_BELOW = re.compile(r"\bbelow\b|以下|下表|如下", re.IGNORECASE)
+# ... and one that reaches the sections after it, not only its own section's tables
+_BELOW = re.compile(
+    r"\bbelow\b|\b(?:on|in) this (?:page|document|guide)\b|\blisted here\b|以下|下表|如下|"
+    r"本页|本頁|このページ",
+    re.IGNORECASE,
+)
 Scope = tuple[dt.date, str]
 
 
@@ -155,16 +161,20 @@ def notice_candidates(
     section_date = _section_date(notice)
     heading_scope = _heading_scope(notice.headings)
     texts = [b for b in notice.blocks if isinstance(b, Text)]
+    # A banner above ("On D, the models listed on this page will stop serving requests")
+    # makes this section's lists deprecations too, dated by it.
+    from_banner = inherited is not None and heading_scope is None
     prose = notice_prose(
         texts,
         section_date=section_date,
         ctx=ctx,
         anchor=notice.anchor,
         order=order,
-        deprecation_scope=announces_deprecation(" ".join(notice.headings)),
-        scope_shutdown=heading_scope[0] if heading_scope else None,
+        deprecation_scope=announces_deprecation(" ".join(notice.headings)) or from_banner,
+        scope_shutdown=(heading_scope or inherited or (None,))[0],
         context_date=section_date or _month_context(notice) or page_date,
-        heading=_deprecating_heading(notice, page_title),
+        heading=_deprecating_heading(notice, page_title)
+        or (notice.headings[-1] if from_banner and notice.headings else None),
     )
     announced = prose.announced or section_date
     table_cands: list[Candidate] = []

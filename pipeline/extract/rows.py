@@ -6,8 +6,9 @@ import datetime as dt
 import re
 
 from pipeline.extract.candidate import Candidate
+from pipeline.extract.clauses import date_argument
 from pipeline.extract.context import DocContext
-from pipeline.extract.cues import FEATURE_ITEM, FLOOR, REGION
+from pipeline.extract.cues import ACTIVE, FEATURE_ITEM, FLOOR, REGION
 from pipeline.extract.dates import find_dates
 from pipeline.extract.model_ids import (
     display_name,
@@ -27,6 +28,10 @@ DEPRECATION_HEADING = re.compile(
 )
 _DISPLAY_NAME = re.compile(r"^[\w][\w .+:/'-]*$")
 _NO_VALUE = re.compile(r"^\s*(n/?a|none|-+|—|tbd|tba)?\s*$", re.IGNORECASE)
+
+
+# A column of deprecation dates (not of notices about a shutdown still to be set).
+_DEPRECATION_COLUMN = re.compile(r"deprecat|legacy|弃用|废弃|非推奨", re.IGNORECASE)
 
 
 def _cell(row: tuple[str, ...], index: int | None) -> str:
@@ -223,6 +228,23 @@ def _candidate(
     status_date = _status_date(status_text) if shutdown is None and not inherited else None
     if status_date and status_date[1] == "shutdown":
         shutdown = status_date[0]
+    notes = _cell(row, cols.notes)
+    if shutdown is None and not inherited and notes and not date_cell.strip():
+        # "Retiring on 2026-09-01; use `x-2`": the notes say what the row's cells do not
+        noted, noted_kind = date_argument(notes)
+        if noted:
+            shutdown, status = noted, status or "deprecated"
+            floor = floor or noted_kind == "earliest"
+    if (
+        status is None
+        and not shutdown
+        and any(
+            _DEPRECATION_COLUMN.search(table.header[i])
+            and find_dates(_cell(row, i), us_numeric=True)
+            for i in cols.announce
+        )
+    ):
+        status = "deprecated"  # a dated deprecation, its shutdown still "TBD"
     if floor and not legacy_table and status is None:
         return []  # an active model with only a floor date
     if shutdown is None and status is None and heading_status is None:
@@ -248,6 +270,14 @@ def _candidate(
         replacements = parse_replacements(_cell(row, i), ctx)
         if replacements:
             break
+    if not replacements and notes and status != "active":
+        replacements = tuple(
+            dict.fromkeys(
+                m.model
+                for m in ctx.ids(notes)
+                if m.model != model and ACTIVE.search(notes[: m.start][-40:])
+            )
+        )
     raw = table.raw_rows[n] if n < len(table.raw_rows) else " | ".join(row)
     return [
         Candidate(

@@ -31,7 +31,7 @@ from pipeline.extract.model_ids import (
 
 SHUTDOWN_BEFORE = re.compile(
     r"\b(?:retir\w*|shut\s*(?:down|off)|remov\w*|sunset\w*|discontinu\w*|decommission\w*|"
-    r"turn(?:ed)? off|unavailable|stop\w*|end[- ]of[- ]life)\b[^.;]*$",
+    r"turn(?:ed)? off|unavailable|offline|stop\w*|end[- ]of[- ]life)\b[^.;]*$",
     re.IGNORECASE,
 )
 
@@ -133,7 +133,8 @@ REMOVED_NOW = re.compile(
 _PAST_REMOVAL = re.compile(
     r"\b(?:ha(?:s|ve)|we'?ve|'ve)\s+(?:now\s+)?(?:been\s+)?"
     r"(?:retired|removed|discontinued|shut\s+down|sunset|decommissioned|turned\s+off)\b|"
-    r"\b(?:is|are)\s+now\s+(?:retired|removed|discontinued|shut\s+down|offline)\b",
+    r"\b(?:is|are)\s+now\s+(?:retired|removed|discontinued|shut\s+down|offline)\b|"
+    r"\b(?:is|are)\s+(?:now\s+)?no\s+longer\s+(?:available|accessible|served|supported)\b",
     re.IGNORECASE,
 )
 

@@ -43,6 +43,9 @@ MODEL = re.compile(
     r"模型|モデル"
 )
 STATUS = re.compile(r"status|state|lifecycle|stage")
+# Free text about the row's model ("Retiring on D; use `x-2`"): read as prose when the row has
+# no date cell of its own.
+NOTES = re.compile(r"notes?|comments?|remarks?|details|description|备注|说明|備考|注記")
 IGNORED = re.compile(r"price|cost|usage|release|launch|region|modalit|provider|category|version$")
 
 
@@ -55,6 +58,7 @@ class Columns:
     replacement: tuple[int, ...] = ()
     status: int | None = None
     version: int | None = None  # "Version" beside "Model": gpt-4 | 0314 is gpt-4-0314
+    notes: int | None = None
 
 
 def _norm(header: str) -> str:
@@ -80,6 +84,7 @@ def classify(table: Table) -> Columns:
     announce: list[int] = []
     replacement: list[int] = []
     status = None
+    notes = None
     version: int | None = None
     for i, raw in enumerate(table.header):
         h = _norm(raw)
@@ -102,6 +107,8 @@ def classify(table: Table) -> Columns:
             model_cols.append(i)
         elif STATUS.search(h):
             status = i
+        elif NOTES.fullmatch(h):
+            notes = i if notes is None else notes
         elif IGNORED.search(h):
             continue
     if (
@@ -131,6 +138,7 @@ def classify(table: Table) -> Columns:
         replacement=tuple(replacement),
         status=status,
         version=version if model is not None or display is not None else None,
+        notes=notes,
     )
 
 

@@ -9,7 +9,11 @@ Layout: `api` (entry points, also `fetch_into` for a fetch thread), `client` (on
 attempts, redirects, retries, outcome), `hosts` (per-host pools and limits), `body` (capped
 streaming and decoding), `robots` (robots.txt cache), `errors` (error types, Retry-After, URL
 redaction), `redirects` (no redirect into private address space), `credentials` (secrets in
-URLs), `settings`.
+URLs), `settings`, and `api_client`: JSON GETs against provider APIs on the same stack (the
+usage pullers and model lists), ending in `errors.PullError`.
+
+Below the stages that use it (`sources`, `usage`, `alerts`' Slack Retry-After): it imports
+only `pipeline.core` (`.importlinter`).
 """
 
 from pipeline.fetch.api import fetch_all, fetch_each, fetch_into, fetch_sources

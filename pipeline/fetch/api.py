@@ -7,9 +7,9 @@ import queue
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
+from pipeline.core.models import FetchResult, SourceState
 from pipeline.fetch.client import Run, fetch_one
 from pipeline.fetch.settings import FetchSettings
-from pipeline.models import FetchResult, SourceState
 
 _DEFAULTS = FetchSettings()
 

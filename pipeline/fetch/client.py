@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 import httpx
 import stamina
 
+from pipeline.core.models import FetchResult, SourceState
 from pipeline.fetch.body import Body, read_body
 from pipeline.fetch.errors import FetchError, check_status, classify, redact_url
 from pipeline.fetch.hosts import Hosts
 from pipeline.fetch.redirects import REDIRECTS, redirect_target, trusted_origins
 from pipeline.fetch.robots import RobotsCache
 from pipeline.fetch.settings import FetchSettings
-from pipeline.models import FetchResult, SourceState
 
 logger = logging.getLogger(__name__)
 

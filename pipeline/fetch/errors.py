@@ -1,4 +1,5 @@
-"""Fetch error taxonomy: classifying exceptions, Retry-After, and URL redaction in messages."""
+"""Fetch error taxonomy: classifying exceptions, Retry-After, and URL redaction in messages;
+and `PullError`, how a JSON API pull ends (usage pullers, model lists: `api_client`)."""
 
 from __future__ import annotations
 
@@ -110,3 +111,26 @@ def check_status(status: int, retry_after: str | None, now: datetime, where: str
         )
     if not 200 <= status < 300:
         raise FetchError("http_status", f"HTTP {status}{suffix}", status=status)
+
+
+class PullError(Exception):
+    """An API pull that failed (`auth` for 401/403, `malformed` for a page without the
+    documented shape): a usage source keeps its previous buckets, a model list its records;
+    ops is told once."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        auth: bool = False,
+        malformed: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.auth = auth
+        self.malformed = malformed
+
+
+def malformed(what: str) -> PullError:
+    return PullError(f"malformed response: {what}", malformed=True)

@@ -1,7 +1,7 @@
 """The CI gate's decision: which scanned model IDs are deprecated, and which are due.
 
 Pure (no I/O beyond the scan itself): `check` scans PATH as `sunset scan` does, matches the
-findings against the given records with the same rules as team matching (`pipeline.match`:
+findings against the given records with the same rules as team matching (`pipeline.alerts.match`:
 exact, alias, normalised platform forms, provider pinning) and returns one `Finding` per
 (location, record). A finding is *due* when its record has a shutdown date (firm, or in some
 regions) at most `within_days` days from today, or already past; a "not before" date
@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.match import match
-from pipeline.models import Record
-from pipeline.usage import UsageEntry, scan_paths
+from pipeline.alerts.match import match
+from pipeline.core.models import Record, UsageEntry
+from pipeline.usage.scan import scan_paths
 
 GATE_TEAM = "(gate)"  # the scanned entries' team: a label, never stored
 MAX_WITHIN_DAYS = 36_500

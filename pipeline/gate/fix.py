@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.core.models import Record
 from pipeline.gate import git
 from pipeline.gate.rewrite import Edit, rewrite
-from pipeline.models import Record
-from pipeline.usage import scan_paths
+from pipeline.usage.scan import scan_paths
 
 
 class FixError(ValueError):

@@ -5,7 +5,7 @@ Offline (`--offline`), the bundled models.dev catalogue's models marked `depreca
 the catalogue has none) plus, with `--records FILE`, the records of a JSON Feed written by
 `sunset export --format jsonfeed` (each item's `_sunset_watch` extension carries the record's
 provider, model, shutdown date and kind, replacements and page URL). Records come back as
-`(id, Record)` pairs, the shape `pipeline.match.match` takes.
+`(id, Record)` pairs, the shape `pipeline.alerts.match.match` takes.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from typing import Any
 
 import sqlite_utils
 
-from pipeline.decide import record_of
-from pipeline.models import Record
+from pipeline.core.models import Record, record_of
 from storage import records as record_store
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from pipeline.usage import _TOKEN_RE, _token_model  # the scanner's own token rules
+from pipeline.usage.scan import _TOKEN_RE, _token_model  # the scanner's own token rules
 
 CONFIG_SUFFIXES = frozenset(
     (".yaml", ".yml", ".toml", ".env", ".ini", ".cfg", ".conf", ".properties", ".tfvars")

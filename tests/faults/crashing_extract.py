@@ -7,7 +7,9 @@ import time
 from dataclasses import replace
 
 from pipeline.extract import extract_document
-from pipeline.extract_pool import _extract_job as real_extract_job  # bound before any patching
+from pipeline.sources.extract_pool import (
+    _extract_job as real_extract_job,  # bound before any patching
+)
 
 
 def extract_or_die(body: bytes, fmt: str, provider: str, url: str, today, known=frozenset()):

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from werkzeug import Request, Response
 
-import pipeline.schedule as schedule
+import pipeline.ops.worker as schedule
 from pipeline.fetch import FetchSettings
-from pipeline.schedule import Worker
+from pipeline.ops.worker import Worker
 from storage.db import open_db
 from tests.slack_stub import TOKEN, SlackStub
 

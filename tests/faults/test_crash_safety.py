@@ -72,7 +72,7 @@ class GrowingPage:
 FORK_SERVER = """
 import json, os, signal, sys, traceback
 from pipeline.cli import main
-import pipeline.cycle, pipeline.notify.outbox  # what `run` imports lazily
+import pipeline.ops.cycle, pipeline.alerts.notify.outbox  # what `run` imports lazily
 for line in sys.stdin:
     sys.stdout.flush()
     pid = os.fork()

@@ -15,9 +15,9 @@ import pytest
 
 SCRIPT = """
 import multiprocessing, sys
-from pipeline import extract_pool
+from pipeline.sources import extract_pool
 context = multiprocessing.get_context("forkserver")
-context.set_forkserver_preload(["pipeline.extract_pool", "tests.faults.slow_preload"])
+context.set_forkserver_preload(["pipeline.sources.extract_pool", "tests.faults.slow_preload"])
 extract_pool._context = lambda: context
 try:
     pool = extract_pool.ExtractPool(workers=1)

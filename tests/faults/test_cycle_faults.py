@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from pipeline.config import SourceConfig, TeamsFile
-from pipeline.cycle import FAILING_AFTER, run_cycle
+from pipeline.core.config import SourceConfig, TeamsFile
 from pipeline.fetch import FetchSettings
+from pipeline.ops.cycle import run_cycle
+from pipeline.ops.source_steps import FAILING_AFTER
 from tests.faults import RawServer, respond
 from tests.faults.test_fetch_faults import (
     drip,

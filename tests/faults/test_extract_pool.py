@@ -7,9 +7,9 @@ import hashlib
 
 import pytest
 
-from pipeline import extract_pool
-from pipeline.extract_pool import Budget, ExtractionAborted, ExtractionFailed
-from pipeline.models import Extraction
+from pipeline.core.models import Extraction
+from pipeline.sources import extract_pool
+from pipeline.sources.extract_pool import Budget, ExtractionAborted, ExtractionFailed
 from storage import sources as source_store
 from tests.faults.crashing_extract import extract_or_die, extract_raises
 

@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from pipeline.core.models import FetchResult, SourceState
 from pipeline.fetch import FetchSettings, fetch_sources
-from pipeline.models import FetchResult, SourceState
 from tests.faults import RawServer, reset, respond
 
 SETTINGS = FetchSettings(

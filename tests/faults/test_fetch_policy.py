@@ -19,13 +19,13 @@ import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
-from pipeline import cycle
 from pipeline.cli import main
-from pipeline.config import SourceConfig, TeamsFile
-from pipeline.cycle import run_cycle
+from pipeline.core.config import SourceConfig, TeamsFile
+from pipeline.core.models import SourceState
 from pipeline.fetch import FetchSettings, fetch_each
 from pipeline.fetch.credentials import credential_parts, strip_credentials
-from pipeline.models import SourceState
+from pipeline.ops import cycle
+from pipeline.ops.cycle import run_cycle
 from storage.db import open_db
 from tests.faults import RawServer
 

@@ -11,10 +11,10 @@ import datetime as dt
 import json
 import logging
 
-from pipeline.config import SourceConfig, TeamsFile
-from pipeline.cycle import run_cycle
+from pipeline.alerts.notify.outbox import build_notifiers, deliver_due
+from pipeline.core.config import SourceConfig, TeamsFile
 from pipeline.fetch import FetchSettings
-from pipeline.notify.outbox import build_notifiers, deliver_due
+from pipeline.ops.cycle import run_cycle
 from tests.slack_stub import SlackStub, SmtpSink
 
 NOW = dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC)

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.clock import iso
-from pipeline.models import Alert, AlertItem
+from pipeline.core.clock import iso
+from pipeline.core.models import Alert, AlertItem
 from storage import alerts as outbox
 from storage.db import open_db
 from tests.slack_stub import TOKEN, SlackStub

@@ -15,10 +15,10 @@ from collections.abc import Iterator
 import pytest
 import sqlite_utils
 
-from pipeline.clock import iso
-from pipeline.config import TeamsFile
-from pipeline.models import Alert, AlertItem
-from pipeline.notify.outbox import build_notifiers, deliver_due
+from pipeline.alerts.notify.outbox import build_notifiers, deliver_due
+from pipeline.core.clock import iso
+from pipeline.core.config import TeamsFile
+from pipeline.core.models import Alert, AlertItem
 from storage import alerts as outbox
 from tests.slack_stub import TOKEN, SlackStub, SmtpSink
 

@@ -18,12 +18,12 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
+from pipeline.alerts.notify.outbox import build_notifiers, deliver_due
 from pipeline.cli import main
-from pipeline.clock import iso
-from pipeline.config import TeamsFile
-from pipeline.models import Alert, AlertItem
-from pipeline.notify.outbox import build_notifiers, deliver_due
-from pipeline.redact import Redactor, forms, protect
+from pipeline.core.clock import iso
+from pipeline.core.config import TeamsFile
+from pipeline.core.models import Alert, AlertItem
+from pipeline.core.redact import Redactor, forms, protect
 from storage import alerts as outbox
 from tests.conftest import NOW
 from tests.slack_stub import TOKEN, SlackStub, SmtpSink, free_port

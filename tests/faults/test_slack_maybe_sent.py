@@ -15,8 +15,8 @@ from collections import Counter
 import pytest
 import sqlite_utils
 
-from pipeline.config import TeamsFile
-from pipeline.notify.outbox import build_notifiers, deliver_due
+from pipeline.alerts.notify.outbox import build_notifiers, deliver_due
+from pipeline.core.config import TeamsFile
 from storage import alerts as outbox
 from tests.faults.test_delivery_outage import START, enqueue
 from tests.slack_stub import TOKEN, SlackStub

@@ -18,13 +18,15 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
-from pipeline import cli, schedule
-from pipeline.clock import iso
-from pipeline.config import TeamsFile
+from pipeline import cli
+from pipeline.alerts.notify import ledger
+from pipeline.alerts.notify.outbox import build_notifiers, deliver_due
+from pipeline.cli import common as cli_common
+from pipeline.core.clock import iso
+from pipeline.core.config import TeamsFile
+from pipeline.core.models import Alert, AlertItem
 from pipeline.fetch import FetchSettings
-from pipeline.models import Alert, AlertItem
-from pipeline.notify import ledger
-from pipeline.notify.outbox import build_notifiers, deliver_due
+from pipeline.ops import worker as schedule
 from storage import alerts as outbox
 from storage.db import open_db
 from tests.slack_stub import TOKEN, SlackStub
@@ -161,8 +163,8 @@ def test_full_disk_during_a_cycle_fails_clearly_and_tells_ops_once(
     tmp_path: Path, stub: SlackStub, httpserver: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sources, teams_path, path = full_disk_config(tmp_path, httpserver)
-    real_open = cli.open_db
-    monkeypatch.setattr(cli, "open_db", full_disk(real_open))
+    real_open = cli_common.open_db
+    monkeypatch.setattr(cli_common, "open_db", full_disk(real_open))
     argv = ["run", "--sources", str(sources), "--teams", str(teams_path)]
     argv += ["--db", str(path), "--now", iso(NOW)]
     for _ in range(3):
@@ -174,7 +176,7 @@ def test_full_disk_during_a_cycle_fails_clearly_and_tells_ops_once(
     assert channels(stub) == ["#ops"]  # told once, not once per run
     assert "cannot write its database" in stub.messages[0]["text"]
 
-    monkeypatch.setattr(cli, "open_db", real_open)  # space again
+    monkeypatch.setattr(cli_common, "open_db", real_open)  # space again
     result = CliRunner().invoke(cli.main, argv, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert channels(stub) == ["#ops", "#ops"]

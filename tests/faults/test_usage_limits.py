@@ -15,9 +15,9 @@ import time
 
 import pytest
 
-from pipeline.config import TeamsFile
+from pipeline.core.config import TeamsFile
 from pipeline.fetch.settings import FetchSettings
-from pipeline.usage_sources.pull import pull_source
+from pipeline.usage.pullers.pull import pull_source
 from storage.db import open_db
 from tests.faults import RawServer
 

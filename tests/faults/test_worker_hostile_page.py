@@ -39,16 +39,19 @@ TEAMS = """teams:
 SCRIPT = """
 import sys
 from apscheduler.triggers.interval import IntervalTrigger
-import pipeline.cycle, pipeline.extract_pool, pipeline.locking, pipeline.schedule
-from pipeline.extract_pool import Budget
+import pipeline.ops.cycle, pipeline.ops.lock_holder, pipeline.ops.worker
+import pipeline.sources.extract_pool
+from pipeline.sources.extract_pool import Budget
 from tests.faults.crashing_extract import extract_or_die
 
-pipeline.extract_pool._extract_job = extract_or_die
-pipeline.locking.HEARTBEAT_SECONDS = 0.3
-pipeline.cycle.DECIDE_EARLY_SECONDS = 0.5
-pipeline.schedule.IntervalTrigger = lambda **kw: IntervalTrigger(seconds=1, timezone=kw["timezone"])
+pipeline.sources.extract_pool._extract_job = extract_or_die
+pipeline.ops.lock_holder.HEARTBEAT_SECONDS = 0.3
+pipeline.ops.cycle.DECIDE_EARLY_SECONDS = 0.5
+pipeline.ops.worker.IntervalTrigger = lambda **kw: IntervalTrigger(
+    seconds=1, timezone=kw["timezone"]
+)
 sources, teams, db = sys.argv[1:4]
-pipeline.schedule.run_worker(sources, teams, db, budget=Budget(seconds=600))
+pipeline.ops.worker.run_worker(sources, teams, db, budget=Budget(seconds=600))
 """
 
 

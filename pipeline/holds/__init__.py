@@ -1,3 +1,0 @@
-"""Acknowledge, snooze and waive: people's answers to an alert, stored, and the rule that
-keeps an answered exposure quiet (`rules`), the actions that record them (`actions`) and
-their CLI commands (`commands`)."""

@@ -1,9 +1,0 @@
-"""Notification layer: Slack and e-mail notifiers, the daily digest, and outbox delivery.
-
-Modules: `escape` (making scraped text safe), `base` (shared errors and wording), `slack`,
-`email`, `digest`, `outbox` (`deliver_due`, the only entry point the scheduler needs).
-"""
-
-from pipeline.notify.base import DeliveryError, Notifier
-
-__all__ = ["DeliveryError", "Notifier"]
