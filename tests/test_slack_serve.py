@@ -120,3 +120,13 @@ def test_serve_slack_port_busy_or_shared_is_one_line(
         result.output
     )
     assert SIGNING_SECRET not in same.output + result.output
+
+
+def test_serve_slack_host_unknown_is_one_line(
+    db_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    args = ["serve", "--db", db_path, "--port", str(free_port()), "--slack-port", str(free_port())]
+    result = CliRunner().invoke(main, [*args, "--slack-host", "no-such-host.invalid"])
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert "for Slack" in result.output and "(check --slack-host)" in result.output

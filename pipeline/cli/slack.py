@@ -6,6 +6,7 @@ one line that names the variable, never its value."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -76,9 +77,13 @@ def request_url_server(
         return RequestUrlServer(app, host, port)
     except OSError as exc:
         app.close()
+        hint = (
+            "check --slack-host"
+            if isinstance(exc, socket.gaierror)
+            else "choose another --slack-port"
+        )
         raise ConfigError(
-            f"cannot listen on {host}:{port} for Slack: {exc.strerror or exc}"
-            " (choose another with --slack-port)"
+            f"cannot listen on {host}:{port} for Slack: {exc.strerror or exc} ({hint})"
         ) from None
 
 
