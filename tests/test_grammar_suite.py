@@ -274,6 +274,16 @@ def test_chinese_release_note_entries(form, model_id, plain_name, rep_id, date, 
 
 
 @SUITE
+@given(st.sampled_from(IDS), st.sampled_from(("latest", "new", "legacy")), dates, layouts)
+def test_words_inside_an_id_are_not_cues(model, word, date, layout):
+    """'`x` (and its alias `x-latest`) will be retired on D': "latest" is part of a name, not
+    an active cue, so `x` is retired (it was read as the replacement of `x-latest`)."""
+    text = f"`{model}` (and its alias `{model}-{word}`) will be retired on {date.isoformat()}."
+    both = expect((model, f"{model}-{word}"), date, "firm")
+    check(Case(wrap(text, layout), layout, both))
+
+
+@SUITE
 @given(st.sampled_from(SUCCESSOR_CLAUSES), st.sampled_from(IDS), replacement_ids, dates, layouts)
 def test_successor_is_not_deprecated(template, a, b, date, layout):
     """'`a` is deprecated; `b` is its successor': `b` replaces `a`, it is not retired."""

@@ -32,6 +32,8 @@ PREDICATE_PHRASES = (
     r"be unavailable|become unavailable",
     r"go(?:es)? away|going away|be phased out|phased out",
     r"scheduled for (?:retirement|deprecation|shutdown|removal|decommissioning)",
+    DATED_ONLY := r"return (?:an? )?(?:HTTP )?(?:4\d\d|5\d\d)\b|return (?:an? )?errors?|"
+    r"(?:remain|stay)s?\s+(?:available|accessible|online)\s+(?=(?:until|through|till)\b)",
     r"(?:下线|停用|弃用|退役|停止服务|关停|下架|停服|淘汰|废弃|移除|提供を終了|廃止|サポート終了)",
     # "X の提供を D に終了": the date sits inside the predicate
     r"(?:提供|サービス|サポート)を(?=[^。]{0,30}?終了)",
@@ -59,6 +61,7 @@ TRANSITIVE_VERBS = (
     r"(?:retired|deprecated|discontinued|removed|sunset|decommissioned)\s+(?:the\s+)?",
     r"(?:the\s+)?last day (?:to use|of|for)",
     r"(?:support|access|availability) (?:for|to|of)",
+    r"(?:no longer|not) be able to (?:call|use|access|select|query|invoke|reach)",
 )
 ANAPHOR = re.compile(
     r"^\s*(?:(?:it|they|these(?:\s+(?:models?|versions?|snapshots?|endpoints?))?|"
@@ -73,7 +76,7 @@ GLUE_ATOMS = (
 )
 AUXILIARY_ATOMS = (
     r"[\s`*\"'“”「」『』,)]|\bmodels?\b|\bversions?\b|\bsnapshots?\b|\bendpoints?\b|\bwhich\b|"
-    r"\b(?:is|are|was|were|has|have|had|been|being|be|will|shall|would|now|also|officially|"
+    r"'ll\b|’ll\b|\b(?:is|are|was|were|has|have|had|been|being|be|will|shall|would|now|also|officially|"
     r"permanently|soon|then|both|all|currently|scheduled|set|planned|going|to|start|begin|"
     r"expected|slated|fully)\b|将|于|已|会|の|は|が|を|に|也|均|都|在|被"
 )
@@ -82,6 +85,9 @@ AUXILIARY = re.compile(rf"^(?:{AUXILIARY_ATOMS})*$", re.IGNORECASE)
 # The two atom sets overlap (both take a space): each step commits to its first alternative
 # (atomic group, possessive loop), so a failing run costs its length, not 2^length.
 AUXILIARY_OR_GLUE = re.compile(rf"^(?>{GLUE_ATOMS}|{AUXILIARY_ATOMS})*+$", re.IGNORECASE)
+# Predicates that end a model only with a date: "X will return a 400 error if ..." describes
+# a limit, "X remains available until further notice" nothing at all.
+NEEDS_DATE = re.compile(DATED_ONLY, re.IGNORECASE)
 PREDICATE = re.compile("|".join(f"(?:{p})" for p in PREDICATE_PHRASES), re.IGNORECASE)
 FAILURE = re.compile("|".join(f"(?:{p})" for p in FAILURE_PHRASES), re.IGNORECASE)
 # "X will be redirected to Y on D": the model's subject form of a redirect. Read only when

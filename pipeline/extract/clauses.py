@@ -46,6 +46,9 @@ from pipeline.extract.clause_lexicon import (
     GLUE as _GLUE,
 )
 from pipeline.extract.clause_lexicon import (
+    NEEDS_DATE as _NEEDS_DATE,
+)
+from pipeline.extract.clause_lexicon import (
     PREDICATE as _PREDICATE,
 )
 from pipeline.extract.clause_lexicon import (
@@ -123,8 +126,9 @@ DEPRECATION_DATE_BEFORE = re.compile(
 
 # "The retirement date is D.", "Shutdown date: D": the date of the passage's last subjects.
 DATE_STATEMENT = re.compile(
-    r"^\W*(?:the|its|their)?\s*(?:planned\s+|new\s+|final\s+)?(?:retirement|shutdown|shut-off|"
-    r"end[- ]of[- ]life|eol|sunset|removal|discontinuation|decommission(?:ing)?)\s+date\b",
+    r"^\W*(?:the|its|their)?\s*(?:planned\s+|new\s+|final\s+)?(?:(?:retirement|shutdown|shut-off|"
+    r"end[- ]of[- ]life|eol|sunset|removal|discontinuation|decommission(?:ing)?|cut-?off)\s+date|"
+    r"last\s+day(?:\s+(?:of\s+(?:service|availability)|to\s+use\s+(?:it|them)))?)\b",
     re.IGNORECASE,
 )
 
@@ -230,6 +234,8 @@ def read_clause(
             if m.model not in taken and _REPLACEMENT_BEFORE.search(sentence[: m.start][-80:])
         )
     )
+    if date is None and predicate and _NEEDS_DATE.match(sentence, predicate.start()):
+        return None
     return Clause(subjects, date, kind, replacements, how, moved)
 
 
