@@ -74,6 +74,8 @@ OBJECT_FORMS = (
     ("The shutdown of {subjects} moved from {other} to {date}.", "firm"),
     ("We will drop support for {subjects} on {date}.", "firm"),
     ("After {date} you will no longer be able to call {subjects}.", "firm"),
+    ("To avoid service interruption, migrate from {subjects} before {date}.", "firm"),
+    ("Please move off {subjects} by {date}.", "firm"),
 )
 # A second sentence that dates the first one's subjects without naming them.
 DATE_STATEMENTS = (
@@ -200,6 +202,9 @@ ACTIVE_STATEMENTS = (
     "`{a}` replaces `{b}` as the default model.",
     "`{a}` will return a 400 error if the prompt exceeds its context window.",
     "`{a}` and `{b}` remain available until further notice.",
+    "Customers can migrate from `{a}` to `{b}` at their convenience.",
+    "If you are migrating from `{a}`, note the following API changes:\n\n"
+    "- `{b}` returns reasoning in a new field",
 )
 
 

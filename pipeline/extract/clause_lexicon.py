@@ -62,6 +62,7 @@ TRANSITIVE_VERBS = (
     r"(?:the\s+)?last day (?:to use|of|for)",
     r"(?:support|access|availability) (?:for|to|of)",
     r"(?:no longer|not) be able to (?:call|use|access|select|query|invoke|reach)",
+    MIGRATE_FROM := r"(?:migrat\w*|mov\w*) (?:away )?(?:off(?: of)?|from)|transition\w* away from",
 )
 ANAPHOR = re.compile(
     r"^\s*(?:(?:it|they|these(?:\s+(?:models?|versions?|snapshots?|endpoints?))?|"
@@ -87,7 +88,9 @@ AUXILIARY = re.compile(rf"^(?:{AUXILIARY_ATOMS})*$", re.IGNORECASE)
 AUXILIARY_OR_GLUE = re.compile(rf"^(?>{GLUE_ATOMS}|{AUXILIARY_ATOMS})*+$", re.IGNORECASE)
 # Predicates that end a model only with a date: "X will return a 400 error if ..." describes
 # a limit, "X remains available until further notice" nothing at all.
+# "migrate from X to Y at your convenience" retires nothing either.
 NEEDS_DATE = re.compile(DATED_ONLY, re.IGNORECASE)
+NEEDS_DATE_BEFORE = re.compile(rf"(?:{MIGRATE_FROM})\W*$", re.IGNORECASE)
 PREDICATE = re.compile("|".join(f"(?:{p})" for p in PREDICATE_PHRASES), re.IGNORECASE)
 FAILURE = re.compile("|".join(f"(?:{p})" for p in FAILURE_PHRASES), re.IGNORECASE)
 # "X will be redirected to Y on D": the model's subject form of a redirect. Read only when

@@ -49,6 +49,9 @@ from pipeline.extract.clause_lexicon import (
     NEEDS_DATE as _NEEDS_DATE,
 )
 from pipeline.extract.clause_lexicon import (
+    NEEDS_DATE_BEFORE as _NEEDS_DATE_BEFORE,
+)
+from pipeline.extract.clause_lexicon import (
     PREDICATE as _PREDICATE,
 )
 from pipeline.extract.clause_lexicon import (
@@ -234,7 +237,10 @@ def read_clause(
             if m.model not in taken and _REPLACEMENT_BEFORE.search(sentence[: m.start][-80:])
         )
     )
-    if date is None and predicate and _NEEDS_DATE.match(sentence, predicate.start()):
+    if date is None and (
+        (predicate and _NEEDS_DATE.match(sentence, predicate.start()))
+        or _NEEDS_DATE_BEFORE.search(sentence[: subjects[0].start])
+    ):
         return None
     return Clause(subjects, date, kind, replacements, how, moved)
 

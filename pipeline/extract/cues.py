@@ -25,6 +25,7 @@ DEPRECATION = re.compile(
     r"withdraw\w*|decommission\w*|stop(?:s|ped)? serving|drop(?:s|ped|ping)? support for|"
     r"return (?:an? )?(?:HTTP )?(?:4\d\d|5\d\d)\b|(?:no longer|not) be able to (?:call|use|access)|"
     r"(?:remain|stay)s? (?:available|accessible|online) (?:until|through|till)\b|"
+    r"(?:migrat\w*|mov\w*) (?:away )?(?:off|from)\b|transition\w* away from|"
     r"will be upgraded|"
     # requests served by another model from a date on: the model itself stops being served
     r"will (?:now )?be (?:automatically |transparently )?(?:re-?directed|re-?routed|routed|"
@@ -56,7 +57,9 @@ REDIRECT = re.compile(
     r"forwarded) to\b|"
     r"\breturn (?:an? )?(?:HTTP )?(?:4\d\d|5\d\d)\b|"
     r"\b(?:no longer|not) be able to (?:call|use|access)|"
-    r"\b(?:remain|stay)s? (?:available|accessible|online) (?:until|through|till)\b",
+    r"\b(?:remain|stay)s? (?:available|accessible|online) (?:until|through|till)\b|"
+    # "migrate from X before D": X is what is left behind
+    r"\b(?:migrat\w*|mov\w*) (?:away )?(?:off|from)\b|\btransition\w* away from\b",
     re.IGNORECASE,
 )
 
@@ -213,7 +216,8 @@ _DEPRECATION_PIECES = (
     "turn", "ceas", "no longer", "availab", "support", "accessib", "serv", "fail", "working",
     "withdraw", "decommission", "upgrade", "older", "legacy", "instead", "replace", "remain",
     "respond", "error", "offline", "away", "phase", "last day", "access", "provid", "includ",
-    "offer", "direct", "rout", "forward", "drop", "return", "able to", "stay",
+    "offer", "direct", "rout", "forward", "drop", "return", "able to", "stay", "migrat", "mov",
+    "transition",
 )  # fmt: skip
 _CJK_DEPRECATION = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 

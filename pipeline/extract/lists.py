@@ -18,6 +18,7 @@ from pipeline.extract.cues import (
     FLOOR,
     PAST,
     announces_deprecation,
+    only_redirects,
 )
 from pipeline.extract.dates import (
     find_dates,
@@ -130,7 +131,10 @@ def id_run(block: Text, ctx: DocContext) -> bool:
 
 def lead_of(text: str, paragraph: str | None = None, context: dt.date | None = None) -> Lead | None:
     paragraph = paragraph or text
-    if announces_deprecation(text) and not _REPLACEMENT_LEAD.search(text):
+    # a wording that ends models only with a date ("migrating from X", "redirected to Y") leads
+    # a list only when the lead gives that date
+    dated_only = only_redirects(text) and not find_dates(paragraph)
+    if announces_deprecation(text) and not _REPLACEMENT_LEAD.search(text) and not dated_only:
         kind = (
             "feature"
             if FEATURE_ITEM.search(text) and "model" not in text.lower()
