@@ -203,6 +203,7 @@ ACTIVE_STATEMENTS = (
     "`{a}` will return a 400 error if the prompt exceeds its context window.",
     "`{a}` and `{b}` remain available until further notice.",
     "Customers can migrate from `{a}` to `{b}` at their convenience.",
+    "With `{a}` you can now reference images via URL instead of having to base64-encode them.",
     "If you are migrating from `{a}`, note the following API changes:\n\n"
     "- `{b}` returns reasoning in a new field",
 )

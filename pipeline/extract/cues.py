@@ -236,6 +236,7 @@ def announces_deprecation(text: str) -> bool:
 
 # A model ID among the cue words: "latest", "new" or "legacy" inside `x-44-latest` are part
 # of a name, not words of the sentence (an ID has a digit and a hyphen; "end-of-life" has none).
+_INSTEAD_OF = re.compile(r"\binstead of\b", re.IGNORECASE)
 _HYPHENATED = re.compile(r"[A-Za-z0-9._]+(?:-[A-Za-z0-9._]+)+")
 
 
@@ -277,7 +278,8 @@ def polarity(sentence: str, start: int, end: int) -> str:
             # names the condition, it is not what is retired.
             return "feature"
         return "deprecated"
-    first_dep = DEPRECATION.search(after)
+    # "X instead of Y": "instead of" retires what follows it, never the model before it
+    first_dep = DEPRECATION.search(_INSTEAD_OF.sub(lambda m: " " * len(m.group(0)), after))
     first_act = ACTIVE.search(after)
     if first_dep and (not first_act or first_dep.start() <= first_act.start()):
         return "deprecated"
