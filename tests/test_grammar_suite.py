@@ -476,6 +476,27 @@ def test_versions_of_a_family_in_prose(family, versions, date, template, layout)
 
 
 @SUITE
+@given(
+    st.lists(st.sampled_from(IDS), min_size=2, max_size=3, unique=True).map(tuple),
+    dates,
+    replacement_ids,
+    st.sampled_from(("Imagen 2 models ", "", "Vision models: ")),
+    st.sampled_from((" and ", ", ")),
+    st.sampled_from(("md", "html")),
+)
+def test_list_item_with_several_ids(ids, date, rep_id, lead_in, joiner, layout):
+    """'- Imagen 2 models `a` and `b` (use `c` instead)' under a dated lead lists every ID,
+    each replaced by `c` (a parenthesis that names what to use is no alias)."""
+    item = lead_in + joiner.join(f"`{m}`" for m in ids) + f" (use `{rep_id}` instead)"
+    lead = f"On {date.isoformat()}, the following models will be removed:"
+    if layout == "md":
+        page, fmt = f"# Notice\n\n{lead}\n\n- {item}\n", "markdown"
+    else:
+        page, fmt = wrap(f"{lead}\n\n- {item}", "html"), "html"
+    check(Case(page, fmt, expect(ids, date, "firm", rep_id)))
+
+
+@SUITE
 @given(subjects, dates, replacement_ids, st.sampled_from(("tabs", "aligned")))
 def test_text_tables(ids, date, rep_id, separator):
     """Tables in text copies of pages: tab-separated or space-aligned columns."""

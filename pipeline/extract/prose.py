@@ -40,6 +40,7 @@ from pipeline.extract.dates import (
 from pipeline.extract.lists import (
     DATE_LABEL,
     Lead,
+    also_listed,
     id_item,
     id_run,
     lead_of,
@@ -166,6 +167,7 @@ def notice_prose(
             cand = list_item(block, lead, sub_date, anchor, order + n, ctx)
             if cand:
                 result.candidates.append(cand)
+                result.candidates.extend(also_listed(block.text, cand, ctx))
             continue
         after_list = lead is not None and n > 0 and blocks[n - 1].kind == "li"
         lead = None
