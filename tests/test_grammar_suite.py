@@ -928,3 +928,31 @@ def test_removal_now_under_a_month_heading_is_undated(ids, entry):
     sentence = f"We've retired {text_subjects}. All requests to them will now return an error."
     page = wrap(f"## {entry.strftime('%B %Y')}\n\n- {sentence}", "markdown", "Release notes")
     check(Case(page, "markdown", expect(ids, None, "none")))
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_news_display_names_map_to_the_ids_providers_agree_on(layout):
+    """A page of no catalogue provider that prints no IDs (news) maps a display name to the
+    ID most providers give it ("GPT-4.1 mini" -> gpt-4.1-mini); a name providers split on
+    ("Claude 3 Opus": three different plain IDs) stays a display name."""
+    text = (
+        "OpenAI said it will retire GPT-4.1 mini from the API on March 3, 2027. "
+        "Claude 3 Opus will also be retired on March 3, 2027."
+    )
+    out = extract_document(
+        wrap(text, layout).encode(), fmt=parse_format(layout), provider="news", today=TODAY
+    )
+    got = {r.model for r in out.records if r.kind == "model"}
+    assert "gpt-4.1-mini" in got and not any(m.startswith("claude-3-opus") for m in got), got
+
+
+def test_a_page_with_its_own_ids_keeps_them():
+    """A reseller's page prints its own IDs (code spans, model columns): a display name there
+    is never mapped to another provider's ID."""
+    page = wrap(
+        "`acme.gpt-x-1:0`, `acme.gpt-x-2:0` and `acme.gpt-x-3:0` are listed below.\n\n"
+        "GPT-4.1 mini will be retired on March 3, 2027.",
+        "markdown",
+    )
+    out = extract_document(page.encode(), fmt="markdown", provider="acme-cloud", today=TODAY)
+    assert "gpt-4.1-mini" not in {r.model for r in out.records}

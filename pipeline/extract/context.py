@@ -38,6 +38,10 @@ class DocContext:
     display_to_id: dict[str, str] = field(default_factory=dict)
     # display key -> the ID a model cell's link carries; weaker than any mapping in the text
     linked_ids: dict[str, str] = field(default_factory=dict)
+    # how many model IDs the page prints as code or in a table's model column, and whether it
+    # has a table of models at all (a lifecycle page, not news)
+    printed_ids: int = 0
+    model_tables: bool = False
     all_earliest: bool = False
     # IDs known outside the page (the store, teams' usage): grounding, like the catalogue
     grounded: frozenset[str] = frozenset()
@@ -64,7 +68,18 @@ class DocContext:
         candidate = slug(strip_parens(name))
         if candidate in self.known:
             return candidate
-        return id_for_name(name, self.provider) or self.linked_ids.get(key)
+        # a page that names models only by display names (news) may use any provider's
+        # names; a reseller's page prints its own IDs, which differ from the maker's
+        # (after the page's own links: a link names the page's ID, the catalogue only guesses)
+        return (
+            id_for_name(name, self.provider)
+            or self.linked_ids.get(key)
+            or (
+                id_for_name(name, self.provider, any_provider=True)
+                if self.printed_ids < 3 and not self.model_tables
+                else None
+            )
+        )
 
 
 def build_context(
@@ -144,6 +159,7 @@ def _learn_text(ctx: DocContext, block: Text) -> None:
     for code in block.codes:
         if _code_is_model(code, ctx.grounded) or _named_as_model(block.text, code):
             ctx.known.add(normalise(code))
+            ctx.printed_ids += 1
     for mention in find_ids(block.text):
         ctx.known.add(mention.model)
     for label, href in block.links:
@@ -187,12 +203,14 @@ def _says_dates_are_earliest(text: str) -> bool:
 
 def _learn_table(ctx: DocContext, table: Table) -> None:
     cols = classify(table)
+    ctx.model_tables = ctx.model_tables or cols.model is not None or cols.display is not None
     for row in table.rows:
         for index in (cols.model, cols.display, *cols.replacement):
             if index is not None and index < len(row):
                 cell = strip_parens(row[index])
                 if is_cell_id(cell):
                     ctx.known.add(normalise(cell))
+                    ctx.printed_ids += 1
                 for mention in find_ids(cell):
                     ctx.known.add(mention.model)
     if cols.model is not None and cols.display is not None:
