@@ -973,3 +973,18 @@ def test_name_with_a_year_month_version_is_the_catalogue_id(layout):
     got = {r.model: r.shutdown_date for r in out.records if r.kind == "model"}
     assert got.get("codestral-2501") == got.get("mistral-large-2411") == "2027-03-03", got
     assert "orca-chat-3112" not in got
+
+
+@SUITE
+@given(
+    st.sampled_from(("orca-x", "heron-9", "lark-2")),
+    st.sampled_from(("series", "family", "models")),
+    dates,
+    layouts,
+)
+def test_family_with_no_member_listed_keeps_its_name(family, noun, date, layout):
+    """'The `x` series will be retired on D' on a page that lists none of its members: one
+    record under the family's name (a team calling a member is still told)."""
+    text = f"The `{family}` {noun} will be retired on {date.isoformat()}."
+    want = expect((family,), date, "firm")
+    check(Case(wrap(text, layout), layout, want))

@@ -303,9 +303,19 @@ def extract_records(
         ]
     named = {c.model for c in cands}
     for family in families:
+        members = [m for m in family_members(family.model, current) if m not in named]
         cands += [
             replace(family, model=m, rule="member of a family named elsewhere on the page")
-            for m in family_members(family.model, current)
-            if m not in named
+            for m in members
         ]
+        if not family_members(family.model, current | named):
+            # "the `x-1` series is no longer available" and no member listed anywhere: the
+            # family keeps its name, so a team calling `x-1-mini` is still told
+            cands.append(
+                replace(
+                    family,
+                    model="-".join(family.model.split()),
+                    rule="family named, no member listed",
+                )
+            )
     return [to_record(c, provider, doc.url, today, ctx) for c in merge(cands)]
