@@ -988,3 +988,16 @@ def test_family_with_no_member_listed_keeps_its_name(family, noun, date, layout)
     text = f"The `{family}` {noun} will be retired on {date.isoformat()}."
     want = expect((family,), date, "firm")
     check(Case(wrap(text, layout), layout, want))
+
+
+def test_partner_model_named_on_a_sibling_platform():
+    """A provider's page that names a partner model its own catalogue entry lacks ("Anthropic's
+    Claude 3.5 Haiku" in a Google changelog) takes the ID the same company's other platform
+    (`google-vertex`) gives it."""
+    text = "Anthropic's Claude 3.5 Haiku will be shut down on July 5, 2027."
+    out = extract_document(
+        wrap(text, "markdown").encode(), fmt="markdown", provider="google", today=TODAY
+    )
+    assert {r.model: r.shutdown_date for r in out.records} == {
+        "claude-3-5-haiku@20241022": "2027-07-05"
+    }

@@ -86,9 +86,20 @@ def id_for_name(name: str, provider: str, *, any_provider: bool = False) -> str 
     """The catalogue's ID for a provider's model display name, when exactly one fits. With
     `any_provider` (a page of no catalogue provider that prints no IDs of its own: news, a
     blog), the ID most providers agree on."""
+    key = name_key(name)
     if provider in _data():
-        return _names(provider).get(name_key(name))
-    return _plain_names().get(name_key(name)) if any_provider else None
+        found = _names(provider).get(key)
+        if found:
+            return found
+        # the same company's other platforms ("google" -> "google-vertex", which also serves
+        # partner models), when they agree on one ID
+        siblings = {
+            model_id
+            for other in _data()
+            if other.startswith(provider + "-") and (model_id := _names(other).get(key))
+        }
+        return siblings.pop() if len(siblings) == 1 else None
+    return _plain_names().get(key) if any_provider else None
 
 
 @lru_cache(maxsize=1)
