@@ -240,6 +240,7 @@ _INSTEAD_OF = re.compile(r"\binstead of\b", re.IGNORECASE)
 _HYPHENATED = re.compile(r"[A-Za-z0-9._]+(?:-[A-Za-z0-9._]+)+")
 
 
+@lru_cache(maxsize=4096)
 def _without_ids(text: str) -> str:
     return _HYPHENATED.sub(
         lambda m: " " * len(m.group(0)) if any(c.isdigit() for c in m.group(0)) else m.group(0),
@@ -249,8 +250,9 @@ def _without_ids(text: str) -> str:
 
 def polarity(sentence: str, start: int, end: int) -> str:
     """'deprecated' | 'active' | 'feature' for the mention at [start, end)."""
-    before = _without_ids(sentence[:start])
-    after = _without_ids(sentence[end:])
+    masked = _without_ids(sentence)  # once per sentence: its mentions share it
+    before = masked[:start]
+    after = masked[end:]
     if FEATURE_BEFORE.search(before[-80:]):
         return "feature"
     if re.match(
