@@ -216,8 +216,8 @@ _DEPRECATION_PIECES = (
     "turn", "ceas", "no longer", "availab", "support", "accessib", "serv", "fail", "working",
     "withdraw", "decommission", "upgrade", "older", "legacy", "instead", "replace", "remain",
     "respond", "error", "offline", "away", "phase", "last day", "access", "provid", "includ",
-    "offer", "direct", "rout", "forward", "drop", "return", "able to", "stay", "migrat", "mov",
-    "transition",
+    "offer", "redirect", "re-direct", "routed", "forward", "drop support", "return",
+    "be able to", "migrat", "move", "moving", "transition",
 )  # fmt: skip
 _CJK_DEPRECATION = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
