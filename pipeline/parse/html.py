@@ -1,6 +1,8 @@
 """HTML -> Document with beautifulsoup4 + lxml.
 
-Navigation, scripts and styles are dropped; headings split the page into notices; tables keep
+The tree is the page's main content region (`<main>`, else `role="main"`, else `<body>`),
+which `pipeline.parse.soup` builds from lxml's C parse rather than bs4 building the whole
+page. Navigation, scripts and styles are dropped; headings split the page into notices; tables keep
 their rows and cells; text keeps the whitespace between inline elements, so
 `<code>gpt-5</code> or <code>gpt-4.1</code>` stays "gpt-5 or gpt-4.1".
 """
@@ -10,20 +12,13 @@ from __future__ import annotations
 import copy
 import logging
 import re
-import warnings
 from collections.abc import Iterator
 
-from bs4 import (
-    BeautifulSoup,
-    Comment,
-    MarkupResemblesLocatorWarning,
-    NavigableString,
-    Tag,
-    XMLParsedAsHTMLWarning,
-)
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from pipeline.parse.document import Block, Document, Notice, Table, Text, push_heading
 from pipeline.parse.registry import PARSERS
+from pipeline.parse.soup import region_soup
 
 log = logging.getLogger(__name__)
 
@@ -309,14 +304,11 @@ def _definition_lists_as_items(soup: BeautifulSoup, root: Tag) -> None:
 
 @PARSERS.register("html")
 def parse_html(text: str, url: str | None = None) -> Document:
-    with warnings.catch_warnings():
-        # Feeds and odd pages are often XML or bare URLs; bs4 copes, its warnings are noise.
-        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-        soup = BeautifulSoup(_INVISIBLE.sub(" ", text), "lxml", multi_valued_attributes=None)
+    soup, region = region_soup(_INVISIBLE.sub(" ", text))
     title = clean(soup.title.get_text()) if soup.title else ""
     root = (
-        next(_tags(soup, {"main"}), None)
+        region
+        or next(_tags(soup, {"main"}), None)
         or next((t for t in _tags(soup, None) if t.get("role") == "main"), None)
         or soup.body
         or soup
