@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 
 from pipeline.parse.soup import region_soup, whole_soup
 
@@ -25,11 +25,37 @@ def whole_region(text: str) -> tuple[BeautifulSoup, object]:
     return soup, root
 
 
+def shape(root: Tag) -> list[tuple]:
+    """Every element under `root` with its links, as positions among those elements (None
+    for anything beyond the region, outside it or nothing)."""
+    nodes = [root, *root.descendants]
+    where = {id(n): i for i, n in enumerate(nodes)}
+
+    def at(node: object) -> int | None:
+        return where.get(id(node))
+
+    return [
+        (
+            type(n).__name__,
+            n.name if isinstance(n, Tag) else str(n),
+            at(n.parent),
+            at(n.previous_element),
+            at(n.next_element),
+            at(n.previous_sibling),
+            at(n.next_sibling),
+        )
+        for n in nodes[1:]
+    ]
+
+
 def same_as_whole_parse(text: str) -> None:
     soup, region = region_soup(text)
     expected_soup, expected = whole_region(text)
     if region is not None:
         assert str(region) == str(expected)
+        assert isinstance(expected, Tag)
+        assert shape(region) == shape(expected)
+        assert [str(c) for c in region.contents] == [str(c) for c in expected.contents]
         # string classes too: a string inside <rt> is not main text (get_text skips it)
         assert region.get_text() == expected.get_text()  # type: ignore[attr-defined]
     title = soup.title.get_text() if soup.title else None
@@ -52,6 +78,7 @@ TRICKY = [
     "<p>x</p><!DOCTYPE html><p>y</p>",  # a doctype inside the page: parsed whole
     "<html><body><main>m</main></body></html><div role=main>after the end</div>",
     "<html><body><main>m</main></body></html>\n<!-- trailing comment -->\n",
+    "é</html><!-- c --><title role=main><!-- not a comment: inside a title -->",
     "<main><o:p>word</o:p><br/><img src=x><hr></main>",
 ]
 

@@ -1,14 +1,15 @@
 """The BeautifulSoup tree the HTML parser reads, built from what lxml parsed in C.
 
-bs4's own lxml builder makes lxml call back into Python for every tag and string, then
-builds its tree from those calls: most of an HTML page's extraction time. Here lxml (the
-same libxml2 HTML parser, with the options bs4 gives it) builds its tree in C, the page's
-main content region is found on that tree (the first `<main>`, else the first element with
-`role="main"`, else `<body>`), and only that region (with its ancestors' start tags and the
-page's first `<title>`) is handed to bs4, through the same `BeautifulSoup.handle_*` calls its
-lxml builder makes. The region's subtree is the one a whole-page `BeautifulSoup(text,
-"lxml")` builds; navigation, sidebars and footers outside it are never built. A page lxml
-cannot give a region for (empty, no `<body>`) is parsed by bs4 whole, as before.
+bs4's own lxml builder has lxml call back into Python for every tag and string of the page
+and builds its tree from those calls: about half of an HTML page's extraction time. Here lxml
+(the same libxml2 HTML parser, with the options bs4 gives it) builds its tree in C; the
+page's main content region is found on that tree (the first `<main>`, else the first element
+with `role="main"`, else `<body>`), and only that region and the page's first `<title>` are
+built as bs4 elements (`_Builder`), each inside its ancestors' tags. The region is the one a
+whole-page `BeautifulSoup(text, "lxml")` builds, element for element, string for string, and
+link for link; navigation, sidebars and footers outside it are never built. Pages on which
+lxml's tree and bs4's differ are parsed by bs4 whole, as before: no region (empty, no
+`<body>`), a doctype inside the page, markup after `</html>`.
 """
 
 from __future__ import annotations
@@ -16,13 +17,22 @@ from __future__ import annotations
 import re
 import warnings
 
-from bs4 import BeautifulSoup, Comment, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
+from bs4 import (
+    BeautifulSoup,
+    Comment,
+    MarkupResemblesLocatorWarning,
+    NavigableString,
+    PageElement,
+    Tag,
+    XMLParsedAsHTMLWarning,
+)
 from lxml import etree
 
 _EVENTS = ("start", "end", "comment", "pi")
+_ASCII_SPACES = BeautifulSoup.ASCII_SPACES
 _DOCTYPE = re.compile(r"<!doctype", re.IGNORECASE)
 _HTML_END = re.compile(r"</html\s*>", re.IGNORECASE)
-_BLANK_OR_COMMENTS = re.compile(r"(?:\s+|<!--.*?-->)*\Z", re.DOTALL)
+_BLANK_OR_COMMENTS = re.compile(r"(?:\s|<!--(?:(?!-->).)*-->)*\Z", re.DOTALL)
 
 
 def whole_soup(text: str) -> BeautifulSoup:
@@ -56,56 +66,100 @@ def _region(doc: etree._Element) -> etree._Element | None:
     return None
 
 
-def _emit(soup: BeautifulSoup, top: etree._Element) -> Tag | None:
-    """Hand `top`'s subtree to bs4 as its lxml builder would, event by event; return the
-    bs4 tag made for `top`."""
-    made: Tag | None = None
-    attr_dict = soup.builder.attribute_dict_class
-    start, end, data, end_data = (
-        soup.handle_starttag,
-        soup.handle_endtag,
-        soup.handle_data,
-        soup.endData,
-    )
-    for event, el in etree.iterwalk(top, events=_EVENTS):
-        if event == "start":
-            attrs = attr_dict()
-            for key, value in el.items():
-                attrs[key] = value
-            tag = start(el.tag, None, None, attrs)
-            made = made or tag
-            if el.text:
-                data(el.text)
-            continue
-        if event == "end":
-            end_data()
-            end(el.tag, None)
-        elif event == "comment":
-            end_data()
-            data(el.text or "")
-            end_data(Comment)
-        else:  # a processing instruction (libxml2 reads most of them as comments)
-            end_data()
-            data(f"{el.target} {el.text or ''}")
-            end_data(soup.builder.processing_instruction_class)
-        if el is not top and el.tail:
-            data(el.tail)
-    return made
+class _Builder:
+    """Builds bs4 elements from lxml's tree, linked as bs4's own parse links them.
 
+    Each element is made with bs4's constructors (`Tag(soup, builder, name, attrs=...)`,
+    the string classes) and joined by its documented navigation attributes: `parent` and
+    `contents`, `previous_sibling`/`next_sibling`, and `previous_element`/`next_element` in
+    document order. What bs4's `endData` does to a string is done here too: a string of
+    ASCII whitespace alone becomes one newline or space (unless inside `<pre>` or
+    `<textarea>`), and a string inside `<rt>`, `<rp>`, `<style>`, `<script>` or `<template>`
+    gets that tag's string class."""
 
-def _open(soup: BeautifulSoup, el: etree._Element) -> None:
-    attrs = soup.builder.attribute_dict_class()
-    for key, value in el.items():
-        attrs[key] = value
-    soup.handle_starttag(el.tag, None, None, attrs)
+    def __init__(self, soup: BeautifulSoup) -> None:
+        self.soup = soup
+        self.builder = soup.builder
+        self.keep_spaces = self.builder.preserve_whitespace_tags
+        self.containers = self.builder.string_containers
+        self.last: PageElement | None = None  # the element built last, in document order
+
+    def _link(self, node: PageElement, parent: Tag) -> None:
+        node.parent = parent
+        node.previous_element = self.last
+        if self.last is not None:
+            self.last.next_element = node
+        siblings = parent.contents
+        if siblings:
+            node.previous_sibling = siblings[-1]
+            siblings[-1].next_sibling = node
+        siblings.append(node)
+        self.last = node
+
+    def _string(self, text: str, parent: Tag, cls: type[NavigableString], keep: bool) -> None:
+        if not keep and not text.strip(_ASCII_SPACES):
+            text = "\n" if "\n" in text else " "
+        self._link(cls(text), parent)
+
+    def tag(self, el: etree._Element, parent: Tag) -> Tag:
+        tag = Tag(self.soup, self.builder, el.tag, attrs=dict(el.attrib))
+        self._link(tag, parent)
+        return tag
+
+    def subtree(self, top: etree._Element, parent: Tag) -> Tag:
+        """Build `top` and everything inside it under `parent`; return `top`'s tag."""
+        chain = [parent, *parent.parents]
+        keep = any(t.name in self.keep_spaces for t in chain)
+        inner = next((t.name for t in chain if t.name in self.containers), None)
+        # (tag, keep whitespace, class of its plain strings) for each open element
+        stack: list[tuple[Tag, bool, type[NavigableString]]] = []
+        plain = self.containers.get(inner, NavigableString) if inner else NavigableString
+        current = (parent, keep, plain)
+        made: Tag | None = None
+        for event, el in etree.iterwalk(top, events=_EVENTS):
+            tag, keep, plain = current
+            if event == "start":
+                child = self.tag(el, tag)
+                made = made or child
+                stack.append(current)
+                name = child.name
+                current = (
+                    child,
+                    keep or name in self.keep_spaces,
+                    self.containers.get(name, plain),
+                )
+                if el.text:
+                    self._string(el.text, child, current[2], current[1])
+                continue
+            if event == "end":
+                current = stack.pop()
+                tag, keep, plain = current
+            elif event == "comment":
+                self._string(el.text or "", tag, Comment, keep)
+            else:  # a processing instruction (libxml2 reads most of them as comments)
+                pi = self.builder.processing_instruction_class
+                self._string(f"{el.target} {el.text or ''}", tag, pi, keep)
+            if el is not top and el.tail:
+                self._string(el.tail, tag, plain, keep)
+        assert made is not None
+        return made
+
+    def within_ancestors(self, el: etree._Element) -> Tag:
+        """Build `el` inside its ancestors' (empty) tags, as deep as in the page."""
+        parent: Tag = self.soup
+        for ancestor in reversed(list(el.iterancestors())):
+            parent = self.tag(ancestor, parent)
+        return self.subtree(el, parent)
 
 
 def region_soup(text: str) -> tuple[BeautifulSoup, Tag | None]:
     """(soup, the region to read): the soup holds the page's first `<title>` and its main
     content region, identical to that region in a whole-page bs4 parse. A page with no
     region is parsed whole and the region is None (the caller picks its root)."""
-    doctypes = _DOCTYPE.findall(text, 0, 1_000_000)
-    if len(doctypes) > 1 or (doctypes and not _DOCTYPE.match(text.lstrip())):
+    doctype = _DOCTYPE.search(text)
+    if doctype and (
+        doctype.start() != len(text) - len(text.lstrip()) or _DOCTYPE.search(text, doctype.end())
+    ):
         # bs4 keeps a doctype met inside the page as a string of the tree; lxml's tree drops it
         return whole_soup(text), None
     end = _HTML_END.search(text)
@@ -120,21 +174,7 @@ def region_soup(text: str) -> tuple[BeautifulSoup, Tag | None]:
     if title is not None and any(a is title for a in region.iterancestors()):
         return whole_soup(text), None  # a region inside a title: nothing sane to save
     soup = whole_soup("")
+    build = _Builder(soup)
     if title is not None and not any(a is region for a in title.iterancestors()):
-        _emit_within(soup, title)  # `soup.title` is the page's first title, as in a whole parse
-    return soup, _emit_within(soup, region)
-
-
-def _emit_within(soup: BeautifulSoup, el: etree._Element) -> Tag | None:
-    """Emit `el` inside its ancestors' start tags, so the strings of its subtree get the
-    same classes (a string inside `<rt>` is a RubyTextString) and whitespace handling
-    (inside `<pre>`) as in a whole parse."""
-    ancestors = list(el.iterancestors())[::-1]
-    for parent in ancestors:
-        _open(soup, parent)
-    built = _emit(soup, el)
-    for parent in reversed(ancestors):
-        soup.endData()
-        soup.handle_endtag(parent.tag, None)
-    soup.endData()
-    return built
+        build.within_ancestors(title)  # `soup.title` is the page's first title, as in a whole parse
+    return soup, build.within_ancestors(region)
