@@ -271,8 +271,8 @@ class _Walker:
                     if self.buffer and self.buffer[-1][-1:].isalnum():
                         self.buffer.append(" ")
                 else:
-                    self.codes.extend(clean(c.get_text()) for c in child.find_all("code"))
-                anchors = [child] if name == "a" else child.find_all("a")
+                    self.codes.extend(clean(c.get_text()) for c in _tags(child, {"code"}))
+                anchors = [child] if name == "a" else _tags(child, {"a"})
                 self.links.extend(
                     (clean(a.get_text()), str(a.get("href"))) for a in anchors if a.get("href")
                 )
