@@ -49,7 +49,8 @@ def shape(root: Tag) -> list[tuple]:
 
 
 def same_as_whole_parse(text: str) -> None:
-    soup, region = region_soup(text)
+    soup, region, title_tag = region_soup(text)
+    assert title_tag is soup.title
     expected_soup, expected = whole_region(text)
     if region is not None:
         assert str(region) == str(expected)
@@ -90,7 +91,7 @@ def test_region_is_the_whole_parse_region(text: str) -> None:
 
 def test_outside_the_region_nothing_is_built() -> None:
     page = "<body><nav><a href='/x'>nav link</a></nav><main><p>kept</p></main><aside>s</aside>"
-    soup, region = region_soup(page)
+    soup, region, _ = region_soup(page)
     assert region is not None and region.name == "main"
     assert soup.find("nav") is None and soup.find("aside") is None
     assert soup.get_text() == "kept"

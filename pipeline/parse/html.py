@@ -48,6 +48,7 @@ DROP = frozenset(
     ]
 )
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+STRUCTURE = frozenset([*HEADINGS, "table"])  # what splits a page into notices and blocks
 BLOCKS = frozenset(
     [
         "address",
@@ -281,10 +282,19 @@ class _Walker:
                     self.buffer.append(" ")
 
 
-def _definition_lists_as_items(soup: BeautifulSoup, root: Tag) -> None:
+def _scan(root: Tag) -> tuple[list[Tag], list[Tag]]:
+    """One pass over the region: its definition lists, and its headings and tables."""
+    lists: list[Tag] = []
+    structure: list[Tag] = []
+    for el in _tags(root, {*STRUCTURE, "dl"}):
+        (lists if el.name == "dl" else structure).append(el)
+    return lists, structure
+
+
+def _definition_lists_as_items(soup: BeautifulSoup, lists: list[Tag]) -> None:
     """`<dl><dt>term</dt><dd>text</dd>` pairs become list items "term: text", so a model
     named in a term and the status or date given in its definition are read together."""
-    for dl in list(_tags(root, {"dl"})):
+    for dl in lists:
         items = soup.new_tag("ul")
         term: Tag | None = None
         for child in [c for c in dl.children if isinstance(c, Tag)]:
@@ -304,8 +314,8 @@ def _definition_lists_as_items(soup: BeautifulSoup, root: Tag) -> None:
 
 @PARSERS.register("html")
 def parse_html(text: str, url: str | None = None) -> Document:
-    soup, region = region_soup(_INVISIBLE.sub(" ", text))
-    title = clean(soup.title.get_text()) if soup.title else ""
+    soup, region, title_tag = region_soup(_INVISIBLE.sub(" ", text))
+    title = clean(title_tag.get_text()) if title_tag else ""
     root = (
         region
         or next(_tags(soup, {"main"}), None)
@@ -313,11 +323,13 @@ def parse_html(text: str, url: str | None = None) -> Document:
         or soup.body
         or soup
     )
-    if isinstance(root, Tag):
-        _definition_lists_as_items(soup, root)
     walker = _Walker()
     if isinstance(root, Tag):
-        for el in _tags(root, {*HEADINGS, "table"}):
+        lists, structure = _scan(root)
+        if lists:  # definition lists rewritten: headings and tables may have moved
+            _definition_lists_as_items(soup, lists)
+            structure = list(_tags(root, STRUCTURE))
+        for el in structure:
             for parent in el.parents:  # stop at a marked parent: its ancestors are marked too
                 if id(parent) in walker.structural:
                     break

@@ -83,6 +83,8 @@ class _Builder:
         self.keep_spaces = self.builder.preserve_whitespace_tags
         self.containers = self.builder.string_containers
         self.last: PageElement | None = None  # the element built last, in document order
+        self.wanted: etree._Element | None = None  # an element whose bs4 tag is kept ...
+        self.found: Tag | None = None  # ... here, once built
 
     def _link(self, node: PageElement, parent: Tag) -> None:
         node.parent = parent
@@ -104,6 +106,8 @@ class _Builder:
     def tag(self, el: etree._Element, parent: Tag) -> Tag:
         tag = Tag(self.soup, self.builder, el.tag, attrs=dict(el.attrib))
         self._link(tag, parent)
+        if el is self.wanted:
+            self.found = tag
         return tag
 
     def subtree(self, top: etree._Element, parent: Tag) -> Tag:
@@ -152,29 +156,35 @@ class _Builder:
         return self.subtree(el, parent)
 
 
-def region_soup(text: str) -> tuple[BeautifulSoup, Tag | None]:
-    """(soup, the region to read): the soup holds the page's first `<title>` and its main
-    content region, identical to that region in a whole-page bs4 parse. A page with no
-    region is parsed whole and the region is None (the caller picks its root)."""
+def region_soup(text: str) -> tuple[BeautifulSoup, Tag | None, Tag | None]:
+    """(soup, the region to read, the page's first `<title>`): the region is identical to
+    that region in a whole-page bs4 parse. A page with no region is parsed whole and the
+    region is None (the caller picks its root)."""
     doctype = _DOCTYPE.search(text)
     if doctype and (
         doctype.start() != len(text) - len(text.lstrip()) or _DOCTYPE.search(text, doctype.end())
     ):
         # bs4 keeps a doctype met inside the page as a string of the tree; lxml's tree drops it
-        return whole_soup(text), None
+        return _whole(text)
     end = _HTML_END.search(text)
     if end and not _BLANK_OR_COMMENTS.match(text, end.end()):
         # markup after </html>: bs4 puts it beside <html>, lxml's tree moves or drops it
-        return whole_soup(text), None
+        return _whole(text)
     doc = _lxml_tree(text)
     region = _region(doc) if doc is not None else None
     if region is None:
-        return whole_soup(text), None
+        return _whole(text)
     title = next(doc.iter("title"), None)  # type: ignore[union-attr]
     if title is not None and any(a is title for a in region.iterancestors()):
-        return whole_soup(text), None  # a region inside a title: nothing sane to save
+        return _whole(text)  # a region inside a title: nothing sane to save
     soup = whole_soup("")
     build = _Builder(soup)
-    if title is not None and not any(a is region for a in title.iterancestors()):
-        build.within_ancestors(title)  # `soup.title` is the page's first title, as in a whole parse
-    return soup, build.within_ancestors(region)
+    build.wanted = title
+    if title is not None and not any(a is region for a in (title, *title.iterancestors())):
+        build.within_ancestors(title)  # the page's first title, as `soup.title` finds it
+    return soup, build.within_ancestors(region), build.found
+
+
+def _whole(text: str) -> tuple[BeautifulSoup, None, Tag | None]:
+    soup = whole_soup(text)
+    return soup, None, soup.title
