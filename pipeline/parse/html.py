@@ -98,7 +98,7 @@ def raw_inline(el: Tag) -> str:
     parts: list[str] = []
 
     def rec(node: Tag) -> None:
-        for child in node.children:
+        for child in node.contents:  # (`.children` iterates the same list, slower)
             if isinstance(child, NavigableString):
                 if not isinstance(child, Comment):
                     parts.append(str(child))
@@ -151,13 +151,13 @@ def _tags(el: Tag, names: set[str] | None) -> Iterator[Tag]:
 
 def _own_rows(table: Tag) -> Iterator[Tag]:
     """The table's own <tr>s in document order; nested tables' rows skipped (one pass)."""
-    pending = [c for c in reversed(list(table.children)) if isinstance(c, Tag)]
+    pending = [c for c in reversed(table.contents) if isinstance(c, Tag)]
     while pending:
         node = pending.pop()
         if node.name == "tr":
             yield node
         if node.name != "table":
-            pending.extend(c for c in reversed(list(node.children)) if isinstance(c, Tag))
+            pending.extend(c for c in reversed(node.contents) if isinstance(c, Tag))
 
 
 def _span(cell: Tag, name: str, limit: int) -> int:
@@ -186,7 +186,7 @@ def parse_table(table: Tag) -> Table:
     for tr in _own_rows(table):
         cells: list[str] = []
         # Direct children only; a plain loop is several times faster than find_all here.
-        row_cells = [c for c in tr.children if isinstance(c, Tag) and c.name in ("th", "td")]
+        row_cells = [c for c in tr.contents if isinstance(c, Tag) and c.name in ("th", "td")]
         for cell in row_cells:
             _fill_carried(cells, carried)
             text = inline_text(cell)
@@ -240,7 +240,7 @@ class _Walker:
         self.blocks = []
 
     def walk(self, el: Tag, kind: str = "p") -> None:
-        for child in el.children:
+        for child in el.contents:
             if isinstance(child, NavigableString):
                 if not isinstance(child, Comment):
                     self.buffer.append(str(child))
