@@ -81,6 +81,8 @@ TRICKY = [
     "<html><body><main>m</main></body></html>\n<!-- trailing comment -->\n",
     "é</html><!-- c --><title role=main><!-- not a comment: inside a title -->",
     "<main><o:p>word</o:p><br/><img src=x><hr></main>",
+    # lxml's tree stops 256 elements deep; bs4 goes on: parsed whole
+    "<main>" + "<div>" * 300 + "deep" + "</div>" * 300 + "<p>after the deep part</p></main>",
 ]
 
 

@@ -9,7 +9,8 @@ built as bs4 elements (`_Builder`), each inside its ancestors' tags. The region 
 whole-page `BeautifulSoup(text, "lxml")` builds, element for element, string for string, and
 link for link; navigation, sidebars and footers outside it are never built. Pages on which
 lxml's tree and bs4's differ are parsed by bs4 whole, as before: no region (empty, no
-`<body>`), a doctype inside the page, markup after `</html>`.
+`<body>`), a doctype inside the page, markup after `</html>`, elements nested more than
+`MAX_DEPTH` deep.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ _ASCII_SPACES = BeautifulSoup.ASCII_SPACES
 _DOCTYPE = re.compile(r"<!doctype", re.IGNORECASE)
 _HTML_END = re.compile(r"</html\s*>", re.IGNORECASE)
 _BLANK_OR_COMMENTS = re.compile(r"(?:\s|<!--(?:(?!-->).)*-->)*\Z", re.DOTALL)
+# libxml2 stops building its tree 256 elements deep (bs4, fed events, goes on): a page that
+# deep is parsed whole. The check is one XPath over the tree, in C.
+MAX_DEPTH = 200
+_TOO_DEEP = etree.XPath(f"boolean({'/*' * MAX_DEPTH})")
 
 
 def whole_soup(text: str) -> BeautifulSoup:
@@ -172,7 +177,7 @@ def region_soup(text: str) -> tuple[BeautifulSoup, Tag | None, Tag | None]:
         return _whole(text)
     doc = _lxml_tree(text)
     region = _region(doc) if doc is not None else None
-    if region is None:
+    if region is None or _TOO_DEEP(doc):
         return _whole(text)
     title = next(doc.iter("title"), None)  # type: ignore[union-attr]
     if title is not None and any(a is title for a in region.iterancestors()):
