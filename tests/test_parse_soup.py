@@ -86,6 +86,13 @@ TRICKY = [
 ]
 
 
+def test_a_text_longer_than_lxml_keeps_is_read_whole() -> None:
+    # libxml2's tree cuts a text node at 10,000,000 bytes; bs4, fed events, keeps it all
+    text = "<main><p>" + "word " * 2_100_000 + "</p><p>after</p></main>"
+    soup, region, _ = region_soup(text)
+    assert region is None and len(soup.find_all("p")) == 2
+
+
 @pytest.mark.parametrize("text", TRICKY)
 def test_region_is_the_whole_parse_region(text: str) -> None:
     same_as_whole_parse(text)

@@ -10,7 +10,7 @@ whole-page `BeautifulSoup(text, "lxml")` builds, element for element, string for
 link for link; navigation, sidebars and footers outside it are never built. Pages on which
 lxml's tree and bs4's differ are parsed by bs4 whole, as before: no region (empty, no
 `<body>`), a doctype inside the page, markup after `</html>`, elements nested more than
-`MAX_DEPTH` deep.
+`MAX_DEPTH` deep, pages longer than `MAX_CHARS`.
 """
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ _BLANK_OR_COMMENTS = re.compile(r"(?:\s|<!--(?:(?!-->).)*-->)*\Z", re.DOTALL)
 # libxml2 stops building its tree 256 elements deep (bs4, fed events, goes on): a page that
 # deep is parsed whole. The check is one XPath over the tree, in C.
 MAX_DEPTH = 200
+# ... and cuts a text node at 10,000,000 bytes: pages of more characters than a quarter of
+# that (4 bytes a character at most) are parsed whole too.
+MAX_CHARS = 2_500_000
 _TOO_DEEP = etree.XPath(f"boolean({'/*' * MAX_DEPTH})")
 
 
@@ -165,6 +168,8 @@ def region_soup(text: str) -> tuple[BeautifulSoup, Tag | None, Tag | None]:
     """(soup, the region to read, the page's first `<title>`): the region is identical to
     that region in a whole-page bs4 parse. A page with no region is parsed whole and the
     region is None (the caller picks its root)."""
+    if len(text) > MAX_CHARS:
+        return _whole(text)
     doctype = _DOCTYPE.search(text)
     if doctype and (
         doctype.start() != len(text) - len(text.lstrip()) or _DOCTYPE.search(text, doctype.end())
