@@ -95,6 +95,9 @@ def inline_text(el: Tag) -> str:
 
 def raw_inline(el: Tag) -> str:
     """Visible text with its original whitespace (not collapsed)."""
+    contents = el.contents
+    if len(contents) == 1 and isinstance(contents[0], NavigableString):  # most table cells
+        return "" if isinstance(contents[0], Comment) else str(contents[0])
     parts: list[str] = []
 
     def rec(node: Tag) -> None:
