@@ -60,6 +60,8 @@ PREDICATES = (
     ("will go away on {date}", "firm"),
     ("will be unavailable from {date}", "firm"),
     ("will be phased out on {date}", "firm"),
+    ("will return HTTP 404 after {date}", "firm"),
+    ("will stay available until {date}", "firm"),
     ("will be retired no earlier than {date}", "earliest"),
     ("will be shut down not before {date}", "earliest"),
 )
@@ -71,12 +73,16 @@ OBJECT_FORMS = (
     ("On {date} we will stop serving {subjects}.", "firm"),
     ("The shutdown of {subjects} moved from {other} to {date}.", "firm"),
     ("We will drop support for {subjects} on {date}.", "firm"),
+    ("After {date} you will no longer be able to call {subjects}.", "firm"),
+    ("To avoid service interruption, migrate from {subjects} before {date}.", "firm"),
+    ("Please move off {subjects} by {date}.", "firm"),
 )
 # A second sentence that dates the first one's subjects without naming them.
 DATE_STATEMENTS = (
     "The retirement date is {date}.",
     "Shutdown date: {date}.",
     "The planned end-of-life date is {date}.",
+    "Last day: {date}.",
 )
 
 # Sentences whose subject is a request, not the model: "Requests to X will start to fail on D".
@@ -165,6 +171,7 @@ SUCCESSOR_CLAUSES = (
     "`{a}` is deprecated; `{b}` is its successor.",
     "`{a}` will be retired on {date}; `{b}` replaces it.",
     "`{a}` will be retired on {date}, and `{b}` will replace it.",
+    "`{a}` will be retired on {date}, with `{b}` as its replacement.",
 )
 
 # Chinese release notes: a year-less day the entry's date completes, "请使用" naming the
@@ -193,6 +200,12 @@ ACTIVE_STATEMENTS = (
     "`{a}` will be available in two more regions from {date}.",
     "We have not scheduled a retirement date for `{a}`.",
     "`{a}` replaces `{b}` as the default model.",
+    "`{a}` will return a 400 error if the prompt exceeds its context window.",
+    "`{a}` and `{b}` remain available until further notice.",
+    "Customers can migrate from `{a}` to `{b}` at their convenience.",
+    "With `{a}` you can now reference images via URL instead of having to base64-encode them.",
+    "If you are migrating from `{a}`, note the following API changes:\n\n"
+    "- `{b}` returns reasoning in a new field",
 )
 
 

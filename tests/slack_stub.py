@@ -14,6 +14,12 @@ with a string `event_type` and an object `event_payload`; anything else is
 newest first) shows a message's `metadata` only with `include_all_metadata=true`;
 `GET conversations.list` pages through the channels (`limit` <= 1000). Message times come
 from `clock` (default: the wall clock) so tests can inject theirs.
+Interactivity: `response_url(channel, ts)` makes the URL Slack puts in a click's payload;
+a JSON post to it (`text`/`blocks`, boolean `replace_original`, `response_type` ephemeral or
+in_channel) is checked against Block Kit's limits (actions and context blocks too), refused
+once used 5 times or after 30 minutes (`expired_url`), recorded in `responses`, and with
+`replace_original` replaces the stored message. `apps.connections.open` takes an app-level
+token only and answers with a WebSocket URL of `socket_mode` (tests/slack_socket_stub.py).
 `SmtpSink` is an aiosmtpd `Controller` on a free loopback port collecting messages.
 """
 
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import socket
 import threading
 import time
@@ -35,22 +42,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
+from tests.slack_blocks import block_problems
+
 TOKEN = "xoxb-test-0000-stub"
 CHANNEL_NAME = re.compile(r"^[a-z0-9_-]{1,80}$")  # Slack: lowercase, digits, - and _
-
-
-def block_problems(blocks: Any) -> str | None:
-    if blocks is None:
-        return None
-    if not isinstance(blocks, list) or len(blocks) > 50:
-        return "invalid_blocks"
-    for block in blocks:
-        text = (block.get("text") or {}).get("text", "")
-        if block.get("type") == "header" and not 0 < len(text) <= 150:
-            return "invalid_blocks"
-        if block.get("type") == "section" and not 0 < len(text) <= 3000:
-            return "invalid_blocks"
-    return None
+__all__ = ["TOKEN", "SlackStub", "SmtpSink", "block_problems", "free_port", "point_env_at"]
 
 
 class SlackStub:
@@ -64,6 +60,11 @@ class SlackStub:
         self.clock = time.time
         self.history_reads = 0
         self.channels: dict[str, str] = {}  # name -> ID, created as first posted to
+        self.responses: list[dict[str, Any]] = []  # accepted posts to response_urls
+        self.socket_mode: Any = None  # a tests.slack_socket_stub.SocketModeStub, if any
+        self.app_token = "xapp-1-A0STUB-0000-stubstubstub"
+        self.refused_responses: list[tuple[str, Any]] = []  # (error, body)
+        self._response_urls: dict[str, dict[str, Any]] = {}  # path -> {ts, uses, channel, ts}
         self._stalls: list[float] = []
         self._ts = 0
         self._faults: list[tuple[int, int | None] | None] = []
@@ -137,8 +138,12 @@ class SlackStub:
             body = None
         if request.path.startswith("/webhook/"):
             self._webhook(request, body)
+        elif request.path.startswith("/actions/"):
+            self._respond(request, body)
         elif request.path == "/api/chat.postMessage":
             self._post_message(request, body)
+        elif request.path == "/api/apps.connections.open":
+            self._connections_open(request)
         elif request.path == "/api/auth.test":
             ok = request.headers.get("Authorization") == f"Bearer {self.token}"
             answer = {"ok": True, "team": "Stub", "user": "sunset"} if ok else None
@@ -260,6 +265,67 @@ class SlackStub:
             "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
         self._reply(request, 200, answer)
+
+    def _connections_open(self, request: BaseHTTPRequestHandler) -> None:
+        """Socket Mode's `apps.connections.open`: an app-level token only, answered with a
+        WebSocket URL of `self.socket_mode` (a `SocketModeStub`)."""
+        bearer = (request.headers.get("Authorization") or "").removeprefix("Bearer ")
+        if bearer.startswith(("xoxb-", "xoxp-")):
+            self._reply(request, 200, {"ok": False, "error": "not_allowed_token_type"})
+        elif self.socket_mode is None or bearer != self.app_token:
+            self._reply(request, 200, {"ok": False, "error": "invalid_auth"})
+        else:
+            self._reply(request, 200, {"ok": True, "url": self.socket_mode.new_url()})
+
+    def response_url(self, channel_id: str, message_ts: str) -> str:
+        """A new `response_url` for a click on the message `message_ts` in `channel_id`, as
+        Slack puts in an interaction payload: usable 5 times within 30 minutes."""
+        with self._lock:
+            path = f"/actions/T0STUB/{len(self._response_urls) + 1}/{secrets.token_hex(12)}"
+            self._response_urls[path] = {
+                "created": self.clock(),
+                "uses": 0,
+                "channel_id": channel_id,
+                "ts": message_ts,
+            }
+        return self.api_url.removesuffix("/api/") + path
+
+    def _respond(self, request: BaseHTTPRequestHandler, body: Any) -> None:
+        """A post to a response_url (https://api.slack.com/interactivity/handling#message_responses):
+        JSON with `text` and/or `blocks`; `replace_original` (a boolean) replaces the message
+        the click came from; `response_type` ephemeral or in_channel."""
+        with self._lock:
+            url = self._response_urls.get(request.path)
+            expired = url is None or self.clock() - url["created"] > 30 * 60 or url["uses"] >= 5
+            if url is not None and not expired:
+                url["uses"] += 1
+        error = None
+        if "application/json" not in (request.headers.get("Content-Type") or ""):
+            error = (400, "invalid_payload")
+        elif expired:
+            error = (404, "expired_url")
+        elif not isinstance(body, dict) or not (body.get("text") or body.get("blocks")):
+            error = (400, "no_text")
+        elif any(
+            key in body and not isinstance(body[key], bool)
+            for key in ("replace_original", "delete_original")
+        ) or body.get("response_type", "ephemeral") not in ("ephemeral", "in_channel"):
+            error = (400, "invalid_payload")
+        elif block_problems(body.get("blocks")):
+            error = (400, "invalid_blocks")
+        if error is not None:
+            with self._lock:
+                self.refused_responses.append((error[1], body))
+            self._reply(request, error[0], {"ok": False, "error": error[1]})
+            return
+        assert url is not None
+        with self._lock:
+            self.responses.append({**body, "channel_id": url["channel_id"], "ts": url["ts"]})
+            if body.get("replace_original") is True:
+                for message in self.messages:
+                    if message["ts"] == url["ts"] and message["channel_id"] == url["channel_id"]:
+                        message.update({"text": body.get("text", ""), "blocks": body.get("blocks")})
+        self._reply(request, 200, {"ok": True})
 
     def _webhook(self, request: BaseHTTPRequestHandler, body: Any) -> None:
         if not isinstance(body, dict) or not body.get("text") or block_problems(body.get("blocks")):

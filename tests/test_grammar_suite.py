@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -235,10 +236,9 @@ def test_alias_table(ids, rep_id, old_header, new_header):
     check(Case(wrap(body, "markdown"), "markdown", expect(ids, None, "none", rep_id)))
 
 
-@SUITE
-@given(
-    st.sampled_from(ACTIVE_STATEMENTS), st.sampled_from(IDS), st.sampled_from(IDS), dates, layouts
-)
+@pytest.mark.parametrize("statement", ACTIVE_STATEMENTS)
+@settings(SUITE, max_examples=12)
+@given(st.sampled_from(IDS), st.sampled_from(IDS), dates, layouts)
 def test_active_statements_give_nothing(statement, a, b, date, layout):
     """The negative grammar: launches, availability, support news name models and retire none."""
     if a == b:
@@ -271,6 +271,16 @@ def test_chinese_release_note_entries(form, model_id, plain_name, rep_id, date, 
         else wrap(text, "rss", title="模型下线")
     )
     check(Case(page, layout, expect((model,), date, "firm", rep_id)))
+
+
+@SUITE
+@given(st.sampled_from(IDS), st.sampled_from(("latest", "new", "legacy")), dates, layouts)
+def test_words_inside_an_id_are_not_cues(model, word, date, layout):
+    """'`x` (and its alias `x-latest`) will be retired on D': "latest" is part of a name, not
+    an active cue, so `x` is retired (it was read as the replacement of `x-latest`)."""
+    text = f"`{model}` (and its alias `{model}-{word}`) will be retired on {date.isoformat()}."
+    both = expect((model, f"{model}-{word}"), date, "firm")
+    check(Case(wrap(text, layout), layout, both))
 
 
 @SUITE
@@ -463,6 +473,27 @@ def test_versions_of_a_family_in_prose(family, versions, date, template, layout)
     check(
         Case(wrap(text, layout), layout, expect([f"{family}-{a}", f"{family}-{b}"], date, "firm"))
     )
+
+
+@SUITE
+@given(
+    st.lists(st.sampled_from(IDS), min_size=2, max_size=3, unique=True).map(tuple),
+    dates,
+    replacement_ids,
+    st.sampled_from(("Imagen 2 models ", "", "Vision models: ")),
+    st.sampled_from((" and ", ", ")),
+    st.sampled_from(("md", "html")),
+)
+def test_list_item_with_several_ids(ids, date, rep_id, lead_in, joiner, layout):
+    """'- Imagen 2 models `a` and `b` (use `c` instead)' under a dated lead lists every ID,
+    each replaced by `c` (a parenthesis that names what to use is no alias)."""
+    item = lead_in + joiner.join(f"`{m}`" for m in ids) + f" (use `{rep_id}` instead)"
+    lead = f"On {date.isoformat()}, the following models will be removed:"
+    if layout == "md":
+        page, fmt = f"# Notice\n\n{lead}\n\n- {item}\n", "markdown"
+    else:
+        page, fmt = wrap(f"{lead}\n\n- {item}", "html"), "html"
+    check(Case(page, fmt, expect(ids, date, "firm", rep_id)))
 
 
 @SUITE
@@ -734,6 +765,33 @@ def test_year_less_date_in_a_dated_entry(ids, predicate, date, form, where, layo
 
 
 @SUITE
+@given(
+    subjects,
+    st.sampled_from(PREDICATES[:9]),
+    dates,
+    st.sampled_from(YEAR_LESS_FORMS),
+    st.sampled_from(("title", "address")),
+    st.sampled_from(("markdown", "mdx")),
+)
+def test_year_less_date_under_a_page_year(ids, predicate, date, form, where, layout):
+    """A page that states only a year ("Model retirements, 2027", ".../blog/2027/...") and no
+    dated entry gives that year to '... will be retired on 15th July'."""
+    text_subjects, plural = subject_list(ids, "plain")
+    said, _ = predicate_text(predicate, date, form, plural)
+    title, url = "Model retirements", None
+    if where == "title":
+        title = f"Model retirements, {date.year}"
+    else:
+        url = f"https://acme.example/blog/{date.year}/model-retirements"
+    page = wrap(f"{text_subjects} {said}.", layout, title=title)
+    out = extract_document(
+        page.encode(), fmt=parse_format(layout), provider=PROVIDER, url=url, today=TODAY
+    )
+    got = {r.model: r.shutdown_date for r in out.records if r.kind == "model"}
+    assert got == {m: date.isoformat() for m in ids}, page
+
+
+@SUITE
 @given(subjects, dates, date_forms, st.sampled_from(STATUS_CELLS), st.sampled_from(("md", "html")))
 def test_status_cell_with_its_own_date(ids, date, date_form, cell, layout):
     """'Retired Apr 4, 2026' in a status column is the row's shutdown date; 'Deprecated
@@ -781,6 +839,34 @@ def test_page_banner_reaches_every_section(ids, rep_id, date, date_form, where, 
             wrap(body, layout, title="Deprecated models"), layout, expect(ids, date, "firm", rep_id)
         )
     )
+
+
+@SUITE
+@given(
+    st.sampled_from((("Command R", "Acme-command-r"), ("Swift Lite", "swift-lite"))),
+    dates,
+    st.sampled_from(("md", "html")),
+    st.booleans(),
+)
+def test_model_cell_link_carries_the_id(named, date, layout, doc_slug):
+    """A model cell whose name links to a model page named after it ('[Command R](.../models/
+    Acme-command-r)') is that ID; a documentation slug that is not the name ('.../models/
+    2-5-lite') leaves the display name."""
+    name, segment = named
+    href = f"https://ai.example.com/explore/models/{'2-5-lite' if doc_slug else segment}"
+    if layout == "md":
+        table = f"| Model | Retirement date |\n|---|---|\n| [{name}]({href}) | {date} |\n"
+        page = f"# Retirements\n\n{table}"
+        fmt = "markdown"
+    else:
+        page = (
+            "<html><body><h1>Retirements</h1><table><tr><th>Model</th><th>Retirement date</th>"
+            f'</tr><tr><td><a href="{href}">{name}</a></td><td>{date}</td></tr></table>'
+            "</body></html>"
+        )
+        fmt = "html"
+    model = name.lower() if doc_slug else segment.lower()
+    check(Case(page, fmt, expect((model,), date, "firm")))
 
 
 @SUITE
@@ -842,3 +928,31 @@ def test_removal_now_under_a_month_heading_is_undated(ids, entry):
     sentence = f"We've retired {text_subjects}. All requests to them will now return an error."
     page = wrap(f"## {entry.strftime('%B %Y')}\n\n- {sentence}", "markdown", "Release notes")
     check(Case(page, "markdown", expect(ids, None, "none")))
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_news_display_names_map_to_the_ids_providers_agree_on(layout):
+    """A page of no catalogue provider that prints no IDs (news) maps a display name to the
+    ID most providers give it ("GPT-4.1 mini" -> gpt-4.1-mini); a name providers split on
+    ("Claude 3 Opus": three different plain IDs) stays a display name."""
+    text = (
+        "OpenAI said it will retire GPT-4.1 mini from the API on March 3, 2027. "
+        "Claude 3 Opus will also be retired on March 3, 2027."
+    )
+    out = extract_document(
+        wrap(text, layout).encode(), fmt=parse_format(layout), provider="news", today=TODAY
+    )
+    got = {r.model for r in out.records if r.kind == "model"}
+    assert "gpt-4.1-mini" in got and not any(m.startswith("claude-3-opus") for m in got), got
+
+
+def test_a_page_with_its_own_ids_keeps_them():
+    """A reseller's page prints its own IDs (code spans, model columns): a display name there
+    is never mapped to another provider's ID."""
+    page = wrap(
+        "`acme.gpt-x-1:0`, `acme.gpt-x-2:0` and `acme.gpt-x-3:0` are listed below.\n\n"
+        "GPT-4.1 mini will be retired on March 3, 2027.",
+        "markdown",
+    )
+    out = extract_document(page.encode(), fmt="markdown", provider="acme-cloud", today=TODAY)
+    assert "gpt-4.1-mini" not in {r.model for r in out.records}

@@ -24,6 +24,7 @@ from pipeline.cli import (
     review,
     serve,
     setup,
+    slack,
     usage,
 )
 from pipeline.cli.common import stderr_is_tty
@@ -109,6 +110,7 @@ for _command in (
     notify.notify,
     review.review,
     serve.serve,
+    slack.slack_listen,
     demo.demo,
     *holds.COMMANDS,
 ):

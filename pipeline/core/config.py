@@ -213,6 +213,11 @@ class SourcesFile(Strict):
 class SlackDelivery(Strict):
     token_env: EnvName = "SLACK_BOT_TOKEN"
     api_url: HttpUrl = HttpUrl("https://slack.com/api/")
+    # Buttons on bot-token alerts, answered by `sunset serve --slack-port` or `sunset
+    # slack-listen` (pipeline/alerts/slack_actions): the Slack app's secrets are named, never given.
+    buttons: bool = False
+    signing_secret_env: EnvName = "SLACK_SIGNING_SECRET"
+    app_token_env: EnvName = "SLACK_APP_TOKEN"
 
 
 class EmailDelivery(Strict):

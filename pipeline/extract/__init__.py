@@ -6,22 +6,29 @@ say, its content) to a parser format; `fmt="auto"` sniffs the body.
 
 The passes, each importing only the ones above it (`.importlinter`, checked by `.ci/run`):
 
-    lexicon   cues, dates, catalogue, candidate   cue words as data, date grammar, known IDs
+    lexicon   cues, dates, catalogue, candidate,  cue words as data, date grammar, known IDs;
+              clause_lexicon                      the clause reader's predicates, failures,
+                                                  redirects, object verbs, anaphors, glue
     mentions  model_ids                           every ID mention once: span, printed form,
                                                   normalised ID ("GPT-4 versions 0613 and ...")
     columns   tables                              what each table column means; "Key: value"
                                                   record blocks read as tables
-    scopes    context, clauses, replacements      what the page knows (codes, display names,
+    clauses   context, clauses, replacements      what the page knows (codes, display names,
                                                   floor notes, per-document mention memo); the
                                                   clause reader (subjects, predicate, dates by
                                                   preposition, anaphora); replacement cells
-    facts     prose, rows, confidence             sightings from prose and lists, table rows
-                                                  with the scope above them, confidence
-    records   records                             scope inheritance over sections (banner ->
-                                                  section -> table / list -> row), merge per
+    facts     prose_names, sentence_dates,        which models a sentence names, which date
+              lists, clause_facts, prose, rows,   governs them, lead-ins and their items, a
+              confidence                          clause's facts as sightings, tables rows
+                                                  (their notes cells too), confidence
+    scopes    scopes                              what a notice hands down: its date, a
+                                                  heading's shutdown, a lead's or a page
+                                                  banner's scope, change-log headings
+    records   merging, records                    the walk over sections (banner -> section ->
+                                                  table / list -> row), families, merge per
                                                   model, `Record`s with evidence and `why`
 
-A new phrasing is a lexicon line (`clauses.PREDICATE_PHRASES`, `cues.DEPRECATION`) and a
+A new phrasing is a lexicon line (`clause_lexicon.PREDICATE_PHRASES`, `cues.DEPRECATION`) and a
 grammar line in `tests/announcement_grammar.py` / `tests/test_grammar_suite.py`, never a rule
 that names a page.
 """

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from functools import lru_cache
 
 log = logging.getLogger(__name__)
@@ -57,9 +58,37 @@ def _names(provider: str) -> dict[str, str]:
     return out
 
 
-def id_for_name(name: str, provider: str) -> str | None:
-    """The catalogue's ID for a provider's model display name, when exactly one fits."""
-    return _names(provider).get(name_key(name)) if provider else None
+_RESOLD = re.compile(r"[/:@]|^[a-z]+\.[a-z]")  # `org/x`, `x:1`, `x@001`, `vendor.x-v1`
+
+
+@lru_cache(maxsize=1)
+def _plain_names() -> dict[str, str]:
+    """Display-name key -> ID across every provider, for pages of no catalogue provider (news,
+    blogs): the plain-shaped ID (not a reseller's `org/x`, `vendor.x:0` or `x@001` form) that
+    most providers give the name, when at least two do and it outnumbers every other ID two to
+    one ("GPT-4.1" -> `gpt-4.1`); a name the providers split on ("Claude 3 Opus") maps to none."""
+    found: dict[str, Counter[str]] = {}
+    for provider in _data():
+        for key, model_id in _names(provider).items():
+            if not _RESOLD.search(model_id):
+                found.setdefault(key, Counter())[model_id] += 1
+    out: dict[str, str] = {}
+    for key, counts in found.items():
+        ranked = counts.most_common(2)
+        top, n = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0
+        if n >= 2 and n >= 2 * runner_up:
+            out[key] = top
+    return out
+
+
+def id_for_name(name: str, provider: str, *, any_provider: bool = False) -> str | None:
+    """The catalogue's ID for a provider's model display name, when exactly one fits. With
+    `any_provider` (a page of no catalogue provider that prints no IDs of its own: news, a
+    blog), the ID most providers agree on."""
+    if provider in _data():
+        return _names(provider).get(name_key(name))
+    return _plain_names().get(name_key(name)) if any_provider else None
 
 
 @lru_cache(maxsize=1)

@@ -14,8 +14,9 @@ A sentence is read as a clause, not searched for cues near each mention:
                  "postponed / extended / moved to" wins over the one it was "previously
                  planned for".
 
-The predicate lexicon is data (`PREDICATE_PHRASES`, `FAILURE_PHRASES`, `TRANSITIVE_VERBS`):
-a new phrasing is a line there and a grammar line in `tests/announcement_grammar.py`.
+The predicate lexicon is data, in `clause_lexicon` (`PREDICATE_PHRASES`, `FAILURE_PHRASES`,
+`TRANSITIVE_VERBS`): a new phrasing is a line there and a grammar line in
+`tests/announcement_grammar.py`.
 
 This pass reads only mentions (`model_ids`), dates and cues; it returns `Clause` facts that
 the prose pass turns into candidates. It never decides records by itself.
@@ -27,6 +28,38 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 
+from pipeline.extract.clause_lexicon import (
+    ANAPHOR,
+    PREDICATE_PHRASES,
+    REQUEST_SUBJECT,
+)
+from pipeline.extract.clause_lexicon import (
+    AUXILIARY as _AUXILIARY,
+)
+from pipeline.extract.clause_lexicon import (
+    AUXILIARY_OR_GLUE as _AUXILIARY_OR_GLUE,
+)
+from pipeline.extract.clause_lexicon import (
+    FAILURE as _FAILURE,
+)
+from pipeline.extract.clause_lexicon import (
+    GLUE as _GLUE,
+)
+from pipeline.extract.clause_lexicon import (
+    NEEDS_DATE as _NEEDS_DATE,
+)
+from pipeline.extract.clause_lexicon import (
+    NEEDS_DATE_BEFORE as _NEEDS_DATE_BEFORE,
+)
+from pipeline.extract.clause_lexicon import (
+    PREDICATE as _PREDICATE,
+)
+from pipeline.extract.clause_lexicon import (
+    REDIRECTED_TO as _REDIRECTED,
+)
+from pipeline.extract.clause_lexicon import (
+    TRANSITIVE as _TRANSITIVE,
+)
 from pipeline.extract.cues import ANNOUNCE_VERB, FLOOR, NOT_ANNOUNCEMENT, announces_deprecation
 from pipeline.extract.dates import (
     ZH_MONTH_DAY,
@@ -36,89 +69,6 @@ from pipeline.extract.dates import (
     year_less,
 )
 from pipeline.extract.model_ids import Mention
-
-# Predicates whose subject is the model: "X will not remain functional past D".
-PREDICATE_PHRASES = (
-    r"deprecat\w*",
-    r"retir\w*",
-    r"shuts?\s*(?:down|off)|shutting down",
-    r"discontinu\w*",
-    r"remov\w*",
-    r"decommission\w*",
-    r"sunset\w*",
-    r"withdrawn|withdraw\w*",
-    r"disabled?",
-    r"turn(?:ed)? off",
-    r"taken offline|go(?:es|ing)? offline",
-    r"reach(?:es)? (?:its )?end[- ]of[- ](?:life|support)",
-    r"end[- ]of[- ](?:life|support)",
-    r"no longer (?:be )?(?:available|supported|accessible|served|functional|offered|usable)",
-    r"not (?:be )?(?:available|supported|accessible|served|usable) (?:after|from|beyond|past)",
-    r"not remain (?:functional|available|accessible|supported)",
-    r"stop (?:working|responding|serving(?: requests)?)|cease\w*(?: to (?:work|function))?",
-    r"be unavailable|become unavailable",
-    r"go(?:es)? away|going away|be phased out|phased out",
-    r"scheduled for (?:retirement|deprecation|shutdown|removal|decommissioning)",
-    r"(?:下线|停用|弃用|退役|停止服务|关停|下架|停服|淘汰|废弃|移除|提供を終了|廃止|サポート終了)",
-    # "X の提供を D に終了": the date sits inside the predicate
-    r"(?:提供|サービス|サポート)を(?=[^。]{0,30}?終了)",
-)
-# Predicates whose subject is a request to the model: "Requests to X will start to fail on D".
-FAILURE_PHRASES = (
-    r"(?:start|begin) to fail|(?:start|begin) failing|fail",
-    r"return (?:an? )?(?:\d{3} )?errors?",
-    r"be rejected|stop working",
-    REDIRECTED := r"be (?:automatically\s+|transparently\s+)?(?:re-?directed|re-?routed|routed|"
-    r"forwarded)\s+to",
-)
-REQUEST_SUBJECT = re.compile(
-    r"\b(?:(?:API\s+)?requests?|(?:API\s+)?calls?|traffic)\s+(?:made\s+)?(?:to|for|using|against)\s*$",
-    re.IGNORECASE,
-)
-# Verbs that take the retired model as their object: "We are retiring X", "the shutdown of X".
-TRANSITIVE_VERBS = (
-    r"(?:are|is|will be|we're|we are)\s+(?:retiring|deprecating|sunsetting|discontinuing|"
-    r"removing|decommissioning|shutting down|winding down|phasing out)",
-    r"(?:will|plan to|are going to|to)\s+(?:retire|deprecate|sunset|discontinue|remove|"
-    r"decommission|shut down|phase out)",
-    r"(?:the\s+)?(?:shutdown|retirement|deprecation|removal|decommissioning|sunset|"
-    r"discontinuation|end of life)\s+(?:date\s+)?(?:of|for)",
-    r"(?:retired|deprecated|discontinued|removed|sunset|decommissioned)\s+(?:the\s+)?",
-    r"(?:the\s+)?last day (?:to use|of|for)",
-    r"(?:support|access|availability) (?:for|to|of)",
-)
-ANAPHOR = re.compile(
-    r"^\s*(?:(?:it|they|these(?:\s+(?:models?|versions?|snapshots?|endpoints?))?|"
-    r"this\s+(?:model|version|snapshot|endpoint)|both(?:\s+models)?|the\s+(?:former|latter))\b|"
-    r"(?:该模型|这些模型|此模型|上述模型|该版本|これらのモデル|このモデル)(?:は|も|が)?)",
-    re.IGNORECASE,
-)
-# What may stand between coordinated subjects, or between the last subject and the predicate.
-_GLUE_ATOMS = (
-    r"[\s`*\"'“”「」『』]|,|\band\b|\bor\b|&|、|和|及び?|と|与|以及|\bboth\b|\bthe\b|\bmodels?\b|"
-    r"\bversions?\b|\bsnapshots?\b|\bvariants?\b|\(\s*[^()]{0,40}\)|/"
-)
-_AUXILIARY_ATOMS = (
-    r"[\s`*\"'“”「」『』,)]|\bmodels?\b|\bversions?\b|\bsnapshots?\b|\bendpoints?\b|\bwhich\b|"
-    r"\b(?:is|are|was|were|has|have|had|been|being|be|will|shall|would|now|also|officially|"
-    r"permanently|soon|then|both|all|currently|scheduled|set|planned|going|to|start|begin|"
-    r"expected|slated|fully)\b|将|于|已|会|の|は|が|を|に|也|均|都|在|被"
-)
-_GLUE = re.compile(rf"^(?:{_GLUE_ATOMS})*$", re.IGNORECASE)
-_AUXILIARY = re.compile(rf"^(?:{_AUXILIARY_ATOMS})*$", re.IGNORECASE)
-# The two atom sets overlap (both take a space): each step commits to its first alternative
-# (atomic group, possessive loop), so a failing run costs its length, not 2^length.
-_AUXILIARY_OR_GLUE = re.compile(rf"^(?>{_GLUE_ATOMS}|{_AUXILIARY_ATOMS})*+$", re.IGNORECASE)
-_PREDICATE = re.compile("|".join(f"(?:{p})" for p in PREDICATE_PHRASES), re.IGNORECASE)
-_FAILURE = re.compile("|".join(f"(?:{p})" for p in FAILURE_PHRASES), re.IGNORECASE)
-# "X will be redirected to Y on D": the model's subject form of a redirect. Read only when
-# the sentence has no other predicate: "redirected on D1 and taken offline on D2" ends on D2.
-_REDIRECTED = re.compile(REDIRECTED, re.IGNORECASE)
-_TRANSITIVE = re.compile(
-    r"(?:" + "|".join(f"(?:{p})" for p in TRANSITIVE_VERBS) + r")\s+(?:(?:its|the|our|their|"
-    r"both|all|of)\s+)*[`*\"'“”]*$",
-    re.IGNORECASE,
-)
 
 
 def has_clause_cue(sentence: str) -> bool:
@@ -179,8 +129,9 @@ DEPRECATION_DATE_BEFORE = re.compile(
 
 # "The retirement date is D.", "Shutdown date: D": the date of the passage's last subjects.
 DATE_STATEMENT = re.compile(
-    r"^\W*(?:the|its|their)?\s*(?:planned\s+|new\s+|final\s+)?(?:retirement|shutdown|shut-off|"
-    r"end[- ]of[- ]life|eol|sunset|removal|discontinuation|decommission(?:ing)?)\s+date\b",
+    r"^\W*(?:the|its|their)?\s*(?:planned\s+|new\s+|final\s+)?(?:(?:retirement|shutdown|shut-off|"
+    r"end[- ]of[- ]life|eol|sunset|removal|discontinuation|decommission(?:ing)?|cut-?off)\s+date|"
+    r"last\s+day(?:\s+(?:of\s+(?:service|availability)|to\s+use\s+(?:it|them)))?)\b",
     re.IGNORECASE,
 )
 
@@ -286,6 +237,11 @@ def read_clause(
             if m.model not in taken and _REPLACEMENT_BEFORE.search(sentence[: m.start][-80:])
         )
     )
+    if date is None and (
+        (predicate and _NEEDS_DATE.match(sentence, predicate.start()))
+        or _NEEDS_DATE_BEFORE.search(sentence[: subjects[0].start])
+    ):
+        return None
     return Clause(subjects, date, kind, replacements, how, moved)
 
 

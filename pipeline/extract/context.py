@@ -36,6 +36,12 @@ _DISPLAY_PAREN = re.compile(
 class DocContext:
     known: set[str] = field(default_factory=set)
     display_to_id: dict[str, str] = field(default_factory=dict)
+    # display key -> the ID a model cell's link carries; weaker than any mapping in the text
+    linked_ids: dict[str, str] = field(default_factory=dict)
+    # how many model IDs the page prints as code or in a table's model column, and whether it
+    # has a table of models at all (a lifecycle page, not news)
+    printed_ids: int = 0
+    model_tables: bool = False
     all_earliest: bool = False
     # IDs known outside the page (the store, teams' usage): grounding, like the catalogue
     grounded: frozenset[str] = frozenset()
@@ -62,7 +68,18 @@ class DocContext:
         candidate = slug(strip_parens(name))
         if candidate in self.known:
             return candidate
-        return id_for_name(name, self.provider)
+        # a page that names models only by display names (news) may use any provider's
+        # names; a reseller's page prints its own IDs, which differ from the maker's
+        # (after the page's own links: a link names the page's ID, the catalogue only guesses)
+        return (
+            id_for_name(name, self.provider)
+            or self.linked_ids.get(key)
+            or (
+                id_for_name(name, self.provider, any_provider=True)
+                if self.printed_ids < 3 and not self.model_tables
+                else None
+            )
+        )
 
 
 def build_context(
@@ -98,6 +115,20 @@ _FOOTNOTE = re.compile(r"^\s*(\*{1,3}|†|‡|§|¹|²|³|\[\d\])\s*\S")
 _MODEL_PAGE = re.compile(r"/models?/(?:[^/?#]+/)*([^/?#]+)/?(?:[?#].*)?$", re.IGNORECASE)
 
 
+def named_page_id(href: str, label: str) -> str | None:
+    """The last segment of a model page's address when it is the link text's own name,
+    perhaps behind an owner ("Command R" -> `.../models/Cohere-command-r`); a documentation
+    slug ("2-5-flash", "mistral-medium-3-5-26-04" for "Mistral Medium 3.5") is not."""
+    m = _MODEL_PAGE.search(href)
+    named = slug(label).lower()
+    if not m or len(named) < 3 or not any(c.isalpha() for c in named):
+        return None
+    segment = normalise(m.group(1))
+    if "-" not in segment or not is_cell_id(segment):
+        return None
+    return segment if segment == named or segment.endswith("-" + named) else None
+
+
 def model_page_id(href: str) -> str | None:
     """The model a link points at when its path is a model page (`.../models/<org>/<slug>`).
 
@@ -107,12 +138,12 @@ def model_page_id(href: str) -> str | None:
     m = _MODEL_PAGE.search(href)
     if not m:
         return None
-    slug = re.sub(r"\.(?:mdx?|html?|json|txt)$", "", normalise(m.group(1)))  # doc-page twins
-    if not slug[:1].isalpha() or not is_cell_id(slug):
+    segment = re.sub(r"\.(?:mdx?|html?|json|txt)$", "", normalise(m.group(1)))  # doc-page twins
+    if not segment[:1].isalpha() or not is_cell_id(segment):
         return None  # "2-5-flash": a documentation path, not an ID
-    if not (any(c.isdigit() for c in slug) or is_known(slug)):
+    if not (any(c.isdigit() for c in segment) or is_known(segment)):
         return None
-    return slug
+    return segment
 
 
 _MODEL_NOUN_BEFORE = re.compile(r"\bmodels?\b(?: names?| ids?)?[^.;:!?]{0,40}$", re.IGNORECASE)
@@ -128,6 +159,7 @@ def _learn_text(ctx: DocContext, block: Text) -> None:
     for code in block.codes:
         if _code_is_model(code, ctx.grounded) or _named_as_model(block.text, code):
             ctx.known.add(normalise(code))
+            ctx.printed_ids += 1
     for mention in find_ids(block.text):
         ctx.known.add(mention.model)
     for label, href in block.links:
@@ -171,12 +203,14 @@ def _says_dates_are_earliest(text: str) -> bool:
 
 def _learn_table(ctx: DocContext, table: Table) -> None:
     cols = classify(table)
+    ctx.model_tables = ctx.model_tables or cols.model is not None or cols.display is not None
     for row in table.rows:
         for index in (cols.model, cols.display, *cols.replacement):
             if index is not None and index < len(row):
                 cell = strip_parens(row[index])
                 if is_cell_id(cell):
                     ctx.known.add(normalise(cell))
+                    ctx.printed_ids += 1
                 for mention in find_ids(cell):
                     ctx.known.add(mention.model)
     if cols.model is not None and cols.display is not None:
@@ -185,6 +219,15 @@ def _learn_table(ctx: DocContext, table: Table) -> None:
                 name = display_name(row[cols.display])
                 if name:
                     ctx.display_to_id.setdefault(display_key(name), normalise(row[cols.model]))
+    # "[Command R](.../models/Cohere-command-r)": a model cell whose whole text links to a
+    # page named after it carries the ID (a name the page maps otherwise keeps that mapping)
+    for row_at, column, label, href in table.links:
+        if column not in (cols.model, cols.display) or row_at >= len(table.rows):
+            continue
+        cell = table.rows[row_at][column] if column < len(table.rows[row_at]) else ""
+        model = named_page_id(href, label)
+        if model and label.strip() == cell.strip() and normalise(label) != model:
+            ctx.linked_ids.setdefault(display_key(label), model)
     # "Stable Diffusion XL 1.x | stability.stable-diffusion-xl-v1" replacement pairs
     id_cols = [i for i in cols.replacement if id_score(table, i) > 0]
     name_cols = [i for i in cols.replacement if i not in id_cols]

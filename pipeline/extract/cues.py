@@ -23,6 +23,9 @@ DEPRECATION = re.compile(
     r"taken offline|go offline|go(?:es)? away|phased? out|last day to use|will be unavailable|"
     r"(?:support|access) (?:for|to) (?:[^.;]|\.(?=\w)){1,120}? (?:ends|will end|is ending)|"
     r"withdraw\w*|decommission\w*|stop(?:s|ped)? serving|drop(?:s|ped|ping)? support for|"
+    r"return (?:an? )?(?:HTTP )?(?:4\d\d|5\d\d)\b|(?:no longer|not) be able to (?:call|use|access)|"
+    r"(?:remain|stay)s? (?:available|accessible|online) (?:until|through|till)\b|"
+    r"(?:migrat\w*|mov\w*) (?:away )?(?:off|from)\b|transition\w* away from|"
     r"will be upgraded|"
     # requests served by another model from a date on: the model itself stops being served
     r"will (?:now )?be (?:automatically |transparently )?(?:re-?directed|re-?routed|routed|"
@@ -47,15 +50,23 @@ ACTIVE = re.compile(
 )
 # "Requests to X will be redirected to Y": the model stops being served, though no request
 # fails. Only the clause reader reads it (a shutdown the same passage states wins over it).
+# So are wordings that end a model only with a date the clause reader finds: "X will return
+# a 410 on D", "X stays available until D", "you will no longer be able to call X after D".
 REDIRECT = re.compile(
     r"\bwill (?:now )?be (?:automatically |transparently )?(?:re-?directed|re-?routed|routed|"
-    r"forwarded) to\b",
+    r"forwarded) to\b|"
+    r"\breturn (?:an? )?(?:HTTP )?(?:4\d\d|5\d\d)\b|"
+    r"\b(?:no longer|not) be able to (?:call|use|access)|"
+    r"\b(?:remain|stay)s? (?:available|accessible|online) (?:until|through|till)\b|"
+    # "migrate from X before D": X is what is left behind
+    r"\b(?:migrat\w*|mov\w*) (?:away )?(?:off|from)\b|\btransition\w* away from\b",
     re.IGNORECASE,
 )
 
 
 def only_redirects(text: str) -> bool:
-    """Whether a redirect is the text's only deprecation wording."""
+    """Whether the text's only deprecation wording is one the clause reader alone reads (a
+    redirect, or a predicate that needs its date)."""
     return bool(REDIRECT.search(text)) and not announces_deprecation(REDIRECT.sub(" ", text))
 
 
@@ -205,7 +216,8 @@ _DEPRECATION_PIECES = (
     "turn", "ceas", "no longer", "availab", "support", "accessib", "serv", "fail", "working",
     "withdraw", "decommission", "upgrade", "older", "legacy", "instead", "replace", "remain",
     "respond", "error", "offline", "away", "phase", "last day", "access", "provid", "includ",
-    "offer", "direct", "rout", "forward", "drop",
+    "offer", "direct", "rout", "forward", "drop", "return", "able to", "stay", "migrat", "mov",
+    "transition",
 )  # fmt: skip
 _CJK_DEPRECATION = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
@@ -222,15 +234,28 @@ def announces_deprecation(text: str) -> bool:
     return bool(DEPRECATION.search(NOT_ANNOUNCEMENT.sub(" ", text)))
 
 
+# A model ID among the cue words: "latest", "new" or "legacy" inside `x-44-latest` are part
+# of a name, not words of the sentence (an ID has a digit and a hyphen; "end-of-life" has none).
+_INSTEAD_OF = re.compile(r"\binstead of\b", re.IGNORECASE)
+_HYPHENATED = re.compile(r"[A-Za-z0-9._]+(?:-[A-Za-z0-9._]+)+")
+
+
+def _without_ids(text: str) -> str:
+    return _HYPHENATED.sub(
+        lambda m: " " * len(m.group(0)) if any(c.isdigit() for c in m.group(0)) else m.group(0),
+        text,
+    )
+
+
 def polarity(sentence: str, start: int, end: int) -> str:
     """'deprecated' | 'active' | 'feature' for the mention at [start, end)."""
-    before = sentence[:start]
-    after = sentence[end:]
+    before = _without_ids(sentence[:start])
+    after = _without_ids(sentence[end:])
     if FEATURE_BEFORE.search(before[-80:]):
         return "feature"
     if re.match(
         r"\s*(?:model\s+)?(?:\)|,)?\s*(?:instead\b|is now the stable|is now generally|"
-        r"is generally available|is available|as (?:a|the) replacement|"
+        r"is generally available|is available|as (?:a|the|its|their) (?:replacement|successor)|"
         # the model that replaces: "`c-2` is its successor", "`c-2` replaces `c-1`"
         r"(?:is|will be|becomes) (?:its|their|the) (?:successor|replacement)\b|"
         r"(?:replaces|supersedes|succeeds|will replace|takes (?:its|their) place)\b)",
@@ -253,7 +278,8 @@ def polarity(sentence: str, start: int, end: int) -> str:
             # names the condition, it is not what is retired.
             return "feature"
         return "deprecated"
-    first_dep = DEPRECATION.search(after)
+    # "X instead of Y": "instead of" retires what follows it, never the model before it
+    first_dep = DEPRECATION.search(_INSTEAD_OF.sub(lambda m: " " * len(m.group(0)), after))
     first_act = ACTIVE.search(after)
     if first_dep and (not first_act or first_dep.start() <= first_act.start()):
         return "deprecated"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipeline.extract.candidate import Candidate
 from pipeline.extract.clauses import DEPRECATION_DATE_BEFORE as _DEPRECATION_DATE_BEFORE
@@ -18,6 +18,7 @@ from pipeline.extract.cues import (
     FLOOR,
     PAST,
     announces_deprecation,
+    only_redirects,
 )
 from pipeline.extract.dates import (
     find_dates,
@@ -130,7 +131,10 @@ def id_run(block: Text, ctx: DocContext) -> bool:
 
 def lead_of(text: str, paragraph: str | None = None, context: dt.date | None = None) -> Lead | None:
     paragraph = paragraph or text
-    if announces_deprecation(text) and not _REPLACEMENT_LEAD.search(text):
+    # a wording that ends models only with a date ("migrating from X", "redirected to Y") leads
+    # a list only when the lead gives that date
+    dated_only = only_redirects(text) and not find_dates(paragraph)
+    if announces_deprecation(text) and not _REPLACEMENT_LEAD.search(text) and not dated_only:
         kind = (
             "feature"
             if FEATURE_ITEM.search(text) and "model" not in text.lower()
@@ -160,6 +164,26 @@ def _plain_word_item(main: str, text: str, block: Text) -> bool:
     return bool(re.match(r"[a-z]", rest))
 
 
+_ITEM_GLUE = re.compile(r"^[\s`*]*(?:,\s*(?:and|or)?|\band\b|\bor\b|&|、|和|及び?)[\s`*]*$", re.I)
+
+
+def also_listed(text: str, cand: Candidate, ctx: DocContext) -> list[Candidate]:
+    """More IDs coordinated right after the item's own one ("Imagen 2 models `a@005` and
+    `a@006`"): each is listed with the same facts."""
+    mentions = ctx.ids(text)
+    at = next((i for i, m in enumerate(mentions) if m.model == cand.model), None)
+    if at is None or cand.kind != "model":
+        return []
+    out: list[Candidate] = []
+    last = mentions[at]
+    for m in mentions[at + 1 :]:
+        if not _ITEM_GLUE.match(text[last.end : m.start]) or m.model in cand.replacements:
+            break
+        out.append(replace(cand, model=m.model, aliases=()))
+        last = m
+    return out
+
+
 def list_item(
     block: Text,
     lead: Lead,
@@ -182,7 +206,9 @@ def list_item(
             order=order,
         )
     named: tuple[str, ...] = ()
-    if _plain_word_item(main, text, block):
+    if _plain_word_item(main, text, block) and not any(
+        is_strong_id(m.printed) or m.printed in block.codes for m in ctx.ids(text)
+    ):
         return None  # "visual question answering": an English phrase, not a model
     capitalised_head = (
         "-" in main
@@ -207,6 +233,8 @@ def list_item(
         shown = display_name(re.sub(r"\s+models?$", "", lead_in, flags=re.I))
         named = (shown,) if shown and any(c.isdigit() for c in shown) else ()
     inner = text[len(text.split("(")[0]) :] if "(" in text else ""
+    if ACTIVE.search(inner):
+        inner = ""  # "(use `x-3` instead)" names the replacement, not another name
     aliases = named + tuple(m.model for m in ctx.ids(inner) if m.model != normalise(main))
     date = sub_date or lead.date
     floor = lead.floor

@@ -201,6 +201,22 @@ def _named_model(text: str, end: int, low: str) -> bool:
     return bool(_MODEL_NOUN_AFTER.match(text, end)) and is_known(low)
 
 
+# "having to base64-encode them": a verb after "have/need/want to" with a pronoun object
+# ("migrate to gpt-4o this week" keeps its model)
+_INFINITIVE_BEFORE = re.compile(
+    r"\b(?:have|has|having|had|need|needs|needing|want|wants|how|able)\s+to\s+$", re.IGNORECASE
+)
+_OBJECT_AFTER = re.compile(r"\s+(?:them|it|those|these)\b", re.IGNORECASE)
+
+
+def _used_as_verb(text: str, start: int, end: int) -> bool:
+    """ "instead of having to base64-encode them": a verb between "to" and its object."""
+    return bool(
+        _INFINITIVE_BEFORE.search(text[max(0, start - 16) : start])
+        and _OBJECT_AFTER.match(text, end)
+    )
+
+
 def find_ids(text: str, known: Iterable[str] = ()) -> list[Mention]:
     """ID mentions in prose: strong IDs, or tokens the page shows as IDs elsewhere."""
     known_set = known if isinstance(known, (set, frozenset)) else set(known)
@@ -218,7 +234,7 @@ def find_ids(text: str, known: Iterable[str] = ()) -> list[Mention]:
             or by_catalogue
             or (if_known and low in known_set)
             or (if_known and "-" in low and _named_model(text, start + len(token), low))
-        ):
+        ) and not (low not in known_set and _used_as_verb(text, start, start + len(token))):
             out.append(Mention(low, start, start + len(token), token))
     return _with_versions(text, out) if out and _VERSIONS_WORD.search(text) else out
 

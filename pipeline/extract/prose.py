@@ -17,8 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from pipeline.extract.candidate import Candidate
+from pipeline.extract.clause_facts import EXAMPLE_BEFORE, FEATURE_SENTENCE, apply_clause, scope_name
 from pipeline.extract.clauses import DEPRECATION_DATE_BEFORE as _DEPRECATION_DATE_BEFORE
-from pipeline.extract.clauses import Clause, has_clause_cue, read_clause
+from pipeline.extract.clauses import has_clause_cue, read_clause
 from pipeline.extract.context import DocContext, model_page_id
 from pipeline.extract.cues import (
     ANNOUNCE_VERB,
@@ -39,6 +40,7 @@ from pipeline.extract.dates import (
 from pipeline.extract.lists import (
     DATE_LABEL,
     Lead,
+    also_listed,
     id_item,
     id_run,
     lead_of,
@@ -75,18 +77,12 @@ _FAMILY_AFTER = re.compile(
     r"endpoints)\b",
     re.IGNORECASE,
 )
-# Sentences about a capability of models (fine-tuning them, a tool on them), not the models.
-_FEATURE_SENTENCE = re.compile(
-    r"^(?:the\s+)?(?:new\s+)?(?:fine[- ]tun\w*|training|support for using|tool support)\b",
-    re.IGNORECASE,
-)
 _REPLACEMENT_SENTENCE = re.compile(
     r"\binstead\b|\bmigrat|\brecommend|\bswitch\w* to\b|\bmov\w* to\b|\bupgrad\w* to\b|"
     r"\bredirect\w* to\b|\brout\w* to\b|\bserved by\b|\bfall\w* back to\b|"
     r"迁移|替代|替换|改用|推荐|建议使用|後継|移行|代替",
     re.I,
 )
-_EXAMPLE_BEFORE = re.compile(r"(?:for example|for instance|e\.g\.|i\.e\.)[,:]?\s*$", re.I)
 
 
 @dataclass
@@ -171,6 +167,7 @@ def notice_prose(
             cand = list_item(block, lead, sub_date, anchor, order + n, ctx)
             if cand:
                 result.candidates.append(cand)
+                result.candidates.extend(also_listed(block.text, cand, ctx))
             continue
         after_list = lead is not None and n > 0 and blocks[n - 1].kind == "li"
         lead = None
@@ -215,79 +212,6 @@ def _stated_shutdown(
     return found.pop() if len(found) == 1 else None
 
 
-def _scope(product: str | None) -> str:
-    return f"product:{product}" if product else "api"
-
-
-def _apply_clause(
-    clause: Clause,
-    sentence: str,
-    result: ProseResult,
-    before: int,
-    anchor: str | None,
-    order: int,
-    ctx: DocContext,
-) -> None:
-    """The clause reader's facts complete the sentence's sightings: subjects the cue reading
-    missed become candidates; a date the clause gives fills an undated sighting (an anaphor's
-    date reaches the earlier sentence's), and a date the shutdown was moved to replaces the
-    earlier one."""
-    if _FEATURE_SENTENCE.match(sentence) or _EXAMPLE_BEFORE.search(sentence[:20]):
-        return
-    kind = ("earliest" if ctx.all_earliest else clause.kind) if clause.date else "none"
-    for subject in clause.subjects:
-        at = next(
-            (
-                i
-                for i in range(len(result.candidates) - 1, -1, -1)
-                if result.candidates[i].model == subject.model
-                and result.candidates[i].kind == "model"
-            ),
-            None,
-        )
-        if at is not None and (at >= before or clause.how == "anaphor"):
-            c = result.candidates[at]
-            if clause.date and (
-                clause.moved
-                or c.shutdown_date is None
-                or (c.rule == "clause: redirect" and clause.how != "redirect")
-            ):
-                how = "a moved date" if clause.moved else clause.how
-                evidence = c.evidence if sentence in c.evidence else f"{c.evidence} {sentence}"
-                c = replace(
-                    c,
-                    shutdown_date=clause.date,
-                    shutdown_kind=kind,
-                    rule=f"{c.rule}, dated by the clause reader ({how})",
-                    evidence=evidence.strip(),
-                )
-            if clause.replacements and not c.replacements:
-                c = replace(c, replacements=clause.replacements)
-            result.candidates[at] = c
-            continue
-        if clause.how == "anaphor":
-            continue
-        is_display = subject.model != normalise(subject.printed)
-        result.candidates.append(
-            Candidate(
-                model=subject.model,
-                rule=f"clause: {clause.how}",
-                aliases=(display_name(subject.printed),)
-                if is_display and " " in subject.printed
-                else (),
-                shutdown_date=clause.date,
-                shutdown_kind=kind,  # type: ignore[arg-type]
-                replacements=clause.replacements,
-                evidence=sentence,
-                anchor=anchor,
-                source="prose",
-                order=order,
-                status=status_of_sentence(sentence),
-                scope=_scope(product_of(sentence)),
-            )
-        )
-
-
 def _sentences(
     text: str,
     block: Text,
@@ -319,13 +243,13 @@ def _sentences(
                 ]
                 block_reps.extend(named)
                 if block.kind != "li":  # a list item's replacement is its own, not the section's
-                    scope = _scope(product_of(sentence))
+                    scope = scope_name(product_of(sentence))
                     result.replacements.extend((r, scope, order) for r in named)
             return
         product = product_of(sentence)
         if only_weak_cues(sentence) and not find_dates(sentence):
             return  # "X: Legacy GPT model for cheaper tasks" describes, announces nothing
-        if _FEATURE_SENTENCE.match(sentence):
+        if FEATURE_SENTENCE.match(sentence):
             return
         mentions = list(found)
         if not mentions:
@@ -359,7 +283,7 @@ def _sentences(
         # never deprecated by it: a conflict resolves to no alarm.
         active_here = {m.model for m, p in zip(mentions, polarities, strict=True) if p == "active"}
         for mention, pol in zip(mentions, polarities, strict=True):
-            if _EXAMPLE_BEFORE.search(text_before(sentence, mention.start)):
+            if EXAMPLE_BEFORE.search(text_before(sentence, mention.start)):
                 continue
             if mention.model in active_here:
                 pol = "active"
@@ -385,7 +309,7 @@ def _sentences(
                 source="prose",
                 order=order,
                 status=status_of_sentence(sentence),
-                scope=_scope(product),
+                scope=scope_name(product),
             )
             if _FAMILY_AFTER.match(sentence[mention.end :]) and not names_members(
                 sentence, mention
@@ -401,7 +325,7 @@ def _sentences(
                 # Only a model named as what to use instead joins the pool; one that merely
                 # "stays available" replaces nothing.
                 if block.kind != "li" and _REPLACEMENT_SENTENCE.search(sentence[: mention.start]):
-                    result.replacements.append((mention.model, _scope(product), order))
+                    result.replacements.append((mention.model, scope_name(product), order))
                 block_reps.append(mention.model)
                 continue
             if pol != "feature":
@@ -430,7 +354,7 @@ def _sentences(
         if clause and clause.date is None and clause.how == "lead and list" and stated():
             clause = replace(clause, date=stated(), kind="firm")
         if clause:
-            _apply_clause(clause, sentence, result, before, anchor, order, ctx)
+            apply_clause(clause, sentence, result.candidates, before, anchor, order, ctx)
             result.subjects = clause.subjects
         elif len(result.candidates) > before:
             result.subjects = ()

@@ -29,6 +29,8 @@ class Table:
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     raw_rows: tuple[str, ...] = ()  # evidence text per row (raw Markdown line or joined cells)
+    # (row, column, text, href) of each link in a body cell
+    links: tuple[tuple[int, int, str, str], ...] = ()
 
 
 Block = Text | Table

@@ -184,15 +184,20 @@ def parse_table(table: Tag) -> Table:
     is repeated in every row and column it covers, so each row reads whole."""
     rows: list[tuple[str, ...]] = []
     header: tuple[str, ...] = ()
+    links: list[tuple[int, int, str, str]] = []
     # column -> (text, rows still covered) for cells spanning down from earlier rows
     carried: dict[int, tuple[str, int]] = {}
     for tr in _own_rows(table):
         cells: list[str] = []
         # Direct children only; a plain loop is several times faster than find_all here.
         row_cells = [c for c in tr.contents if isinstance(c, Tag) and c.name in ("th", "td")]
+        cell_links: list[tuple[int, str, str]] = []
         for cell in row_cells:
             _fill_carried(cells, carried)
             text = inline_text(cell)
+            cell_links.extend(
+                (len(cells), inline_text(a), str(a["href"])) for a in cell.find_all("a", href=True)
+            )
             down = _span(cell, "rowspan", 200)
             for _ in range(_span(cell, "colspan", 20)):
                 if down > 1:
@@ -206,9 +211,10 @@ def parse_table(table: Tag) -> Table:
         if not rows and (in_head or all_th):
             header = tuple(cells)  # the last header row wins
         else:
+            links.extend((len(rows), column, label, href) for column, label, href in cell_links)
             rows.append(tuple(cells))
     raw = tuple(" | ".join(c for c in row if c) for row in rows)
-    return Table(header=header, rows=tuple(rows), raw_rows=raw)
+    return Table(header=header, rows=tuple(rows), raw_rows=raw, links=tuple(links))
 
 
 class _Walker:

@@ -134,6 +134,7 @@ def _table(tokens: list[Token], start: int, lines: list[str]) -> tuple[Table, in
     rows: list[tuple[str, ...]] = []
     raw: list[str] = []
     cells: list[str] = []
+    links: list[tuple[int, int, str, str]] = []
     row_token: Token | None = None
     in_head = False
     i = start
@@ -146,6 +147,8 @@ def _table(tokens: list[Token], start: int, lines: list[str]) -> tuple[Table, in
         elif tok.type == "tr_open":
             cells, row_token = [], tok
         elif tok.type == "inline":
+            if not in_head:
+                links.extend((len(rows), len(cells), *link) for link in inline_links(tok))
             cells.append(inline_plain(tok))
         elif tok.type == "tr_close":
             if in_head:
@@ -155,7 +158,7 @@ def _table(tokens: list[Token], start: int, lines: list[str]) -> tuple[Table, in
                 line = lines[row_token.map[0]] if row_token and row_token.map else ""
                 raw.append(line.strip() or " | ".join(cells))
         i += 1
-    return Table(header=header, rows=tuple(rows), raw_rows=tuple(raw)), i
+    return Table(header=header, rows=tuple(rows), raw_rows=tuple(raw), links=tuple(links)), i
 
 
 @PARSERS.register("markdown")

@@ -23,6 +23,7 @@ def secret_names(teams: TeamsFile) -> dict[str, str]:
     """Environment variable names that hold secrets -> their kind (token, password, url)."""
     d = teams.delivery
     names: dict[str, str] = {d.slack.token_env: "token"}
+    names[d.slack.signing_secret_env] = names[d.slack.app_token_env] = "token"  # Slack app
     if d.email.password_env:
         names[d.email.password_env] = "password"
     for env in [d.ops.webhook_env, *(team.webhook_env for team in teams.teams)]:
@@ -152,6 +153,7 @@ class Router:
             timeout=self.timeout,
             rate_limit_retries=self.rate_limit_retries,
             redact=self.redact,
+            buttons=self.teams.delivery.slack.buttons,
         )
 
     def ops_destination(self, avoid: str) -> tuple[str, str] | None:

@@ -28,7 +28,8 @@ from slack_sdk.http_retry.state import RetryState
 from pipeline.alerts.notify.base import DeliveryError, ItemView, by_urgency, heading, item_view
 from pipeline.alerts.notify.escape import ELLIPSIS, slack_text, truncate
 from pipeline.alerts.notify.slack_confirm import metadata, posted_keys, remember
-from pipeline.core.models import Alert
+from pipeline.alerts.slack_actions.buttons import actions_block, has_buttons
+from pipeline.core.models import Alert, AlertItem
 from pipeline.core.redact import redact_registered
 from pipeline.fetch.errors import retry_after_seconds
 
@@ -42,6 +43,7 @@ SECTION_MAX = 3000
 HEADER_MAX = 150
 FALLBACK_MAX = 3500
 SECTIONS_PER_MESSAGE = 40  # leaves room for the header and footer blocks
+SECTIONS_WITH_BUTTONS = 24  # a section and an actions block each, plus header and footer
 MESSAGE_TEXT_MAX = 12_000  # sum of section texts per message
 MAX_INLINE_WAIT = 5.0  # seconds; a longer Retry-After goes back to the outbox
 PERMANENT_ERRORS = {
@@ -99,9 +101,11 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": True}}
 
 
-def _chunks(alert: Alert, now: dt.datetime) -> list[list[tuple[str, str]]]:
-    """Group (section text, fallback line) pairs so each message stays within the limits."""
-    chunks: list[list[tuple[str, str]]] = [[]]
+def _chunks(
+    alert: Alert, now: dt.datetime, per_message: int = SECTIONS_PER_MESSAGE
+) -> list[list[tuple[str, str, AlertItem]]]:
+    """Group (section text, fallback line, item) so each message stays within the limits."""
+    chunks: list[list[tuple[str, str, AlertItem]]] = [[]]
     size = fallback = 0
     for item in by_urgency(alert.items, now):
         view = item_view(item, now)
@@ -109,22 +113,25 @@ def _chunks(alert: Alert, now: dt.datetime) -> list[list[tuple[str, str]]]:
         line = "- " + slack_text(truncate(view.summary, 240))
         current = chunks[-1]
         if current and (
-            len(current) >= SECTIONS_PER_MESSAGE
+            len(current) >= per_message
             or size + len(text) > MESSAGE_TEXT_MAX
             or fallback + len(line) + 1 > FALLBACK_MAX - HEADER_MAX - 20
         ):
             chunks.append([])
             size = fallback = 0
-        chunks[-1].append((text, line))
+        chunks[-1].append((text, line, item))
         size += len(text)
         fallback += len(line) + 1
     return chunks
 
 
-def render_parts(alert: Alert, *, now: dt.datetime) -> list[tuple[dict[str, Any], int]]:
-    """Messages as ({"text", "blocks"}, number of alert items in that message)."""
+def render_parts(
+    alert: Alert, *, now: dt.datetime, buttons: bool = False
+) -> list[tuple[dict[str, Any], int]]:
+    """Messages as ({"text", "blocks"}, number of alert items in that message); with
+    `buttons`, each model's section is followed by its actions block (`slack_actions`)."""
     title = heading(alert)
-    chunks = _chunks(alert, now)
+    chunks = _chunks(alert, now, SECTIONS_WITH_BUTTONS if buttons else SECTIONS_PER_MESSAGE)
     parts = []
     for number, chunk in enumerate(chunks, start=1):
         suffix = f" ({number}/{len(chunks)})" if len(chunks) > 1 else ""
@@ -133,16 +140,22 @@ def render_parts(alert: Alert, *, now: dt.datetime) -> list[tuple[dict[str, Any]
         blocks: list[dict[str, Any]] = [
             {"type": "header", "text": {"type": "plain_text", "text": header}}
         ]
-        blocks.extend(_section(text) for text, _ in chunk)
+        for index, (text, _, item) in enumerate(chunk):
+            blocks.append(_section(text))
+            if buttons and has_buttons(alert.team, item):
+                block = actions_block(alert.team, item, index, now)
+                blocks.extend([block] if block else [])
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
-        text = fit("\n".join([header, *(line for _, line in chunk)]), FALLBACK_MAX)
+        text = fit("\n".join([header, *(line for _, line, _ in chunk)]), FALLBACK_MAX)
         parts.append(({"text": text, "blocks": blocks}, len(chunk)))
     return parts
 
 
-def render_slack_messages(alert: Alert, *, now: dt.datetime) -> list[dict[str, Any]]:
+def render_slack_messages(
+    alert: Alert, *, now: dt.datetime, buttons: bool = False
+) -> list[dict[str, Any]]:
     """The alert as one or more Slack messages, each `{"text": fallback, "blocks": [...]}`."""
-    return [message for message, _ in render_parts(alert, now=now)]
+    return [message for message, _ in render_parts(alert, now=now, buttons=buttons)]
 
 
 def _retry_after_header(headers: dict[str, Any] | None) -> str | None:
@@ -213,8 +226,10 @@ class SlackNotifier:
         timeout: float = 10,
         rate_limit_retries: int = 1,
         redact: Callable[[str], str] = redact_registered,
+        buttons: bool = False,
     ) -> None:
         self._redact = redact
+        self._buttons = buttons and not webhook_url  # a webhook's messages cannot be clicked
         handlers: list[RetryHandler] = [ShortRateLimitRetry(max_retry_count=rate_limit_retries)]
         self._web: WebClient | None = None
         self._hook: WebhookClient | None = None
@@ -248,7 +263,7 @@ class SlackNotifier:
         """Post each part with metadata carrying its key; when the alert may already be out
         (`maybe_sent_since`), first read the channel's history and skip the parts found.
         May raise `slack_confirm.HistoryUnavailable` (the caller decides what then)."""
-        parts = render_parts(alert, now=now)
+        parts = render_parts(alert, now=now, buttons=self._buttons)
         found: set[str] = set()
         if maybe_sent_since is not None and self._web is not None:
             try:
