@@ -956,3 +956,20 @@ def test_a_page_with_its_own_ids_keeps_them():
     )
     out = extract_document(page.encode(), fmt="markdown", provider="acme-cloud", today=TODAY)
     assert "gpt-4.1-mini" not in {r.model for r in out.records}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_name_with_a_year_month_version_is_the_catalogue_id(layout):
+    """'Codestral (25.01) and Mistral Large (24.11) will be retired on D': a name and its
+    YY.MM version are the catalogue's `codestral-2501` / `mistral-large-2411`; a version the
+    catalogue does not know ('Orca Chat (31.12)') makes no ID up."""
+    text = (
+        "Codestral (25.01) and Mistral Large (24.11) will be retired on March 3, 2027. "
+        "Orca Chat (31.12) will be retired on March 3, 2027."
+    )
+    out = extract_document(
+        wrap(text, layout).encode(), fmt=parse_format(layout), provider="news", today=TODAY
+    )
+    got = {r.model: r.shutdown_date for r in out.records if r.kind == "model"}
+    assert got.get("codestral-2501") == got.get("mistral-large-2411") == "2027-03-03", got
+    assert "orca-chat-3112" not in got

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from pipeline.extract.catalogue import is_known
 from pipeline.extract.context import DocContext
 from pipeline.extract.dates import (
     MONTH_DAY,
@@ -17,6 +18,7 @@ from pipeline.extract.model_ids import (
     Mention,
     display_name,
     normalise,
+    slug,
 )
 
 _DISPLAY = re.compile(
@@ -81,8 +83,23 @@ def with_display_names(sentence: str, mentions: list[Mention], ctx: DocContext) 
     return mentions + _display_mentions(sentence, mentions, ctx)
 
 
-def _display_mentions(sentence: str, taken: list[Mention], ctx: DocContext) -> list[Mention]:
+# "Codestral (25.01)", "Mistral Large (24.11)": a name and its year.month version, the ID
+# being the name's slug and the version's digits when the catalogue knows that ID.
+_NAME_AND_VERSION = re.compile(r"\b([A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+){0,3}) \((\d{2})\.(\d{2})\)")
+
+
+def _versioned_names(sentence: str, taken: list[Mention]) -> list[Mention]:
     out = []
+    for m in _NAME_AND_VERSION.finditer(sentence):
+        model = f"{slug(m.group(1)).lower()}-{m.group(2)}{m.group(3)}"
+        if is_known(model) and not any(t.start < m.end() and m.start() < t.end for t in taken):
+            out.append(Mention(model, m.start(), m.end(), m.group(0)))
+    return out
+
+
+def _display_mentions(sentence: str, taken: list[Mention], ctx: DocContext) -> list[Mention]:
+    out = _versioned_names(sentence, taken)
+    taken = [*taken, *out]
     for m in _DISPLAY.finditer(sentence):
         name = m.group(1)
         if not any(c.isdigit() for c in name) or any(
