@@ -196,7 +196,9 @@ def parse_table(table: Tag) -> Table:
             _fill_carried(cells, carried)
             text = inline_text(cell)
             cell_links.extend(
-                (len(cells), inline_text(a), str(a["href"])) for a in cell.find_all("a", href=True)
+                (len(cells), inline_text(a), str(a["href"]))
+                for a in _tags(cell, {"a"})
+                if a.get("href") is not None
             )
             down = _span(cell, "rowspan", 200)
             for _ in range(_span(cell, "colspan", 20)):
