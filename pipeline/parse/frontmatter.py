@@ -2,30 +2,35 @@
 
 Front matter comes from fetched pages, so it is untrusted: aliases are refused (a "billion
 laughs" alias bomb of a few hundred bytes expands to gigabytes), an oversized block is
-ignored, and only scalar top-level fields (title, url, date, ...) are kept.
+ignored, and only scalar top-level fields (title, url, date, ...) are kept. PyYAML is
+imported on the first page that has front matter.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import cache
 from typing import Any
-
-import yaml
 
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 MAX_FRONT_MATTER = 64_000  # characters; real front matter is a few lines
 _SCALARS = (str, int, float, bool, dt.date)
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases (`*name`), so nothing can expand."""
+@cache
+def _no_alias_loader() -> type:
+    """A SafeLoader subclass that refuses aliases (`*name`), so nothing can expand."""
+    import yaml
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
-            raise yaml.composer.ComposerError(None, None, "aliases are not allowed", mark)
-        return super().compose_node(parent, index)
+    class _NoAliasLoader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                mark = self.peek_event().start_mark
+                raise yaml.composer.ComposerError(None, None, "aliases are not allowed", mark)
+            return super().compose_node(parent, index)
+
+    return _NoAliasLoader
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
@@ -37,8 +42,10 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
         return {}, text, []
     if len(match.group(1)) > MAX_FRONT_MATTER:
         return {}, text[match.end() :], [f"front matter over {MAX_FRONT_MATTER} characters"]
+    import yaml
+
     try:
-        meta = yaml.load(match.group(1), Loader=_NoAliasLoader)  # a SafeLoader subclass
+        meta = yaml.load(match.group(1), Loader=_no_alias_loader())  # a SafeLoader subclass
     except (yaml.YAMLError, ValueError, RecursionError, OverflowError, TypeError) as exc:
         # deep nesting, a 5,000-digit integer, `date: 2026-02-30`: ignore the front matter,
         # keep the page

@@ -1,6 +1,8 @@
 """HTML -> Document with beautifulsoup4 + lxml.
 
-Navigation, scripts and styles are dropped; headings split the page into notices; tables keep
+The tree is the page's main content region (`<main>`, else `role="main"`, else `<body>`),
+which `pipeline.parse.soup` builds from lxml's C parse rather than bs4 building the whole
+page. Navigation, scripts and styles are dropped; headings split the page into notices; tables keep
 their rows and cells; text keeps the whitespace between inline elements, so
 `<code>gpt-5</code> or <code>gpt-4.1</code>` stays "gpt-5 or gpt-4.1".
 """
@@ -10,20 +12,13 @@ from __future__ import annotations
 import copy
 import logging
 import re
-import warnings
 from collections.abc import Iterator
 
-from bs4 import (
-    BeautifulSoup,
-    Comment,
-    MarkupResemblesLocatorWarning,
-    NavigableString,
-    Tag,
-    XMLParsedAsHTMLWarning,
-)
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from pipeline.parse.document import Block, Document, Notice, Table, Text, push_heading
 from pipeline.parse.registry import PARSERS
+from pipeline.parse.soup import region_soup
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +48,7 @@ DROP = frozenset(
     ]
 )
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+STRUCTURE = frozenset([*HEADINGS, "table"])  # what splits a page into notices and blocks
 BLOCKS = frozenset(
     [
         "address",
@@ -99,10 +95,13 @@ def inline_text(el: Tag) -> str:
 
 def raw_inline(el: Tag) -> str:
     """Visible text with its original whitespace (not collapsed)."""
+    contents = el.contents
+    if len(contents) == 1 and isinstance(contents[0], NavigableString):  # most table cells
+        return "" if isinstance(contents[0], Comment) else str(contents[0])
     parts: list[str] = []
 
     def rec(node: Tag) -> None:
-        for child in node.children:
+        for child in node.contents:  # (`.children` iterates the same list, slower)
             if isinstance(child, NavigableString):
                 if not isinstance(child, Comment):
                     parts.append(str(child))
@@ -155,13 +154,13 @@ def _tags(el: Tag, names: set[str] | None) -> Iterator[Tag]:
 
 def _own_rows(table: Tag) -> Iterator[Tag]:
     """The table's own <tr>s in document order; nested tables' rows skipped (one pass)."""
-    pending = [c for c in reversed(list(table.children)) if isinstance(c, Tag)]
+    pending = [c for c in reversed(table.contents) if isinstance(c, Tag)]
     while pending:
         node = pending.pop()
         if node.name == "tr":
             yield node
         if node.name != "table":
-            pending.extend(c for c in reversed(list(node.children)) if isinstance(c, Tag))
+            pending.extend(c for c in reversed(node.contents) if isinstance(c, Tag))
 
 
 def _span(cell: Tag, name: str, limit: int) -> int:
@@ -191,13 +190,15 @@ def parse_table(table: Tag) -> Table:
     for tr in _own_rows(table):
         cells: list[str] = []
         # Direct children only; a plain loop is several times faster than find_all here.
-        row_cells = [c for c in tr.children if isinstance(c, Tag) and c.name in ("th", "td")]
+        row_cells = [c for c in tr.contents if isinstance(c, Tag) and c.name in ("th", "td")]
         cell_links: list[tuple[int, str, str]] = []
         for cell in row_cells:
             _fill_carried(cells, carried)
             text = inline_text(cell)
             cell_links.extend(
-                (len(cells), inline_text(a), str(a["href"])) for a in cell.find_all("a", href=True)
+                (len(cells), inline_text(a), str(a["href"]))
+                for a in _tags(cell, {"a"})
+                if a.get("href") is not None
             )
             down = _span(cell, "rowspan", 200)
             for _ in range(_span(cell, "colspan", 20)):
@@ -250,7 +251,7 @@ class _Walker:
         self.blocks = []
 
     def walk(self, el: Tag, kind: str = "p") -> None:
-        for child in el.children:
+        for child in el.contents:
             if isinstance(child, NavigableString):
                 if not isinstance(child, Comment):
                     self.buffer.append(str(child))
@@ -282,8 +283,8 @@ class _Walker:
                     if self.buffer and self.buffer[-1][-1:].isalnum():
                         self.buffer.append(" ")
                 else:
-                    self.codes.extend(clean(c.get_text()) for c in child.find_all("code"))
-                anchors = [child] if name == "a" else child.find_all("a")
+                    self.codes.extend(clean(c.get_text()) for c in _tags(child, {"code"}))
+                anchors = [child] if name == "a" else _tags(child, {"a"})
                 self.links.extend(
                     (clean(a.get_text()), str(a.get("href"))) for a in anchors if a.get("href")
                 )
@@ -292,10 +293,19 @@ class _Walker:
                     self.buffer.append(" ")
 
 
-def _definition_lists_as_items(soup: BeautifulSoup, root: Tag) -> None:
+def _scan(root: Tag) -> tuple[list[Tag], list[Tag]]:
+    """One pass over the region: its definition lists, and its headings and tables."""
+    lists: list[Tag] = []
+    structure: list[Tag] = []
+    for el in _tags(root, {*STRUCTURE, "dl"}):
+        (lists if el.name == "dl" else structure).append(el)
+    return lists, structure
+
+
+def _definition_lists_as_items(soup: BeautifulSoup, lists: list[Tag]) -> None:
     """`<dl><dt>term</dt><dd>text</dd>` pairs become list items "term: text", so a model
     named in a term and the status or date given in its definition are read together."""
-    for dl in list(_tags(root, {"dl"})):
+    for dl in lists:
         items = soup.new_tag("ul")
         term: Tag | None = None
         for child in [c for c in dl.children if isinstance(c, Tag)]:
@@ -315,23 +325,22 @@ def _definition_lists_as_items(soup: BeautifulSoup, root: Tag) -> None:
 
 @PARSERS.register("html")
 def parse_html(text: str, url: str | None = None) -> Document:
-    with warnings.catch_warnings():
-        # Feeds and odd pages are often XML or bare URLs; bs4 copes, its warnings are noise.
-        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-        soup = BeautifulSoup(_INVISIBLE.sub(" ", text), "lxml", multi_valued_attributes=None)
-    title = clean(soup.title.get_text()) if soup.title else ""
+    soup, region, title_tag = region_soup(_INVISIBLE.sub(" ", text))
+    title = clean(title_tag.get_text()) if title_tag else ""
     root = (
-        next(_tags(soup, {"main"}), None)
+        region
+        or next(_tags(soup, {"main"}), None)
         or next((t for t in _tags(soup, None) if t.get("role") == "main"), None)
         or soup.body
         or soup
     )
-    if isinstance(root, Tag):
-        _definition_lists_as_items(soup, root)
     walker = _Walker()
     if isinstance(root, Tag):
-        for el in _tags(root, {*HEADINGS, "table"}):
+        lists, structure = _scan(root)
+        if lists:  # definition lists rewritten: headings and tables may have moved
+            _definition_lists_as_items(soup, lists)
+            structure = list(_tags(root, STRUCTURE))
+        for el in structure:
             for parent in el.parents:  # stop at a marked parent: its ancestors are marked too
                 if id(parent) in walker.structural:
                     break

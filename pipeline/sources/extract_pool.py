@@ -203,7 +203,8 @@ def _context() -> multiprocessing.context.BaseContext:
     # (which holds threads and SQLite connections), and start in milliseconds.
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["pipeline.sources.extract_pool"])
+        preload = ["pipeline.sources.extract_pool", "pipeline.sources.extract_preload"]
+        context.set_forkserver_preload(preload)  # every parser and the catalogue, once
         return context
     return multiprocessing.get_context("spawn")
 

@@ -38,13 +38,16 @@ def _decode(body: bytes, charset: str | None) -> str:
 
 def _markup_lines(body: bytes, xml: bool) -> list[str]:
     import lxml.etree
-    import lxml.html
 
     if xml:
         parser = lxml.etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
         root = lxml.etree.fromstring(body, parser)
     else:
-        root = lxml.html.document_fromstring(body)
+        # lxml.html.document_fromstring's parse, without its Python element-class lookup
+        # (called for every element read): the same libxml2 HTMLParser and options.
+        root = lxml.etree.fromstring(body, lxml.etree.HTMLParser())
+        if root is None:
+            raise lxml.etree.ParserError("Document is empty")
     if root is None:
         return []
     # Comments and processing instructions go; the text after them stays.
@@ -53,10 +56,14 @@ def _markup_lines(body: bytes, xml: bool) -> list[str]:
     )
     chunks: list[str] = []
     skipping = 0
+    names: dict[str, str] = {}  # tag -> lower-cased local name (a QName per element is slow)
     for event, element in lxml.etree.iterwalk(root, events=("start", "end")):
-        if not isinstance(element.tag, str):  # entities
+        tag = element.tag
+        if not isinstance(tag, str):  # entities
             continue
-        name = lxml.etree.QName(element).localname.lower()
+        name = names.get(tag)
+        if name is None:
+            name = names[tag] = lxml.etree.QName(element).localname.lower()
         if event == "start":
             if name in SKIP_TAGS or skipping:
                 skipping += 1

@@ -1,0 +1,200 @@
+"""The BeautifulSoup tree the HTML parser reads, built from what lxml parsed in C.
+
+bs4's own lxml builder has lxml call back into Python for every tag and string of the page
+and builds its tree from those calls: about half of an HTML page's extraction time. Here lxml
+(the same libxml2 HTML parser, with the options bs4 gives it) builds its tree in C; the
+page's main content region is found on that tree (the first `<main>`, else the first element
+with `role="main"`, else `<body>`), and only that region and the page's first `<title>` are
+built as bs4 elements (`_Builder`), each inside its ancestors' tags. The region is the one a
+whole-page `BeautifulSoup(text, "lxml")` builds, element for element, string for string, and
+link for link; navigation, sidebars and footers outside it are never built. Pages on which
+lxml's tree and bs4's differ are parsed by bs4 whole, as before: no region (empty, no
+`<body>`), a doctype inside the page, markup after `</html>`, elements nested more than
+`MAX_DEPTH` deep, pages longer than `MAX_CHARS`.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+from bs4 import (
+    BeautifulSoup,
+    Comment,
+    MarkupResemblesLocatorWarning,
+    NavigableString,
+    PageElement,
+    Tag,
+    XMLParsedAsHTMLWarning,
+)
+from lxml import etree
+
+_EVENTS = ("start", "end", "comment", "pi")
+_ASCII_SPACES = BeautifulSoup.ASCII_SPACES
+_DOCTYPE = re.compile(r"<!doctype", re.IGNORECASE)
+_HTML_END = re.compile(r"</html\s*>", re.IGNORECASE)
+_BLANK_OR_COMMENTS = re.compile(r"(?:\s|<!--(?:(?!-->).)*-->)*\Z", re.DOTALL)
+# libxml2 stops building its tree 256 elements deep (bs4, fed events, goes on): a page that
+# deep is parsed whole. The check is one XPath over the tree, in C.
+MAX_DEPTH = 200
+# ... and cuts a text node at 10,000,000 bytes: pages of more characters than a quarter of
+# that (4 bytes a character at most) are parsed whole too.
+MAX_CHARS = 2_500_000
+_TOO_DEEP = etree.XPath(f"boolean({'/*' * MAX_DEPTH})")
+
+
+def whole_soup(text: str) -> BeautifulSoup:
+    """bs4's own parse of the whole page (the path for pages without a region)."""
+    with warnings.catch_warnings():
+        # Feeds and odd pages are often XML or bare URLs; bs4 copes, its warnings are noise.
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        return BeautifulSoup(text, "lxml", multi_valued_attributes=None)
+
+
+def _lxml_tree(text: str) -> etree._Element | None:
+    # The parser bs4's lxml builder uses (etree.HTMLParser, recover=True), without a target.
+    parser = etree.HTMLParser(recover=True)
+    try:
+        parser.feed(text)
+        return parser.close()
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return None
+
+
+def _region(doc: etree._Element) -> etree._Element | None:
+    """The element the HTML parser reads, as `parse_html` chooses it on a bs4 tree."""
+    for el in doc.iter("main"):
+        return el
+    for el in doc.iter(etree.Element):
+        if el.get("role") == "main":
+            return el
+    for el in doc.iter("body"):
+        return el
+    return None
+
+
+class _Builder:
+    """Builds bs4 elements from lxml's tree, linked as bs4's own parse links them.
+
+    Each element is made with bs4's constructors (`Tag(soup, builder, name, attrs=...)`,
+    the string classes) and joined by its documented navigation attributes: `parent` and
+    `contents`, `previous_sibling`/`next_sibling`, and `previous_element`/`next_element` in
+    document order. What bs4's `endData` does to a string is done here too: a string of
+    ASCII whitespace alone becomes one newline or space (unless inside `<pre>` or
+    `<textarea>`), and a string inside `<rt>`, `<rp>`, `<style>`, `<script>` or `<template>`
+    gets that tag's string class."""
+
+    def __init__(self, soup: BeautifulSoup) -> None:
+        self.soup = soup
+        self.builder = soup.builder
+        self.keep_spaces = self.builder.preserve_whitespace_tags
+        self.containers = self.builder.string_containers
+        self.last: PageElement | None = None  # the element built last, in document order
+        self.wanted: etree._Element | None = None  # an element whose bs4 tag is kept ...
+        self.found: Tag | None = None  # ... here, once built
+
+    def _link(self, node: PageElement, parent: Tag) -> None:
+        node.parent = parent
+        node.previous_element = self.last
+        if self.last is not None:
+            self.last.next_element = node
+        siblings = parent.contents
+        if siblings:
+            node.previous_sibling = siblings[-1]
+            siblings[-1].next_sibling = node
+        siblings.append(node)
+        self.last = node
+
+    def _string(self, text: str, parent: Tag, cls: type[NavigableString], keep: bool) -> None:
+        if not keep and not text.strip(_ASCII_SPACES):
+            text = "\n" if "\n" in text else " "
+        self._link(cls(text), parent)
+
+    def tag(self, el: etree._Element, parent: Tag) -> Tag:
+        tag = Tag(self.soup, self.builder, el.tag, attrs=dict(el.attrib))
+        self._link(tag, parent)
+        if el is self.wanted:
+            self.found = tag
+        return tag
+
+    def subtree(self, top: etree._Element, parent: Tag) -> Tag:
+        """Build `top` and everything inside it under `parent`; return `top`'s tag."""
+        chain = [parent, *parent.parents]
+        keep = any(t.name in self.keep_spaces for t in chain)
+        inner = next((t.name for t in chain if t.name in self.containers), None)
+        # (tag, keep whitespace, class of its plain strings) for each open element
+        stack: list[tuple[Tag, bool, type[NavigableString]]] = []
+        plain = self.containers.get(inner, NavigableString) if inner else NavigableString
+        current = (parent, keep, plain)
+        made: Tag | None = None
+        for event, el in etree.iterwalk(top, events=_EVENTS):
+            tag, keep, plain = current
+            if event == "start":
+                child = self.tag(el, tag)
+                made = made or child
+                stack.append(current)
+                name = child.name
+                current = (
+                    child,
+                    keep or name in self.keep_spaces,
+                    self.containers.get(name, plain),
+                )
+                if el.text:
+                    self._string(el.text, child, current[2], current[1])
+                continue
+            if event == "end":
+                current = stack.pop()
+                tag, keep, plain = current
+            elif event == "comment":
+                self._string(el.text or "", tag, Comment, keep)
+            else:  # a processing instruction (libxml2 reads most of them as comments)
+                pi = self.builder.processing_instruction_class
+                self._string(f"{el.target} {el.text or ''}", tag, pi, keep)
+            if el is not top and el.tail:
+                self._string(el.tail, tag, plain, keep)
+        assert made is not None
+        return made
+
+    def within_ancestors(self, el: etree._Element) -> Tag:
+        """Build `el` inside its ancestors' (empty) tags, as deep as in the page."""
+        parent: Tag = self.soup
+        for ancestor in reversed(list(el.iterancestors())):
+            parent = self.tag(ancestor, parent)
+        return self.subtree(el, parent)
+
+
+def region_soup(text: str) -> tuple[BeautifulSoup, Tag | None, Tag | None]:
+    """(soup, the region to read, the page's first `<title>`): the region is identical to
+    that region in a whole-page bs4 parse. A page with no region is parsed whole and the
+    region is None (the caller picks its root)."""
+    if len(text) > MAX_CHARS:
+        return _whole(text)
+    doctype = _DOCTYPE.search(text)
+    if doctype and (
+        doctype.start() != len(text) - len(text.lstrip()) or _DOCTYPE.search(text, doctype.end())
+    ):
+        # bs4 keeps a doctype met inside the page as a string of the tree; lxml's tree drops it
+        return _whole(text)
+    end = _HTML_END.search(text)
+    if end and not _BLANK_OR_COMMENTS.match(text, end.end()):
+        # markup after </html>: bs4 puts it beside <html>, lxml's tree moves or drops it
+        return _whole(text)
+    doc = _lxml_tree(text)
+    region = _region(doc) if doc is not None else None
+    if region is None or _TOO_DEEP(doc):
+        return _whole(text)
+    title = next(doc.iter("title"), None)  # type: ignore[union-attr]
+    if title is not None and any(a is title for a in region.iterancestors()):
+        return _whole(text)  # a region inside a title: nothing sane to save
+    soup = whole_soup("")
+    build = _Builder(soup)
+    build.wanted = title
+    if title is not None and not any(a is region for a in (title, *title.iterancestors())):
+        build.within_ancestors(title)  # the page's first title, as `soup.title` finds it
+    return soup, build.within_ancestors(region), build.found
+
+
+def _whole(text: str) -> tuple[BeautifulSoup, None, Tag | None]:
+    soup = whole_soup(text)
+    return soup, None, soup.title
