@@ -9,7 +9,6 @@ a new branch name that does not exist yet (2), and at least one string occurrenc
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import NoReturn
 
@@ -114,6 +113,8 @@ def fix_command(
             matching = tuple(r for i, r in records if model == r.model or model in r.aliases)
             ids = [i for i, r in records if model == r.model or model in r.aliases]
             if not matching and to is None:
+                import difflib  # only when the model is unknown: not at start-up
+
                 known = sorted({r.model for _, r in records})
                 close = difflib.get_close_matches(model, known, n=MAX_KNOWN_LISTED, cutoff=0.5)
                 listed = [*close, *(k for k in known if k not in close)][:MAX_KNOWN_LISTED]

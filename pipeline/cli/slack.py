@@ -6,7 +6,6 @@ one line that names the variable, never its value."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -76,6 +75,8 @@ def request_url_server(
     try:
         return RequestUrlServer(app, host, port)
     except OSError as exc:
+        import socket  # here, not at start-up: `sunset --help` never needs it
+
         app.close()
         hint = (
             "check --slack-host"
