@@ -83,6 +83,8 @@ DATE_STATEMENTS = (
     "Shutdown date: {date}.",
     "The planned end-of-life date is {date}.",
     "Last day: {date}.",
+    "The retirement takes effect on {date}.",
+    "The shutdown is scheduled for {date}.",
 )
 
 # Sentences whose subject is a request, not the model: "Requests to X will start to fail on D".

@@ -1001,3 +1001,22 @@ def test_partner_model_named_on_a_sibling_platform():
     assert {r.model: r.shutdown_date for r in out.records} == {
         "claude-3-5-haiku@20241022": "2027-07-05"
     }
+
+
+@SUITE
+@given(
+    subjects,
+    dates,
+    date_forms,
+    st.sampled_from(
+        ("Shutdown of {s} on {d}", "{s} will be retired on {d}", "Retiring {s} on {d}")
+    ),
+    st.sampled_from(("markdown", "mdx", "html")),
+)
+def test_heading_that_is_the_announcement(ids, date, date_form, template, layout):
+    """'## Shutdown of `x-1` on March 1, 2026' over a section that names no model ('Please
+    move your workloads before then.'): the heading's clause is the record."""
+    subject, _ = subject_list(ids, "plain")
+    heading = template.format(s=subject, d=date_form[1](date))
+    body = f"## {heading}\n\nPlease move your workloads before then."
+    check(Case(wrap(body, layout, title="Platform notices"), layout, expect(ids, date, "firm")))

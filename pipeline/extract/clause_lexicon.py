@@ -54,6 +54,9 @@ REQUEST_SUBJECT = re.compile(
 TRANSITIVE_VERBS = (
     r"(?:are|is|will be|we're|we are)\s+(?:retiring|deprecating|sunsetting|discontinuing|"
     r"removing|decommissioning|shutting down|winding down|phasing out)",
+    # a heading's bare gerund: "Retiring `x-1` on D"
+    r"^\W*(?:retiring|deprecating|sunsetting|discontinuing|decommissioning|shutting down|"
+    r"phasing out)",
     r"(?:will|plan to|are going to|to)\s+(?:retire|deprecate|sunset|discontinue|remove|"
     r"decommission|shut down|phase out)",
     r"(?:the\s+)?(?:shutdown|retirement|deprecation|removal|decommissioning|sunset|"

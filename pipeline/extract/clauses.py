@@ -131,7 +131,11 @@ DEPRECATION_DATE_BEFORE = re.compile(
 DATE_STATEMENT = re.compile(
     r"^\W*(?:the|its|their)?\s*(?:planned\s+|new\s+|final\s+)?(?:(?:retirement|shutdown|shut-off|"
     r"end[- ]of[- ]life|eol|sunset|removal|discontinuation|decommission(?:ing)?|cut-?off)\s+date|"
-    r"last\s+day(?:\s+(?:of\s+(?:service|availability)|to\s+use\s+(?:it|them)))?)\b",
+    r"last\s+day(?:\s+(?:of\s+(?:service|availability)|to\s+use\s+(?:it|them)))?|"
+    # "The retirement takes effect on D", "The shutdown is scheduled for D"
+    r"(?:retirement|shutdown|removal|sunset|discontinuation|decommissioning)\s+(?:takes|will "
+    r"take)\s+effect|(?:retirement|shutdown|removal)\s+(?:is|has been)\s+(?:scheduled|planned|"
+    r"set)\s+for)\b",
     re.IGNORECASE,
 )
 

@@ -15,6 +15,7 @@ from dataclasses import replace
 from pipeline.core.models import Record
 from pipeline.extract.candidate import Candidate
 from pipeline.extract.catalogue import is_known
+from pipeline.extract.clauses import read_clause
 from pipeline.extract.context import DocContext, build_context
 from pipeline.extract.cues import (
     API_CONTEXT,
@@ -121,7 +122,9 @@ def notice_candidates(
         ]
         announced = None
     if not prose.candidates and not table_cands:
-        prose.candidates.extend(_heading_subject(notice, texts, ctx, order))
+        prose.candidates.extend(
+            _heading_subject(notice, texts, ctx, order) or _heading_clause(notice, ctx, order)
+        )
     table_cands, families = apply_families(prose.families, table_cands, notice, ctx)
     in_tables = {c.model for c in table_cands}
     deprecated_here = in_tables | {c.model for c in prose.candidates}
@@ -171,6 +174,31 @@ def _with_title_model(table: Table, notice: Notice, ctx: DocContext) -> Table:
         rows=((ids.pop(), *table.rows[0]),),
         raw_rows=(f"{notice.title} | {table.raw_rows[0] if table.raw_rows else ''}",),
     )
+
+
+def _heading_clause(notice: Notice, ctx: DocContext, order: int) -> list[Candidate]:
+    """A heading that is itself the announcement ("Shutdown of `x-1` on March 1, 2026") over
+    a section that names no model of its own: the heading's clause, when it gives a date."""
+    heading = notice.headings[-1] if notice.headings else ""
+    if not heading or not announces_deprecation(heading):
+        return []
+    clause = read_clause(heading, sorted(ctx.ids(heading), key=lambda m: m.start))
+    if clause is None or clause.date is None:
+        return []
+    return [
+        Candidate(
+            model=subject.model,
+            rule="a heading that is itself the announcement",
+            shutdown_date=clause.date,
+            shutdown_kind="earliest" if ctx.all_earliest else clause.kind,  # type: ignore[arg-type]
+            replacements=clause.replacements,
+            evidence=heading,
+            anchor=notice.anchor,
+            source="prose",
+            order=order,
+        )
+        for subject in clause.subjects
+    ]
 
 
 def _heading_subject(
