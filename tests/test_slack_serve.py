@@ -55,21 +55,25 @@ def test_serve_answers_signed_clicks_and_stops_on_sigterm(tmp_path: Path) -> Non
             stderr=subprocess.STDOUT,
             env=env,
             cwd=tmp_path,
+            start_new_session=True,  # a failed assertion kills Datasette too, not only serve
         )
         url = f"http://127.0.0.1:{slack_port}/slack/actions"
         try:
             _wait(lambda: _answers(url), "the Slack request URL did not start", parent)
             _wait(lambda: _answers(f"http://127.0.0.1:{port}/"), "no Datasette", parent)
             body = form(block_actions(stub, message, ACK))
-            assert post_click(url, body, timestamp=int(time.time())).status_code == 200
-            assert post_click(url, body, timestamp=int(time.time())).status_code == 403
+            # one timestamp for both: the replay is the very same signed request (two calls to
+            # time.time() may straddle a second and sign two different requests)
+            sent_at = int(time.time())
+            assert post_click(url, body, timestamp=sent_at).status_code == 200
+            assert post_click(url, body, timestamp=sent_at).status_code == 403
             _wait(lambda: stub.responses, "the click was not answered", parent)
             parent.send_signal(signal.SIGTERM)
             assert parent.wait(timeout=15) == 0
             assert not _answers(url)
         finally:
             if parent.poll() is None:
-                parent.kill()
+                os.killpg(parent.pid, signal.SIGKILL)
                 parent.wait()
             output = parent.stdout.read().decode()
             parent.stdout.close()

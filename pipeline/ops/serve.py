@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -25,6 +26,7 @@ import yaml
 
 METADATA_DATABASE = "sunset"
 SQL_TIME_LIMIT_MS = 3000
+STOP_GRACE_SECONDS = 10
 
 
 def packaged_metadata() -> Path:
@@ -151,12 +153,20 @@ def run_child(argv: list[str], on_start: Callable[[], None] = lambda: None) -> i
             child.terminate()
 
     previous = {sig: signal.signal(sig, forward) for sig in stop_signals}
+    asked_at: float | None = None
     try:
         on_start()
         while True:
             try:
-                code = child.wait()
+                code = child.wait(timeout=0.5)
                 break
+            except subprocess.TimeoutExpired:
+                # a child that waits on its open connections to close is killed 10 s after
+                # it was asked to stop, as promised above (it blocked the wait forever)
+                if received and asked_at is None:
+                    asked_at = time.monotonic()
+                if asked_at is not None and time.monotonic() - asked_at > STOP_GRACE_SECONDS:
+                    child.kill()
             except KeyboardInterrupt:
                 received.append(signal.SIGINT)
                 if child.poll() is None:
