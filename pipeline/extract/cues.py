@@ -11,6 +11,19 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+# Wordings only the clause reader reads, each of which the clause reader takes only with its
+# date or when no shutdown in the same passage outranks it: "Requests to X will be redirected
+# to Y" (the model stops being served, though no request fails), "X will return a 410 on D",
+# "X stays available until D", "you will no longer be able to call X after D", "migrate from
+# X before D" (X is what is left behind).
+_CLAUSE_ONLY = (
+    r"will (?:now )?be (?:automatically |transparently )?(?:re-?directed|re-?routed|routed|"
+    r"forwarded) to\b|"
+    r"return (?:an? )?(?:HTTP )?(?:4\d\d|5\d\d)\b|"
+    r"(?:no longer|not) be able to (?:call|use|access)|"
+    r"(?:remain|stay)s? (?:available|accessible|online) (?:until|through|till)\b|"
+    r"(?:migrat\w*|mov\w*) (?:away )?(?:off|from)\b|transition\w* away from"
+)
 DEPRECATION = re.compile(
     r"\b(deprecat\w*|retir\w*|shuts?\s*(?:down|off)\w*|shutting down|sunset\w*|discontinu\w*|"
     r"remov\w*|end[- ]of[- ]life|end[- ]of[- ]support|EOL|turn(?:ed|ing)? off|ceas\w*|"
@@ -23,13 +36,8 @@ DEPRECATION = re.compile(
     r"taken offline|go offline|go(?:es)? away|phased? out|last day to use|will be unavailable|"
     r"(?:support|access) (?:for|to) (?:[^.;]|\.(?=\w)){1,120}? (?:ends|will end|is ending)|"
     r"withdraw\w*|decommission\w*|stop(?:s|ped)? serving|drop(?:s|ped|ping)? support for|"
-    r"return (?:an? )?(?:HTTP )?(?:4\d\d|5\d\d)\b|(?:no longer|not) be able to (?:call|use|access)|"
-    r"(?:remain|stay)s? (?:available|accessible|online) (?:until|through|till)\b|"
-    r"(?:migrat\w*|mov\w*) (?:away )?(?:off|from)\b|transition\w* away from|"
+    rf"{_CLAUSE_ONLY}|"
     r"will be upgraded|"
-    # requests served by another model from a date on: the model itself stops being served
-    r"will (?:now )?be (?:automatically |transparently )?(?:re-?directed|re-?routed|routed|"
-    r"forwarded) to|"
     r"upgraded to|need to (?:manually )?upgrade|older|legacy|instead of|(?:will|to) be replaced"
     r")|(移除|下线|停用|弃用|退役|停止|关停|下架|停服|淘汰|废弃|砍掉|提供を終了|提供終了|廃止|非推奨|"
     r"サポート終了|終了予定|(?:提供|サービス|サポート)を[^。]{0,30}?終了)",
@@ -48,26 +56,13 @@ ACTIVE = re.compile(
     r"转向|改用|替代)",
     re.IGNORECASE,
 )
-# "Requests to X will be redirected to Y": the model stops being served, though no request
-# fails. Only the clause reader reads it (a shutdown the same passage states wins over it).
-# So are wordings that end a model only with a date the clause reader finds: "X will return
-# a 410 on D", "X stays available until D", "you will no longer be able to call X after D".
-REDIRECT = re.compile(
-    r"\bwill (?:now )?be (?:automatically |transparently )?(?:re-?directed|re-?routed|routed|"
-    r"forwarded) to\b|"
-    r"\breturn (?:an? )?(?:HTTP )?(?:4\d\d|5\d\d)\b|"
-    r"\b(?:no longer|not) be able to (?:call|use|access)|"
-    r"\b(?:remain|stay)s? (?:available|accessible|online) (?:until|through|till)\b|"
-    # "migrate from X before D": X is what is left behind
-    r"\b(?:migrat\w*|mov\w*) (?:away )?(?:off|from)\b|\btransition\w* away from\b",
-    re.IGNORECASE,
-)
+CLAUSE_ONLY = re.compile(rf"\b(?:{_CLAUSE_ONLY})", re.IGNORECASE)
 
 
-def only_redirects(text: str) -> bool:
+def only_clause_wording(text: str) -> bool:
     """Whether the text's only deprecation wording is one the clause reader alone reads (a
     redirect, or a predicate that needs its date)."""
-    return bool(REDIRECT.search(text)) and not announces_deprecation(REDIRECT.sub(" ", text))
+    return bool(CLAUSE_ONLY.search(text)) and not announces_deprecation(CLAUSE_ONLY.sub(" ", text))
 
 
 # A model declared active: "Generally available since ...", "is now available", "Active."
@@ -234,9 +229,9 @@ def announces_deprecation(text: str) -> bool:
     return bool(DEPRECATION.search(NOT_ANNOUNCEMENT.sub(" ", text)))
 
 
+_INSTEAD_OF = re.compile(r"\binstead of\b", re.IGNORECASE)
 # A model ID among the cue words: "latest", "new" or "legacy" inside `x-44-latest` are part
 # of a name, not words of the sentence (an ID has a digit and a hyphen; "end-of-life" has none).
-_INSTEAD_OF = re.compile(r"\binstead of\b", re.IGNORECASE)
 _HYPHENATED = re.compile(r"[A-Za-z0-9._]+(?:-[A-Za-z0-9._]+)+")
 
 

@@ -18,7 +18,7 @@ from pipeline.extract.cues import (
     FLOOR,
     PAST,
     announces_deprecation,
-    only_redirects,
+    only_clause_wording,
 )
 from pipeline.extract.dates import (
     find_dates,
@@ -133,7 +133,7 @@ def lead_of(text: str, paragraph: str | None = None, context: dt.date | None = N
     paragraph = paragraph or text
     # a wording that ends models only with a date ("migrating from X", "redirected to Y") leads
     # a list only when the lead gives that date
-    dated_only = only_redirects(text) and not find_dates(paragraph)
+    dated_only = only_clause_wording(text) and not find_dates(paragraph)
     if announces_deprecation(text) and not _REPLACEMENT_LEAD.search(text) and not dated_only:
         kind = (
             "feature"

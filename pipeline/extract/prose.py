@@ -25,7 +25,7 @@ from pipeline.extract.cues import (
     ANNOUNCE_VERB,
     FLOOR,
     announces_deprecation,
-    only_redirects,
+    only_clause_wording,
     only_weak_cues,
     polarity,
     product_of,
@@ -231,7 +231,7 @@ def _sentences(
         said = announcement_date(sentence)
         if said and (result.announced is None or said > result.announced):
             result.announced = said
-        if only_redirects(sentence):
+        if only_clause_wording(sentence):
             return  # the clause reader's alone
         if not announces_deprecation(sentence):
             if _REPLACEMENT_SENTENCE.search(sentence):
