@@ -30,35 +30,17 @@ from dataclasses import dataclass, replace
 
 from pipeline.extract.clause_lexicon import (
     ANAPHOR,
+    AUXILIARY,
+    AUXILIARY_OR_GLUE,
+    FAILURE,
+    GLUE,
+    NEEDS_DATE,
+    NEEDS_DATE_BEFORE,
+    PREDICATE,
     PREDICATE_PHRASES,
+    REDIRECTED_TO,
     REQUEST_SUBJECT,
-)
-from pipeline.extract.clause_lexicon import (
-    AUXILIARY as _AUXILIARY,
-)
-from pipeline.extract.clause_lexicon import (
-    AUXILIARY_OR_GLUE as _AUXILIARY_OR_GLUE,
-)
-from pipeline.extract.clause_lexicon import (
-    FAILURE as _FAILURE,
-)
-from pipeline.extract.clause_lexicon import (
-    GLUE as _GLUE,
-)
-from pipeline.extract.clause_lexicon import (
-    NEEDS_DATE as _NEEDS_DATE,
-)
-from pipeline.extract.clause_lexicon import (
-    NEEDS_DATE_BEFORE as _NEEDS_DATE_BEFORE,
-)
-from pipeline.extract.clause_lexicon import (
-    PREDICATE as _PREDICATE,
-)
-from pipeline.extract.clause_lexicon import (
-    REDIRECTED_TO as _REDIRECTED,
-)
-from pipeline.extract.clause_lexicon import (
-    TRANSITIVE as _TRANSITIVE,
+    TRANSITIVE,
 )
 from pipeline.extract.cues import ANNOUNCE_VERB, FLOOR, NOT_ANNOUNCEMENT, announces_deprecation
 from pipeline.extract.dates import (
@@ -184,8 +166,8 @@ def read_clause(
     if previous and not mentions and DATE_STATEMENT.match(sentence):
         date, kind, moved = _date_argument(sentence, 0, context)
         return Clause(previous, date, kind, (), "anaphor", moved) if date else None
-    predicate = _PREDICATE.search(sentence)
-    redirect = _REDIRECTED.search(sentence)
+    predicate = PREDICATE.search(sentence)
+    redirect = REDIRECTED_TO.search(sentence)
     failure = None
     subjects: tuple[Mention, ...] = ()
     how = ""
@@ -209,18 +191,15 @@ def read_clause(
             not subjects
             and previous
             and ANAPHOR.match(lead or " ")
-            and _AUXILIARY.match(_without_dates(ANAPHOR.sub("", lead, count=1)))
+            and AUXILIARY.match(_without_dates(ANAPHOR.sub("", lead, count=1)))
         ):
             subjects, how = previous, "anaphor"
     if not subjects:
-        failure = _FAILURE.search(sentence)
+        failure = FAILURE.search(sentence)
         if failure:
             subjects = _request_subjects(sentence, mentions, failure.start())
-            how = (
-                "redirect"
-                if _REDIRECTED.match(sentence, failure.start())
-                else ("requests that will fail")
-            )
+            redirected = REDIRECTED_TO.match(sentence, failure.start())
+            how = "redirect" if redirected else "requests that will fail"
             if not subjects and previous and ANAPHOR.match(sentence):
                 subjects, how = previous, "anaphor"
     if not subjects and predicate is None:  # with a predicate, objects were looked for above
@@ -242,8 +221,8 @@ def read_clause(
         )
     )
     if date is None and (
-        (predicate and _NEEDS_DATE.match(sentence, predicate.start()))
-        or _NEEDS_DATE_BEFORE.search(sentence[: subjects[0].start])
+        (predicate and NEEDS_DATE.match(sentence, predicate.start()))
+        or NEEDS_DATE_BEFORE.search(sentence[: subjects[0].start])
     ):
         return None
     return Clause(subjects, date, kind, replacements, how, moved)
@@ -260,7 +239,7 @@ _SHUTDOWN_PREDICATE = re.compile(
 def date_argument(sentence: str, context: dt.date | None = None) -> tuple[dt.date | None, str]:
     """(date, kind) the sentence's shutdown predicate takes, ignoring subjects: for a lead
     such as "Effective 31 July 2027, all models listed below will be removed"."""
-    predicate = _SHUTDOWN_PREDICATE.search(sentence) or _FAILURE.search(sentence)
+    predicate = _SHUTDOWN_PREDICATE.search(sentence) or FAILURE.search(sentence)
     if not predicate or NOT_ANNOUNCEMENT.search(sentence):
         return None, "none"
     date, kind, _ = _date_argument(sentence, predicate.start(), context)
@@ -287,7 +266,7 @@ def _chain_back(sentence: str, mentions: list[Mention], end: int, gap: re.Patter
         return []
     chain = [before[-1]]
     for m in reversed(before[:-1]):
-        if not _GLUE.match(sentence[m.end : chain[0].start]):
+        if not GLUE.match(sentence[m.end : chain[0].start]):
             break
         chain.insert(0, m)
     return chain
@@ -324,7 +303,7 @@ def _without_versioned_family(sentence: str, chain: list[Mention]) -> list[Menti
 
 
 def _subjects_before(sentence: str, mentions: list[Mention], at: int) -> tuple[Mention, ...]:
-    chain = _chain_back(sentence, mentions, at, _AUXILIARY_OR_GLUE)
+    chain = _chain_back(sentence, mentions, at, AUXILIARY_OR_GLUE)
     if not chain or _names_family(sentence, chain):
         return ()
     lead = sentence[: chain[0].start]
@@ -337,11 +316,11 @@ def _subjects_before(sentence: str, mentions: list[Mention], at: int) -> tuple[M
 def _objects_after(sentence: str, mentions: list[Mention]) -> tuple[Mention, ...]:
     """Mentions right after a transitive verb ("We are retiring X and Y")."""
     for i, m in enumerate(mentions):
-        if not _TRANSITIVE.search(sentence[: m.start][-80:]):
+        if not TRANSITIVE.search(sentence[: m.start][-80:]):
             continue
         chain = [m]
         for nxt in mentions[i + 1 :]:
-            if not _GLUE.match(sentence[chain[-1].end : nxt.start]):
+            if not GLUE.match(sentence[chain[-1].end : nxt.start]):
                 break
             chain.append(nxt)
         if _names_family(sentence, chain):
@@ -364,7 +343,7 @@ def _listed_after_colon(sentence: str, mentions: list[Mention], at: int) -> tupl
         return ()
     chain = [after[0]]
     for nxt in after[1:]:
-        if not _GLUE.match(sentence[chain[-1].end : nxt.start]):
+        if not GLUE.match(sentence[chain[-1].end : nxt.start]):
             break
         chain.append(nxt)
     return tuple(chain)
@@ -376,7 +355,7 @@ def _request_subjects(sentence: str, mentions: list[Mention], at: int) -> tuple[
             continue
         chain = [m]
         for nxt in mentions[i + 1 :]:
-            if nxt.end > at or not _GLUE.match(sentence[chain[-1].end : nxt.start]):
+            if nxt.end > at or not GLUE.match(sentence[chain[-1].end : nxt.start]):
                 break
             chain.append(nxt)
         return tuple(chain)
@@ -415,7 +394,7 @@ def _full_date_argument(sentence: str, at: int) -> tuple[dt.date | None, str, bo
     if after:
         return after[0].date, _kind(sentence, after[0]), False
     # "将于 2027年3月3日 下线", "は2027年3月3日に提供を終了": the date just before the predicate
-    right_before = [f for f in usable if f.end <= at and _AUXILIARY.match(sentence[f.end : at])]
+    right_before = [f for f in usable if f.end <= at and AUXILIARY.match(sentence[f.end : at])]
     if right_before:
         return right_before[-1].date, _kind(sentence, right_before[-1]), False
     fronted = [f for f in usable if _FRONTED.match(sentence[: f.start])]
