@@ -82,23 +82,25 @@ def _plain_names() -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=256)
+def _sibling_names(provider: str) -> dict[str, str]:
+    """Display-name key -> ID on the same company's other platforms ("google" ->
+    "google-vertex", which also serves partner models), for the names they agree on."""
+    found: dict[str, set[str]] = {}
+    for other in _data():
+        if other.startswith(provider + "-"):
+            for key, model_id in _names(other).items():
+                found.setdefault(key, set()).add(model_id)
+    return {key: ids.pop() for key, ids in found.items() if len(ids) == 1}
+
+
 def id_for_name(name: str, provider: str, *, any_provider: bool = False) -> str | None:
     """The catalogue's ID for a provider's model display name, when exactly one fits. With
     `any_provider` (a page of no catalogue provider that prints no IDs of its own: news, a
     blog), the ID most providers agree on."""
     key = name_key(name)
     if provider in _data():
-        found = _names(provider).get(key)
-        if found:
-            return found
-        # the same company's other platforms ("google" -> "google-vertex", which also serves
-        # partner models), when they agree on one ID
-        siblings = {
-            model_id
-            for other in _data()
-            if other.startswith(provider + "-") and (model_id := _names(other).get(key))
-        }
-        return siblings.pop() if len(siblings) == 1 else None
+        return _names(provider).get(key) or _sibling_names(provider).get(key)
     return _plain_names().get(key) if any_provider else None
 
 

@@ -270,7 +270,7 @@ def _candidate(
         replacements = parse_replacements(_cell(row, i), ctx)
         if replacements:
             break
-    if not replacements and notes and status != "active":
+    if not replacements and notes:
         replacements = tuple(
             dict.fromkeys(
                 m.model
