@@ -64,6 +64,16 @@ replacements = st.sampled_from(REPLACEMENTS)
 replacement_ids = st.sampled_from(REPLACEMENT_IDS)
 
 
+def shutdown_dates(
+    page: str, layout: str, *, provider: str = PROVIDER, url: str | None = None
+) -> dict[str, str | None]:
+    """Model -> shutdown date of what `page` (in `layout`) gives."""
+    out = extract_document(
+        page.encode(), fmt=parse_format(layout), provider=provider, url=url, today=TODAY
+    )
+    return {r.model: r.shutdown_date for r in out.records if r.kind == "model"}
+
+
 def run(case: Case) -> dict[str, Expected]:
     out = extract_document(
         case.text.encode(), fmt=parse_format(case.fmt), provider=PROVIDER, today=TODAY
@@ -541,8 +551,7 @@ def test_display_names_in_news(entry, date, date_form, template):
     provider, name, model_id = entry
     org = {"openai": "OpenAI", "anthropic": "Anthropic"}[provider]
     text = "# News\n\n" + template.format(org=org, name=name, date=date_form[1](date)) + "\n"
-    out = extract_document(text.encode(), fmt="markdown", provider=provider, today=TODAY)
-    got = {r.model: r.shutdown_date for r in out.records if r.kind == "model"}
+    got = shutdown_dates(text, "markdown", provider=provider)
     assert got == {model_id: date.isoformat()}, (text, got)
 
 
@@ -757,10 +766,7 @@ def test_year_less_date_in_a_dated_entry(ids, predicate, date, form, where, layo
         body = f"### Agents\n\n- **Model update**: {sentence} No action is required."
         url = f"https://acme.example/docs/changelog/{entry.year}/{entry.month}/{entry.day}"
     page = wrap(body, layout, title="Changelog")
-    out = extract_document(
-        page.encode(), fmt=parse_format(layout), provider=PROVIDER, url=url, today=TODAY
-    )
-    got = {r.model: r.shutdown_date for r in out.records if r.kind == "model"}
+    got = shutdown_dates(page, layout, url=url)
     assert got == {m: date.isoformat() for m in ids}, page
 
 
@@ -784,10 +790,7 @@ def test_year_less_date_under_a_page_year(ids, predicate, date, form, where, lay
     else:
         url = f"https://acme.example/blog/{date.year}/model-retirements"
     page = wrap(f"{text_subjects} {said}.", layout, title=title)
-    out = extract_document(
-        page.encode(), fmt=parse_format(layout), provider=PROVIDER, url=url, today=TODAY
-    )
-    got = {r.model: r.shutdown_date for r in out.records if r.kind == "model"}
+    got = shutdown_dates(page, layout, url=url)
     assert got == {m: date.isoformat() for m in ids}, page
 
 
@@ -967,10 +970,7 @@ def test_name_with_a_year_month_version_is_the_catalogue_id(layout):
         "Codestral (25.01) and Mistral Large (24.11) will be retired on March 3, 2027. "
         "Orca Chat (31.12) will be retired on March 3, 2027."
     )
-    out = extract_document(
-        wrap(text, layout).encode(), fmt=parse_format(layout), provider="news", today=TODAY
-    )
-    got = {r.model: r.shutdown_date for r in out.records if r.kind == "model"}
+    got = shutdown_dates(wrap(text, layout), layout, provider="news")
     assert got.get("codestral-2501") == got.get("mistral-large-2411") == "2027-03-03", got
     assert "orca-chat-3112" not in got
 
