@@ -88,11 +88,16 @@ def with_display_names(sentence: str, mentions: list[Mention], ctx: DocContext) 
 _NAME_AND_VERSION = re.compile(r"\b([A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+){0,3}) \((\d{2})\.(\d{2})\)")
 
 
+def _overlaps(match: re.Match[str], mentions: list[Mention]) -> bool:
+    """Whether a match shares any character with one of the mentions already found."""
+    return any(t.start < match.end() and match.start() < t.end for t in mentions)
+
+
 def _versioned_names(sentence: str, taken: list[Mention]) -> list[Mention]:
     out = []
     for m in _NAME_AND_VERSION.finditer(sentence):
         model = f"{slug(m.group(1)).lower()}-{m.group(2)}{m.group(3)}"
-        if is_known(model) and not any(t.start < m.end() and m.start() < t.end for t in taken):
+        if is_known(model) and not _overlaps(m, taken):
             out.append(Mention(model, m.start(), m.end(), m.group(0)))
     return out
 
@@ -102,9 +107,7 @@ def _display_mentions(sentence: str, taken: list[Mention], ctx: DocContext) -> l
     taken = [*taken, *out]
     for m in _DISPLAY.finditer(sentence):
         name = m.group(1)
-        if not any(c.isdigit() for c in name) or any(
-            t.start < m.end() and m.start() < t.end for t in taken
-        ):
+        if not any(c.isdigit() for c in name) or _overlaps(m, taken):
             continue
         mapped = ctx.map_display(name)
         if mapped:
@@ -150,7 +153,7 @@ def weak_mentions(sentence: str, found: list[Mention]) -> tuple[Mention, ...]:
     out = []
     for m in _WEAK_ID.finditer(sentence):
         token = m.group(0).rstrip(".")
-        if any(t.start < m.end() and m.start() < t.end for t in found) or len(token) > 60:
+        if _overlaps(m, found) or len(token) > 60:
             continue
         out.append(Mention(normalise(token), m.start(), m.start() + len(token), token))
     return tuple(out)
