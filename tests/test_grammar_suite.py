@@ -844,6 +844,51 @@ def test_page_banner_reaches_every_section(ids, rep_id, date, date_form, where, 
     )
 
 
+# (page title, the class a banner quantifies over, whether the title names that class)
+CLASS_BANNERS = (
+    ("Previous-generation languages and models", "previous-generation", True),
+    ("Legacy embedding models", "legacy embedding", True),
+    ("Legacy models", "legacy", True),
+    ("Speech models", "beta", False),
+)
+
+
+@SUITE
+@given(
+    subjects,
+    dates,
+    date_forms,
+    st.sampled_from(CLASS_BANNERS),
+    st.sampled_from(("will be removed from the service", "will be retired", "are shut down")),
+    st.sampled_from(("markdown", "mdx", "html")),
+    st.sampled_from(("", "Note: ", "Important: ")),
+)
+def test_banner_over_the_pages_class(ids, date, date_form, banner, predicate, layout, label):
+    """'Effective D, all previous-generation models will be removed' on a page titled
+    'Previous-generation languages and models' dates every Deprecated row in the sections
+    below (an admonition's label before it changes nothing); a class the title does not name
+    ('all beta models') dates none of them."""
+    title, cls, of_page = banner
+    lead = f"{label}Effective {date_form[1](date)}, all {cls} models {predicate}."
+    if layout == "html":
+        rows = "".join(f"<tr><td><code>{m}</code></td><td>Deprecated</td></tr>" for m in ids)
+        page = (
+            f"<html><body><main><h1>{title}</h1><p>{lead}</p><h2>Supported models</h2>"
+            "<h3>Narrow models</h3><table><tr><th>Model name</th><th>Status</th></tr>"
+            f"{rows}</table></main></body></html>"
+        )
+    else:
+        rows = "".join(f"| `{m}` | GA \\n Deprecated |\n" for m in ids)
+        page = wrap(
+            f"{lead}\n\n## Supported models\n\n### Narrow models\n\n"
+            f"| Model name | Status |\n|---|---|\n{rows}",
+            layout,
+            title=title,
+        )
+    want = expect(ids, date, "firm") if of_page else expect(ids, None, "none")
+    check(Case(page, layout, want))
+
+
 @SUITE
 @given(
     st.sampled_from((("Command R", "Acme-command-r"), ("Swift Lite", "swift-lite"))),

@@ -71,8 +71,10 @@ _PREVIOUS = re.compile(
     r"\b(?:was|were)\s+(?:planned|scheduled|set|announced)\s+(?:for|on)\s*$",
     re.IGNORECASE,
 )
+# (after an admonition's label: "> **Note** Starting D, ...", "Important: On D, ...")
 _FRONTED = re.compile(
-    r"^\W*(?:on|starting(?:\s+on|\s+from)?|beginning(?:\s+on)?|effective(?:\s+on)?|from|as of|"
+    r"^\W*(?:(?:note|important|warning|caution|notice|heads[ -]up|update)\b\W*)?"
+    r"(?:on|starting(?:\s+on|\s+from)?|beginning(?:\s+on)?|effective(?:\s+on)?|from|as of|"
     r"after|since)?\s*$",
     re.IGNORECASE,
 )

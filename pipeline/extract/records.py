@@ -31,7 +31,6 @@ from pipeline.extract.model_ids import DASHES, is_cell_id, is_strong_id, normali
 from pipeline.extract.prose import notice_prose
 from pipeline.extract.rows import listed_models, table_candidates
 from pipeline.extract.scopes import (
-    BELOW,
     HISTORY,
     Scope,
     date_of_notice,
@@ -40,6 +39,7 @@ from pipeline.extract.scopes import (
     lead_scope,
     month_context,
     page_context,
+    reaches_below,
     scope_of_headings,
 )
 from pipeline.extract.sentence_dates import SHUTDOWN_BEFORE
@@ -92,10 +92,12 @@ def notice_candidates(
     scope = heading_scope or inherited
     handed_down: Scope | None = None
     last_table = max((i for i, b in enumerate(notice.blocks) if isinstance(b, Table)), default=-1)
+    # the page's subject, for a lead about "all <class> models": its title, else its top heading
+    subject = page_title or (notice.headings[0] if notice.headings else "")
     for i, block in enumerate(notice.blocks):
-        below = isinstance(block, Text) and bool(BELOW.search(block.text))
+        below = isinstance(block, Text) and reaches_below(block.text, subject)
         if isinstance(block, Text) and (i < last_table or below):
-            lead = lead_scope(block, ctx)
+            lead = lead_scope(block, ctx, subject)
             if lead:
                 scope = lead
                 handed_down = lead if below else handed_down

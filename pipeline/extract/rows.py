@@ -54,6 +54,7 @@ def _status_of(text: str) -> str | None:
     return None
 
 
+_PRE_RELEASE = re.compile(r"\b(?:beta|preview|experimental)\b", re.IGNORECASE)
 _STATUS_WORD = re.compile(
     r"^\W*(deprecated|retired|discontinued|legacy|shut ?down|end[- ]of[- ]life)\W*$", re.I
 )
@@ -223,8 +224,8 @@ def _candidate(
     )
     status_text = _cell(row, cols.status)
     status = _status_of(status_text) if cols.status is not None else _status_cell(row)
-    if status == "active":
-        return []
+    if status == "active" or (inherited and status is None and _PRE_RELEASE.search(status_text)):
+        return []  # a current row; a scope above ends what the page lists, not a beta
     status_date = _status_date(status_text) if shutdown is None and not inherited else None
     if status_date and status_date[1] == "shutdown":
         shutdown = status_date[0]

@@ -123,15 +123,41 @@ BELOW = re.compile(
 )
 
 
+# "all previous-generation models", "all of the legacy models": a class of models named by
+# a quantifier. On a page whose title names that class ("Previous-generation languages and
+# models") the class is the page's own subject, so the sentence covers every model it lists.
+_ALL_OF_CLASS = re.compile(
+    r"\ball (?:of )?(?:the |our )?(?P<cls>[\w-]+(?: [\w-]+)?) models\b", re.IGNORECASE
+)
+
+
+def names_page_class(text: str, page_title: str) -> bool:
+    title = page_title.lower()
+    return bool(title) and any(
+        m.group("cls").lower() in title for m in _ALL_OF_CLASS.finditer(text)
+    )
+
+
+def reaches_below(text: str, page_title: str = "") -> bool:
+    """A lead whose scope reaches the sections after it, not only its own section's tables:
+    "the models listed below", "on this page", or the page's own class of models."""
+    return bool(BELOW.search(text)) or names_page_class(text, page_title)
+
+
 Scope = tuple[dt.date, str]
 
 
-def lead_scope(block: Text, ctx: DocContext) -> Scope | None:
+def lead_scope(block: Text, ctx: DocContext, page_title: str = "") -> Scope | None:
     """The (date, kind) a paragraph gives the tables under it: a sentence that announces a
-    dated shutdown of what follows and names no model itself."""
-    if not _POINTS_DOWN.search(block.text):
+    dated shutdown of what follows (or of the page's own class of models) and names no model
+    itself."""
+
+    def points_down(sentence: str) -> bool:
+        return bool(_POINTS_DOWN.search(sentence)) or names_page_class(sentence, page_title)
+
+    if not points_down(block.text):
         return None
-    return next(unnamed_shutdowns(block.text, ctx, where=_POINTS_DOWN.search), None)
+    return next(unnamed_shutdowns(block.text, ctx, where=points_down), None)
 
 
 def scope_of_headings(headings: tuple[str, ...]) -> Scope | None:
