@@ -1065,3 +1065,69 @@ def test_heading_that_is_the_announcement(ids, date, date_form, template, layout
     heading = template.format(s=subject, d=date_form[1](date))
     body = f"## {heading}\n\nPlease move your workloads before then."
     check(Case(wrap(body, layout, title="Platform notices"), layout, expect(ids, date, "firm")))
+
+
+@SUITE
+@given(
+    subjects,
+    st.sampled_from((dt.date(2027, 8, 12), dt.date(2027, 3, 4), dt.date(2027, 11, 2))),
+    st.booleans(),
+    layouts,
+)
+def test_numeric_dates_in_the_pages_own_order(ids, date, month_first, layout):
+    """'effective 8/12/2027' is August 12 on a page that writes 'March 20, 2027' and 'May 14',
+    and gives no date on a page that also writes '20 March 2027' (the order is unknown)."""
+    written = "March 20, 2027" if month_first else "20 March 2027"
+    body = (
+        f"On {written} we added new models. The old console closes on May 14, 2027.\n\n"
+        f"Please note that {subject_list(ids, 'plain')[0]} will no longer be accessible "
+        f"effective {date.month}/{date.day}/{date.year}."
+    )
+    want = expect(ids, date if month_first else None, "firm" if month_first else "none")
+    check(Case(wrap(body, layout), layout, want))
+
+
+@SUITE
+@given(
+    subjects,
+    dates,
+    date_forms,
+    st.sampled_from((" - ", ": ", " — ")),
+    st.sampled_from(("\n", " ", ", ")),
+    st.sampled_from(("markdown", "mdx")),
+)
+def test_list_after_a_dated_statement(ids, date, date_form, opener, separator, layout):
+    """'Several models will no longer be accessible effective D.' then 'The following model
+    names will no longer be available via API - a b c' (soft-wrapped lines, a colon or a
+    dash): every listed model ends on D."""
+    listed = separator.join(f"`{m}`" for m in ids)
+    body = (
+        f"Please note that several models will no longer be accessible effective "
+        f"{date_form[1](date)}. We recommend updating your applications.\n\n"
+        f"The following model names will no longer be available via API{opener}{listed}"
+    )
+    check(Case(wrap(body, layout), layout, expect(ids, date, "firm")))
+
+
+@SUITE
+@given(
+    st.sampled_from(IDS[:3]),
+    st.sampled_from(IDS[3:6]),
+    st.sampled_from(IDS[6:]),
+    dates,
+    date_forms,
+    st.sampled_from(("followed on {d}, along with `{c}`", "will follow suit on {d}")),
+    layouts,
+)
+def test_subject_that_follows_the_last_clause(first, second, third, date, date_form, verb, layout):
+    """'`a` has been removed as of March 20, 2027. `b` followed on D, along with `c`': b and
+    c end on D, each a subject sharing the fate the clause before it stated."""
+    d = date_form[1](date)
+    body = (
+        f"As of March 2, 2027, `{first}` has been deprecated and removed from the API. "
+        f"`{second}` {verb.format(d=d, c=third)}."
+    )
+    want = expect((first,), dt.date(2027, 3, 2), "firm") | expect(
+        (second, third) if "along" in verb else (second,), date, "firm"
+    )
+    check(Case(wrap(body, layout), layout, want))

@@ -85,6 +85,13 @@ AUXILIARY_ATOMS = (
     r"expected|slated|fully)\b|将|于|已|会|の|は|が|を|に|也|均|都|在|被"
 )
 GLUE = re.compile(rf"^(?:{GLUE_ATOMS})*$", re.IGNORECASE)
+# A subject that shares the fate the passage's last clause stated, on a date of its own:
+# "`x-2` followed on April 1, along with `x-3`", "`y-1` will follow suit on D".
+FOLLOWS = re.compile(
+    r"\b(?:followed|follows|will follow|is to follow|are to follow)(?:\s+suit)?\b(?!\s+by\b)",
+    re.IGNORECASE,
+)
+ALONG_WITH = re.compile(r"\b(?:along|together)\s+with\s*[`*\"']*$", re.IGNORECASE)
 AUXILIARY = re.compile(rf"^(?:{AUXILIARY_ATOMS})*$", re.IGNORECASE)
 # The two atom sets overlap (both take a space): each step commits to its first alternative
 # (atomic group, possessive loop), so a failing run costs its length, not 2^length.

@@ -29,10 +29,12 @@ import re
 from dataclasses import dataclass, replace
 
 from pipeline.extract.clause_lexicon import (
+    ALONG_WITH,
     ANAPHOR,
     AUXILIARY,
     AUXILIARY_OR_GLUE,
     FAILURE,
+    FOLLOWS,
     GLUE,
     NEEDS_DATE,
     NEEDS_DATE_BEFORE,
@@ -57,7 +59,11 @@ def has_clause_cue(sentence: str) -> bool:
     """Whether the reader could read anything here: a cheap gate before mentions are looked
     for. The lifecycle cue lexicon (`cues.DEPRECATION`) covers the predicates above; a date
     statement ("The retirement date is D") is the one form without such a word."""
-    return announces_deprecation(sentence) or bool(DATE_STATEMENT.match(sentence))
+    return (
+        announces_deprecation(sentence)
+        or bool(DATE_STATEMENT.match(sentence))
+        or bool(FOLLOWS.search(sentence))
+    )
 
 
 # A date moved: "postponed to D", "extended until D", "pushed back to D", "now D".
@@ -169,6 +175,9 @@ def read_clause(
         date, kind, moved = _date_argument(sentence, 0, context)
         return Clause(previous, date, kind, (), "anaphor", moved) if date else None
     predicate = PREDICATE.search(sentence)
+    follows = FOLLOWS.search(sentence) if previous and mentions and not predicate else None
+    if follows:
+        return _following(sentence, mentions, follows, context)
     redirect = REDIRECTED_TO.search(sentence)
     failure = None
     subjects: tuple[Mention, ...] = ()
@@ -228,6 +237,21 @@ def read_clause(
     ):
         return None
     return Clause(subjects, date, kind, replacements, how, moved)
+
+
+def _following(
+    sentence: str, mentions: list[Mention], follows: re.Match[str], context: dt.date | None
+) -> Clause | None:
+    """ "`x-2` followed on April 1, along with `x-3`": the last clause's fate, this date."""
+    subjects = _subjects_before(sentence, mentions, follows.start()) + tuple(
+        m
+        for m in mentions
+        if m.start > follows.end() and ALONG_WITH.search(sentence[: m.start][-40:])
+    )
+    date, kind, moved = _date_argument(sentence, follows.start(), context)
+    if not subjects or date is None:
+        return None
+    return Clause(subjects, date, kind, (), "following the last clause", moved)
 
 
 # Predicates that end service (not "deprecate", which on many pages only announces): what a
@@ -335,17 +359,29 @@ def _objects_after(sentence: str, mentions: list[Mention]) -> tuple[Mention, ...
 _FOLLOWING = re.compile(r"\b(?:following|these|below|listed)\b|以下|下列|如下", re.IGNORECASE)
 
 
+# what opens a list run into its lead: a colon, or a dash set off by spaces ("... via API - a b")
+_LIST_OPENER = re.compile(r":|\s[-\u2013\u2014]\s")
+_ITEM_BREAK = re.compile(r"^[\s`*\"']*$")
+
+
 def _listed_after_colon(sentence: str, mentions: list[Mention], at: int) -> tuple[Mention, ...]:
-    """ "The following models will be discontinued: a, b and c" (a list run into the lead)."""
-    colon = sentence.find(":", at)
-    if colon < 0 or not _FOLLOWING.search(sentence[:at]) or re.search(r"[.;]", sentence[at:colon]):
+    """ "The following models will be discontinued: a, b and c" (a list run into the lead);
+    items may be soft-wrapped lines of bare IDs ("... via API - a b c")."""
+    opener = _LIST_OPENER.search(sentence, at)
+    if (
+        opener is None
+        or not _FOLLOWING.search(sentence[:at])
+        or re.search(r"[.;]", sentence[at : opener.start()])
+    ):
         return ()
+    colon = opener.end() - 1
     after = [m for m in mentions if m.start > colon]
     if not after or sentence[colon + 1 : after[0].start].strip(" `*\"'"):
         return ()
     chain = [after[0]]
     for nxt in after[1:]:
-        if not GLUE.match(sentence[chain[-1].end : nxt.start]):
+        gap = sentence[chain[-1].end : nxt.start]
+        if not (GLUE.match(gap) or _ITEM_BREAK.match(gap)):
             break
         chain.append(nxt)
     return tuple(chain)

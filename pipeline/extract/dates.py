@@ -4,15 +4,20 @@ Recognised: ISO `2027-01-20` (any Unicode dash), `2027/01/20`, `Jan 20, 2027`,
 `January 20th, 2027`, `Jan. 20, 2027`, `20 January 2027`, `2025年7月14日`, `2026.6.30`,
 `31-Jan-2027`, `2027년 1월 31일`, `31.01.2027` / `31/01/2027` / `01/31/2027` (a numeric
 day and month only when one of them is above 12, so the order is certain), and US
-`04/14/25` / `4/14/2025` where the caller allows it (tables). Month-only ("October 2025")
-and relative dates ("in six months") give nothing. Years outside a plausible window are
-rejected (the real typo "2525/06/06"). `find_dates` returns every date in a text with its span.
+`04/14/25` / `4/14/2025` where the caller allows it (tables) or where the page itself writes
+month-first (`in_month_first_order`: "March 20, 2026", never "20 March 2026"). Month-only
+("October 2025") and relative dates ("in six months") give nothing. Years outside a
+plausible window are rejected (the real typo "2525/06/06"). `find_dates` returns every date in
+a text with its span.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -86,6 +91,8 @@ DAY_MONTH = re.compile(
     re.IGNORECASE,
 )
 MONTH_ONLY = re.compile(rf"\b{_MONTH},?\s+{_YEAR}\b", re.IGNORECASE)
+_MONTH_FIRST_FORM = re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?!\s*(?:st|nd|rd|th)?\s*[:.]\d)", re.I)
+_DAY_FIRST = re.compile(rf"(?<![\w.,{DASH}/])\b{_DAY}(?:\s+of)?\s+{_MONTH}\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -121,9 +128,38 @@ def _certain_order(a: int, b: int) -> tuple[int, int | None]:
     return 0, None
 
 
+# Whether the document being read writes month-first, so that its "8/12/2024" is August 12.
+# Set for one document by `in_month_first_order`; a writer keeps one order within a page.
+_MONTH_FIRST: ContextVar[bool] = ContextVar("month_first", default=False)
+
+
+def writes_month_first(texts: Iterable[str]) -> bool:
+    """True when the texts write dates month-first ("March 20, 2026", "May 14") at least
+    twice and never day-first ("20 March 2026", "14 May"), and no numeric date is certainly
+    day-first ("31/01/2027")."""
+    month_first = 0
+    for text in texts:
+        for m in SLASH_EITHER.finditer(text):
+            if int(m.group("a")) > 12 >= int(m.group("b")):
+                return False
+        if any(m.group("mon")[0].isupper() for m in _DAY_FIRST.finditer(text)):
+            return False
+        month_first += sum(m.group("mon")[0].isupper() for m in _MONTH_FIRST_FORM.finditer(text))
+    return month_first >= 2
+
+
+@contextmanager
+def in_month_first_order(month_first: bool) -> Iterator[None]:
+    token = _MONTH_FIRST.set(month_first)
+    try:
+        yield
+    finally:
+        _MONTH_FIRST.reset(token)
+
+
 def find_dates(text: str, *, us_numeric: bool = False) -> list[FoundDate]:
     """All full dates in `text`, in order of appearance; overlapping matches dropped."""
-    return list(_find_dates(text, us_numeric))
+    return list(_find_dates(text, us_numeric or _MONTH_FIRST.get()))
 
 
 @lru_cache(maxsize=8192)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 
 from pipeline.core.models import Record
@@ -25,7 +26,12 @@ from pipeline.extract.cues import (
     announces_deprecation,
     sentences,
 )
-from pipeline.extract.dates import FoundDate, find_dates
+from pipeline.extract.dates import (
+    FoundDate,
+    find_dates,
+    in_month_first_order,
+    writes_month_first,
+)
 from pipeline.extract.merging import apply_families, family_members, merge, to_record
 from pipeline.extract.model_ids import DASHES, is_cell_id, is_strong_id, normalise
 from pipeline.extract.prose import notice_prose
@@ -291,6 +297,24 @@ def _document_product(doc: Document) -> str | None:
 
 
 def extract_records(
+    doc: Document, provider: str, today: dt.date, grounded: frozenset[str] = frozenset()
+) -> list[Record]:
+    """The page's records, its numeric dates read in the order its written dates use."""
+    with in_month_first_order(writes_month_first(_texts(doc))):
+        return _extract_records(doc, provider, today, grounded)
+
+
+def _texts(doc: Document) -> Iterator[str]:
+    for notice in doc.notices:
+        yield from notice.headings
+        for block in notice.blocks:
+            if isinstance(block, Text):
+                yield block.text
+            elif isinstance(block, Table):
+                yield from (" ".join(row) for row in block.rows)
+
+
+def _extract_records(
     doc: Document, provider: str, today: dt.date, grounded: frozenset[str] = frozenset()
 ) -> list[Record]:
     """Candidates of every notice, merged per model.
