@@ -1131,3 +1131,42 @@ def test_subject_that_follows_the_last_clause(first, second, third, date, date_f
         (second, third) if "along" in verb else (second,), date, "firm"
     )
     check(Case(wrap(body, layout), layout, want))
+
+
+@SUITE
+@given(
+    st.sampled_from((("Kestrel 2 70B", "kestrel-2-70b"), ("Heron 3 Mini", "heron-3-mini"))),
+    st.sampled_from(("instruct", "chat", "20270115", "it")),
+    dates,
+    st.booleans(),
+    st.sampled_from(("markdown", "mdx", "html")),
+)
+def test_display_name_of_a_printed_variant(named, suffix, date, two_variants, layout):
+    """'Kestrel 2 70B is now deprecated.' above a table printing `kestrel-2-70b-instruct` is
+    that one ID (one record, the table's date); with a second variant printed (`-instruct`
+    and `-base`) it is the family the table lists, never a record beside them."""
+    name, stem = named
+    model = f"{stem}-{suffix}"
+    rows = f"| `{model}` | {date.isoformat()} |\n"
+    if two_variants:
+        rows += f"| `{stem}-base` | {date.isoformat()} |\n"
+    body = (
+        f"{name} is now deprecated. Use the newer models instead.\n\n"
+        f"| Model string | EOL date |\n|---|---|\n{rows}"
+    )
+    if layout == "html":
+        cells = "".join(
+            f"<tr><td><code>{m}</code></td><td>{date.isoformat()}</td></tr>"
+            for m in ([model, f"{stem}-base"] if two_variants else [model])
+        )
+        page = (
+            f"<html><body><main><h1>Deprecated models</h1><p>{name} is now deprecated. Use the "
+            "newer models instead.</p><table><tr><th>Model string</th><th>EOL date</th></tr>"
+            f"{cells}</table></main></body></html>"
+        )
+    else:
+        page = wrap(body, layout, title="Deprecated models")
+    want = expect((model,), date, "firm")
+    if two_variants:
+        want |= expect((f"{stem}-base",), date, "firm")
+    check(Case(page, layout, want))

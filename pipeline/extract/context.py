@@ -51,6 +51,14 @@ class DocContext:
 
     # text -> its ID mentions; filled once `known` is complete (after `build_context`)
     _mentions: dict[str, tuple[Mention, ...]] = field(default_factory=dict, repr=False)
+    _variants: dict[tuple[str, int], str | None] = field(default_factory=dict, repr=False)
+
+    def _one_variant(self, candidate: str) -> str | None:
+        """The one printed ID that is the display name's slug plus a variant suffix."""
+        key = (candidate, len(self.known))  # `known` grows while the context is built
+        if key not in self._variants:
+            self._variants[key] = _variant_of(candidate, self.known)
+        return self._variants[key]
 
     def ids(self, text: str) -> list[Mention]:
         """`find_ids(text, self.known)`, memoised per document: the same sentence is read by
@@ -68,6 +76,9 @@ class DocContext:
         candidate = slug(strip_parens(name))
         if candidate in self.known:
             return candidate
+        variant = self._one_variant(candidate)
+        if variant:
+            return variant
         # a page that names models only by display names (news) may use any provider's
         # names; a reseller's page prints its own IDs, which differ from the maker's
         # (after the page's own links: a link names the page's ID, the catalogue only guesses)
@@ -80,6 +91,20 @@ class DocContext:
                 else None
             )
         )
+
+
+# What a provider appends to a model's name in its ID without making it another model
+# ("Llama 3.1 70B" -> `llama-3.1-70b-instruct`, "Claude 3 Opus" -> `claude-3-opus-20240229`).
+_VARIANT_SUFFIX = re.compile(r"(?:instruct|chat|it|hf|latest|\d{6,8}|\d{4}-\d{2}-\d{2})")
+
+
+def _variant_of(candidate: str, known: set[str]) -> str | None:
+    found = [
+        k
+        for k in known
+        if k.startswith(candidate + "-") and _VARIANT_SUFFIX.fullmatch(k[len(candidate) + 1 :])
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def build_context(
