@@ -1170,3 +1170,22 @@ def test_display_name_of_a_printed_variant(named, suffix, date, two_variants, la
     if two_variants:
         want |= expect((f"{stem}-base",), date, "firm")
     check(Case(page, layout, want))
+
+
+@SUITE
+@given(
+    dates,
+    date_forms,
+    st.sampled_from(("Lite", "Gemini")),
+    st.sampled_from(("We've retired", "We have shut down", "We've removed")),
+    st.sampled_from(("markdown", "mdx")),
+)
+def test_provider_reports_its_own_removal(date, date_form, second, verb, layout):
+    """In an entry dated D, "We've retired the Orca 1 and Lite models." ends both on D: the
+    provider reports its own act, and "Lite" takes the brand the first conjunct gives ("Orca
+    Lite"). A word that is a brand of its own ("Gemini") is not Orca's."""
+    body = f"## {date_form[1](date)}\n\n- {verb} the Orca 1 and {second} models.\n"
+    want = expect(("orca-1",), date, "firm")
+    if second == "Lite":
+        want |= expect(("orca lite",), date, "firm")
+    check(Case(wrap(body, layout, title="Release notes"), layout, want))

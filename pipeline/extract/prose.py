@@ -224,6 +224,7 @@ def _sentences(
     stated: Callable[[], dt.date | None] = lambda: None,
 ) -> None:
     first = len(result.candidates)
+    first_family = len(result.families)
     pooled = len(result.replacements)
     block_reps: list[str] = []  # replacements named in this paragraph / list item
 
@@ -363,6 +364,7 @@ def _sentences(
     # only an entry's own day dates a removal "now" (never a month-only or page context)
     if section_date and REMOVED_NOW.search(text):
         dated_by_entry(text, result.candidates, first, section_date)
+        dated_by_entry(text, result.families, first_family, section_date)
     # Replacements named in the same paragraph belong to its deprecated models; the notice-wide
     # pool (records.py) is only a fallback for paragraphs that name none.
     reps = tuple(dict.fromkeys(r for r in block_reps))

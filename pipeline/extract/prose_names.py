@@ -7,8 +7,9 @@ A mentions pass for prose: it reads the sentence and the document's context, nev
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from pipeline.extract.catalogue import is_known
+from pipeline.extract.catalogue import is_known, known_ids
 from pipeline.extract.context import DocContext
 from pipeline.extract.dates import (
     MONTH_DAY,
@@ -80,7 +81,37 @@ def with_display_names(sentence: str, mentions: list[Mention], ctx: DocContext) 
         drop = {id(t) for _, inside in longer for t in inside}
         mentions = [t for t in mentions if id(t) not in drop] + [m for m, _ in longer]
         mentions.sort(key=lambda t: t.start)
-    return mentions + _display_mentions(sentence, mentions, ctx)
+    mentions = mentions + _display_mentions(sentence, mentions, ctx)
+    return mentions + _elided_names(sentence, mentions)
+
+
+# "the Claude 1 and Instant models": the second conjunct leaves out the brand the first one
+# ("<Brand> <version>") gives: "Claude Instant". Not when the word is a brand of its own, one
+# that the catalogue's IDs start with ("the Claude 1 and Gemini models").
+_ELIDED = re.compile(r"^\s*,?\s*(?:and|or|&)\s+(?P<word>[A-Z][a-z]{2,})\s+models\b")
+
+
+@lru_cache(maxsize=256)
+def _names_known_models(stem: str) -> bool:
+    return any(model == stem or model.startswith(stem + "-") for model in known_ids())
+
+
+def _elided_names(sentence: str, mentions: list[Mention]) -> list[Mention]:
+    out = []
+    for mention in mentions:
+        words = mention.printed.split()
+        # only "<Brand> <version>": which words "Gemini 2.5 Flash and Pro" shares is unclear
+        if len(words) != 2 or not any(c.isdigit() for c in words[1]):
+            continue
+        m = _ELIDED.match(sentence[mention.end :])
+        if not m:
+            continue
+        word = m.group("word")
+        if not _names_known_models(word.lower()):
+            name = f"{words[0]} {word}"
+            start = mention.end + m.start("word")
+            out.append(Mention(display_name(name), start, start + len(word), name))
+    return out
 
 
 # "Codestral (25.01)", "Mistral Large (24.11)": a name and its year.month version, the ID

@@ -218,8 +218,12 @@ def _heading_subject(
     heading = notice.headings[-1] if notice.headings else ""
     token = heading.strip().strip("`").translate(DASHES)
     model = normalise(token)
-    if " " in token or not (
-        is_strong_id(token) or (is_cell_id(token) and (model in ctx.known or is_known(model)))
+    if (
+        " " in token
+        or find_dates(token)  # "## 03-Mar-2027": an entry's date, not a model
+        or not (
+            is_strong_id(token) or (is_cell_id(token) and (model in ctx.known or is_known(model)))
+        )
     ):
         return []
     for block in texts:

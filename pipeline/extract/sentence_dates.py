@@ -122,8 +122,12 @@ def date_from_item(text: str, candidates: list[Candidate], first: int) -> None:
 # "We've retired X. All requests to this model will now return an error.": "now" anchors the
 # removal to the entry's own date, so the entry date is the shutdown. Without such an anchor
 # ("X has been discontinued") the text does not say when access ended and nothing is dated.
+# The provider reporting its own act in the entry ("We've retired X", "We have shut down X")
+# is such an anchor: the act is the entry's news, done as of its day.
 REMOVED_NOW = re.compile(
     r"\b(?:will\s+)?now\s+(?:return|fail|respond\s+with|result\s+in)\b|"
+    r"\bwe(?:'ve|’ve|\s+have)\s+(?:now\s+)?(?:retired|removed|shut\s+down|turned\s+off|"
+    r"decommissioned)\b|"
     r"\b(?:as\s+of|effective)\s+(?:today|immediately)\b|"
     r"\bno\s+longer\s+(?:available|accessible|served)\s+(?:as\s+of\s+)?(?:today|immediately)\b",
     re.IGNORECASE,
