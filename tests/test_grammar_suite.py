@@ -1189,3 +1189,32 @@ def test_provider_reports_its_own_removal(date, date_form, second, verb, layout)
     if second == "Lite":
         want |= expect(("orca lite",), date, "firm")
     check(Case(wrap(body, layout, title="Release notes"), layout, want))
+
+
+@SUITE
+@given(
+    subjects,
+    dates,
+    st.sampled_from((" | ", "|", "; ")),
+    st.sampled_from(("Retirement date", "Shutdown date", "EOL date")),
+    st.sampled_from((*LAYOUTS, "rss-text")),
+)
+def test_fields_run_together_on_one_line(ids, date, separator, key, layout):
+    """'Model: x | Retirement date: D' (one record per line, fields split by | or ;), in a
+    page or a feed entry's plain-text body: x ends on D."""
+    lines = [f"Model: {m}{separator}{key}: {date.isoformat()}" for m in ids]
+    if layout == "rss-text":
+        items = "".join(
+            f"<item><title>{m} retirement update</title><description>{line}</description>"
+            f"<guid>{m}</guid><pubDate>Mon, 02 Nov 2026 10:00:00 GMT</pubDate></item>"
+            for m, line in zip(ids, lines, strict=True)
+        )
+        page = (
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>Retirements</title>'
+            f"<link>https://acme.example/feed</link><description>x</description>{items}"
+            "</channel></rss>"
+        )
+        layout = "rss"
+    else:
+        page = wrap("\n\n".join(lines), layout, title="Retirement updates")
+    check(Case(page, layout, expect(ids, date, "firm")))

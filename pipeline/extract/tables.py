@@ -16,7 +16,7 @@ version, as such tables list them). A version is never glued onto the ID, becaus
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipeline.extract.model_ids import is_cell_id, strip_parens
 from pipeline.parse.document import Block, Table, Text
@@ -153,10 +153,29 @@ _FIELD = re.compile(
 _FIELD_MARK = re.compile(r"[:：]")
 
 
+# "Model: x-1 | Retirement date: 2027-02-05": fields run together on one line
+_FIELD_SEPARATOR = re.compile(r"\s*[|;]\s*")
+
+
+def _split_fields(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
+    """A block of two or more "Key: value" fields on one line, split into one per field."""
+    out: list[Block] = []
+    for block in blocks:
+        parts = _FIELD_SEPARATOR.split(block.text) if isinstance(block, Text) else []
+        if len(parts) >= 2 and all(_FIELD.match(part) for part in parts):
+            out += [replace(block, text=part, raw=part) for part in parts]
+        else:
+            out.append(block)
+    return tuple(out)
+
+
 def key_value_tables(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
     """Runs of "Key: value" items (one block per model: `Model ID: x`, `Status: Deprecated`,
-    `EOL date: D`) read as a table with the keys as its header, one row per record (a key
-    seen again starts the next row). Runs without a model key are left as they are."""
+    `EOL date: D`, or fields run together on one line and split by `|` or `;`) read as a table
+    with the keys as its header, one row per record (a key seen again starts the next row).
+    Runs without a model key are left as they are."""
+    if any(isinstance(b, Text) and ("|" in b.text or ";" in b.text) for b in blocks):
+        blocks = _split_fields(blocks)
     if sum(1 for b in blocks if isinstance(b, Text) and _FIELD_MARK.search(b.text[:48])) < 2:
         return blocks  # fewer than two blocks could be fields: nothing to read as a table
     out: list[Block] = []

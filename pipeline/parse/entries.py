@@ -1,5 +1,6 @@
 """A feed entry's body -> blocks: HTML content through the HTML parser, plain text as
-paragraphs, and runs of "Key: value" lines as a one-row table (change feeds).
+paragraphs, and runs of "Key: value" lines (or fields on one line, split by `|` or `;`) as a
+one-row table (change feeds).
 
 Shared by the RSS/Atom parser (`feed`) and the JSON Feed parser (`json_feed`). The HTML
 parser is looked up in the registry, so an entry body without markup never imports bs4.
@@ -24,12 +25,26 @@ def _current_value(value: str) -> str:
     return parts[-1].strip().strip("'\"‘’“”") if len(parts) > 1 else value
 
 
+_FIELD_SEPARATOR = re.compile(r"\s*[|;]\s*")
+
+
+def _field_lines(text: str) -> list[str]:
+    """The body's lines, a line of fields run together ("Model: x | Retirement date: D")
+    split into one line per field."""
+    lines = []
+    for line in text.splitlines():
+        parts = _FIELD_SEPARATOR.split(line)
+        fields = len(parts) >= 2 and all(_KEY_VALUE.match(part) for part in parts)
+        lines += parts if fields else [line]
+    return lines
+
+
 def _plain_blocks(text: str) -> tuple[Block, ...]:
     """Plain-text entry bodies; runs of "Key: value" lines become a one-row table."""
     keys: list[str] = []
     values: list[str] = []
     blocks: list[Block] = []
-    for line in text.splitlines():
+    for line in _field_lines(text):
         match = _KEY_VALUE.match(line)
         if match:
             keys.append(match.group(1))
