@@ -1218,3 +1218,20 @@ def test_fields_run_together_on_one_line(ids, date, separator, key, layout):
     else:
         page = wrap("\n\n".join(lines), layout, title="Retirement updates")
     check(Case(page, layout, expect(ids, date, "firm")))
+
+
+@SUITE
+@given(
+    st.sampled_from(IDS),
+    st.sampled_from(("Acme ", "")),
+    st.sampled_from(("have also been deprecated", "will be retired")),
+    st.sampled_from(("markdown", "html", "mdx")),
+)
+def test_id_ending_a_list_of_names_before_models(model, maker, predicate, layout):
+    """'the Heron 3, Heron 3 Mini, and Acme `x-2` models have been deprecated' lists `x-2`
+    itself: it is not the `x-2` family, so an active `x-2-mini` row stays active."""
+    body = (
+        f"In addition to Orca 4, the Heron 3, Heron 3 Mini, and {maker}{model} models "
+        f"{predicate}.\n\n| Model | Status |\n|---|---|\n| `{model}-mini` | Active |\n"
+    )
+    check(Case(wrap(body, layout), layout, expect((model,), None, "none")))

@@ -164,10 +164,15 @@ def _display_mentions(sentence: str, taken: list[Mention], ctx: DocContext) -> l
 def names_members(sentence: str, mention: Mention) -> bool:
     """Display names coordinated before a plain "models" ("its Falcon 2 and Falcon 2 Mini
     models") are those models; "GPT-5 and o3 model snapshots" or "the x series" is a family."""
-    if " " not in mention.printed:
-        return False  # an ID before "models" names a family ("`kimi-k2` models")
     rest = sentence[mention.end :]
-    before = sentence[: mention.start].rstrip()
+    before = sentence[: mention.start].rstrip(" `*\"'")
+    if " " not in mention.printed:
+        # an ID before "models" names a family ("`kimi-k2` models"), unless it ends a list
+        # ("the GPT-5, GPT-4.1 mini, and OpenAI o4-mini models"; a maker's name may lead it)
+        head = re.sub(r"\s+[A-Z][A-Za-z]+$", "", before)
+        return bool(re.search(r"(?:,|\band|\bor|&)$", head)) and bool(
+            re.match(r"^[`*\"']*\s*models\b", rest)
+        )
     name = r"[A-Z][\w.-]*(?:\s+[A-Z0-9][\w.-]*){1,4}"
     coordinated = bool(re.match(rf"^\s*(?:,|and|or|&)\s+{name}", rest)) or bool(
         re.search(rf"{name}\s*(?:,|\band|\bor|&)$", before)
