@@ -62,6 +62,8 @@ PREDICATES = (
     ("will be phased out on {date}", "firm"),
     ("will return HTTP 404 after {date}", "firm"),
     ("will stay available until {date}", "firm"),
+    ("will keep working until {date}", "firm"),
+    ("will stop accepting requests on {date}", "firm"),
     ("will be retired no earlier than {date}", "earliest"),
     ("will be shut down not before {date}", "earliest"),
 )
@@ -76,6 +78,7 @@ OBJECT_FORMS = (
     ("After {date} you will no longer be able to call {subjects}.", "firm"),
     ("To avoid service interruption, migrate from {subjects} before {date}.", "firm"),
     ("Please move off {subjects} by {date}.", "firm"),
+    ("On {date} we'll retire the following models: {subjects}.", "firm"),
 )
 # A second sentence that dates the first one's subjects without naming them.
 DATE_STATEMENTS = (
@@ -163,6 +166,7 @@ REMOVALS_IN_AN_ENTRY = (
     ("{subjects} {have} been shut down effective immediately.", True),
     ("As of today, {subjects} {have} been decommissioned.", True),
     ("As of today, {subjects} {are} no longer available.", True),
+    ("We have shut down {subjects}.", True),
     ("{subjects} {are} no longer available.", False),
     ("{subjects} {have} been discontinued.", False),
 )

@@ -1235,3 +1235,27 @@ def test_id_ending_a_list_of_names_before_models(model, maker, predicate, layout
         f"{predicate}.\n\n| Model | Status |\n|---|---|\n| `{model}-mini` | Active |\n"
     )
     check(Case(wrap(body, layout), layout, expect((model,), None, "none")))
+
+
+@SUITE
+@given(
+    subjects,
+    dates,
+    date_forms,
+    st.sampled_from(("**{e}** — ", "{e}: ", "{e} - ")),
+    st.sampled_from(("We deprecated {s}.", "{s} {is_are} now deprecated.")),
+    st.sampled_from(
+        ("{A} will keep working until {d}.", "{A} will stop accepting requests on {d}.")
+    ),
+    st.sampled_from(("markdown", "mdx", "html")),
+)
+def test_paragraph_dated_as_an_entry(ids, date, date_form, opener, first, second, layout):
+    """'**November 3, 2026** — We deprecated `x`. It will keep working until D.': the opening
+    date is the entry's (when the deprecation was announced), D the shutdown; the anaphor
+    reaches the subjects of a sentence the clause reader did not read."""
+    subject, plural = subject_list(ids, "plain")
+    entry = opener.format(e="November 3, 2026")
+    text = first.format(s=subject, is_are="are" if plural else "is")
+    text += " " + second.format(A="They" if plural else "It", d=date_form[1](date))
+    page = wrap(f"{entry}{text}\n\n**October 20, 2026** — Added `orca-chat-4`.", layout)
+    check(Case(page, layout, expect(ids, date, "firm")))

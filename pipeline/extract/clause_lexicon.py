@@ -28,12 +28,14 @@ PREDICATE_PHRASES = (
     r"no longer (?:be )?(?:available|supported|accessible|served|functional|offered|usable)",
     r"not (?:be )?(?:available|supported|accessible|served|usable) (?:after|from|beyond|past)",
     r"not remain (?:functional|available|accessible|supported)",
-    r"stop (?:working|responding|serving(?: requests)?)|cease\w*(?: to (?:work|function))?",
+    r"stop (?:working|responding|serving(?: requests)?|accepting (?:new |API )?(?:requests|calls|"
+    r"traffic))|cease\w*(?: to (?:work|function))?",
     r"be unavailable|become unavailable",
     r"go(?:es)? away|going away|be phased out|phased out",
     r"scheduled for (?:retirement|deprecation|shutdown|removal|decommissioning)",
     DATED_ONLY := r"return (?:an? )?(?:HTTP )?(?:4\d\d|5\d\d)\b|return (?:an? )?errors?|"
-    r"(?:remain|stay)s?\s+(?:available|accessible|online)\s+(?=(?:until|through|till)\b)",
+    r"(?:(?:remain|stay)s?\s+(?:available|accessible|online)|(?:keep|continue)s?\s+"
+    r"(?:working|functioning|to work|to function|to be served))\s+(?=(?:until|through|till)\b)",
     r"(?:下线|停用|弃用|退役|停止服务|关停|下架|停服|淘汰|废弃|移除|提供を終了|廃止|サポート終了)",
     # "X の提供を D に終了": the date sits inside the predicate
     r"(?:提供|サービス|サポート)を(?=[^。]{0,30}?終了)",
@@ -57,7 +59,7 @@ TRANSITIVE_VERBS = (
     # a heading's bare gerund: "Retiring `x-1` on D"
     r"^\W*(?:retiring|deprecating|sunsetting|discontinuing|decommissioning|shutting down|"
     r"phasing out)",
-    r"(?:will|plan to|are going to|to)\s+(?:retire|deprecate|sunset|discontinue|remove|"
+    r"(?:will|'ll|’ll|plan to|are going to|to)\s+(?:retire|deprecate|sunset|discontinue|remove|"
     r"decommission|shut down|phase out)",
     r"(?:the\s+)?(?:shutdown|retirement|deprecation|removal|decommissioning|sunset|"
     r"discontinuation|end of life)\s+(?:date\s+)?(?:of|for)",

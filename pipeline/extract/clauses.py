@@ -365,12 +365,13 @@ _ITEM_BREAK = re.compile(r"^[\s`*\"']*$")
 
 
 def _listed_after_colon(sentence: str, mentions: list[Mention], at: int) -> tuple[Mention, ...]:
-    """ "The following models will be discontinued: a, b and c" (a list run into the lead);
-    items may be soft-wrapped lines of bare IDs ("... via API - a b c")."""
+    """ "The following models will be discontinued: a, b and c", "we'll retire the following
+    voices: a, b" (a list run into the lead); items may be soft-wrapped lines of bare IDs
+    ("... via API - a b c")."""
     opener = _LIST_OPENER.search(sentence, at)
     if (
         opener is None
-        or not _FOLLOWING.search(sentence[:at])
+        or not _FOLLOWING.search(sentence[: opener.start()])
         or re.search(r"[.;]", sentence[at : opener.start()])
     ):
         return ()

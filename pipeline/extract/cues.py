@@ -15,13 +15,14 @@ from functools import lru_cache
 # date or when no shutdown in the same passage outranks it: "Requests to X will be redirected
 # to Y" (the model stops being served, though no request fails), "X will return a 410 on D",
 # "X stays available until D", "you will no longer be able to call X after D", "migrate from
-# X before D" (X is what is left behind).
+# X before D" (X is what is left behind), "X keeps working until D".
 _CLAUSE_ONLY = (
     r"will (?:now )?be (?:automatically |transparently )?(?:re-?directed|re-?routed|routed|"
     r"forwarded) to\b|"
     r"return (?:an? )?(?:HTTP )?(?:4\d\d|5\d\d)\b|"
     r"(?:no longer|not) be able to (?:call|use|access)|"
-    r"(?:remain|stay)s? (?:available|accessible|online) (?:until|through|till)\b|"
+    r"(?:(?:remain|stay)s? (?:available|accessible|online)|(?:keep|continue)s? (?:working|"
+    r"functioning|to work|to function|to be served)) (?:until|through|till)\b|"
     r"(?:migrat\w*|mov\w*) (?:away )?(?:off|from)\b|transition\w* away from"
 )
 DEPRECATION = re.compile(
@@ -30,6 +31,7 @@ DEPRECATION = re.compile(
     r"no longer (?:be )?(?:available|support\w*|accessible|offer\w*|serv\w*|provid\w*|includ\w*)|"
     r"not (?:be )?(?:available|supported|accessible|served) (?:after|from|beyond|past)|"
     r"will (?:start to |begin to )?fail|stops? working|"
+    r"stops? accepting (?:new |API )?(?:requests|calls|traffic)|"
     r"available (?:until|through|till)\b(?=[^.;:]{0,12}?(?:\d|jan|feb|mar|apr|may|jun|jul|aug|sep|"
     r"oct|nov|dec|end|mid|early|late|q[1-4]))|"
     r"not remain (?:functional|available|accessible)|stop responding|return (?:an? )?errors?|"
@@ -210,8 +212,8 @@ _DEPRECATION_PIECES = (
     "deprecat", "retir", "shut", "sunset", "discontinu", "remov", "end-of", "end of", "eol",
     "turn", "ceas", "no longer", "availab", "support", "accessib", "serv", "fail", "working",
     "withdraw", "decommission", "upgrade", "older", "legacy", "instead", "replace", "remain",
-    "respond", "error", "offline", "away", "phase", "last day", "access", "provid", "includ",
-    "offer", "redirect", "re-direct", "routed", "forward", "drop support", "return",
+    "respond", "accepting", "error", "offline", "away", "phase", "last day", "access", "provid",
+    "includ", "offer", "redirect", "re-direct", "routed", "forward", "drop support", "return",
     "be able to", "migrat", "move", "moving", "transition",
 )  # fmt: skip
 _CJK_DEPRECATION = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")

@@ -184,7 +184,20 @@ def notice_prose(
                 result.candidates.append(cand)
                 continue
         listed = len(result.candidates)
-        _sentences(text, block, result, ctx, anchor, order + n, section_date, context_date, stated)
+        own_date, text = _entry_date(text)
+        if own_date and (result.announced is None or own_date > result.announced):
+            result.announced = own_date
+        _sentences(
+            text,
+            block,
+            result,
+            ctx,
+            anchor,
+            order + n,
+            own_date or section_date,
+            own_date or context_date,
+            stated,
+        )
         if after_list and len(result.candidates) == listed:
             # "请迁移至 X" / "Use X instead." right after a lead's list serves the whole list
             mine = {c.model for c in result.candidates}
@@ -193,6 +206,25 @@ def notice_prose(
                 for r, scope, at in result.replacements
             ]
     return result
+
+
+# "**November 3, 2026** — We deprecated ...", "2026-11-03: Added ...": a paragraph that opens
+# with its own date, set off by a dash or a colon, is a dated entry (like a dated heading)
+_ENTRY_SEPARATOR = re.compile(r"^[*_`]*\s*(?:[—–-]|:)\s+")
+
+
+def _entry_date(text: str) -> tuple[dt.date | None, str]:
+    """(the entry's date, the text after it) when the paragraph opens with its date and goes
+    on to state a date of its own; without one ("2027-01-31: `x-1` is removed") the opening
+    date is the one the statement has, and stays in it."""
+    found = find_dates(text[:40])
+    if not found or text[: found[0].start].strip("*_` "):
+        return None, text
+    rest = _ENTRY_SEPARATOR.match(text[found[0].end :])
+    body = text[found[0].end + rest.end() :] if rest else ""
+    if not rest or not find_dates(body):
+        return None, text
+    return found[0].date, body
 
 
 _POINTS_AT_LIST = re.compile(r"\b(?:the following|listed below|below)\b|以下|下列", re.I)
@@ -358,7 +390,9 @@ def _sentences(
             apply_clause(clause, sentence, result.candidates, before, anchor, order, ctx)
             result.subjects = clause.subjects
         elif len(result.candidates) > before:
-            result.subjects = ()
+            # what this sentence retired is what a following "It" / "They" refers to
+            added = {c.model for c in result.candidates[before:]}
+            result.subjects = tuple(m for m in found if m.model in added)
     if block.kind == "li":
         date_from_item(text, result.candidates, first)
     # only an entry's own day dates a removal "now" (never a month-only or page context)

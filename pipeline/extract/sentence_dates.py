@@ -170,7 +170,9 @@ def status_of_sentence(sentence: str) -> str | None:
     """'retired' when the sentence says it already happened, else None (decided by date)."""
     past = re.search(
         r"no longer(?! (?:available|offered) (?:to|for) new)|"
-        r"(?:has been|have been|\bwas|\bwere)(?! (?:deprecated|announced|marked)\b)|"
+        r"(?:has been|have been|\bwas|\bwere)(?! (?:deprecated|announced|marked|postponed|"
+        r"pushed|moved|delayed|extended|rescheduled|deferred|shifted|changed|updated|planned|"
+        r"scheduled|originally|initially)\b)|"
         r"\bremoved\b|已(?:经)?(?:于|在)?",
         sentence,
         re.IGNORECASE,
