@@ -1259,3 +1259,32 @@ def test_paragraph_dated_as_an_entry(ids, date, date_form, opener, first, second
     text += " " + second.format(A="They" if plural else "It", d=date_form[1](date))
     page = wrap(f"{entry}{text}\n\n**October 20, 2026** — Added `orca-chat-4`.", layout)
     check(Case(page, layout, expect(ids, date, "firm")))
+
+
+@SUITE
+@given(
+    subjects,
+    dates,
+    replacement_ids,
+    st.sampled_from(("Shutdown", "Retirement date", "End of life")),
+    st.sampled_from(("Use instead", "Replacement", "Recommended alternative")),
+    st.sampled_from(("markdown", "mdx", "html")),
+)
+def test_fields_under_the_models_heading(ids, date, rep_id, date_key, rep_key, layout):
+    """'### `x-2`' over '- **Status:** Deprecated / - **Shutdown:** D / - **Use instead:**
+    `y`' (the fields name no model: the heading does): x-2 ends on D, replaced by y."""
+    sections = "".join(
+        f"## `{m}`\n\n- **Status:** Deprecated\n- **{date_key}:** {date.isoformat()}\n"
+        f"- **{rep_key}:** `{rep_id}`\n\n"
+        for m in ids
+    )
+    if layout == "html":
+        body = "".join(
+            f"<h2><code>{m}</code></h2><ul><li><b>Status:</b> Deprecated</li><li><b>{date_key}:"
+            f"</b> {date.isoformat()}</li><li><b>{rep_key}:</b> <code>{rep_id}</code></li></ul>"
+            for m in ids
+        )
+        page = f"<html><body><main><h1>Deprecated models</h1>{body}</main></body></html>"
+    else:
+        page = wrap(sections, layout, title="Deprecated models")
+    check(Case(page, layout, expect(ids, date, "firm", rep_id)))

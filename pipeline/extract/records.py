@@ -74,7 +74,7 @@ def notice_candidates(
         )
         if not announces_deprecation(f"{notice.title} {body}"):
             return [], [], None
-    notice = replace(notice, blocks=key_value_tables(notice.blocks))
+    notice = replace(notice, blocks=key_value_tables(notice.blocks, _heading_id(notice, ctx)))
     section_date = date_of_notice(notice)
     heading_scope = scope_of_headings(notice.headings)
     texts = [b for b in notice.blocks if isinstance(b, Text)]
@@ -209,12 +209,8 @@ def _heading_clause(notice: Notice, ctx: DocContext, order: int) -> list[Candida
     ]
 
 
-def _heading_subject(
-    notice: Notice, texts: list[Text], ctx: DocContext, order: int
-) -> list[Candidate]:
-    """A section headed by one model ID whose text announces a dated shutdown without naming
-    any model ("### Acme-X2-Special" / "... available until Dec 15th, 2025"): the heading's
-    model is the subject."""
+def _heading_id(notice: Notice, ctx: DocContext) -> str | None:
+    """The model ID that is the section's whole heading ("### `x-2`"), if it is one."""
     heading = notice.headings[-1] if notice.headings else ""
     token = heading.strip().strip("`").translate(DASHES)
     model = normalise(token)
@@ -225,7 +221,20 @@ def _heading_subject(
             is_strong_id(token) or (is_cell_id(token) and (model in ctx.known or is_known(model)))
         )
     ):
+        return None
+    return token
+
+
+def _heading_subject(
+    notice: Notice, texts: list[Text], ctx: DocContext, order: int
+) -> list[Candidate]:
+    """A section headed by one model ID whose text announces a dated shutdown without naming
+    any model ("### Acme-X2-Special" / "... available until Dec 15th, 2025"): the heading's
+    model is the subject."""
+    token = _heading_id(notice, ctx)
+    if token is None:
         return []
+    model = normalise(token)
     for block in texts:
         for sentence in sentences(block.text):
             if GA.search(sentence):

@@ -169,11 +169,12 @@ def _split_fields(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
     return tuple(out)
 
 
-def key_value_tables(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
+def key_value_tables(blocks: tuple[Block, ...], subject: str | None = None) -> tuple[Block, ...]:
     """Runs of "Key: value" items (one block per model: `Model ID: x`, `Status: Deprecated`,
     `EOL date: D`, or fields run together on one line and split by `|` or `;`) read as a table
     with the keys as its header, one row per record (a key seen again starts the next row).
-    Runs without a model key are left as they are."""
+    Runs without a model key are left as they are, unless the section's heading is the one
+    model they describe (`subject`: "### `x-2`" over "Status: Deprecated", "Shutdown: D")."""
     if any(isinstance(b, Text) and ("|" in b.text or ";" in b.text) for b in blocks):
         blocks = _split_fields(blocks)
     if sum(1 for b in blocks if isinstance(b, Text) and _FIELD_MARK.search(b.text[:48])) < 2:
@@ -182,7 +183,7 @@ def key_value_tables(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
     run: list[tuple[str, str, Text]] = []
 
     def flush() -> None:
-        table = _fields_table(run)
+        table = _fields_table(run, subject)
         if table is not None:
             out.append(table)
         else:
@@ -200,12 +201,16 @@ def key_value_tables(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
     return tuple(out)
 
 
-def _fields_table(run: list[tuple[str, str, Text]]) -> Table | None:
+def _fields_table(run: list[tuple[str, str, Text]], subject: str | None = None) -> Table | None:
     if len(run) < 2:
         return None
     keys = [_norm(k) for k, _, _ in run]
     has_model = any(MODEL.search(k) and not re.search(r"date|time|release|launch", k) for k in keys)
     has_fact = any(SHUTDOWN.search(k) or STATUS.search(k) or ANNOUNCE.search(k) for k in keys)
+    if not has_model and has_fact and subject and len(set(keys)) == len(keys):
+        # one block of fields under a heading that names its model
+        run = [("Model", subject, Text(text=f"Model: {subject}", raw=subject)), *run]
+        has_model = True
     if not (has_model and has_fact):
         return None
     header: list[str] = []
