@@ -79,6 +79,8 @@ OBJECT_FORMS = (
     ("To avoid service interruption, migrate from {subjects} before {date}.", "firm"),
     ("Please move off {subjects} by {date}.", "firm"),
     ("On {date} we'll retire the following models: {subjects}.", "firm"),
+    ("The company said it would stop serving {subjects} to API customers on {date}.", "firm"),
+    ("The retirement of {subjects} has been postponed from {other} to {date}.", "firm"),
 )
 # A second sentence that dates the first one's subjects without naming them.
 DATE_STATEMENTS = (

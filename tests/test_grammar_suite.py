@@ -1288,3 +1288,28 @@ def test_fields_under_the_models_heading(ids, date, rep_id, date_key, rep_key, l
     else:
         page = wrap(sections, layout, title="Deprecated models")
     check(Case(page, layout, expect(ids, date, "firm", rep_id)))
+
+
+@SUITE
+@given(
+    st.sampled_from((("Orca-Chat2", "Orca-Chat3"), ("Heron3-Mini", "Heron3-Pro"))),
+    dates,
+    st.sampled_from(("{a} 和 {b} 两款模型将于{d}停止服务。", "{a}、{b} 等旧模型将于{d}下线。")),
+)
+def test_cjk_names_the_text_calls_models(names, date, template):
+    """'X 和 Y 两款模型将于 D 停止服务': capitalised hyphenated names that the text counts as
+    models (through a coordination and a counter) end on D."""
+    a, b = names
+    text = template.format(a=a, b=b, d=_cjk_date(date))
+    check(Case(wrap(text, "markdown"), "markdown", expect((a.lower(), b.lower()), date, "firm")))
+
+
+@SUITE
+@given(st.sampled_from(("Orca Chat 4", "Heron 3 Preview")), dates, st.sampled_from(("「", "『")))
+def test_japanese_quoted_display_name(name, date, quote):
+    """'「Orca Chat 4」の提供を D に終了': a name the text quotes is the model, and a heading
+    written without spaces is never taken for one."""
+    close = "」" if quote == "「" else "』"
+    text = f"Acme社は{quote}{name}{close}の提供を{_cjk_date(date)}に終了すると発表した。"
+    page = f"# Acme、{quote}{name}{close}の提供を終了へ\n\n{text}\n"
+    check(Case(page, "markdown", expect((name.lower(),), date, "firm")))

@@ -61,6 +61,7 @@ TRANSITIVE_VERBS = (
     r"phasing out)",
     r"(?:will|'ll|’ll|plan to|are going to|to)\s+(?:retire|deprecate|sunset|discontinue|remove|"
     r"decommission|shut down|phase out)",
+    r"(?:will|would|'ll|’ll|to)\s+(?:stop|cease)\s+(?:serving|offering|providing|supporting)",
     r"(?:the\s+)?(?:shutdown|retirement|deprecation|removal|decommissioning|sunset|"
     r"discontinuation|end of life)\s+(?:date\s+)?(?:of|for)",
     r"(?:retired|deprecated|discontinued|removed|sunset|decommissioned)\s+(?:the\s+)?",

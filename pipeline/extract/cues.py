@@ -88,7 +88,7 @@ NOT_ANNOUNCEMENT = re.compile(
     r"(?:retired|deprecated|shut\s*down|removed|sunset|discontinued)\b|"
     r"\b(?:deprecation|retirement|shutdown|removal|sunset)\b[^.;]{0,80}?"
     r"\b(?:has been|was|is|have been)\s+"
-    r"(?:cancell?ed|postponed(?!\s+(?:\w+\s+){0,2}?(?:to|until|till)\b)|reversed|withdrawn|"
+    r"(?:cancell?ed|postponed(?![^.;]{0,40}?\b(?:to|until|till)\b)|reversed|withdrawn|"
     r"rescinded|called off|put on hold)\b",
     re.IGNORECASE,
 )

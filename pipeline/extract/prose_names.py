@@ -59,7 +59,8 @@ def _subject_names(subject: str) -> set[str]:
 # names: "will retire its Falcon 2 and [Falcon 2 Mini]", "is deprecating the Orca 7 model".
 _OBJECT_OF = re.compile(
     r"\b(?:retir\w*|deprecat\w*|sunset\w*|discontinu\w*|shut(?:ting)? down|remov\w*|"
-    r"decommission\w*)\s+(?:(?:its|the|our|their|both)\s+)?"
+    r"decommission\w*|(?:stop|cease)\w*\s+(?:serving|offering|providing|supporting))\s+"
+    r"(?:(?:its|the|our|their|both)\s+)?"
     r"(?:[A-Z][\w.-]*(?:\s+[A-Z0-9][\w.-]*)*\s*(?:,|\band\b|\bor\b)\s*)*$"
 )
 
@@ -147,8 +148,11 @@ def _display_mentions(sentence: str, taken: list[Mention], ctx: DocContext) -> l
         subject = _SUBJECT_PATTERN.match(sentence)
         if "API" in name or MONTH_DAY.search(name) or find_dates(name):
             continue  # "August 5" is a date, not a model
-        if (subject and name in _subject_names(subject.group("name"))) or _OBJECT_OF.search(
-            sentence[: m.start()]
+        if (
+            (subject and name in _subject_names(subject.group("name")))
+            or _OBJECT_OF.search(sentence[: m.start()])
+            # Japanese text quotes a product's name: 「GPT-4.5 Preview」の提供を…終了
+            or _quoted_in_cjk(sentence, m.start(), m.end())
         ):
             out.append(Mention(display_name(name), m.start(), m.end(), name))
     for m in _ZH_PREVIEW.finditer(sentence):
@@ -159,6 +163,10 @@ def _display_mentions(sentence: str, taken: list[Mention], ctx: DocContext) -> l
             Mention(normalise(m.group(1)) + "-preview", start, m.end(), sentence[start : m.end()])
         )
     return out
+
+
+def _quoted_in_cjk(sentence: str, start: int, end: int) -> bool:
+    return start > 0 and sentence[start - 1] in "「『" and sentence[end : end + 1] in ("」", "』")
 
 
 def names_members(sentence: str, mention: Mention) -> bool:

@@ -209,13 +209,16 @@ def _heading_clause(notice: Notice, ctx: DocContext, order: int) -> list[Candida
     ]
 
 
+_ID_CHARACTERS = re.compile(r"[\w.:/@+-]+", re.ASCII)
+
+
 def _heading_id(notice: Notice, ctx: DocContext) -> str | None:
     """The model ID that is the section's whole heading ("### `x-2`"), if it is one."""
     heading = notice.headings[-1] if notice.headings else ""
     token = heading.strip().strip("`").translate(DASHES)
     model = normalise(token)
     if (
-        " " in token
+        not _ID_CHARACTERS.fullmatch(token)  # a sentence, in a script without spaces too
         or find_dates(token)  # "## 03-Mar-2027": an entry's date, not a model
         or not (
             is_strong_id(token) or (is_cell_id(token) and (model in ctx.known or is_known(model)))
