@@ -214,6 +214,10 @@ ACTIVE_STATEMENTS = (
     "With `{a}` you can now reference images via URL instead of having to base64-encode them.",
     "If you are migrating from `{a}`, note the following API changes:\n\n"
     "- `{b}` returns reasoning in a new field",
+    "The `logprobs` parameter is deprecated for `{a}` and will be removed on {date}. The model "
+    "itself is not affected.",
+    "JSON mode will be removed from `{a}` on {date}.",
+    "Promotional pricing for `{a}` is available until {date}.",
 )
 
 

@@ -68,7 +68,8 @@ TRANSITIVE_VERBS = (
     r"(?:the\s+)?last day (?:to use|of|for)",
     r"(?:support|access|availability) (?:for|to|of)",
     r"(?:no longer|not) be able to (?:call|use|access|select|query|invoke|reach)",
-    MIGRATE_FROM := r"(?:migrat\w*|mov\w*) (?:away )?(?:off(?: of)?|from)|transition\w* away from",
+    MIGRATE_FROM := r"\b(?:migrat\w*|mov\w*) (?:away )?(?:off(?: of)?|from)|"
+    r"\btransition\w* away from",
 )
 ANAPHOR = re.compile(
     r"^\s*(?:(?:it|they|these(?:\s+(?:models?|versions?|snapshots?|endpoints?))?|"

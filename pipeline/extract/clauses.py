@@ -44,7 +44,13 @@ from pipeline.extract.clause_lexicon import (
     REQUEST_SUBJECT,
     TRANSITIVE,
 )
-from pipeline.extract.cues import ANNOUNCE_VERB, FLOOR, NOT_ANNOUNCEMENT, announces_deprecation
+from pipeline.extract.cues import (
+    ANNOUNCE_VERB,
+    FEATURE_SUBJECT,
+    FLOOR,
+    NOT_ANNOUNCEMENT,
+    announces_deprecation,
+)
 from pipeline.extract.dates import (
     ZH_MONTH_DAY,
     FoundDate,
@@ -281,6 +287,7 @@ def _without_dates(text: str) -> str:
 def _is_feature(sentence: str, mention: Mention) -> bool:
     return bool(
         _FEATURE_BEFORE.search(sentence[: mention.start][-60:])
+        or FEATURE_SUBJECT.search(sentence[: mention.start][-120:])
         or _FEATURE_AFTER.match(sentence[mention.end :])
     )
 

@@ -104,6 +104,14 @@ FEATURE_BEFORE = re.compile(
     r"support for using\b.*\bwith)\s*(?:the\s+|these\s+)?$",
     re.IGNORECASE,
 )
+# "The `logprobs` parameter is deprecated for `x-3`", "JSON mode will be removed from `x-3`":
+# a feature of the model is the subject; the model only says whose feature it is
+FEATURE_SUBJECT = re.compile(
+    r"\b(?:parameters?|endpoints?|features?|fields?|options?|modes?|flags?|headers?|arguments?|"
+    r"settings?|capabilit(?:y|ies)|tools?)\b[`*\"']*\s+(?:is|are|will be|has been|have been|"
+    r"was|were)\b[^.;:]{0,40}?\b(?:for|on|in|with|from)\s+(?:the\s+)?[`*]*$",
+    re.IGNORECASE,
+)
 FEATURE_ITEM = re.compile(
     r"^\s*(/|openai-beta|new fine-tuning|fine-tuning)|\bAPI\b|\bendpoints?\b|\bparameters?\b|"
     r"=|\bheader\b|\bSDK\b|\bintegration\b|\bWeb UI\b",
@@ -250,7 +258,7 @@ def polarity(sentence: str, start: int, end: int) -> str:
     masked = _without_ids(sentence)  # once per sentence: its mentions share it
     before = masked[:start]
     after = masked[end:]
-    if FEATURE_BEFORE.search(before[-80:]):
+    if FEATURE_BEFORE.search(before[-80:]) or FEATURE_SUBJECT.search(before[-120:]):
         return "feature"
     if re.match(
         r"\s*(?:model\s+)?(?:\)|,)?\s*(?:instead\b|is now the stable|is now generally|"
