@@ -90,6 +90,8 @@ DATE_STATEMENTS = (
     "Last day: {date}.",
     "The retirement takes effect on {date}.",
     "The shutdown is scheduled for {date}.",
+    "Shutdown: {date}.",
+    "EOL: {date}.",
 )
 
 # Sentences whose subject is a request, not the model: "Requests to X will start to fail on D".

@@ -1313,3 +1313,21 @@ def test_japanese_quoted_display_name(name, date, quote):
     text = f"Acme社は{quote}{name}{close}の提供を{_cjk_date(date)}に終了すると発表した。"
     page = f"# Acme、{quote}{name}{close}の提供を終了へ\n\n{text}\n"
     check(Case(page, "markdown", expect((name.lower(),), date, "firm")))
+
+
+@SUITE
+@given(subjects, dates, date_forms, replacement_ids, st.sampled_from(("span", "em", "b")))
+def test_model_cards_with_a_badge(ids, date, date_form, rep_id, badge):
+    """HTML cards: '<code>x-1</code><span>Deprecated</span>' (no space between the two
+    elements) over 'Shutdown: D. Recommended replacement: `y`.': x-1 ends on D."""
+    cards = "".join(
+        f'<div class="model"><code>{m}</code><{badge} class="badge">Deprecated</{badge}>'
+        f"<p>Shutdown: {date_form[1](date)}. Recommended replacement: <code>{rep_id}</code>."
+        "</p></div>"
+        for m in ids
+    )
+    page = (
+        "<html><head><title>Deprecations</title></head><body><main><h1>Deprecations</h1>"
+        f"<div><h3>Upcoming</h3>{cards}</div></main></body></html>"
+    )
+    check(Case(page, "html", expect(ids, date, "firm", rep_id)))

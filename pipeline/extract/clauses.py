@@ -131,7 +131,10 @@ DATE_STATEMENT = re.compile(
     # "The retirement takes effect on D", "The shutdown is scheduled for D"
     r"(?:retirement|shutdown|removal|sunset|discontinuation|decommissioning)\s+(?:takes|will "
     r"take)\s+effect|(?:retirement|shutdown|removal)\s+(?:is|has been)\s+(?:scheduled|planned|"
-    r"set)\s+for)\b",
+    r"set)\s+for|"
+    # a label: "Shutdown: D", "EOL: D"
+    r"(?:retirement|shutdown|shut-?off|end[- ]of[- ]life|eol|sunset|removal|discontinuation|"
+    r"decommission(?:ing)?|cut-?off)(?=\s*:))\b",
     re.IGNORECASE,
 )
 

@@ -121,11 +121,14 @@ def raw_inline(el: Tag) -> str:
 
 
 def _glued_after(code: Tag) -> bool:
-    """True when text follows a code span with no space ("<code>gpt-4</code>0613").
+    """True when text follows a code span with no space ("<code>gpt-4</code>0613"), or an
+    element does ("<code>x-1</code><span>Deprecated</span>").
 
     A code span is a token of its own, so the caller puts a space after it.
     """
     nxt = code.next_sibling
+    if isinstance(nxt, Tag):  # "<code>x-1</code><span class=badge>Deprecated</span>"
+        return nxt.name not in DROP and nxt.get_text()[:1].isalnum()
     return isinstance(nxt, NavigableString) and str(nxt)[:1].isalnum()
 
 
