@@ -1331,3 +1331,36 @@ def test_model_cards_with_a_badge(ids, date, date_form, rep_id, badge):
         f"<div><h3>Upcoming</h3>{cards}</div></main></body></html>"
     )
     check(Case(page, "html", expect(ids, date, "firm", rep_id)))
+
+
+@SUITE
+@given(
+    st.sampled_from((("orca", "orca-lite"), ("heron-pro", "heron-flash"))),
+    st.sampled_from(("001", "0613")),
+    dates,
+    st.sampled_from(("markdown", "html")),
+)
+def test_version_column_joins_every_model(models, version, date, layout):
+    """A model | version table, and a sentence printing one model's joined ID
+    (`orca-002`): every row's ID is model-version (`orca-lite-001`), not the family."""
+    first, second = models
+    other = "002" if version == "001" else "0914"
+    rows = [(first, version, date), (first, other, None), (second, version, date)]
+    if layout == "html":
+        cells = "".join(
+            f"<tr><td>{m}</td><td>{v}</td><td>{d.isoformat() if d else '-'}</td></tr>"
+            for m, v, d in rows
+        )
+        page = (
+            "<html><body><main><h1>Model versions</h1><table><tr><th>Model</th><th>Version</th>"
+            f"<th>Discontinuation date</th></tr>{cells}</table><p>Pin a version, for example "
+            f"<code>{first}-{other}</code>.</p></main></body></html>"
+        )
+    else:
+        cells = "".join(f"| {m} | {v} | {d.isoformat() if d else '-'} |\n" for m, v, d in rows)
+        page = (
+            "# Model versions\n\n| Model | Version | Discontinuation date |\n|---|---|---|\n"
+            f"{cells}\nPin a version, for example `{first}-{other}`.\n"
+        )
+    want = expect((f"{first}-{version}", f"{second}-{version}"), date, "firm")
+    check(Case(page, layout, want))

@@ -327,10 +327,22 @@ def _joined_form_shown(model: str, version: str, ctx: DocContext) -> bool:
     return any(k.startswith(prefix) and _shape(k[len(prefix) :]) == shape for k in ctx.known)
 
 
+def _joined_convention(version: str, ctx: DocContext) -> bool:
+    """The page joins some other model to a version of this shape (`nu-pro-002` beside a
+    `nu-pro` row): its IDs are written model-version, so `nu-flash` | `001` is `nu-flash-001`."""
+    shape = _shape(version)
+    for known in ctx.known:
+        model, _, tail = known.rpartition("-")
+        if model in ctx.known and tail and _shape(tail) == shape:
+            return True
+    return False
+
+
 def _versioned(row: tuple[str, ...], cols: Columns, rows: list[Row], ctx: DocContext) -> list[Row]:
     """A model column beside a version column names one version, not the family: a version
     cell that is itself the full ID (`qwen-max` | `qwen-max-0428`) is that ID, and
-    `gpt-4` | `0314` is `gpt-4-0314` when the page prints IDs in that joined form elsewhere.
+    `gpt-4` | `0314` is `gpt-4-0314` when the page prints IDs in that joined form elsewhere
+    (for this model or another one of the page).
     A version that only labels a complete ID (`codestral-2405` | `24.05`) changes nothing."""
     if cols.version is None:
         return rows
@@ -345,7 +357,11 @@ def _versioned(row: tuple[str, ...], cols: Columns, rows: list[Row], ctx: DocCon
         low = normalise(version)
         if low.startswith(model + "-"):
             out.append((low, aliases, kind, display))
-        elif f"{model}-{low}" in ctx.known or _joined_form_shown(model, low, ctx):
+        elif (
+            f"{model}-{low}" in ctx.known
+            or _joined_form_shown(model, low, ctx)
+            or _joined_convention(low, ctx)
+        ):
             out.append((f"{model}-{low}", aliases, kind, display))
         else:
             out.append((model, aliases, kind, display))
