@@ -1364,3 +1364,42 @@ def test_version_column_joins_every_model(models, version, date, layout):
         )
     want = expect((f"{first}-{version}", f"{second}-{version}"), date, "firm")
     check(Case(page, layout, want))
+
+
+@SUITE
+@given(
+    st.sampled_from(IDS),
+    st.sampled_from(((7, 31), (12, 15), (1, 20))),
+    st.sampled_from(
+        ("`{m}` 已于 {mon} 月 {day} 日停止服务。", "`{m}` was retired on {name} {day}.")
+    ),
+)
+def test_year_less_day_of_a_done_removal(model, month_day_pair, template):
+    """In an entry dated 2026-08-01, '`x` 已于 7 月 31 日停止服务' (done) is 2026-07-31, the
+    day before the entry, never the next year's; a day after the entry's is the year before."""
+    mon, day = month_day_pair
+    name = dt.date(2026, mon, day).strftime("%B")
+    text = template.format(m=model, mon=mon, day=day, name=name)
+    page = f"# 更新日志 / Changelog\n\n## 2026-08-01\n\n- {text}\n"
+    year = 2026 if (mon, day) <= (8, 1) else 2025
+    check(Case(page, "markdown", expect((model,), dt.date(year, mon, day), "firm")))
+
+
+@SUITE
+@given(
+    st.sampled_from((("ERNIE-3.5-8K", "ERNIE-Speed-8K"), ("GLM-4-Plus", "GLM-4-Air-0111"))),
+    dates,
+    st.sampled_from(
+        (
+            "自{d}起，我们将停止对 {a}、{b} 的服务支持。",
+            "以下模型将于{d}下线。\n\n- {a}\n- {b}",
+            "以下のモデルは{d}をもって廃止されます。\n\n- {a}\n- {b}",
+        )
+    ),
+)
+def test_cjk_release_notes_forms(names, date, template):
+    """Chinese and Japanese notices: product-cased IDs of three parts ('ERNIE-3.5-8K'),
+    '自 D 起 … 停止对 X 的服务', and a lead that ends in '。' over its list."""
+    a, b = names
+    text = template.format(a=a, b=b, d=_cjk_date(date))
+    check(Case(f"# 公告\n\n{text}\n", "markdown", expect((a.lower(), b.lower()), date, "firm")))

@@ -62,6 +62,8 @@ TRANSITIVE_VERBS = (
     r"(?:will|'ll|’ll|plan to|are going to|to)\s+(?:retire|deprecate|sunset|discontinue|remove|"
     r"decommission|shut down|phase out)",
     r"(?:will|would|'ll|’ll|to)\s+(?:stop|cease)\s+(?:serving|offering|providing|supporting)",
+    # "停止对 X 的服务支持", "停止提供 X"
+    r"停止(?:对|對|为|為|提供|支持)",
     r"(?:the\s+)?(?:shutdown|retirement|deprecation|removal|decommissioning|sunset|"
     r"discontinuation|end of life)\s+(?:date\s+)?(?:of|for)",
     r"(?:retired|deprecated|discontinued|removed|sunset|decommissioned)\s+(?:the\s+)?",
@@ -111,7 +113,8 @@ FAILURE = re.compile("|".join(f"(?:{p})" for p in FAILURE_PHRASES), re.IGNORECAS
 # the sentence has no other predicate: "redirected on D1 and taken offline on D2" ends on D2.
 REDIRECTED_TO = re.compile(REDIRECTED, re.IGNORECASE)
 TRANSITIVE = re.compile(
-    r"(?:" + "|".join(f"(?:{p})" for p in TRANSITIVE_VERBS) + r")\s+(?:(?:its|the|our|their|"
+    r"(?:" + "|".join(f"(?:{p})" for p in TRANSITIVE_VERBS) + r")"
+    r"(?:\s+|(?<=[\u3040-\u30ff\u4e00-\u9fff]))(?:(?:its|the|our|their|"
     r"both|all|of)\s+)*[`*\"'“”]*$",
     re.IGNORECASE,
 )

@@ -56,6 +56,7 @@ from pipeline.extract.dates import (
     FoundDate,
     find_dates,
     month_day,
+    reports_done,
     year_less,
 )
 from pipeline.extract.model_ids import Mention
@@ -87,7 +88,7 @@ _PREVIOUS = re.compile(
 _FRONTED = re.compile(
     r"^\W*(?:(?:note|important|warning|caution|notice|heads[ -]up|update)\b\W*)?"
     r"(?:on|starting(?:\s+on|\s+from)?|beginning(?:\s+on)?|effective(?:\s+on)?|from|as of|"
-    r"after|since)?\s*$",
+    r"after|since|自|从|從|于|於)?\s*$",
     re.IGNORECASE,
 )
 _REPLACEMENT_BEFORE = re.compile(
@@ -420,7 +421,7 @@ def _date_argument(
         return full
     for m in (year_less(sentence), ZH_MONTH_DAY.search(sentence)):
         if m and not _PREVIOUS.search(sentence[: m.start()][-60:]):
-            date = month_day(sentence[m.start() :], context)
+            date = month_day(sentence[m.start() :], context, done=reports_done(sentence))
             if date:
                 return date, "earliest" if FLOOR.search(sentence) else "firm", False
     return None, "none", False

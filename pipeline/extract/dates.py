@@ -215,11 +215,27 @@ def year_less(text: str) -> re.Match[str] | None:
     return min(spelled, key=lambda found: found.start()) if spelled else None
 
 
-def month_day(text: str, context: dt.date) -> dt.date | None:
+# A removal the text reports as done: its year-less day lies before the entry, not after it.
+_DONE = re.compile(
+    r"已(?:经)?|(?:was|were|has been|have been|had been)\s+(?:retired|removed|shut\s*down|"
+    r"discontinued|decommissioned|turned off|taken offline|sunset)\b|\bwent offline\b|"
+    r"終了しました|廃止されました|停止しました",
+    re.IGNORECASE,
+)
+
+
+def reports_done(text: str) -> bool:
+    return bool(_DONE.search(text))
+
+
+def month_day(text: str, context: dt.date, *, done: bool | None = None) -> dt.date | None:
     """A "November 12", "12th November" (or "11月12日") style date, its year taken from
     `context` (the entry date). The date is the first occurrence on or after the context
-    date, within a year.
+    date, within a year; for a removal reported as done (`done`, else read from `text`: "已于
+    7 月 31 日停止服务", "was retired on July 31") the last one on or before it.
     """
+    if done is None:
+        done = reports_done(text)
     m = year_less(text)
     if m:
         month = _month(m.group("mon"))
@@ -229,6 +245,12 @@ def month_day(text: str, context: dt.date) -> dt.date | None:
             return None
         month = int(m.group("mon"))
     day = int(m.group("day"))
+    if done:
+        for year in (context.year, context.year - 1):
+            date = make_date(year, month, day)
+            if date and date <= context:
+                return date
+        return None
     for year in (context.year, context.year + 1):
         date = make_date(year, month, day)
         if date and date >= context:

@@ -223,12 +223,23 @@ def _used_as_verb(text: str, start: int, end: int) -> bool:
     )
 
 
+_CJK_TEXT = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+# a name, a digit somewhere and three hyphenated parts: "ERNIE-3.5-8K", "GLM-4-Plus" (a
+# two-part product name, "GPT-4.5", stays a display name for the catalogue to map)
+_CJK_ID_SHAPE = re.compile(r"(?=\S*\d)[A-Za-z][A-Za-z0-9.]*(?:-[A-Za-z0-9.]+){2,}")
+
+
 def find_ids(text: str, known: Iterable[str] = ()) -> list[Mention]:
     """ID mentions in prose: strong IDs, or tokens the page shows as IDs elsewhere."""
     known_set = known if isinstance(known, (set, frozenset)) else set(known)
     out: list[Mention] = []
+    # Chinese and Japanese text writes IDs as products print them ("ERNIE-3.5-8K"): there a
+    # mixed-case token of that shape is an ID; English prose uses such names for display
+    cjk = _CJK_TEXT.search(text) is not None
     for start, token in _tokens(text):
         low, may_glue, by_shape, if_known, by_catalogue = _token_facts(token)
+        if cjk and not by_shape and _CJK_ID_SHAPE.fullmatch(token):
+            by_shape = True
         unglued = _unglue(low, known_set) if may_glue and known_set else []
         if unglued:
             for core, offset in unglued:

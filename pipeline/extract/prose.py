@@ -135,7 +135,19 @@ def notice_prose(
                 else (month_day(text, section_date) if section_date and year_less(text) else None)
             )
             continue
-        if text.rstrip().endswith((":", "：")) or re.search(r"\s[-–—]$", text.rstrip()):
+        # a paragraph that points at the list right under it leads it, whatever ends it
+        # ("以下のモデルは D をもって廃止されます。", "The following models retire on D.")
+        leads_list = (
+            block.kind == "p"
+            and n + 1 < len(blocks)
+            and blocks[n + 1].kind == "li"
+            and bool(_POINTS_AT_LIST.search(sentences(text)[-1] if text.strip() else ""))
+        )
+        if (
+            text.rstrip().endswith((":", "："))
+            or re.search(r"\s[-–—]$", text.rstrip())
+            or leads_list
+        ):
             # the lead is the sentence that ends in the colon; earlier sentences of the
             # paragraph ("We recommend ...") only lend it a date
             parts = sentences(text)

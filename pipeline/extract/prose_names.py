@@ -82,7 +82,16 @@ def with_display_names(sentence: str, mentions: list[Mention], ctx: DocContext) 
         drop = {id(t) for _, inside in longer for t in inside}
         mentions = [t for t in mentions if id(t) not in drop] + [m for m, _ in longer]
         mentions.sort(key=lambda t: t.start)
-    mentions = mentions + _display_mentions(sentence, mentions, ctx)
+    display = _display_mentions(sentence, mentions, ctx)
+    # the longer name is the model meant: "GPT-4.5预览版" over the ID inside it
+    mentions = [
+        t
+        for t in mentions
+        if not any(
+            d.start <= t.start and t.end <= d.end and d.end - d.start > t.end - t.start
+            for d in display
+        )
+    ] + display
     return mentions + _elided_names(sentence, mentions)
 
 
