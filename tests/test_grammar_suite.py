@@ -1403,3 +1403,25 @@ def test_cjk_release_notes_forms(names, date, template):
     a, b = names
     text = template.format(a=a, b=b, d=_cjk_date(date))
     check(Case(f"# 公告\n\n{text}\n", "markdown", expect((a.lower(), b.lower()), date, "firm")))
+
+
+@SUITE
+@given(
+    st.sampled_from((("Orca Chat 2", "Heron 3 Mini"), ("Kestrel 13B", "Kestrel 7B Lite"))),
+    dates,
+    date_forms,
+    st.sampled_from(
+        (
+            "Acme has begun notifying customers that {a} and {b} will be retired on {d}.",
+            "The company said {a} and {b} would be retired on {d}.",
+            "{a} and {b} will be retired on {d}.",
+        )
+    ),
+)
+def test_news_subject_after_a_reporting_clause(names, date, date_form, template):
+    """News prose: 'Acme has begun notifying customers that A and B will be retired on D'
+    names both A and B (display names; the reporting clause before them is not a name)."""
+    a, b = names
+    text = template.format(a=a, b=b, d=date_form[1](date))
+    page = f'---\ntitle: "Acme retires two models"\n---\n{text}\n'
+    check(Case(page, "markdown", expect((a.lower(), b.lower()), date, "firm")))

@@ -280,7 +280,8 @@ def _sentences(
             return  # the clause reader's alone
         if not announces_deprecation(sentence):
             if _REPLACEMENT_SENTENCE.search(sentence):
-                named = [m.model for m in ctx.ids(sentence)]
+                # "switch to GPT-5 mini": a display name the catalogue maps is the model named
+                named = [m.model for m in with_display_names(sentence, ctx.ids(sentence), ctx)]
                 named += [  # "Migrate to [DeepSeek V4 Flash (0731)](.../models/x/ds-v4-0731)"
                     model
                     for label, href in block.links

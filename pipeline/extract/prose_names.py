@@ -30,7 +30,8 @@ _DISPLAY = re.compile(
 
 
 _SUBJECT_PATTERN = re.compile(
-    r"^(?:support for\s+)?(?P<name>.+?)\s+(?:is |has been |was |were |are )?(?:now )?"
+    r"^(?:support for\s+)?(?P<name>.+?)\s+(?:is |has been |have been |was |were |are |will be |"
+    r"would be )?(?:now )?"
     r"(?:deprecated|no longer supported|no longer available|removed|shut ?down|retired)\b",
     re.IGNORECASE,
 )
@@ -50,9 +51,23 @@ def _subject_names(subject: str) -> set[str]:
         re.sub(r"^(?:the|our)\s+", "", p.strip(), flags=re.I)
         for p in re.split(r"\s*(?:,|\band\b|\bor\b|&)\s*", subject.replace("*", ""))
     ]
+    report = _REPORTED.search(parts[0])
+    if report:
+        # "... notifying customers that Claude Sonnet 3.7 and Claude Haiku 3.5": the list
+        # starts after the reporting clause
+        parts[0] = parts[0][report.end() :].strip()
+        if not _NAME_PART.match(parts[0]):
+            return set()
     if len(parts) > 1 and not all(_NAME_PART.match(p) and not find_dates(p) for p in parts):
         return set()  # "On January 6th, we ...": a clause, not a list of names
     return {p for p in parts if p}
+
+
+# a reporting clause before the names it reports: "Acme told customers that", "it said"
+_REPORTED = re.compile(
+    r"^.*\b(?:that|said|says|announced|confirmed|told \w+|notif\w+ \w+)\s+(?:the\s+|its\s+)?",
+    re.IGNORECASE,
+)
 
 
 # A display name that is the object of a deprecation verb, possibly after other listed
