@@ -1425,3 +1425,22 @@ def test_news_subject_after_a_reporting_clause(names, date, date_form, template)
     text = template.format(a=a, b=b, d=date_form[1](date))
     page = f'---\ntitle: "Acme retires two models"\n---\n{text}\n'
     check(Case(page, "markdown", expect((a.lower(), b.lower()), date, "firm")))
+
+
+@SUITE
+@given(
+    st.sampled_from(("Orca", "Heron")),
+    st.sampled_from(("1.5", "2")),
+    st.sampled_from(
+        (
+            "Access to {b}'s {v} models has been discontinued.",
+            "We will retire {b}'s {v} models.",
+        )
+    ),
+)
+def test_possessive_before_a_version(brand, version, template):
+    """'Access to Orca's 1.5 models has been discontinued': the maker's possessive before a
+    version names the family 'Orca 1.5', kept under its name (no member is listed)."""
+    text = template.format(b=brand, v=version)
+    page = f"# Changelog\n\n## January 5, 2027\n\n{text}\n"
+    check(Case(page, "markdown", expect((f"{brand.lower()}-{version}",), None, "none")))

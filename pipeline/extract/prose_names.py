@@ -30,9 +30,10 @@ _DISPLAY = re.compile(
 
 
 _SUBJECT_PATTERN = re.compile(
-    r"^(?:support for\s+)?(?P<name>.+?)\s+(?:is |has been |have been |was |were |are |will be |"
-    r"would be )?(?:now )?"
-    r"(?:deprecated|no longer supported|no longer available|removed|shut ?down|retired)\b",
+    r"^(?:(?:support|access) (?:for|to)\s+)?(?P<name>.+?)\s+(?:is |has been |have been |was |"
+    r"were |are |will be |would be )?(?:now )?"
+    r"(?:deprecated|no longer supported|no longer available|removed|shut ?down|retired|"
+    r"discontinued|decommissioned)\b",
     re.IGNORECASE,
 )
 
@@ -48,7 +49,7 @@ _NAME_PART = re.compile(r"^[A-Z`][\w.`-]*(?: [A-Za-z0-9][\w.-]*)*$")
 def _subject_names(subject: str) -> set[str]:
     """The names a (possibly coordinated) subject lists: "**A** and **B**" -> {A, B}."""
     parts = [
-        re.sub(r"^(?:the|our)\s+", "", p.strip(), flags=re.I)
+        re.sub(r"^(?:the|our)\s+|\s+models?$", "", p.strip(), flags=re.I)
         for p in re.split(r"\s*(?:,|\band\b|\bor\b|&)\s*", subject.replace("*", ""))
     ]
     report = _REPORTED.search(parts[0])
@@ -179,6 +180,19 @@ def _display_mentions(sentence: str, taken: list[Mention], ctx: DocContext) -> l
             or _quoted_in_cjk(sentence, m.start(), m.end())
         ):
             out.append(Mention(display_name(name), m.start(), m.end(), name))
+    for m in _POSSESSIVE_VERSION.finditer(sentence):
+        # "Gemini's 1.5 models": the maker's possessive before a version is the name
+        name = f"{m.group(1)} {m.group(2)}"
+        if _overlaps(m, [*taken, *out]):
+            continue
+        mapped = ctx.map_display(name)
+        subject = _SUBJECT_PATTERN.match(sentence.replace(m.group(0), name))
+        if mapped:
+            out.append(Mention(mapped, m.start(), m.end(), name))
+        elif (subject and name in _subject_names(subject.group("name"))) or _OBJECT_OF.search(
+            sentence[: m.start()]
+        ):
+            out.append(Mention(display_name(name), m.start(), m.end(), name))
     for m in _ZH_PREVIEW.finditer(sentence):
         if not any(c.isdigit() for c in m.group(1)[1:]):
             continue
@@ -187,6 +201,9 @@ def _display_mentions(sentence: str, taken: list[Mention], ctx: DocContext) -> l
             Mention(normalise(m.group(1)) + "-preview", start, m.end(), sentence[start : m.end()])
         )
     return out
+
+
+_POSSESSIVE_VERSION = re.compile(r"\b([A-Z][A-Za-z]+)['’]s\s+(\d+(?:\.\d+)*(?: [A-Z][\w.-]*)*)")
 
 
 def _quoted_in_cjk(sentence: str, start: int, end: int) -> bool:
