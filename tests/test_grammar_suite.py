@@ -1444,3 +1444,24 @@ def test_possessive_before_a_version(brand, version, template):
     text = template.format(b=brand, v=version)
     page = f"# Changelog\n\n## January 5, 2027\n\n{text}\n"
     check(Case(page, "markdown", expect((f"{brand.lower()}-{version}",), None, "none")))
+
+
+@SUITE
+@given(
+    st.sampled_from(("R1-1776", "Sonar-Pro-2", "Kestrel-7B")),
+    dates,
+    date_forms,
+    st.sampled_from(
+        (
+            "Please note that as of {d}, {m} will be removed from the available models.",
+            "Note that on {d} the {m} model will be retired.",
+        )
+    ),
+    layouts,
+)
+def test_product_cased_name_the_sentence_calls_a_model(name, date, date_form, template, layout):
+    """'Please note that as of D, R1-1776 will be removed from the available models': a
+    product-cased name with a digit that the sentence calls a model is one, dated by the
+    fronted date (after 'Please note that')."""
+    text = template.format(d=date_form[1](date), m=name)
+    check(Case(wrap(text, layout), layout, expect((name.lower(),), date, "firm")))

@@ -87,6 +87,7 @@ _PREVIOUS = re.compile(
 # (after an admonition's label: "> **Note** Starting D, ...", "Important: On D, ...")
 _FRONTED = re.compile(
     r"^\W*(?:(?:note|important|warning|caution|notice|heads[ -]up|update)\b\W*)?"
+    r"(?:(?:please\s+)?note(?:\s+that)?,?\s+)?"
     r"(?:on|starting(?:\s+on|\s+from)?|beginning(?:\s+on)?|effective(?:\s+on)?|from|as of|"
     r"after|since|自|从|從|于|於)?\s*$",
     re.IGNORECASE,
@@ -164,7 +165,7 @@ def read_clause(
     `previous` are the subjects of the passage's last clause, for an anaphor ("It will ...");
     `context` is the entry's date, which gives a year to a year-less day ("on March 23rd").
     """
-    if not mentions and not previous:
+    if not mentions and not previous and not weak:
         return None
     if weak:
         # names that are IDs only beside one: read with the mentions, kept only in a
@@ -175,7 +176,11 @@ def read_clause(
         if clause is None:
             return None
         weak_ids = {id(w) for w in weak}
-        if all(id(s) in weak_ids for s in clause.subjects) and clause.how != "anaphor":
+        if (
+            all(id(s) in weak_ids for s in clause.subjects)
+            and clause.how != "anaphor"
+            and not _called_models(sentence, clause.subjects)
+        ):
             return read_clause(sentence, mentions, previous, context)
         strong = {m.model for m in mentions}
         return replace(clause, replacements=tuple(r for r in clause.replacements if r in strong))
@@ -247,6 +252,17 @@ def read_clause(
     ):
         return None
     return Clause(subjects, date, kind, replacements, how, moved)
+
+
+_MODELS_NOUN = re.compile(r"\bmodels?\b", re.IGNORECASE)
+
+
+def _called_models(sentence: str, subjects: tuple[Mention, ...]) -> bool:
+    """Names with a digit that the sentence itself calls models ("R1-1776 will be removed
+    from the available models"): IDs though printed as products print them."""
+    return bool(_MODELS_NOUN.search(sentence)) and all(
+        any(c.isdigit() for c in s.printed) for s in subjects
+    )
 
 
 def _following(

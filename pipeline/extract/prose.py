@@ -220,6 +220,9 @@ def notice_prose(
     return result
 
 
+_MODELS_WORD = re.compile(r"\bmodels?\b", re.IGNORECASE)
+
+
 # "**November 3, 2026** — We deprecated ...", "2026-11-03: Added ...": a paragraph that opens
 # with its own date, set off by a dash or a colon, is a dated entry (like a dated heading)
 _ENTRY_SEPARATOR = re.compile(r"^[*_`]*\s*(?:[—–-]|:)\s+")
@@ -391,7 +394,9 @@ def _sentences(
                 sorted(found, key=lambda m: m.start),
                 result.subjects,
                 context_date,
-                weak=weak_mentions(sentence, found) if found else (),
+                weak=weak_mentions(sentence, found)
+                if found or _MODELS_WORD.search(sentence)
+                else (),
             )
             if cued
             else None
