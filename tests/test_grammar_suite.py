@@ -1465,3 +1465,26 @@ def test_product_cased_name_the_sentence_calls_a_model(name, date, date_form, te
     fronted date (after 'Please note that')."""
     text = template.format(d=date_form[1](date), m=name)
     check(Case(wrap(text, layout), layout, expect((name.lower(),), date, "firm")))
+
+
+@SUITE
+@given(
+    subjects,
+    replacement_ids,
+    st.sampled_from(("Deprecated alias", "Retired model", "Legacy model ID")),
+    st.sampled_from(("Use instead", "Replacement")),
+    st.sampled_from(("markdown", "html")),
+)
+def test_model_column_that_says_deprecated(ids, rep_id, model_header, rep_header, layout):
+    """'Deprecated alias | Use instead' under a heading that says nothing, with no status or
+    date column: the model column's own header makes every row a deprecation."""
+    if layout == "html":
+        rows = "".join(f"<tr><td><code>{m}</code></td><td>{rep_id}</td></tr>" for m in ids)
+        page = (
+            f"<html><body><main><h1>Aliases</h1><table><tr><th>{model_header}</th>"
+            f"<th>{rep_header}</th></tr>{rows}</table></main></body></html>"
+        )
+    else:
+        rows = "".join(f"| `{m}` | `{rep_id}` |\n" for m in ids)
+        page = f"# Aliases\n\n| {model_header} | {rep_header} |\n|---|---|\n{rows}"
+    check(Case(page, layout, expect(ids, None, "none", rep_id)))

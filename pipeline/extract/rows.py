@@ -132,14 +132,15 @@ def table_candidates(
     if cols.model is None and cols.display is None:
         return []
     context = " ".join(headings)
+    model_header = " ".join(table.header[i] for i in (cols.model, cols.display) if i is not None)
     if (
         cols.shutdown is None
         and cols.status is None
         and scope is None
         and not DEPRECATION_HEADING.search(context)
+        and not _DEPRECATED_COLUMN.search(model_header)
     ):
         return []  # a status column saying "Deprecated" is enough without a date column
-    model_header = " ".join(table.header[i] for i in (cols.model, cols.display) if i is not None)
     # "Deprecated alias | Use instead": the model column itself says its rows are deprecated.
     heading_status = _heading_status(headings) or (
         "deprecated" if _DEPRECATED_COLUMN.search(model_header) else None
