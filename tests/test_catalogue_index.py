@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.core import caches
 from pipeline.extract import catalogue, catalogue_index
 
 DATA = {"acme": {"orca-1": "Orca 1", "orca-2": "Orca 2"}, "zeta": {"z/one": ""}}
@@ -84,20 +85,17 @@ def test_a_damaged_cache_falls_back_to_the_source(source, tmp_path, damage, capl
 
 
 def test_a_well_formed_cache_of_the_wrong_shape_is_ignored(source, tmp_path) -> None:
-    import hashlib
-    import marshal
-
-    payload = marshal.dumps({"acme": ["not", "a", "dict"]})
-    blob = (
-        catalogue_index._MAGIC
-        + hashlib.sha256(source.read_bytes()).digest()
-        + hashlib.sha256(payload).digest()
-        + payload
-    )
     path = cache_file(tmp_path)
-    path.parent.mkdir(parents=True)
-    path.write_bytes(blob)
+    catalogue_index._write(path, catalogue_index._stamp(source), {"acme": ["a", "list"]})  # type: ignore[dict-item]
     assert catalogue_index.load(Builder(DATA)) == DATA
+
+
+def test_a_source_rewritten_in_place_with_the_same_size_and_time_rebuilds(source, tmp_path) -> None:
+    catalogue_index.load(Builder(DATA))
+    info = source.stat()
+    source.write_bytes(b"version 9")  # same length
+    os.utime(source, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert catalogue_index.load(Builder({"acme": {"orca-9": ""}})) == {"acme": {"orca-9": ""}}
 
 
 def test_an_unwritable_cache_folder_reads_the_source_each_time(
@@ -129,7 +127,7 @@ def test_an_empty_cache_dir_setting_turns_the_cache_off(source, tmp_path, monkey
 def test_cache_dir_follows_xdg(monkeypatch, tmp_path) -> None:
     monkeypatch.delenv("SUNSET_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert catalogue_index.cache_dir() == tmp_path / "sunset-watch"
+    assert caches.cache_dir() == tmp_path / "sunset-watch"
 
 
 def test_the_real_catalogue_reads_the_same_through_the_cache(tmp_path, monkeypatch) -> None:

