@@ -11,18 +11,15 @@ from dataclasses import replace
 
 from pipeline.parse.document import Block, Document, Notice, Table, Text
 from pipeline.parse.encoding import decode
-from pipeline.parse.lazy_imports import defer_soupsieve
 from pipeline.parse.registry import PARSERS
 
 # Each parser's module is imported on the first page of its format (feedparser alone costs
 # more than a small page's whole extraction).
-PARSERS.declare("pipeline.parse.html", "html")
+PARSERS.declare("pipeline.parse.html_tree", "html")
 PARSERS.declare("pipeline.parse.markdown", "markdown")
 PARSERS.declare("pipeline.parse.feed", "rss", "atom")
 PARSERS.declare("pipeline.parse.json_feed", "json")
 PARSERS.declare("pipeline.parse.text", "text")
-# bs4 imports soupsieve (CSS selectors, ~50 ms to import) that nothing here uses.
-defer_soupsieve()
 
 __all__ = ["PARSERS", "Block", "Document", "Notice", "Table", "Text", "parse_document"]
 
