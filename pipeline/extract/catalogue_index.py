@@ -20,7 +20,6 @@ cache folder); `SUNSET_CACHE_DIR=` (empty) turns it off.
 from __future__ import annotations
 
 import importlib.util
-import logging
 import marshal
 import struct
 import zlib
@@ -28,8 +27,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.core.caches import cache_dir, write_atomic
-
-log = logging.getLogger(__name__)
 
 Catalogue = dict[str, dict[str, str]]
 
