@@ -27,6 +27,7 @@ MAX_DEPTH = 200
 # that (4 bytes a character at most) are parsed whole too.
 MAX_CHARS = 2_500_000
 _TOO_DEEP = etree.XPath(f"boolean({'/*' * MAX_DEPTH})")
+_ROLE_MAIN = etree.XPath("(//*[@role = 'main'])[1]")
 
 
 class Region(NamedTuple):
@@ -51,9 +52,8 @@ def _region(doc: etree._Element) -> etree._Element | None:
     """The element the HTML parser reads, as `parse_html` chooses it on a bs4 tree."""
     for el in doc.iter("main"):
         return el
-    for el in doc.iter(etree.Element):
-        if el.get("role") == "main":
-            return el
+    for el in _ROLE_MAIN(doc):  # the first in document order, found in C
+        return el
     for el in doc.iter("body"):
         return el
     return None
