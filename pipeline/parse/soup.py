@@ -1,4 +1,5 @@
-"""The BeautifulSoup tree the HTML parser reads, built from what lxml parsed in C.
+"""The BeautifulSoup tree the bs4 HTML reader (`pipeline.parse.html`) reads, built from what
+lxml parsed in C. (Most pages skip bs4 altogether: `pipeline.parse.html_tree`.)
 
 bs4's own lxml builder has lxml call back into Python for every tag and string of the page
 and builds its tree from those calls: about half of an HTML page's extraction time. Here lxml
@@ -10,7 +11,7 @@ whole-page `BeautifulSoup(text, "lxml")` builds, element for element, string for
 link for link; navigation, sidebars and footers outside it are never built. Pages on which
 lxml's tree and bs4's differ are parsed by bs4 whole, as before: no region (empty, no
 `<body>`), a doctype inside the page, markup after `</html>`, elements nested more than
-`MAX_DEPTH` deep, pages longer than `MAX_CHARS`.
+`MAX_DEPTH` deep, pages longer than `MAX_CHARS` (`pipeline.parse.lxml_region` decides).
 """
 
 from __future__ import annotations
