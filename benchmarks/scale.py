@@ -381,6 +381,9 @@ def main() -> None:
                 print(f"  scans without an index: {'; '.join(scans)}")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak RSS {peak:.0f} MB (target <= 500 MB)")
+        if args.build == "cli":
+            children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            print(f"peak RSS of a `sunset run` process {children:.0f} MB (target <= 500 MB)")
         db.close()
 
 
