@@ -15,22 +15,34 @@ match nothing, a few waivers), then times, one run each, beside a floor doing th
   every row beside it and whether its `EXPLAIN QUERY PLAN` scans a table without an index;
 - peak RSS of this process.
 
+With `--build cli` the store is built through the public commands instead: the records
+are served as HTML deprecation tables (100 a page, one provider a page) by a local page
+server with ETags, `sources.yml` and `teams.yml` are written, and `sunset run` runs twice
+(the cold cycle: fetch, extract, store, decide; the warm cycle: every page a 304, nothing
+new to decide), each timed as a whole process beside the in-memory `match()` floor.
+
     python benchmarks/scale.py                       # 10,000 teams / 100,000 usage / 5,000 records
     python benchmarks/scale.py --teams 1000 --records 500 --usages 10000   # the small store
+    python benchmarks/scale.py --build cli           # the same store through `sunset run`
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
+import http.server
+import os
 import random
 import re
 import resource
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -163,6 +175,93 @@ def store_records(db: Any, records: list[dict[str, Any]]) -> list[float]:
     return per_record
 
 
+class _Pages(http.server.BaseHTTPRequestHandler):
+    """Serves `pages` (path -> HTML) with an ETag, 304 on a matching If-None-Match."""
+
+    pages: ClassVar[dict[str, bytes]] = {}
+
+    def do_GET(self) -> None:
+        body = self.pages.get(self.path)
+        if body is None:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        if self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("ETag", etag)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: Any) -> None:
+        return None
+
+
+def _table_page(chunk: list[dict[str, Any]]) -> bytes:
+    rows = "".join(
+        f"<tr><td><code>{r['model']}</code></td><td>{r['shutdown_date']}</td>"
+        f"<td><code>{r['replacements'][0]}</code></td></tr>\n"
+        for r in chunk
+    )
+    return (
+        "<html><body><main><h2>Deprecated models</h2><table><tr><th>Model</th>"
+        "<th>Shutdown date</th><th>Recommended replacement</th></tr>\n"
+        f"{rows}</table></main></body></html>"
+    ).encode()
+
+
+def build_via_cli(
+    folder: Path, records: list[dict[str, Any]], teams: dict[str, Any]
+) -> tuple[Path, float, float]:
+    """Serve the records as pages, write sources.yml and teams.yml, run `sunset run` cold
+    and warm; (database, cold seconds, warm seconds)."""
+    by_provider: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        by_provider.setdefault(record["provider"], []).append(record)
+    pages: ClassVar[dict[str, bytes]] = {}
+    sources = []
+    for provider, mine in by_provider.items():
+        for start in range(0, len(mine), PER_SOURCE):
+            path = f"/{provider}/{start // PER_SOURCE}"
+            pages[path] = _table_page(mine[start : start + PER_SOURCE])
+            sources.append({"id": f"{provider}-{start // PER_SOURCE}", "provider": provider,
+                            "path": path})  # fmt: skip
+    _Pages.pages = pages
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    config = {
+        "sources": [
+            {"id": s["id"], "provider": s["provider"], "url": base + s["path"],
+             "format": "html", "content": "deprecations"}
+            for s in sources
+        ]
+    }  # fmt: skip
+    (folder / "sources.yml").write_text(yaml.safe_dump(config))
+    (folder / "teams.yml").write_text(yaml.safe_dump(teams, sort_keys=False))
+    db_path = folder / "cli.db"
+    times = []
+    for now in (NOW, NOW + dt.timedelta(hours=7)):
+        argv = [sys.executable, "-m", "pipeline", "-q", "run", "--db", str(db_path),
+                "--sources", str(folder / "sources.yml"), "--teams", str(folder / "teams.yml"),
+                "--now", now.isoformat(), "--no-deliver"]  # fmt: skip
+        start = time.perf_counter()
+        done = subprocess.run(argv, capture_output=True, text=True, env=os.environ.copy())
+        times.append(time.perf_counter() - start)
+        if done.returncode != 0:
+            server.shutdown()
+            raise SystemExit(f"sunset run failed ({done.returncode}): {done.stderr[-2000:]}")
+    server.shutdown()
+    return db_path, times[0], times[1]
+
+
 def canned_queries() -> dict[str, str]:
     metadata = yaml.safe_load(Path("storage/metadata.yml").read_text())
     return {name: q["sql"] for name, q in metadata["databases"]["sunset"]["queries"].items()}
@@ -181,27 +280,42 @@ def main() -> None:
     parser.add_argument("--usages", type=int, default=100_000)
     parser.add_argument("--records", type=int, default=5_000)
     parser.add_argument("--digest-teams", type=int, default=1_000)
+    parser.add_argument(
+        "--build",
+        choices=["storage", "cli"],
+        default="storage",
+        help="storage: records stored through storage.records (fast to iterate with); "
+        "cli: pages served locally and read by `sunset run`, as in production",
+    )
     args = parser.parse_args()
     rng = random.Random(20261207)
     records = make_records(args.records, rng)
-    teams = TeamsFile.model_validate(make_teams(args.teams, args.usages, records, rng))
+    teams_dict = make_teams(args.teams, args.usages, records, rng)
+    teams = TeamsFile.model_validate(teams_dict)
     with tempfile.TemporaryDirectory() as tmp:
-        db = open_db(Path(tmp) / "scale.db")
-        t_store, per_record = timed(store_records, db, records)
-        tenth = max(1, len(per_record) // 10)
-        first = sum(per_record[:tenth]) / tenth
-        last = sum(per_record[-tenth:]) / tenth
         usage_count = sum(len(t.uses) for t in teams.teams)
         print(
             f"store: {args.teams:,} teams, {usage_count:,} usage rows, {args.records:,} records"
-            f" (Python {sys.version.split()[0]})"
+            f" (Python {sys.version.split()[0]}), built through {args.build}"
         )
-        print(
-            f"storing records: {t_store:.2f} s; {first:.3f} ms a record in the first tenth,"
-            f" {last:.3f} in the last ({last / first:.2f}x; flat = 1)"
-        )
+        if args.build == "cli":
+            db_path, t_cold, t_warm = build_via_cli(Path(tmp), records, teams_dict)
+            db = open_db(db_path)
+            stored = db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+            print(f"records extracted and stored by `sunset run`: {stored:,}")
+        else:
+            db = open_db(Path(tmp) / "scale.db")
+            t_store, per_record = timed(store_records, db, records)
+            tenth = max(1, len(per_record) // 10)
+            first = sum(per_record[:tenth]) / tenth
+            last = sum(per_record[-tenth:]) / tenth
+            print(
+                f"storing records: {t_store:.2f} s; {first:.3f} ms a record in the first tenth,"
+                f" {last:.3f} in the last ({last / first:.2f}x; flat = 1)"
+            )
         print(f"{'work':<34} {'time':>11}   {'floor':<32} {'time':>10}   {'ratio':>8}")
-        t_cold, created = timed(decide, db, teams, now=NOW)
+        if args.build == "storage":
+            t_cold, created = timed(decide, db, teams, now=NOW)
         exposures = db.execute("SELECT COUNT(*) FROM exposures").fetchone()[0]
         usages = usage_entries(db)
         pairs = [
@@ -210,10 +324,18 @@ def main() -> None:
             if r["kind"] == "model"
         ]
         t_match, _ = timed(match, usages, pairs)
-        line("decide cold", t_cold, "in-memory match()", t_match)
-        t_warm, created_warm = timed(decide, db, teams, now=NOW)
-        line("decide warm (nothing new)", t_warm, "in-memory match()", t_match)
-        print(f"  exposures {exposures:,}, alerts created cold {created:,}, warm {created_warm}")
+        if args.build == "cli":
+            line("sunset run cold (whole process)", t_cold, "in-memory match()", t_match)
+            line("sunset run warm (304s, no news)", t_warm, "in-memory match()", t_match)
+            alerts = db.execute("SELECT COUNT(*) FROM alerts").fetchone()[0]
+            print(f"  exposures {exposures:,}, alerts in the outbox {alerts:,}")
+        else:
+            line("decide cold", t_cold, "in-memory match()", t_match)
+            t_warm, created_warm = timed(decide, db, teams, now=NOW)
+            line("decide warm (nothing new)", t_warm, "in-memory match()", t_match)
+            print(
+                f"  exposures {exposures:,}, alerts created cold {created:,}, warm {created_warm}"
+            )
         chosen = teams.teams[: args.digest_teams]
 
         def digests() -> int:
@@ -259,6 +381,9 @@ def main() -> None:
                 print(f"  scans without an index: {'; '.join(scans)}")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak RSS {peak:.0f} MB (target <= 500 MB)")
+        if args.build == "cli":
+            children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            print(f"peak RSS of a `sunset run` process {children:.0f} MB (target <= 500 MB)")
         db.close()
 
 

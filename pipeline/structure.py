@@ -10,7 +10,6 @@ reviewed before teams hear of them. Pure functions of a `Document`.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -45,6 +44,8 @@ def features(doc: Document) -> tuple[str, ...]:
 
 def signature(found: Sequence[str]) -> str:
     """A short stable hash of the features."""
+    import hashlib  # here: extracting one page (`sunset extract`) never needs it
+
     return hashlib.sha256(json.dumps(list(found)).encode()).hexdigest()[:16]
 
 

@@ -15,6 +15,19 @@ CORPUS = REPO.parent / "shared" / "corpus"
 NOW = dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cache_dir(tmp_path_factory: pytest.TempPathFactory):
+    """Compiled caches (the catalogue index) go to a temporary folder, never the home cache;
+    subprocesses started by tests inherit it."""
+    saved = os.environ.get("SUNSET_CACHE_DIR")
+    os.environ["SUNSET_CACHE_DIR"] = str(tmp_path_factory.mktemp("sunset-cache"))
+    yield
+    if saved is None:
+        os.environ.pop("SUNSET_CACHE_DIR", None)
+    else:
+        os.environ["SUNSET_CACHE_DIR"] = saved
+
+
 @pytest.fixture
 def db():
     database = open_db(":memory:")

@@ -15,7 +15,10 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 
 def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
     found = []
-    for name, command in group.commands.items():
+    context = click.Context(group)
+    for name in group.list_commands(context):  # the commands' modules load on first use
+        command = group.get_command(context, name)
+        assert command is not None, name
         full = f"{prefix}{name}"
         if isinstance(command, click.Group):
             found.extend(_commands(command, full + " "))

@@ -81,7 +81,7 @@ def test_store_and_usage_ids_ground_mentions_the_shape_alone_would_drop() -> Non
 
 
 def test_snapshot_jobs_carry_the_providers_known_models(db) -> None:
-    from pipeline.sources.extract_pool import known_models
+    from pipeline.sources.extract_jobs import known_models
 
     db["teams"].insert({"name": "payments"}, alter=True)
     db["usage"].insert_all(

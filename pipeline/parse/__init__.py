@@ -15,7 +15,7 @@ from pipeline.parse.registry import PARSERS
 
 # Each parser's module is imported on the first page of its format (feedparser alone costs
 # more than a small page's whole extraction).
-PARSERS.declare("pipeline.parse.html", "html")
+PARSERS.declare("pipeline.parse.html_tree", "html")
 PARSERS.declare("pipeline.parse.markdown", "markdown")
 PARSERS.declare("pipeline.parse.feed", "rss", "atom")
 PARSERS.declare("pipeline.parse.json_feed", "json")

@@ -1,4 +1,5 @@
-"""HTML -> Document with beautifulsoup4 + lxml.
+"""HTML -> Document with beautifulsoup4 + lxml: the reader of the pages that
+`pipeline.parse.html_tree` (the registered HTML parser, reading lxml's tree) hands on.
 
 The tree is the page's main content region (`<main>`, else `role="main"`, else `<body>`),
 which `pipeline.parse.soup` builds from lxml's C parse rather than bs4 building the whole
@@ -17,75 +18,11 @@ from collections.abc import Iterator
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from pipeline.parse.document import Block, Document, Notice, Table, Text, push_heading
-from pipeline.parse.registry import PARSERS
+from pipeline.parse.html_tree import BLOCKS, DROP, HEADINGS, INVISIBLE, STRUCTURE, clean
+from pipeline.parse.lxml_region import Region
 from pipeline.parse.soup import region_soup
 
 log = logging.getLogger(__name__)
-
-DROP = frozenset(
-    [
-        # struck-through text is what no longer holds ("<del>2026-09-15</del> postponed")
-        "del",
-        "s",
-        "strike",
-        "script",
-        "style",
-        "nav",
-        "noscript",
-        "svg",
-        "template",
-        "iframe",
-        "form",
-        "button",
-        "select",
-        "header",
-        "footer",
-        "aside",
-        "head",
-        "title",
-        "meta",
-        "link",
-    ]
-)
-HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
-STRUCTURE = frozenset([*HEADINGS, "table"])  # what splits a page into notices and blocks
-BLOCKS = frozenset(
-    [
-        "address",
-        "article",
-        "blockquote",
-        "body",
-        "dd",
-        "details",
-        "div",
-        "dl",
-        "dt",
-        "fieldset",
-        "figcaption",
-        "figure",
-        "hr",
-        "html",
-        "li",
-        "main",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "summary",
-        "ul",
-        "table",
-        "caption",
-    ]
-)
-_WS = re.compile(r"\s+")
-# Dropped before parsing: far cheaper than building their subtrees and discarding them.
-_INVISIBLE = re.compile(
-    r"<(script|style|svg|noscript|template)\b[^>]*>.*?</\1\s*>", re.DOTALL | re.IGNORECASE
-)
-
-
-def clean(text: str) -> str:
-    return _WS.sub(" ", text.replace("\xa0", " ")).strip()
 
 
 def inline_text(el: Tag) -> str:
@@ -326,9 +263,16 @@ def _definition_lists_as_items(soup: BeautifulSoup, lists: list[Tag]) -> None:
         dl.replace_with(items)
 
 
-@PARSERS.register("html")
 def parse_html(text: str, url: str | None = None) -> Document:
-    soup, region, title_tag = region_soup(_INVISIBLE.sub(" ", text))
+    """The page's Document, read from a BeautifulSoup tree (`html_tree.parse_html`, the
+    registered HTML parser, reads most pages from lxml's tree and hands the rest here)."""
+    return parse_soup(INVISIBLE.sub(" ", text), url)
+
+
+def parse_soup(text: str, url: str | None, found: Region | bool | None = True) -> Document:
+    """`parse_html` of a page whose invisible blocks are cut already; `found`: the page's
+    `find_region(text)` when the caller has it (True: find it here)."""
+    soup, region, title_tag = region_soup(text, found)
     title = clean(title_tag.get_text()) if title_tag else ""
     root = (
         region

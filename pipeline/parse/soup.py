@@ -1,4 +1,5 @@
-"""The BeautifulSoup tree the HTML parser reads, built from what lxml parsed in C.
+"""The BeautifulSoup tree the bs4 HTML reader (`pipeline.parse.html`) reads, built from what
+lxml parsed in C. (Most pages skip bs4 altogether: `pipeline.parse.html_tree`.)
 
 bs4's own lxml builder has lxml call back into Python for every tag and string of the page
 and builds its tree from those calls: about half of an HTML page's extraction time. Here lxml
@@ -10,12 +11,11 @@ whole-page `BeautifulSoup(text, "lxml")` builds, element for element, string for
 link for link; navigation, sidebars and footers outside it are never built. Pages on which
 lxml's tree and bs4's differ are parsed by bs4 whole, as before: no region (empty, no
 `<body>`), a doctype inside the page, markup after `</html>`, elements nested more than
-`MAX_DEPTH` deep, pages longer than `MAX_CHARS`.
+`MAX_DEPTH` deep, pages longer than `MAX_CHARS` (`pipeline.parse.lxml_region` decides).
 """
 
 from __future__ import annotations
 
-import re
 import warnings
 
 from bs4 import (
@@ -29,18 +29,10 @@ from bs4 import (
 )
 from lxml import etree
 
+from pipeline.parse.lxml_region import Region, find_region
+
 _EVENTS = ("start", "end", "comment", "pi")
 _ASCII_SPACES = BeautifulSoup.ASCII_SPACES
-_DOCTYPE = re.compile(r"<!doctype", re.IGNORECASE)
-_HTML_END = re.compile(r"</html\s*>", re.IGNORECASE)
-_BLANK_OR_COMMENTS = re.compile(r"(?:\s|<!--(?:(?!-->).)*-->)*\Z", re.DOTALL)
-# libxml2 stops building its tree 256 elements deep (bs4, fed events, goes on): a page that
-# deep is parsed whole. The check is one XPath over the tree, in C.
-MAX_DEPTH = 200
-# ... and cuts a text node at 10,000,000 bytes: pages of more characters than a quarter of
-# that (4 bytes a character at most) are parsed whole too.
-MAX_CHARS = 2_500_000
-_TOO_DEEP = etree.XPath(f"boolean({'/*' * MAX_DEPTH})")
 
 
 def whole_soup(text: str) -> BeautifulSoup:
@@ -50,28 +42,6 @@ def whole_soup(text: str) -> BeautifulSoup:
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         return BeautifulSoup(text, "lxml", multi_valued_attributes=None)
-
-
-def _lxml_tree(text: str) -> etree._Element | None:
-    # The parser bs4's lxml builder uses (etree.HTMLParser, recover=True), without a target.
-    parser = etree.HTMLParser(recover=True)
-    try:
-        parser.feed(text)
-        return parser.close()
-    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-        return None
-
-
-def _region(doc: etree._Element) -> etree._Element | None:
-    """The element the HTML parser reads, as `parse_html` chooses it on a bs4 tree."""
-    for el in doc.iter("main"):
-        return el
-    for el in doc.iter(etree.Element):
-        if el.get("role") == "main":
-            return el
-    for el in doc.iter("body"):
-        return el
-    return None
 
 
 class _Builder:
@@ -164,29 +134,18 @@ class _Builder:
         return self.subtree(el, parent)
 
 
-def region_soup(text: str) -> tuple[BeautifulSoup, Tag | None, Tag | None]:
+def region_soup(
+    text: str, found: Region | bool | None = True
+) -> tuple[BeautifulSoup, Tag | None, Tag | None]:
     """(soup, the region to read, the page's first `<title>`): the region is identical to
     that region in a whole-page bs4 parse. A page with no region is parsed whole and the
-    region is None (the caller picks its root)."""
-    if len(text) > MAX_CHARS:
+    region is None (the caller picks its root). `found`: the page's `find_region(text)`
+    when the caller has it already."""
+    if found is True:
+        found = find_region(text)
+    if not isinstance(found, Region):
         return _whole(text)
-    doctype = _DOCTYPE.search(text)
-    if doctype and (
-        doctype.start() != len(text) - len(text.lstrip()) or _DOCTYPE.search(text, doctype.end())
-    ):
-        # bs4 keeps a doctype met inside the page as a string of the tree; lxml's tree drops it
-        return _whole(text)
-    end = _HTML_END.search(text)
-    if end and not _BLANK_OR_COMMENTS.match(text, end.end()):
-        # markup after </html>: bs4 puts it beside <html>, lxml's tree moves or drops it
-        return _whole(text)
-    doc = _lxml_tree(text)
-    region = _region(doc) if doc is not None else None
-    if region is None or _TOO_DEEP(doc):
-        return _whole(text)
-    title = next(doc.iter("title"), None)  # type: ignore[union-attr]
-    if title is not None and any(a is title for a in region.iterancestors()):
-        return _whole(text)  # a region inside a title: nothing sane to save
+    _, region, title = found
     soup = whole_soup("")
     build = _Builder(soup)
     build.wanted = title

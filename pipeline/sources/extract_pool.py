@@ -37,7 +37,8 @@ import sqlite_utils
 from pipeline import structure
 from pipeline.core.models import Extraction, FetchResult
 from pipeline.extract import extract_document
-from storage import sources as source_store
+from pipeline.sources.extract_jobs import snapshot_job
+from pipeline.sources.pagediff.text import page_text
 
 log = logging.getLogger(__name__)
 
@@ -96,15 +97,23 @@ def _extract_job(
     url: str,
     today: dt.date,
     known: frozenset[str] = frozenset(),
+    text_of: tuple[str | None, str | None] | None = None,
 ) -> Extraction:
+    """Extract one page; with `text_of` (its content type and charset) also its text for
+    diffs, so the cycle's own thread (which holds the GIL the fetches need) need not."""
     extraction = extract_document(
         body, fmt=fmt, provider=provider, url=url, today=today, known_models=known
     )
+    if text_of is not None:
+        extraction = replace(extraction, page_text=page_text(body, *text_of))
     if extraction.structure is not None:
         return extraction
     # Parses the page a second time (about half of extraction's cost) until extraction
     # fills `Extraction.structure` from the Document it already parsed.
     return replace(extraction, structure=structure.of_body(body, fmt, url))
+
+
+_TEXT_READING_EXTRACT = _extract_job  # bound here: a test may patch the module's name
 
 
 def _capped(extraction: Extraction, cap: int) -> Extraction:
@@ -275,6 +284,11 @@ class ExtractPool:
     def busy(self) -> bool:
         return bool(self._queue) or any(c.key is not None for c in self._children)
 
+    @property
+    def reads_page_text(self) -> bool:
+        """True when jobs may carry `text_of` (the default extractor returns the text)."""
+        return self.extract is _TEXT_READING_EXTRACT
+
     def submit(self, key: Hashable, load: Callable[[], tuple]) -> None:
         self._queue.append((key, load))
         self._dispatch()
@@ -429,22 +443,3 @@ def extract_snapshots(
             while index not in outcomes:
                 outcomes.update(pool.collect(timeout=0.5))  # type: ignore[arg-type]
             yield outcomes.pop(index)
-
-
-def snapshot_job(db: sqlite_utils.Database, source: dict, sha: str, today: dt.date) -> tuple:
-    """The extractor's arguments for one stored snapshot, with the models already known for
-    its provider (stored records, teams' usage) to ground the page's mentions."""
-    body = source_store.load_snapshot(db, source["id"], sha) or b""
-    known = known_models(db, source["provider"])
-    return (body, source["format"], source["provider"], source["url"], today, known)
-
-
-def known_models(db: sqlite_utils.Database, provider: str) -> frozenset[str]:
-    """Model IDs the store already holds for a provider, and those teams declare or call
-    (globs left out): grounding that raises extraction's confidence, never a filter."""
-    rows = db.execute(
-        """SELECT model FROM records WHERE provider = ? AND kind = 'model'
-           UNION SELECT model FROM usage WHERE provider IN (?, '*')""",
-        [provider, provider],
-    ).fetchall()
-    return frozenset(r[0].lower() for r in rows if r[0] and not any(c in r[0] for c in "*?["))

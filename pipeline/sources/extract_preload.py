@@ -8,10 +8,12 @@ imports every parser and reads the catalogue; children inherit both.
 
 from __future__ import annotations
 
+import importlib
 import logging
 
 from pipeline.extract import catalogue
 from pipeline.parse import PARSERS
+from pipeline.parse.lazy_imports import defer_soupsieve
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +22,8 @@ def warm() -> None:
     """Import every parser and read the catalogue (never raises: a child would do it)."""
     try:
         PARSERS.load_all()
+        defer_soupsieve()
+        importlib.import_module("pipeline.parse.html")  # bs4: the odd pages html_tree hands on
         catalogue.known_ids()
     except Exception as exc:  # a broken parser or catalogue fails the page, not the server
         log.warning("extraction preload incomplete: %s", exc)

@@ -31,18 +31,20 @@ def record_page_change(
     sha256: str,
     fetched_at: str,
     url: str | None,
-    body: bytes,
+    body: bytes | None,
     content_type: str | None,
     charset: str | None,
+    text: tuple[str, bool] | None = None,
 ) -> int | None:
     """Store the snapshot's text and its diff from the source's previous one; return the
-    row id, or None when the body is the one stored last (nothing changed). Never raises:
+    row id, or None when the body is the one stored last (nothing changed). `text`: the
+    body's `page_text`, when computed already (by the extraction process). Never raises:
     a page that cannot be read is logged and skipped, the cycle goes on."""
     try:
         previous = store.latest(db, source_id)
         if previous is not None and previous["snapshot_sha256"] == sha256:
             return None
-        text, text_cut = page_text(body, content_type, charset)
+        text, text_cut = text or page_text(body or b"", content_type, charset)
         old = previous["text"] if previous is not None else None
         if previous is not None and old is None:
             old = ""  # its text was pruned: the diff would be against nothing

@@ -10,13 +10,19 @@ line. Anything else: decoded as text. Bounded: at most `MAX_TEXT_CHARS` characte
 from __future__ import annotations
 
 import json
+import operator
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import lxml.etree
 
 MAX_TEXT_CHARS = 400_000
 MAX_LINE_CHARS = 1_000
 _BLANKS = re.compile(r"[ \t\r\f\v\u00a0]+")
 SKIP_TAGS = frozenset(("script", "style", "noscript", "template", "svg", "head"))
 CELL_TAGS = frozenset(("td", "th"))
+_TAG = operator.attrgetter("tag")
 BLOCK_TAGS = frozenset(
     (
         *("p", "div", "li", "tr", "br", "pre", "blockquote", "table", "ul", "ol"),
@@ -36,7 +42,7 @@ def _decode(body: bytes, charset: str | None) -> str:
     return body.decode("utf-8", errors="replace")
 
 
-def _markup_lines(body: bytes, xml: bool) -> list[str]:
+def _markup_lines(body: bytes, xml: bool, fast: bool = True) -> list[str]:
     import lxml.etree
 
     if xml:
@@ -54,6 +60,13 @@ def _markup_lines(body: bytes, xml: bool) -> list[str]:
     lxml.etree.strip_elements(
         root, lxml.etree.Comment, lxml.etree.ProcessingInstruction, with_tail=False
     )
+    if fast and not xml:
+        try:
+            lines = _html_lines(root)
+        except ValueError:  # a text lxml will not take back, a tag that is no name:
+            return _markup_lines(body, xml, fast=False)  # the walk, on a fresh tree, decides
+        if lines is not None:
+            return lines
     chunks: list[str] = []
     skipping = 0
     names: dict[str, str] = {}  # tag -> lower-cased local name (a QName per element is slow)
@@ -83,6 +96,30 @@ def _markup_lines(body: bytes, xml: bool) -> list[str]:
     return "".join(chunks).splitlines()
 
 
+def _html_lines(root: lxml.etree._Element) -> list[str] | None:
+    """`_markup_lines` of an HTML tree with the walk done in C, or None when the tree has an
+    element the walk below would read otherwise. lxml's HTML parser names elements in lower
+    case without a namespace (checked: each distinct tag is its own local name, and a tag
+    that is no valid name raises as the walk raises), so the skipped elements can be cut
+    out (their tails stay), the block and cell marks written into the texts and tails of the
+    elements they belong to, and the text read in one go."""
+    import lxml.etree
+
+    for tag in set(map(_TAG, root.iter())):
+        if not isinstance(tag, str) or lxml.etree.QName(tag).localname.lower() != tag:
+            return None
+    if root.tag in SKIP_TAGS:
+        return (root.tail or "").splitlines()
+    lxml.etree.strip_elements(root, *SKIP_TAGS, with_tail=False)
+    for element in root.iter(*BLOCK_TAGS):
+        element.text = "\n" + (element.text or "")
+        element.tail = "\n" + (element.tail or "")
+    for element in root.iter(*CELL_TAGS):
+        element.text = " | " + (element.text or "")
+    text = lxml.etree.tostring(root, method="text", encoding="unicode", with_tail=False)
+    return (text + (root.tail or "")).splitlines()
+
+
 def _raw_lines(
     body: bytes, content_type: str | None, charset: str | None
 ) -> tuple[list[str], bool]:
@@ -109,8 +146,10 @@ def page_text(body: bytes, content_type: str | None, charset: str | None) -> tup
     out: list[str] = []
     size = 0
     lines, markup = _raw_lines(body, content_type, charset)
+    if markup:  # one substitution over all lines (no blank run spans a line end)
+        lines = _BLANKS.sub(" ", "\n".join(lines)).split("\n")
     for raw in lines:
-        line = _BLANKS.sub(" ", raw).strip(" |") if markup else raw.rstrip()
+        line = raw.strip(" |") if markup else raw.rstrip()
         if not line.strip():
             continue
         for start in range(0, len(line), MAX_LINE_CHARS):
