@@ -148,14 +148,19 @@ def raw_inline(el: _Node) -> str:
 
 
 def _glued_after(code: _Node) -> bool:
-    """True when text follows a code span with no space ("<code>gpt-4</code>0613").
+    """True when text follows a code span with no space ("<code>gpt-4</code>0613"), or an
+    element does ("<code>x-1</code><span>Deprecated</span>").
 
     A code span is a token of its own, so the caller puts a space after it.
     """
     if code.tail:
         return code.tail[:1].isalnum()
     nxt = code.getnext()  # bs4's next sibling: a comment is a string there
-    return nxt is not None and type(nxt.tag) is not str and (nxt.text or "")[:1].isalnum()
+    if nxt is None:
+        return False
+    if type(nxt.tag) is str:
+        return nxt.tag not in DROP and get_text(nxt)[:1].isalnum()
+    return (nxt.text or "")[:1].isalnum()
 
 
 def _anchor(el: _Node) -> str | None:
