@@ -1488,3 +1488,15 @@ def test_model_column_that_says_deprecated(ids, rep_id, model_header, rep_header
         rows = "".join(f"| `{m}` | `{rep_id}` |\n" for m in ids)
         page = f"# Aliases\n\n| {model_header} | {rep_header} |\n|---|---|\n{rows}"
     check(Case(page, layout, expect(ids, None, "none", rep_id)))
+
+
+@SUITE
+@given(st.sampled_from(IDS), dates, date_forms, layouts)
+def test_region_in_an_aside_is_not_a_model(model, date, date_form, layout):
+    """'Model `x` entered legacy status (only in us-east-1), will reach end-of-life on D':
+    the region in the aside is not a model, though the sentence says 'Model'."""
+    text = (
+        f"Model `{model}` entered legacy status on October 4, 2026 (only in us-east-1), will "
+        f"reach end-of-life on {date_form[1](date)} (only in us-west-2)."
+    )
+    check(Case(wrap(text, layout), layout, expect((model,), date, "firm")))
