@@ -60,3 +60,15 @@ def test_words_glued_to_a_known_id_are_split_off() -> None:
     assert [m.model for m in find_ids("usingorca-7b-chatmodel", known)] == [
         "usingorca-7b-chatmodel"
     ]
+
+
+def test_text_a_scraper_ran_together_is_no_id() -> None:
+    """Flattened tables and lists lose their spaces: a date run into the next word or a
+    year and colon before names is no model ID; a snapshot date ending an ID still is."""
+    for text in (
+        "Replacement2025-04-30rerank-x-v2.0 follows",
+        "deprecated in October, 2025:embedding-001embedding-gecko-001 soon",
+        "Price1K searchesxyz-v3.52025-04-30rerank-xx-v2.0",
+    ):
+        assert find_ids(text) == [], text
+    assert [m.model for m in find_ids("use gpt-4o-2024-08-06 now")] == ["gpt-4o-2024-08-06"]

@@ -223,6 +223,9 @@ def _used_as_verb(text: str, start: int, end: int) -> bool:
     )
 
 
+# A date run into the next word ("rerank-v3.52025-04-30rerank-...") or a year and colon
+# before a name ("2025:embedding-001embedding-gecko-001"): flattened text, never a model ID
+_RUN_TOGETHER = re.compile(r"\d{4}-\d\d-\d\d[a-z]|^\d{4}:|\d[a-z]{6,}-")
 _CJK_TEXT = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 # a name, a digit somewhere and three hyphenated parts: "ERNIE-3.5-8K", "GLM-4-Plus" (a
 # two-part product name, "GPT-4.5", stays a display name for the catalogue to map)
@@ -246,6 +249,8 @@ def find_ids(text: str, known: Iterable[str] = ()) -> list[Mention]:
                 at = start + offset
                 out.append(Mention(core, at, at + len(core), core))
             continue
+        if _RUN_TOGETHER.search(low):
+            continue  # text whose spaces a scraper lost, not one ID
         if (
             by_shape
             or by_catalogue
