@@ -64,6 +64,8 @@ PREDICATES = (
     ("will stay available until {date}", "firm"),
     ("will keep working until {date}", "firm"),
     ("will stop accepting requests on {date}", "firm"),
+    ("will no longer accept requests after {date}", "firm"),
+    ("will continue to run until {date}", "firm"),
     ("will be retired no earlier than {date}", "earliest"),
     ("will be shut down not before {date}", "earliest"),
 )
@@ -81,6 +83,7 @@ OBJECT_FORMS = (
     ("On {date} we'll retire the following models: {subjects}.", "firm"),
     ("The company said it would stop serving {subjects} to API customers on {date}.", "firm"),
     ("The retirement of {subjects} has been postponed from {other} to {date}.", "firm"),
+    ("{subjects} will be retired on {date} (previously announced as {other}).", "firm"),
 )
 # A second sentence that dates the first one's subjects without naming them.
 DATE_STATEMENTS = (
@@ -99,6 +102,7 @@ REQUEST_PREDICATES = (
     ("Requests to {subjects} will start to fail on {date}.", "firm"),
     ("Calls to {subjects} will return an error after {date}.", "firm"),
     ("API calls to {subjects} will fail starting {date}.", "firm"),
+    ("Starting {date}, calls to {subjects} will return 404 Not Found.", "firm"),
 )
 
 # Requests served by another model from a date on: the model's shutdown, the target its

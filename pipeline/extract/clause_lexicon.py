@@ -26,6 +26,7 @@ PREDICATE_PHRASES = (
     r"reach(?:es)? (?:its )?end[- ]of[- ](?:life|support)",
     r"end[- ]of[- ](?:life|support)",
     r"no longer (?:be )?(?:available|supported|accessible|served|functional|offered|usable)",
+    r"no longer accept (?:new |API )?(?:requests|calls|traffic)",
     r"not (?:be )?(?:available|supported|accessible|served|usable) (?:after|from|beyond|past)",
     r"not remain (?:functional|available|accessible|supported)",
     r"stop (?:working|responding|serving(?: requests)?|accepting (?:new |API )?(?:requests|calls|"
@@ -35,7 +36,8 @@ PREDICATE_PHRASES = (
     r"scheduled for (?:retirement|deprecation|shutdown|removal|decommissioning)",
     DATED_ONLY := r"return (?:an? )?(?:HTTP )?(?:4\d\d|5\d\d)\b|return (?:an? )?errors?|"
     r"(?:(?:remain|stay)s?\s+(?:available|accessible|online)|(?:keep|continue)s?\s+"
-    r"(?:working|functioning|to work|to function|to be served))\s+(?=(?:until|through|till)\b)",
+    r"(?:working|functioning|running|to work|to function|to run|to be served))\s+"
+    r"(?=(?:until|through|till)\b)",
     r"(?:下线|停用|弃用|退役|停止服务|关停|下架|停服|淘汰|废弃|移除|提供を終了|廃止|サポート終了)",
     # "X の提供を D に終了": the date sits inside the predicate
     r"(?:提供|サービス|サポート)を(?=[^。]{0,30}?終了)",
@@ -43,7 +45,7 @@ PREDICATE_PHRASES = (
 # Predicates whose subject is a request to the model: "Requests to X will start to fail on D".
 FAILURE_PHRASES = (
     r"(?:start|begin) to fail|(?:start|begin) failing|fail",
-    r"return (?:an? )?(?:\d{3} )?errors?",
+    r"return (?:an? )?(?:\d{3} )?errors?|return (?:an? )?(?:HTTP )?[45]\d\d\b",
     r"be rejected|stop working",
     REDIRECTED := r"be (?:automatically\s+|transparently\s+)?(?:re-?directed|re-?routed|routed|"
     r"forwarded)\s+to",

@@ -22,7 +22,7 @@ _CLAUSE_ONLY = (
     r"return (?:an? )?(?:HTTP )?(?:4\d\d|5\d\d)\b|"
     r"(?:no longer|not) be able to (?:call|use|access)|"
     r"(?:(?:remain|stay)s? (?:available|accessible|online)|(?:keep|continue)s? (?:working|"
-    r"functioning|to work|to function|to be served)) (?:until|through|till)\b|"
+    r"functioning|running|to work|to function|to run|to be served)) (?:until|through|till)\b|"
     r"(?:migrat\w*|mov\w*) (?:away )?(?:off|from)\b|transition\w* away from"
 )
 DEPRECATION = re.compile(
@@ -32,6 +32,7 @@ DEPRECATION = re.compile(
     r"not (?:be )?(?:available|supported|accessible|served) (?:after|from|beyond|past)|"
     r"will (?:start to |begin to )?fail|stops? working|"
     r"stops? accepting (?:new |API )?(?:requests|calls|traffic)|"
+    r"no longer accept (?:new |API )?(?:requests|calls|traffic)|"
     r"available (?:until|through|till)\b(?=[^.;:]{0,12}?(?:\d|jan|feb|mar|apr|may|jun|jul|aug|sep|"
     r"oct|nov|dec|end|mid|early|late|q[1-4]))|"
     r"not remain (?:functional|available|accessible)|stop responding|return (?:an? )?errors?|"
@@ -118,7 +119,10 @@ FEATURE_ITEM = re.compile(
     re.IGNORECASE,
 )
 ANNOUNCE_VERB = re.compile(
-    r"^\W*(?:,\s*)?(?:we|anthropic|openai|google|\w+)?\s*(?:notified|emailed|announced|informed)",
+    # "On D, we notified ...", "D, Acme announced ..."; not "D (previously announced as D2)",
+    # where the announcement is of the other date
+    r"^\W*(?:,\s*)?(?!(?:previously|originally|initially|first|earlier)\b)\w*\s*"
+    r"(?:notified|emailed|announced|informed)(?!\s+(?:as|for)\b)",
     re.IGNORECASE,
 )
 REGION = re.compile(r"\((?!all regions)[^)]*\b(regions?|us-|eu-|ap-|only in)\b[^)]*\)", re.I)
@@ -222,7 +226,7 @@ _DEPRECATION_PIECES = (
     "withdraw", "decommission", "upgrade", "older", "legacy", "instead", "replace", "remain",
     "respond", "accepting", "error", "offline", "away", "phase", "last day", "access", "provid",
     "includ", "offer", "redirect", "re-direct", "routed", "forward", "drop support", "return",
-    "be able to", "migrat", "move", "moving", "transition",
+    "be able to", "migrat", "move", "moving", "transition", "continue", "keep", "running",
 )  # fmt: skip
 _CJK_DEPRECATION = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
