@@ -84,6 +84,8 @@ OBJECT_FORMS = (
     ("The company said it would stop serving {subjects} to API customers on {date}.", "firm"),
     ("The retirement of {subjects} has been postponed from {other} to {date}.", "firm"),
     ("{subjects} will be retired on {date} (previously announced as {other}).", "firm"),
+    ("Users of {subjects} have until {date} to switch to a newer model.", "firm"),
+    ("As announced in September, {subjects} goes offline on {date}.", "firm"),
 )
 # A second sentence that dates the first one's subjects without naming them.
 DATE_STATEMENTS = (

@@ -1500,3 +1500,17 @@ def test_region_in_an_aside_is_not_a_model(model, date, date_form, layout):
         f"reach end-of-life on {date_form[1](date)} (only in us-west-2)."
     )
     check(Case(wrap(text, layout), layout, expect((model,), date, "firm")))
+
+
+@SUITE
+@given(subjects, dates, date_forms, replacement_ids, st.sampled_from(("→", "->", "=>")), layouts)
+def test_requests_to_it_and_arrows_in_prose(ids, date, date_form, rep_id, arrow, layout):
+    """'We are deprecating `a`. Requests to it will fail after D.' dates `a`; '`b`: retiring
+    D → `y`' in a paragraph makes `y` the replacement, never a deprecated model."""
+    first, rest = ids[0], ids[1:]
+    d = date_form[1](date)
+    text = f"We are deprecating `{first}`. Requests to it will fail after {d}."
+    for m in rest:
+        text += f"\n\n`{m}`: retiring {d} {arrow} `{rep_id}`"
+    want = expect((first,), date, "firm") | expect(rest, date, "firm", rep_id)
+    check(Case(wrap(text, layout), layout, want))

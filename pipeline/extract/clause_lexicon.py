@@ -34,6 +34,9 @@ PREDICATE_PHRASES = (
     r"be unavailable|become unavailable",
     r"go(?:es)? away|going away|be phased out|phased out",
     r"scheduled for (?:retirement|deprecation|shutdown|removal|decommissioning)",
+    # "Users of X have until D to switch to Y"
+    r"ha(?:ve|s) until(?=(?:[^.;]|\.(?= ?\d)){0,40}?\bto (?:switch|migrate|move|upgrade|"
+    r"transition)\b)",
     DATED_ONLY := r"return (?:an? )?(?:HTTP )?(?:4\d\d|5\d\d)\b|return (?:an? )?errors?|"
     r"(?:(?:remain|stay)s?\s+(?:available|accessible|online)|(?:keep|continue)s?\s+"
     r"(?:working|functioning|running|to work|to function|to run|to be served))\s+"

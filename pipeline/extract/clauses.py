@@ -93,7 +93,8 @@ _FRONTED = re.compile(
     re.IGNORECASE,
 )
 _REPLACEMENT_BEFORE = re.compile(
-    r"(?:\b(?:migrat\w*|mov\w*|switch\w*|upgrad\w*|transition\w*|redirect\w*|rout\w*|forward\w*|"
+    r"(?:(?:→|->|=>|⟶)|\b(?:migrat\w*|mov\w*|switch\w*|upgrad\w*|transition\w*|redirect\w*|"
+    r"rout\w*|forward\w*|"
     r"fall\w* back|point\w*|map\w*)\s+(?:\w+\s+){0,3}?to|\bin favou?r of|\breplac\w*\s+(?:by|with)|"
     r"\bsuccessor(?:\s+(?:is|model))?|\brecommend\w*(?:\s+(?:using|switching to|moving to))?|"
     r"\buse|\btry|\bserved by|迁移(?:至|到)|升级(?:至|到)|替换为|切换(?:至|到)|改用|请使用|"
@@ -226,8 +227,15 @@ def read_clause(
             subjects = _request_subjects(sentence, mentions, failure.start())
             redirected = REDIRECTED_TO.match(sentence, failure.start())
             how = "redirect" if redirected else "requests that will fail"
-            if not subjects and previous and ANAPHOR.match(sentence):
-                subjects, how = previous, "anaphor"
+            if (
+                not subjects
+                and previous
+                and (
+                    ANAPHOR.match(sentence)
+                    or _REQUESTS_TO_ANAPHOR.search(sentence[: failure.start()])
+                )
+            ):
+                subjects, how = previous, "anaphor"  # "Requests to it will fail after D"
     if not subjects and predicate is None:  # with a predicate, objects were looked for above
         subjects = _objects_after(sentence, mentions)
         how = "verb and object list"
@@ -254,6 +262,11 @@ def read_clause(
     return Clause(subjects, date, kind, replacements, how, moved)
 
 
+_REQUESTS_TO_ANAPHOR = re.compile(
+    r"\b(?:requests?|calls?|traffic)\s+(?:made\s+)?(?:to|for|using)\s+(?:it|them|these models|"
+    r"this model)\s+(?:will|would|may|are|is)?\s*$",
+    re.IGNORECASE,
+)
 _MODELS_NOUN = re.compile(r"\bmodels?\b", re.IGNORECASE)
 
 

@@ -36,7 +36,9 @@ DEPRECATION = re.compile(
     r"available (?:until|through|till)\b(?=[^.;:]{0,12}?(?:\d|jan|feb|mar|apr|may|jun|jul|aug|sep|"
     r"oct|nov|dec|end|mid|early|late|q[1-4]))|"
     r"not remain (?:functional|available|accessible)|stop responding|return (?:an? )?errors?|"
-    r"taken offline|go offline|go(?:es)? away|phased? out|last day to use|will be unavailable|"
+    r"taken offline|go(?:es)? offline|go(?:es)? away|"
+    r"have until\b(?=(?:[^.;]|\.(?= ?\d)){0,40}?\bto (?:switch|migrate|move|upgrade|transition)\b)|"
+    r"phased? out|last day to use|will be unavailable|"
     r"(?:support|access) (?:for|to) (?:[^.;]|\.(?=\w)){1,120}? (?:ends|will end|is ending)|"
     r"withdraw\w*|decommission\w*|stop(?:s|ped)? serving|drop(?:s|ped|ping)? support for|"
     rf"{_CLAUSE_ONLY}|"
@@ -89,8 +91,8 @@ NOT_ANNOUNCEMENT = re.compile(
     r"(?:retired|deprecated|shut\s*down|removed|sunset|discontinued)\b|"
     r"\b(?:deprecation|retirement|shutdown|removal|sunset)\b[^.;]{0,80}?"
     r"\b(?:has been|was|is|have been)\s+"
-    r"(?:cancell?ed|postponed(?![^.;]{0,40}?\b(?:to|until|till)\b)|reversed|withdrawn|"
-    r"rescinded|called off|put on hold)\b",
+    r"(?:cancell?ed|postponed(?!(?:[^.;]|\.(?= ?\d)){0,40}?\b(?:to|until|till)\b)|reversed|"
+    r"withdrawn|rescinded|called off|put on hold)\b",
     re.IGNORECASE,
 )
 FLOOR = re.compile(
@@ -227,6 +229,7 @@ _DEPRECATION_PIECES = (
     "respond", "accepting", "error", "offline", "away", "phase", "last day", "access", "provid",
     "includ", "offer", "redirect", "re-direct", "routed", "forward", "drop support", "return",
     "be able to", "migrat", "move", "moving", "transition", "continue", "keep", "running",
+    "have until",
 )  # fmt: skip
 _CJK_DEPRECATION = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
@@ -243,6 +246,7 @@ def announces_deprecation(text: str) -> bool:
     return bool(DEPRECATION.search(NOT_ANNOUNCEMENT.sub(" ", text)))
 
 
+_ARROW_BEFORE = re.compile(r"(?:→|->|=>|⟶)\s*[`*\"']*$")
 _INSTEAD_OF = re.compile(r"\binstead of\b", re.IGNORECASE)
 # A model ID among the cue words: "latest", "new" or "legacy" inside `x-44-latest` are part
 # of a name, not words of the sentence (an ID has a digit and a hyphen; "end-of-life" has none).
@@ -264,6 +268,9 @@ def polarity(sentence: str, start: int, end: int) -> str:
     after = masked[end:]
     if FEATURE_BEFORE.search(before[-80:]) or FEATURE_SUBJECT.search(before[-120:]):
         return "feature"
+    if _ARROW_BEFORE.search(before[-8:]):
+        return "active"  # "`a`: retiring D → `b`": what the arrow points at replaces
+
     if re.match(
         r"\s*(?:model\s+)?(?:\)|,)?\s*(?:instead\b|is now the stable|is now generally|"
         r"is generally available|is available|as (?:a|the|its|their) (?:replacement|successor)|"
