@@ -1514,3 +1514,24 @@ def test_requests_to_it_and_arrows_in_prose(ids, date, date_form, rep_id, arrow,
         text += f"\n\n`{m}`: retiring {d} {arrow} `{rep_id}`"
     want = expect((first,), date, "firm") | expect(rest, date, "firm", rep_id)
     check(Case(wrap(text, layout), layout, want))
+
+
+@SUITE
+@given(subjects, dates, date_forms, replacement_ids, st.sampled_from(("html", "rss", "markdown")))
+def test_second_predicate_and_dated_entry_blocks(ids, date, date_form, rep_id, layout):
+    """'With this launch, `a` and `b` enter a 90-day deprecation period and will be retired
+    on D. Use `y`.' ends both on D, replaced by y; in an entry whose date is a block of its
+    own ('<div>August 2, 2026</div>'), 'X has been shut down. Calls now return an error.'
+    ends X on that day."""
+    subject, plural = subject_list(ids, "plain")
+    verb = "enter" if plural else "enters"
+    first = (
+        f"With this launch, {subject} {verb} a 90-day deprecation period and will be retired "
+        f"on {date_form[1](date)}. Use `{rep_id}`."
+    )
+    second = "`wren-legacy-1` has been shut down. Calls now return an error."
+    body = f"{first}\n\nAugust 2, 2026\n\n{second}"
+    want = expect(ids, date, "firm", rep_id) | expect(
+        ("wren-legacy-1",), dt.date(2026, 8, 2), "firm"
+    )
+    check(Case(wrap(body, layout), layout, want))

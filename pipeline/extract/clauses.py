@@ -213,6 +213,9 @@ def read_clause(
         if not subjects:
             subjects = _objects_after(sentence, mentions)
             how = "verb and object list"
+        if not subjects:
+            subjects = _subjects_of_a_second_verb(sentence, mentions, predicate.end())
+            how = "subject list and a second predicate"
         lead = sentence[: predicate.start()]
         if (
             not subjects
@@ -260,6 +263,30 @@ def read_clause(
     ):
         return None
     return Clause(subjects, date, kind, replacements, how, moved)
+
+
+# "... enter a 90-day deprecation period and will be retired on D": the link to a second
+# predicate of the same subjects
+_AND_AUXILIARY = re.compile(
+    r"\s(?:and|but)\s+(?:(?:will|would|shall|is|are|was|were|be|been|then|also|now)\s+)*$",
+    re.IGNORECASE,
+)
+_FIRST_VERB_PHRASE = re.compile(r"^[`*\"']*\s+[a-z][^.;:()]{0,80}$")
+
+
+def _subjects_of_a_second_verb(
+    sentence: str, mentions: list[Mention], after: int
+) -> tuple[Mention, ...]:
+    """ "`a` and `b` enter a deprecation period and will be retired on D": the subjects of a
+    first verb phrase that a later shutdown predicate shares through "and"."""
+    for later in PREDICATE.finditer(sentence, after):
+        link = _AND_AUXILIARY.search(sentence, 0, later.start())
+        if not link:
+            continue
+        before = [m for m in mentions if m.end <= link.start()]
+        if before and _FIRST_VERB_PHRASE.match(sentence[before[-1].end : link.start()]):
+            return tuple(_chain_back(sentence, mentions, before[-1].end, AUXILIARY))
+    return ()
 
 
 _REQUESTS_TO_ANAPHOR = re.compile(

@@ -79,6 +79,7 @@ _FAMILY_AFTER = re.compile(
 )
 _REPLACEMENT_SENTENCE = re.compile(
     r"\binstead\b|\bmigrat|\brecommend|\bswitch\w* to\b|\bmov\w* to\b|\bupgrad\w* to\b|"
+    r"^\W*(?:please\s+)?(?:use|try)\b|"
     r"\bredirect\w* to\b|\brout\w* to\b|\bserved by\b|\bfall\w* back to\b|"
     r"迁移|替代|替换|改用|推荐|建议使用|後継|移行|代替",
     re.I,
@@ -125,6 +126,7 @@ def notice_prose(
     stated = functools.cache(lambda: _stated_shutdown(blocks, ctx, context_date))
     lead: Lead | None = None
     sub_date: dt.date | None = None
+    entry_date: dt.date | None = None  # the last paragraph that was only a date
     for n, block in enumerate(blocks):
         text = block.text
         if lead and DATE_LABEL.match(text):
@@ -195,8 +197,13 @@ def notice_prose(
             if cand:
                 result.candidates.append(cand)
                 continue
+        if block.kind == "p" and _only_a_date(text):
+            # "<div class=date>August 2, 2026</div>" above an entry: dates what follows
+            entry_date = find_dates(text)[0].date
+            continue
         listed = len(result.candidates)
         own_date, text = _entry_date(text)
+        own_date = own_date or entry_date
         if own_date and (result.announced is None or own_date > result.announced):
             result.announced = own_date
         _sentences(
@@ -226,6 +233,11 @@ _MODELS_WORD = re.compile(r"\bmodels?\b", re.IGNORECASE)
 # "**November 3, 2026** — We deprecated ...", "2026-11-03: Added ...": a paragraph that opens
 # with its own date, set off by a dash or a colon, is a dated entry (like a dated heading)
 _ENTRY_SEPARATOR = re.compile(r"^[*_`]*\s*(?:[—–-]|:)\s+")
+
+
+def _only_a_date(text: str) -> bool:
+    found = find_dates(text) if len(text) < 40 else []
+    return len(found) == 1 and not (text[: found[0].start] + text[found[0].end :]).strip(" *_`.")
 
 
 def _entry_date(text: str) -> tuple[dt.date | None, str]:
