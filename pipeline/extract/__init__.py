@@ -13,9 +13,11 @@ The passes, each importing only the ones above it (`.importlinter`, checked by `
                                                   normalised ID ("GPT-4 versions 0613 and ...")
     columns   tables                              what each table column means; "Key: value"
                                                   record blocks read as tables
-    clauses   context, clauses, replacements      what the page knows (codes, display names,
-                                                  floor notes, per-document mention memo); the
-                                                  clause reader (subjects, predicate, dates by
+    clauses   clause_subjects; context, clauses,  who a clause is about (subject lists,
+              replacements                        objects, lists run into a lead, a second
+                                                  predicate's subjects); what the page knows
+                                                  (codes, display names, floor notes, mention
+                                                  memo); the clause reader (predicate, dates by
                                                   preposition, anaphora); replacement cells
     facts     prose_names, sentence_dates,        which models a sentence names, which date
               lists, clause_facts, prose, rows,   governs them, lead-ins and their items, a
