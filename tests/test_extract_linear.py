@@ -108,6 +108,11 @@ def _alias_cell(size: int) -> str:
     )
 
 
+def _cjk_names_without_noun(size: int) -> str:
+    # coordinated names ("X 和 Y 两款模型") that no noun ends: each name must be read once
+    return "以下模型将于2027年1月4日下线: acme-lite" + _repeat("和a", size) + "x"
+
+
 SHAPES: dict[str, tuple[Callable[[int], str], str, int]] = {
     # kept under one sentence (2,000 characters) so the gap is read as one run
     "gap-before-predicate": (_gap_before_predicate, "text", 400),
@@ -120,6 +125,7 @@ SHAPES: dict[str, tuple[Callable[[int], str], str, int]] = {
     "many-mentions-before-one-cue": (_mentions_before_cue, "text", 6_000),
     "many-dates-one-sentence": (_many_dates, "text", 6_000),
     "long-list-under-lead-in": (_list_lead, "markdown", 6_000),
+    "cjk-names-without-noun": (_cjk_names_without_noun, "text", 2_000),
     "random-cue-soup-text": (_random_words, "text", 6_000),
     "random-cue-soup-html": (lambda n: f"<p>{_random_words(n)}</p>", "html", 6_000),
 }
