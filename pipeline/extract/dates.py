@@ -220,9 +220,12 @@ def year_less(text: str) -> re.Match[str] | None:
     return min(spelled, key=lambda found: found.start()) if spelled else None
 
 
+# "已" (already) before a verb of deciding or announcing ("已决定于 3 月 31 日下线 X", "已宣布 X
+# 将于…") reports the announcement, not the removal: that one is still to come
+ZH_DONE = r"已(?:经)?(?!决定|宣布|计划|安排|确定|通知|公布|发布)"
 # A removal the text reports as done: its year-less day lies before the entry, not after it.
 _DONE = re.compile(
-    r"已(?:经)?|(?:was|were|has been|have been|had been)\s+(?:retired|removed|shut\s*down|"
+    ZH_DONE + r"|(?:was|were|has been|have been|had been)\s+(?:retired|removed|shut\s*down|"
     r"discontinued|decommissioned|turned off|taken offline|sunset)\b|\bwent offline\b|"
     r"終了しました|廃止されました|停止しました",
     re.IGNORECASE,
