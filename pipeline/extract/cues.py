@@ -109,7 +109,12 @@ FEATURE_BEFORE = re.compile(
 FEATURE_SUBJECT = re.compile(
     r"\b(?:parameters?|endpoints?|features?|fields?|options?|modes?|flags?|headers?|arguments?|"
     r"settings?|capabilit(?:y|ies)|tools?)\b[`*\"']*\s+(?:is|are|will be|has been|have been|"
-    r"was|were)\b[^.;:]{0,40}?\b(?:for|on|in|with|from)\s+(?:the\s+)?[`*]*$",
+    r"was|were)\b[^.;:]{0,40}?\b(?:for|on|in|with|from)\s+(?:the\s+)?[`*]*$|"
+    # or the feature right before the model it belongs to ("Streaming mode for `x-3` will be
+    # retired", "We've removed the rate limit on `x-3`", "the beta waitlist for `x-3`")
+    r"\b(?:parameters?|features?|fields?|options?|modes?|flags?|headers?|arguments?|settings?|"
+    r"capabilit(?:y|ies)|limits?|quotas?|waitlists?)\b[`*\"']*\s+(?:for|on|in|with)\s+"
+    r"(?:the\s+)?[`*]*$",
     re.IGNORECASE,
 )
 FEATURE_ITEM = re.compile(
