@@ -29,3 +29,22 @@ def test_announced_removal_is_not_a_done_one(sentence):
     its year-less day is the next March 31 after the entry, not the last one before it."""
     page = f"# 更新日志\n\n## 2026-11-20\n\n{sentence}\n"
     assert _records(page)["acme-chat-2"] == ("2027-03-31", "deprecated")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "want"),
+    (
+        (
+            "`acme-chat-2`, which has been removed from the playground, will be shut down on"
+            " March 31.",
+            ("2027-03-31", "deprecated"),
+        ),
+        ("On July 31, `acme-chat-2` was retired.", ("2026-07-31", "retired")),
+        ("`acme-chat-2` 已于 7 月 31 日停止服务。", ("2026-07-31", "retired")),
+    ),
+)
+def test_done_is_read_in_the_dates_own_clause(sentence, want):
+    """A removal reported done elsewhere in the sentence (a relative clause) does not make a
+    coming day the last one before the entry: the date's own clause decides when it says."""
+    page = f"# Changelog\n\n## 2026-11-20\n\n{sentence}\n"
+    assert _records(page)["acme-chat-2"] == want
