@@ -223,6 +223,7 @@ ACTIVE_STATEMENTS = (
     "Streaming mode for `{a}` will be retired on {date}.",
     "We've removed the rate limit on `{a}`.",
     "We have shut down the beta waitlist for `{a}`; it is now generally available.",
+    "`{a}` will stop accepting requests that use the old `X-Key` header on {date}.",
 )
 
 
