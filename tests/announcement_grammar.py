@@ -224,6 +224,8 @@ ACTIVE_STATEMENTS = (
     "We've removed the rate limit on `{a}`.",
     "We have shut down the beta waitlist for `{a}`; it is now generally available.",
     "`{a}` will stop accepting requests that use the old `X-Key` header on {date}.",
+    "我们将停止对 `{a}` 的 function calling 支持，自 {date} 起生效。",
+    "我们将于 {date} 停止对 `{a}` 的微调支持。",
 )
 
 

@@ -46,6 +46,7 @@ from pipeline.extract.clause_lexicon import (
 )
 from pipeline.extract.cues import (
     ANNOUNCE_VERB,
+    FEATURE_OWNED,
     FEATURE_SUBJECT,
     FLOOR,
     NOT_ANNOUNCEMENT,
@@ -309,6 +310,7 @@ def _is_feature(sentence: str, mention: Mention) -> bool:
         _FEATURE_BEFORE.search(sentence[: mention.start][-60:])
         or FEATURE_SUBJECT.search(sentence[: mention.start][-120:])
         or _FEATURE_AFTER.match(sentence[mention.end :])
+        or FEATURE_OWNED.match(sentence, mention.end)
     )
 
 

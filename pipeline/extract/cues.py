@@ -118,6 +118,12 @@ FEATURE_SUBJECT = re.compile(
     r"(?:the\s+)?[`*]*$",
     re.IGNORECASE,
 )
+# "停止对 X 的微调支持", "的 function calling 支持": a feature X has, not X
+FEATURE_OWNED = re.compile(
+    r"[`*]*\s*的\s*(?:微调|训练|函数调用|工具调用|批量|批处理|流式|插件|fine[- ]?tun\w*|"
+    r"function calling|tool use|batch|streaming)",
+    re.IGNORECASE,
+)
 FEATURE_ITEM = re.compile(
     r"^\s*(/|openai-beta|new fine-tuning|fine-tuning)|\bAPI\b|\bendpoints?\b|\bparameters?\b|"
     r"=|\bheader\b|\bSDK\b|\bintegration\b|\bWeb UI\b",
@@ -264,7 +270,11 @@ def polarity(sentence: str, start: int, end: int) -> str:
     masked = _without_ids(sentence)  # once per sentence: its mentions share it
     before = masked[:start]
     after = masked[end:]
-    if FEATURE_BEFORE.search(before[-80:]) or FEATURE_SUBJECT.search(before[-120:]):
+    if (
+        FEATURE_BEFORE.search(before[-80:])
+        or FEATURE_SUBJECT.search(before[-120:])
+        or FEATURE_OWNED.match(after)
+    ):
         return "feature"
     if re.match(
         r"\s*(?:model\s+)?(?:\)|,)?\s*(?:instead\b|is now the stable|is now generally|"
