@@ -226,6 +226,12 @@ ACTIVE_STATEMENTS = (
     "itself is not affected.",
     "JSON mode will be removed from `{a}` on {date}.",
     "Promotional pricing for `{a}` is available until {date}.",
+    "Streaming mode for `{a}` will be retired on {date}.",
+    "We've removed the rate limit on `{a}`.",
+    "We have shut down the beta waitlist for `{a}`; it is now generally available.",
+    "`{a}` will stop accepting requests that use the old `X-Key` header on {date}.",
+    "我们将停止对 `{a}` 的 function calling 支持，自 {date} 起生效。",
+    "我们将于 {date} 停止对 `{a}` 的微调支持。",
 )
 
 

@@ -108,6 +108,18 @@ def _alias_cell(size: int) -> str:
     )
 
 
+def _cjk_names_without_noun(size: int) -> str:
+    # coordinated names ("X 和 Y 两款模型") that no noun ends: each name must be read once
+    return "以下模型将于2027年1月4日下线: acme-lite" + _repeat("和a", size) + "x"
+
+
+def _version_table(size: int) -> str:
+    # a model | version table of many models: each row must not scan every ID of the page
+    head = "## Deprecated\n\n| Model | Version | Shutdown |\n|---|---|---|\n"
+    rows = "".join(f"| `nu-{i}` | `00{i % 9}` | 2027-01-04 |\n" for i in range(size // 30))
+    return head + rows + "| x | `nu-pro-002` | 2027-01-04 |\n"
+
+
 SHAPES: dict[str, tuple[Callable[[int], str], str, int]] = {
     # kept under one sentence (2,000 characters) so the gap is read as one run
     "gap-before-predicate": (_gap_before_predicate, "text", 400),
@@ -120,6 +132,8 @@ SHAPES: dict[str, tuple[Callable[[int], str], str, int]] = {
     "many-mentions-before-one-cue": (_mentions_before_cue, "text", 6_000),
     "many-dates-one-sentence": (_many_dates, "text", 6_000),
     "long-list-under-lead-in": (_list_lead, "markdown", 6_000),
+    "cjk-names-without-noun": (_cjk_names_without_noun, "text", 2_000),
+    "version-table-many-models": (_version_table, "markdown", 12_000),
     "random-cue-soup-text": (_random_words, "text", 6_000),
     "random-cue-soup-html": (lambda n: f"<p>{_random_words(n)}</p>", "html", 6_000),
 }

@@ -29,8 +29,10 @@ PREDICATE_PHRASES = (
     r"no longer accept (?:new |API )?(?:requests|calls|traffic)",
     r"not (?:be )?(?:available|supported|accessible|served|usable) (?:after|from|beyond|past)",
     r"not remain (?:functional|available|accessible|supported)",
+    # "stop accepting requests with the legacy header": a kind of request, not the model
     r"stop (?:working|responding|serving(?: requests)?|accepting (?:new |API )?(?:requests|calls|"
-    r"traffic))|cease\w*(?: to (?:work|function))?",
+    r"traffic)(?!\s+(?:with|that|which|using|containing|without|carrying|over|through)\b)"
+    r")|cease\w*(?: to (?:work|function))?",
     r"be unavailable|become unavailable",
     r"go(?:es)? away|going away|be phased out|phased out",
     r"scheduled for (?:retirement|deprecation|shutdown|removal|decommissioning)",

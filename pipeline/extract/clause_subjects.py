@@ -16,7 +16,7 @@ from pipeline.extract.clause_lexicon import (
     REQUEST_SUBJECT,
     TRANSITIVE,
 )
-from pipeline.extract.cues import FEATURE_SUBJECT
+from pipeline.extract.cues import FEATURE_OWNED, FEATURE_SUBJECT
 from pipeline.extract.dates import ZH_MONTH_DAY, find_dates
 from pipeline.extract.model_ids import Mention
 
@@ -101,6 +101,7 @@ def is_feature(sentence: str, mention: Mention) -> bool:
         _FEATURE_BEFORE.search(sentence[: mention.start][-60:])
         or FEATURE_SUBJECT.search(sentence[: mention.start][-120:])
         or _FEATURE_AFTER.match(sentence[mention.end :])
+        or FEATURE_OWNED.match(sentence, mention.end)
     )
 
 

@@ -62,7 +62,7 @@ from pipeline.extract.dates import (
     FoundDate,
     find_dates,
     month_day,
-    reports_done,
+    reports_done_at,
     year_less,
 )
 from pipeline.extract.model_ids import Mention
@@ -291,7 +291,8 @@ def _date_argument(
         return full
     for m in (year_less(sentence), ZH_MONTH_DAY.search(sentence)):
         if m and not _PREVIOUS.search(sentence[: m.start()][-60:]):
-            date = month_day(sentence[m.start() :], context, done=reports_done(sentence))
+            done = reports_done_at(sentence, m.start())
+            date = month_day(sentence[m.start() :], context, done=done)
             if date:
                 return date, "earliest" if FLOOR.search(sentence) else "firm", False
     return None, "none", False

@@ -9,7 +9,9 @@ the earliest possible".
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
 
 from pipeline.extract.catalogue import id_for_name, is_known
 from pipeline.extract.cues import FLOOR
@@ -26,6 +28,8 @@ from pipeline.extract.model_ids import (
 )
 from pipeline.extract.tables import classify, id_score
 from pipeline.parse.document import Document, Table, Text
+
+T = TypeVar("T")
 
 _DISPLAY_PAREN = re.compile(
     r"\b([A-Z][\w.]*(?:[ -][A-Za-z0-9][\w.]*){0,5})\s*\(`?([a-z][a-z0-9._:@/-]*[a-z0-9])`?\)"
@@ -52,13 +56,37 @@ class DocContext:
     # text -> its ID mentions; filled once `known` is complete (after `build_context`)
     _mentions: dict[str, tuple[Mention, ...]] = field(default_factory=dict, repr=False)
     _variants: dict[tuple[str, int], str | None] = field(default_factory=dict, repr=False)
+    _tails: tuple[int, dict[str, set[str]]] = field(default=(-1, {}), repr=False)
+    _memo: dict[str, tuple[int, Any]] = field(default_factory=dict, repr=False)
+
+    def per_known(self, name: str, build: Callable[[set[str]], T]) -> T:
+        """`build(self.known)`, computed once while `known` keeps its size: an index of the
+        page's IDs that each row then looks up instead of scanning every ID."""
+        hit = self._memo.get(name)
+        if hit is None or hit[0] != len(self.known):
+            hit = self._memo[name] = (len(self.known), build(self.known))
+        return cast(T, hit[1])
 
     def _one_variant(self, candidate: str) -> str | None:
         """The one printed ID that is the display name's slug plus a variant suffix."""
         key = (candidate, len(self.known))  # `known` grows while the context is built
         if key not in self._variants:
-            self._variants[key] = _variant_of(candidate, self.known)
+            self._variants[key] = _variant_of(candidate, self.tails_after(candidate))
         return self._variants[key]
+
+    def tails_after(self, head: str) -> set[str]:
+        """What follows `head` and a hyphen in each printed ID (`gpt-4-0613`: "gpt-4" ->
+        {"0613"}, "gpt" -> {"4-0613"}). One index of every ID cut at each hyphen, rebuilt only
+        when `known` grows: a row or a name looks its model up instead of scanning every ID
+        of the page (which made a page of N models cost N^2)."""
+        if self._tails[0] != len(self.known):
+            index: dict[str, set[str]] = {}
+            for known in self.known:
+                for at, char in enumerate(known):
+                    if char == "-":
+                        index.setdefault(known[:at], set()).add(known[at + 1 :])
+            self._tails = (len(self.known), index)
+        return self._tails[1].get(head, set())
 
     def ids(self, text: str) -> list[Mention]:
         """`find_ids(text, self.known)`, memoised per document: the same sentence is read by
@@ -98,12 +126,8 @@ class DocContext:
 _VARIANT_SUFFIX = re.compile(r"(?:instruct|chat|it|hf|latest|\d{6,8}|\d{4}-\d{2}-\d{2})")
 
 
-def _variant_of(candidate: str, known: set[str]) -> str | None:
-    found = [
-        k
-        for k in known
-        if k.startswith(candidate + "-") and _VARIANT_SUFFIX.fullmatch(k[len(candidate) + 1 :])
-    ]
+def _variant_of(candidate: str, tails: set[str]) -> str | None:
+    found = [f"{candidate}-{tail}" for tail in tails if _VARIANT_SUFFIX.fullmatch(tail)]
     return found[0] if len(found) == 1 else None
 
 

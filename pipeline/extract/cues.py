@@ -31,8 +31,10 @@ DEPRECATION = re.compile(
     r"no longer (?:be )?(?:available|support\w*|accessible|offer\w*|serv\w*|provid\w*|includ\w*)|"
     r"not (?:be )?(?:available|supported|accessible|served) (?:after|from|beyond|past)|"
     r"will (?:start to |begin to )?fail|stops? working|"
-    r"stops? accepting (?:new |API )?(?:requests|calls|traffic)|"
-    r"no longer accept (?:new |API )?(?:requests|calls|traffic)|"
+    r"stops? accepting (?:new |API )?(?:requests|calls|traffic)"
+    r"(?!\s+(?:with|that|which|using|containing|without|carrying|over|through)\b)|"
+    r"no longer accept (?:new |API )?(?:requests|calls|traffic)"
+    r"(?!\s+(?:with|that|which|using|containing|without|carrying|over|through)\b)|"
     r"available (?:until|through|till)\b(?=[^.;:]{0,12}?(?:\d|jan|feb|mar|apr|may|jun|jul|aug|sep|"
     r"oct|nov|dec|end|mid|early|late|q[1-4]))|"
     r"not remain (?:functional|available|accessible)|stop responding|return (?:an? )?errors?|"
@@ -112,7 +114,18 @@ FEATURE_BEFORE = re.compile(
 FEATURE_SUBJECT = re.compile(
     r"\b(?:parameters?|endpoints?|features?|fields?|options?|modes?|flags?|headers?|arguments?|"
     r"settings?|capabilit(?:y|ies)|tools?)\b[`*\"']*\s+(?:is|are|will be|has been|have been|"
-    r"was|were)\b[^.;:]{0,40}?\b(?:for|on|in|with|from)\s+(?:the\s+)?[`*]*$",
+    r"was|were)\b[^.;:]{0,40}?\b(?:for|on|in|with|from)\s+(?:the\s+)?[`*]*$|"
+    # or the feature right before the model it belongs to ("Streaming mode for `x-3` will be
+    # retired", "We've removed the rate limit on `x-3`", "the beta waitlist for `x-3`")
+    r"\b(?:parameters?|features?|fields?|options?|modes?|flags?|headers?|arguments?|settings?|"
+    r"capabilit(?:y|ies)|limits?|quotas?|waitlists?)\b[`*\"']*\s+(?:for|on|in|with)\s+"
+    r"(?:the\s+)?[`*]*$",
+    re.IGNORECASE,
+)
+# "停止对 X 的微调支持", "的 function calling 支持": a feature X has, not X
+FEATURE_OWNED = re.compile(
+    r"[`*]*\s*的\s*(?:微调|训练|函数调用|工具调用|批量|批处理|流式|插件|fine[- ]?tun\w*|"
+    r"function calling|tool use|batch|streaming)",
     re.IGNORECASE,
 )
 FEATURE_ITEM = re.compile(
@@ -266,7 +279,11 @@ def polarity(sentence: str, start: int, end: int) -> str:
     masked = _without_ids(sentence)  # once per sentence: its mentions share it
     before = masked[:start]
     after = masked[end:]
-    if FEATURE_BEFORE.search(before[-80:]) or FEATURE_SUBJECT.search(before[-120:]):
+    if (
+        FEATURE_BEFORE.search(before[-80:])
+        or FEATURE_SUBJECT.search(before[-120:])
+        or FEATURE_OWNED.match(after)
+    ):
         return "feature"
     if _ARROW_BEFORE.search(before[-8:]):
         return "active"  # "`a`: retiring D → `b`": what the arrow points at replaces

@@ -220,9 +220,12 @@ def year_less(text: str) -> re.Match[str] | None:
     return min(spelled, key=lambda found: found.start()) if spelled else None
 
 
+# "已" (already) before a verb of deciding or announcing ("已决定于 3 月 31 日下线 X", "已宣布 X
+# 将于…") reports the announcement, not the removal: that one is still to come
+ZH_DONE = r"已(?:经)?(?!决定|宣布|计划|安排|确定|通知|公布|发布)"
 # A removal the text reports as done: its year-less day lies before the entry, not after it.
 _DONE = re.compile(
-    r"已(?:经)?|(?:was|were|has been|have been|had been)\s+(?:retired|removed|shut\s*down|"
+    ZH_DONE + r"|(?:was|were|has been|have been|had been)\s+(?:retired|removed|shut\s*down|"
     r"discontinued|decommissioned|turned off|taken offline|sunset)\b|\bwent offline\b|"
     r"終了しました|廃止されました|停止しました",
     re.IGNORECASE,
@@ -233,14 +236,29 @@ def reports_done(text: str) -> bool:
     return bool(_DONE.search(text))
 
 
+_CLAUSE_BREAK = re.compile(r"[,;，；。]")
+_FUTURE = re.compile(r"\b(?:will|would|shall)\b|将|予定|します", re.IGNORECASE)
+
+
+def reports_done_at(text: str, at: int) -> bool:
+    """Whether the removal dated at `at` is reported done: its own clause decides ("X, which
+    has been removed from the playground, will be shut down on March 31" is still to come;
+    "X was retired on July 31, and Y will be ..." is done), the sentence when the clause
+    says neither ("On July 31, X was retired")."""
+    start = max((m.end() for m in _CLAUSE_BREAK.finditer(text, 0, at)), default=0)
+    stop = _CLAUSE_BREAK.search(text, at)
+    clause = text[start : stop.start() if stop else len(text)]
+    if _FUTURE.search(clause):
+        return False
+    return reports_done(clause) or reports_done(text)
+
+
 def month_day(text: str, context: dt.date, *, done: bool | None = None) -> dt.date | None:
     """A "November 12", "12th November" (or "11月12日") style date, its year taken from
     `context` (the entry date). The date is the first occurrence on or after the context
     date, within a year; for a removal reported as done (`done`, else read from `text`: "已于
     7 月 31 日停止服务", "was retired on July 31") the last one on or before it.
     """
-    if done is None:
-        done = reports_done(text)
     m = year_less(text)
     if m:
         month = _month(m.group("mon"))
@@ -249,6 +267,8 @@ def month_day(text: str, context: dt.date, *, done: bool | None = None) -> dt.da
         if not m:
             return None
         month = int(m.group("mon"))
+    if done is None:
+        done = reports_done_at(text, m.start())
     day = int(m.group("day"))
     if done:
         for year in (context.year, context.year - 1):

@@ -189,9 +189,11 @@ def _token_facts(token: str) -> tuple[str, bool, bool, bool, bool]:
 
 _MODEL_NOUN_AFTER = re.compile(r"[`*]*\s*(?:model\b(?!s)|模型|モデル)", re.IGNORECASE)
 # "hunyuan-lite 模型", "X 和 Y 两款模型", "X、Y 等旧模型", "「x」と「y」の2つのモデル": the noun may
-# follow a run of coordinated names, "etc.", a counter and "old"
+# follow a run of coordinated names, "etc.", a counter and "old". A name is ASCII and taken
+# whole: with `\w` it could swallow the next "和" and name, and a run of "和a" backtracked
+# exponentially when no noun followed
 _CJK_MODEL_NOUN_AFTER = re.compile(
-    r"[`*」』]*\s*(?:(?:和|与|及|以及|、|と|および|及び)\s*[`*「『]*[A-Za-z][\w.-]{0,40}[`*」』]*\s*)*"
+    r"[`*」』]*\s*(?:(?:和|与|及|以及|、|と|および|及び)\s*[`*「『]*[A-Za-z][A-Za-z0-9_.-]{0,40}+[`*」』]*\s*)*"
     r"(?:等|などの)?\s*(?:[两二三四五六七八九十几多\d]\s*(?:款|个|個|种|種類?の?|つの)\s*)?"
     r"(?:旧版?|老|早期|旧型の?)?\s*(?:模型|モデル)"
 )

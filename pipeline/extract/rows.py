@@ -324,19 +324,24 @@ def _shape(text: str) -> str:
 
 def _joined_form_shown(model: str, version: str, ctx: DocContext) -> bool:
     """The page prints another version of this model joined the same way (`gpt-4-0613`)."""
-    prefix, shape = model + "-", _shape(version)
-    return any(k.startswith(prefix) and _shape(k[len(prefix) :]) == shape for k in ctx.known)
+    shape = _shape(version)
+    return any(_shape(tail) == shape for tail in ctx.tails_after(model))
 
 
 def _joined_convention(version: str, ctx: DocContext) -> bool:
     """The page joins some other model to a version of this shape (`nu-pro-002` beside a
     `nu-pro` row): its IDs are written model-version, so `nu-flash` | `001` is `nu-flash-001`."""
-    shape = _shape(version)
-    for known in ctx.known:
-        model, _, tail = known.rpartition("-")
-        if model in ctx.known and tail and _shape(tail) == shape:
-            return True
-    return False
+    return _shape(version) in ctx.per_known("joined version shapes", _joined_shapes)
+
+
+def _joined_shapes(known: set[str]) -> set[str]:
+    """The shapes of the versions the page joins to another printed model (`nu-pro-002`)."""
+    return {
+        _shape(tail)
+        for full in known
+        for model, _, tail in [full.rpartition("-")]
+        if model in known and tail
+    }
 
 
 def _versioned(row: tuple[str, ...], cols: Columns, rows: list[Row], ctx: DocContext) -> list[Row]:

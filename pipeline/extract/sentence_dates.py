@@ -21,6 +21,7 @@ from pipeline.extract.cues import (
 )
 from pipeline.extract.dates import (
     MONTH_DAY,
+    ZH_DONE,
     FoundDate,
     find_dates,
     month_day,
@@ -173,7 +174,7 @@ def status_of_sentence(sentence: str) -> str | None:
         r"(?:has been|have been|\bwas|\bwere)(?! (?:deprecated|announced|marked|postponed|"
         r"pushed|moved|delayed|extended|rescheduled|deferred|shifted|changed|updated|planned|"
         r"scheduled|originally|initially)\b)|"
-        r"\bremoved\b|已(?:经)?(?:于|在)?",
+        r"\bremoved\b|" + ZH_DONE,
         sentence,
         re.IGNORECASE,
     )
