@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from pipeline.core.text_guard import may_contain
+
 # Wordings only the clause reader reads, each of which the clause reader takes only with its
 # date or when no shutdown in the same passage outranks it: "Requests to X will be redirected
 # to Y" (the model stops being served, though no request fails), "X will return a 410 on D",
@@ -210,7 +212,7 @@ _WEAK = frozenset({"older", "legacy"})
 def only_weak_cues(text: str) -> bool:
     """True when the text's only deprecation words are descriptive ("older", "legacy"): a
     catalogue blurb ("GPT-4: An older high-intelligence model"), not an announcement."""
-    words = {m.group(0).lower() for m in DEPRECATION.finditer(NOT_ANNOUNCEMENT.sub(" ", text))}
+    words = {m.group(0).lower() for m in DEPRECATION.finditer(_without_non_announcements(text))}
     return bool(words) and words <= _WEAK
 
 
@@ -236,7 +238,22 @@ def _may_deprecate(text: str) -> bool:
 def announces_deprecation(text: str) -> bool:
     if not _may_deprecate(text):
         return False
-    return bool(DEPRECATION.search(NOT_ANNOUNCEMENT.sub(" ", text)))
+    return bool(DEPRECATION.search(_without_non_announcements(text)))
+
+
+# Every alternative of NOT_ANNOUNCEMENT contains one of these (lowercased) pieces.
+_NOT_ANNOUNCEMENT_PIECES = (
+    "not", "deprecation policy", "deprecation process", "deprecation schedule", "planned",
+    "scheduled", "announced", "upgraded to", "no longer deprecated", "no longer being deprecated",
+    "cancel", "postponed", "reversed", "withdrawn", "rescinded", "called off", "put on hold",
+)  # fmt: skip
+
+
+def _without_non_announcements(text: str) -> str:
+    """`NOT_ANNOUNCEMENT.sub(" ", text)`, skipped on a text without any of its pieces."""
+    if not may_contain(text, _NOT_ANNOUNCEMENT_PIECES):
+        return text
+    return NOT_ANNOUNCEMENT.sub(" ", text)
 
 
 _INSTEAD_OF = re.compile(r"\binstead of\b", re.IGNORECASE)
