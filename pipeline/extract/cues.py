@@ -61,11 +61,17 @@ ACTIVE = re.compile(
     re.IGNORECASE,
 )
 CLAUSE_ONLY = re.compile(rf"\b(?:{_CLAUSE_ONLY})", re.IGNORECASE)
+# Every alternative of _CLAUSE_ONLY contains one of these (lowercased) pieces.
+_CLAUSE_ONLY_PIECES = (
+    "will", "return", "be able to", "until", "till", "through", "migrat", "mov", "transition",
+)  # fmt: skip
 
 
 def only_clause_wording(text: str) -> bool:
     """Whether the text's only deprecation wording is one the clause reader alone reads (a
     redirect, or a predicate that needs its date)."""
+    if not may_contain(text, _CLAUSE_ONLY_PIECES):
+        return False  # no alternative of CLAUSE_ONLY can match
     return bool(CLAUSE_ONLY.search(text)) and not announces_deprecation(CLAUSE_ONLY.sub(" ", text))
 
 
@@ -100,6 +106,13 @@ FLOOR = re.compile(
     r"or later|earliest possible)",
     re.IGNORECASE,
 )
+FLOOR_PIECES = (
+    "sooner than",
+    "earlier than",
+    "not before",
+    "earliest",
+    "or later",
+)  # FLOOR needs one
 # A model mentioned in these contexts is a feature of it, not the model itself.
 FEATURE_BEFORE = re.compile(
     r"(fine[- ]tun\w*(?:\s+training)?(?:\s+(?:on|with|for))?|trained with|training on|"
@@ -136,6 +149,7 @@ _CONDITION = re.compile(
 # No sentence break after a month abbreviation ("retired on Jan. 31, 2027").
 _MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct")
 _NO_BREAK = "".join(f"(?<!\\b{m}\\.)" for m in (*_MONTH_ABBREVIATIONS, "Nov", "Dec"))
+_SENTENCE_ENDS = ".!?。:"  # SENTENCE splits only after one of these
 SENTENCE = re.compile(rf"(?<=[.!?。]){_NO_BREAK}\s+(?=[\w`(\"“])|(?<=。)|(?<=:)\s+(?=[A-Z])")
 
 
@@ -184,7 +198,8 @@ def sentences(text: str) -> list[str]:
     """Sentences of a text. A short label before a colon stays with what follows it
     ("GPT-4.5 Preview: Deprecated large model." is one statement about the label)."""
     out: list[str] = []
-    for part in (p.strip() for p in SENTENCE.split(text)):
+    split = SENTENCE.split(text) if any(c in text for c in _SENTENCE_ENDS) else [text]
+    for part in (p.strip() for p in split):
         if not part:
             continue
         if out and out[-1].endswith(":") and len(out[-1].split()) <= 6:

@@ -21,6 +21,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pipeline.core.text_guard import may_contain
+
 DASH = "\\-\u2010\u2011\u2012\u2013\u2014\u2212"
 MIN_YEAR, MAX_YEAR = 2015, 2040
 
@@ -93,6 +95,7 @@ DAY_MONTH = re.compile(
 MONTH_ONLY = re.compile(rf"\b{_MONTH},?\s+{_YEAR}\b", re.IGNORECASE)
 _MONTH_FIRST_FORM = re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?!\s*(?:st|nd|rd|th)?\s*[:.]\d)", re.I)
 _DIGIT = re.compile(r"\d")
+_MONTH_PIECES = tuple(name for name in MONTHS if len(name) == 3)  # every month name has one
 _DAY_FIRST = re.compile(rf"(?<![\w.,{DASH}/])\b{_DAY}(?:\s+of)?\s+{_MONTH}\b", re.IGNORECASE)
 
 
@@ -142,9 +145,11 @@ def writes_month_first(texts: Iterable[str]) -> bool:
     for text in texts:
         if not _DIGIT.search(text):
             continue  # every pattern below needs a digit
-        for m in SLASH_EITHER.finditer(text):
+        for m in SLASH_EITHER.finditer(text) if "/" in text else ():
             if int(m.group("a")) > 12 >= int(m.group("b")):
                 return False
+        if not may_contain(text, _MONTH_PIECES):
+            continue  # the two patterns below need a month name
         if any(m.group("mon")[0].isupper() for m in _DAY_FIRST.finditer(text)):
             return False
         month_first += sum(m.group("mon")[0].isupper() for m in _MONTH_FIRST_FORM.finditer(text))
