@@ -70,6 +70,7 @@ def clear_text_caches() -> None:
     for cached in (dates._find_dates, cues.announces_deprecation, model_ids.strip_parens):
         cached.cache_clear()
     model_ids._tokens.cache_clear()
+    cues._sentence_tuple.cache_clear()
 
 
 def infer_format(path: str) -> str:

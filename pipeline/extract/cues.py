@@ -179,13 +179,30 @@ PRODUCTS = (
 API_CONTEXT = re.compile(
     r"\bAPIs?\b|\bendpoints?\b|\bdevelopers?\b|\bSDK\b|应用编程接口|开发者|接口", re.IGNORECASE
 )
+# Cheap tests before the regexes: the word each product pattern needs (they are case-sensitive;
+# a product without an entry always runs its pattern), and the pieces of API_CONTEXT.
+PRODUCT_WORDS = {
+    "chatgpt": "ChatGPT",
+    "claude-app": "Claude",
+    "gemini-app": "Gemini app",
+    "copilot": " Copilot",
+    "le-chat": "Le Chat",
+}
+_API_PIECES = ("api", "endpoint", "developer", "sdk", "应用编程接口", "开发者", "接口")
 
 
 def product_of(text: str) -> str | None:
     """The product a text is about when it names one and says nothing of the API."""
-    if API_CONTEXT.search(text):
+    if may_contain(text, _API_PIECES) and API_CONTEXT.search(text):
         return None
-    return next((slug for slug, pattern in PRODUCTS if pattern.search(text)), None)
+    return next(
+        (
+            slug
+            for slug, pattern in PRODUCTS
+            if PRODUCT_WORDS.get(slug, "") in text and pattern.search(text)
+        ),
+        None,
+    )
 
 
 # Real sentences are short (the corpus's longest is under 700 characters); a longer run is cut
@@ -197,6 +214,11 @@ MAX_SENTENCE = 2000
 def sentences(text: str) -> list[str]:
     """Sentences of a text. A short label before a colon stays with what follows it
     ("GPT-4.5 Preview: Deprecated large model." is one statement about the label)."""
+    return list(_sentence_tuple(text))  # a new list each call: callers may change it
+
+
+@lru_cache(maxsize=8192)
+def _sentence_tuple(text: str) -> tuple[str, ...]:
     out: list[str] = []
     split = SENTENCE.split(text) if any(c in text for c in _SENTENCE_ENDS) else [text]
     for part in (p.strip() for p in split):
@@ -206,7 +228,7 @@ def sentences(text: str) -> list[str]:
             out[-1] = f"{out[-1]} {part}"
         else:
             out.append(part)
-    return [piece for s in out for piece in _pieces(s) if piece]
+    return tuple(piece for s in out for piece in _pieces(s) if piece)
 
 
 def _pieces(sentence: str) -> list[str]:
