@@ -33,7 +33,7 @@ def test_kelvin_sign_folds_with_lower() -> None:
 
 # Each pre-check in the extraction passes: (pattern, pieces one of which every match holds).
 def _guards() -> list[tuple[str, re.Pattern[str], tuple[str, ...]]]:
-    from pipeline.extract import context, cues, dates, prose, scopes
+    from pipeline.extract import clause_lexicon, context, cues, dates, prose, scopes
 
     guards = [
         ("NOT_ANNOUNCEMENT", cues.NOT_ANNOUNCEMENT, cues._NOT_ANNOUNCEMENT_PIECES),
@@ -46,6 +46,8 @@ def _guards() -> list[tuple[str, re.Pattern[str], tuple[str, ...]]]:
         ("_MONTH_FIRST_FORM", dates._MONTH_FIRST_FORM, dates._MONTH_PIECES),
         ("_DAY_FIRST", dates._DAY_FIRST, dates._MONTH_PIECES),
         ("SLASH_EITHER", dates.SLASH_EITHER, ("/",)),
+        ("API_CONTEXT", cues.API_CONTEXT, cues._API_PIECES),
+        ("FOLLOWS", clause_lexicon.FOLLOWS, ("follow",)),
     ]
     named = [*dates.PATTERNS, ("dmy_dot", dates.DMY_DOT), ("us", dates.US_PATTERN)]
     named.append(("slash_either", dates.SLASH_EITHER))
@@ -77,5 +79,21 @@ def test_every_full_date_pattern_needs_four_digits() -> None:
     @given(st.sampled_from(dates.PATTERNS).flatmap(lambda np: st.from_regex(np[1])))
     def check(text: str) -> None:
         assert dates._FOUR_DIGITS.search(text), text
+
+    check()
+
+
+@pytest.mark.parametrize("slug", ["chatgpt", "claude-app", "gemini-app", "copilot", "le-chat"])
+def test_every_product_pattern_match_holds_its_word(slug: str) -> None:
+    from pipeline.extract import cues
+
+    pattern = dict(cues.PRODUCTS)[slug]
+    word = cues.PRODUCT_WORDS[slug]
+
+    @settings(max_examples=100, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(st.from_regex(pattern))
+    def check(text: str) -> None:
+        if pattern.search(text):
+            assert word in text, text
 
     check()
