@@ -249,6 +249,8 @@ _WEAK = frozenset({"older", "legacy"})
 def only_weak_cues(text: str) -> bool:
     """True when the text's only deprecation words are descriptive ("older", "legacy"): a
     catalogue blurb ("GPT-4: An older high-intelligence model"), not an announcement."""
+    if not may_contain(text, _WEAK):
+        return False  # no weak word: the words found (if any) are not all weak
     words = {m.group(0).lower() for m in DEPRECATION.finditer(_without_non_announcements(text))}
     return bool(words) and words <= _WEAK
 
