@@ -302,6 +302,8 @@ def _sentences(
                     scope = scope_name(product_of(sentence))
                     result.replacements.extend((r, scope, order) for r in named)
             return
+        if not found:
+            return  # the same end as below, without the pure checks before it
         product = product_of(sentence)
         if only_weak_cues(sentence) and not find_dates(sentence):
             return  # "X: Legacy GPT model for cheaper tasks" describes, announces nothing
