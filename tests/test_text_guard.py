@@ -97,3 +97,12 @@ def test_every_product_pattern_match_holds_its_word(slug: str) -> None:
             assert word in text, text
 
     check()
+
+
+def test_only_weak_cues_without_a_weak_word_is_false() -> None:
+    from pipeline.extract.cues import only_weak_cues
+
+    assert not only_weak_cues("`x-1` will be retired on May 1, 2026.")
+    assert not only_weak_cues("Nothing to see here.")
+    assert only_weak_cues("GPT-4: An older high-intelligence model")
+    assert not only_weak_cues("The legacy `x-1` model will be retired.")
