@@ -67,11 +67,13 @@ _EXTENSIONS = {
 def clear_text_caches() -> None:
     """Forget the per-text memo of the passes (dates, cues, tokens, parentheses), so that a
     benchmark re-reading the same pages measures cold work, as a new page would cost."""
-    from pipeline.extract import cues, dates, model_ids
+    from pipeline.extract import cues, dates, model_ids, tables
 
     for cached in (dates._find_dates, cues.announces_deprecation, model_ids.strip_parens):
         cached.cache_clear()
     model_ids._tokens.cache_clear()
+    cues._sentence_tuple.cache_clear()
+    tables.classify.cache_clear()
 
 
 def infer_format(path: str) -> str:

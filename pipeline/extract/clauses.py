@@ -75,7 +75,7 @@ def has_clause_cue(sentence: str) -> bool:
     return (
         announces_deprecation(sentence)
         or bool(DATE_STATEMENT.match(sentence))
-        or bool(FOLLOWS.search(sentence))
+        or ("follow" in sentence.lower() and bool(FOLLOWS.search(sentence)))
     )
 
 

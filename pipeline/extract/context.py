@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
+from pipeline.core.text_guard import may_contain
 from pipeline.extract.catalogue import id_for_name, is_known
-from pipeline.extract.cues import FLOOR
+from pipeline.extract.cues import FLOOR, FLOOR_PIECES
 from pipeline.extract.model_ids import (
     Mention,
     display_key,
@@ -219,10 +220,11 @@ def _learn_text(ctx: DocContext, block: Text) -> None:
             # are dropped: such a label would name the wrong model, so it maps nothing.
             if label and "(" not in label and normalise(label) != model:
                 ctx.display_to_id.setdefault(display_key(label), model)
-    for m in _DISPLAY_PAREN.finditer(block.text):
+    for m in _DISPLAY_PAREN.finditer(block.text) if "(" in block.text else ():
         ctx.display_to_id.setdefault(display_key(m.group(1)), normalise(m.group(2)))
         ctx.known.add(normalise(m.group(2)))
-    if FLOOR.search(block.text) and _says_dates_are_earliest(block.text):
+    floor = may_contain(block.text, FLOOR_PIECES) and FLOOR.search(block.text)
+    if floor and _says_dates_are_earliest(block.text):
         ctx.all_earliest = True
     note = _FOOTNOTE.match(block.text)
     if note and FLOOR.search(block.text[: note.end() + 80]):

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from pipeline.core.text_guard import may_contain
+
 # Wordings only the clause reader reads, each of which the clause reader takes only with its
 # date or when no shutdown in the same passage outranks it: "Requests to X will be redirected
 # to Y" (the model stops being served, though no request fails), "X will return a 410 on D",
@@ -64,11 +66,17 @@ ACTIVE = re.compile(
     re.IGNORECASE,
 )
 CLAUSE_ONLY = re.compile(rf"\b(?:{_CLAUSE_ONLY})", re.IGNORECASE)
+# Every alternative of _CLAUSE_ONLY contains one of these (lowercased) pieces.
+_CLAUSE_ONLY_PIECES = (
+    "will", "return", "be able to", "until", "till", "through", "migrat", "mov", "transition",
+)  # fmt: skip
 
 
 def only_clause_wording(text: str) -> bool:
     """Whether the text's only deprecation wording is one the clause reader alone reads (a
     redirect, or a predicate that needs its date)."""
+    if not may_contain(text, _CLAUSE_ONLY_PIECES):
+        return False  # no alternative of CLAUSE_ONLY can match
     return bool(CLAUSE_ONLY.search(text)) and not announces_deprecation(CLAUSE_ONLY.sub(" ", text))
 
 
@@ -103,6 +111,13 @@ FLOOR = re.compile(
     r"or later|earliest possible)",
     re.IGNORECASE,
 )
+FLOOR_PIECES = (
+    "sooner than",
+    "earlier than",
+    "not before",
+    "earliest",
+    "or later",
+)  # FLOOR needs one
 # A model mentioned in these contexts is a feature of it, not the model itself.
 FEATURE_BEFORE = re.compile(
     r"(fine[- ]tun\w*(?:\s+training)?(?:\s+(?:on|with|for))?|trained with|training on|"
@@ -153,6 +168,7 @@ _CONDITION = re.compile(
 # No sentence break after a month abbreviation ("retired on Jan. 31, 2027").
 _MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct")
 _NO_BREAK = "".join(f"(?<!\\b{m}\\.)" for m in (*_MONTH_ABBREVIATIONS, "Nov", "Dec"))
+_SENTENCE_ENDS = ".!?。:"  # SENTENCE splits only after one of these
 SENTENCE = re.compile(rf"(?<=[.!?。]){_NO_BREAK}\s+(?=[\w`(\"“])|(?<=。)|(?<=:)\s+(?=[A-Z])")
 
 
@@ -182,13 +198,30 @@ PRODUCTS = (
 API_CONTEXT = re.compile(
     r"\bAPIs?\b|\bendpoints?\b|\bdevelopers?\b|\bSDK\b|应用编程接口|开发者|接口", re.IGNORECASE
 )
+# Cheap tests before the regexes: the word each product pattern needs (they are case-sensitive;
+# a product without an entry always runs its pattern), and the pieces of API_CONTEXT.
+PRODUCT_WORDS = {
+    "chatgpt": "ChatGPT",
+    "claude-app": "Claude",
+    "gemini-app": "Gemini app",
+    "copilot": " Copilot",
+    "le-chat": "Le Chat",
+}
+_API_PIECES = ("api", "endpoint", "developer", "sdk", "应用编程接口", "开发者", "接口")
 
 
 def product_of(text: str) -> str | None:
     """The product a text is about when it names one and says nothing of the API."""
-    if API_CONTEXT.search(text):
+    if may_contain(text, _API_PIECES) and API_CONTEXT.search(text):
         return None
-    return next((slug for slug, pattern in PRODUCTS if pattern.search(text)), None)
+    return next(
+        (
+            slug
+            for slug, pattern in PRODUCTS
+            if PRODUCT_WORDS.get(slug, "") in text and pattern.search(text)
+        ),
+        None,
+    )
 
 
 # Real sentences are short (the corpus's longest is under 700 characters); a longer run is cut
@@ -200,15 +233,21 @@ MAX_SENTENCE = 2000
 def sentences(text: str) -> list[str]:
     """Sentences of a text. A short label before a colon stays with what follows it
     ("GPT-4.5 Preview: Deprecated large model." is one statement about the label)."""
+    return list(_sentence_tuple(text))  # a new list each call: callers may change it
+
+
+@lru_cache(maxsize=8192)
+def _sentence_tuple(text: str) -> tuple[str, ...]:
     out: list[str] = []
-    for part in (p.strip() for p in SENTENCE.split(text)):
+    split = SENTENCE.split(text) if any(c in text for c in _SENTENCE_ENDS) else [text]
+    for part in (p.strip() for p in split):
         if not part:
             continue
         if out and out[-1].endswith(":") and len(out[-1].split()) <= 6:
             out[-1] = f"{out[-1]} {part}"
         else:
             out.append(part)
-    return [piece for s in out for piece in _pieces(s) if piece]
+    return tuple(piece for s in out for piece in _pieces(s) if piece)
 
 
 def _pieces(sentence: str) -> list[str]:
@@ -229,7 +268,9 @@ _WEAK = frozenset({"older", "legacy"})
 def only_weak_cues(text: str) -> bool:
     """True when the text's only deprecation words are descriptive ("older", "legacy"): a
     catalogue blurb ("GPT-4: An older high-intelligence model"), not an announcement."""
-    words = {m.group(0).lower() for m in DEPRECATION.finditer(NOT_ANNOUNCEMENT.sub(" ", text))}
+    if not may_contain(text, _WEAK):
+        return False  # no weak word: the words found (if any) are not all weak
+    words = {m.group(0).lower() for m in DEPRECATION.finditer(_without_non_announcements(text))}
     return bool(words) and words <= _WEAK
 
 
@@ -249,14 +290,32 @@ _CJK_DEPRECATION = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 def _may_deprecate(text: str) -> bool:
     low = text.lower()
-    return any(piece in low for piece in _DEPRECATION_PIECES) or bool(_CJK_DEPRECATION.search(text))
+    for piece in _DEPRECATION_PIECES:  # a plain loop: cheaper than any() over a generator
+        if piece in low:
+            return True
+    return bool(_CJK_DEPRECATION.search(text))
 
 
 @lru_cache(maxsize=8192)
 def announces_deprecation(text: str) -> bool:
     if not _may_deprecate(text):
         return False
-    return bool(DEPRECATION.search(NOT_ANNOUNCEMENT.sub(" ", text)))
+    return bool(DEPRECATION.search(_without_non_announcements(text)))
+
+
+# Every alternative of NOT_ANNOUNCEMENT contains one of these (lowercased) pieces.
+_NOT_ANNOUNCEMENT_PIECES = (
+    "not", "deprecation policy", "deprecation process", "deprecation schedule", "planned",
+    "scheduled", "announced", "upgraded to", "no longer deprecated", "no longer being deprecated",
+    "cancel", "postponed", "reversed", "withdrawn", "rescinded", "called off", "put on hold",
+)  # fmt: skip
+
+
+def _without_non_announcements(text: str) -> str:
+    """`NOT_ANNOUNCEMENT.sub(" ", text)`, skipped on a text without any of its pieces."""
+    if not may_contain(text, _NOT_ANNOUNCEMENT_PIECES):
+        return text
+    return NOT_ANNOUNCEMENT.sub(" ", text)
 
 
 _ARROW_BEFORE = re.compile(r"(?:→|->|=>|⟶)\s*[`*\"']*$")

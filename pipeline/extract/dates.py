@@ -21,6 +21,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pipeline.core.text_guard import may_contain
+
 DASH = "\\-\u2010\u2011\u2012\u2013\u2014\u2212"
 MIN_YEAR, MAX_YEAR = 2015, 2040
 
@@ -92,6 +94,8 @@ DAY_MONTH = re.compile(
 )
 MONTH_ONLY = re.compile(rf"\b{_MONTH},?\s+{_YEAR}\b", re.IGNORECASE)
 _MONTH_FIRST_FORM = re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?!\s*(?:st|nd|rd|th)?\s*[:.]\d)", re.I)
+_DIGIT = re.compile(r"\d")
+_MONTH_PIECES = tuple(name for name in MONTHS if len(name) == 3)  # every month name has one
 _DAY_FIRST = re.compile(rf"(?<![\w.,{DASH}/])\b{_DAY}(?:\s+of)?\s+{_MONTH}\b", re.IGNORECASE)
 
 
@@ -139,9 +143,13 @@ def writes_month_first(texts: Iterable[str]) -> bool:
     day-first ("31/01/2027")."""
     month_first = 0
     for text in texts:
-        for m in SLASH_EITHER.finditer(text):
+        if not _DIGIT.search(text):
+            continue  # every pattern below needs a digit
+        for m in SLASH_EITHER.finditer(text) if "/" in text else ():
             if int(m.group("a")) > 12 >= int(m.group("b")):
                 return False
+        if not may_contain(text, _MONTH_PIECES):
+            continue  # the two patterns below need a month name
         if any(m.group("mon")[0].isupper() for m in _DAY_FIRST.finditer(text)):
             return False
         month_first += sum(m.group("mon")[0].isupper() for m in _MONTH_FIRST_FORM.finditer(text))
@@ -163,6 +171,19 @@ def find_dates(text: str, *, us_numeric: bool = False) -> list[FoundDate]:
 
 
 _TWO_DIGITS = re.compile(r"\d\d")  # every full-date pattern needs a year of 2 digits or more
+_FOUR_DIGITS = re.compile(r"\d{4}")  # every one of PATTERNS needs a four-digit year
+_DASH_CHARS = "-\u2010\u2011\u2012\u2013\u2014\u2212"  # the characters of DASH
+_NEEDS = {  # a character each pattern cannot match without (a cheap test before the regex)
+    "iso": _DASH_CHARS,
+    "ymd_slash": "/",
+    "ymd_dot": ".",
+    "zh": "年",
+    "ko": "년",
+    "dmy_dash": _DASH_CHARS + "/",
+    "dmy_dot": ".",
+    "us": "/",
+    "slash_either": "/",
+}
 
 
 @lru_cache(maxsize=8192)
@@ -172,12 +193,14 @@ def _find_dates(text: str, us_numeric: bool) -> tuple[FoundDate, ...]:
         return ()  # most sentences: none of the patterns below can match
     found: list[FoundDate] = []
     taken = bytearray(len(text))  # 1 where a date was already found: linear, not pairwise
-    patterns = list(PATTERNS)
+    patterns = list(PATTERNS) if _FOUR_DIGITS.search(text) else []  # each needs a year
     patterns.append(("dmy_dot", DMY_DOT))
     if us_numeric:
         patterns.append(("us", US_PATTERN))
     patterns.append(("slash_either", SLASH_EITHER))
     for _name, pattern in patterns:
+        if _name in _NEEDS and not any(c in text for c in _NEEDS[_name]):
+            continue  # a character the pattern needs is missing: it cannot match
         for m in pattern.finditer(text):
             if taken.find(1, m.start(), m.end()) != -1:
                 continue

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from pipeline.core.text_guard import may_contain
 from pipeline.extract.candidate import Candidate
 from pipeline.extract.clause_facts import EXAMPLE_BEFORE, FEATURE_SENTENCE, apply_clause, scope_name
 from pipeline.extract.clauses import DEPRECATION_DATE_BEFORE as _DEPRECATION_DATE_BEFORE
@@ -84,6 +85,10 @@ _REPLACEMENT_SENTENCE = re.compile(
     r"迁移|替代|替换|改用|推荐|建议使用|後継|移行|代替",
     re.I,
 )
+_REPLACEMENT_PIECES = (  # every alternative above contains one (a cheap test first)
+    "instead", "migrat", "recommend", "switch", "mov", "upgrad", "redirect", "rout", "served by",
+    "fall", "迁移", "替代", "替换", "改用", "推荐", "建议使用", "後継", "移行", "代替",
+)  # fmt: skip
 
 
 @dataclass
@@ -294,7 +299,9 @@ def _sentences(
         if only_clause_wording(sentence):
             return  # the clause reader's alone
         if not announces_deprecation(sentence):
-            if _REPLACEMENT_SENTENCE.search(sentence):
+            if may_contain(sentence, _REPLACEMENT_PIECES) and _REPLACEMENT_SENTENCE.search(
+                sentence
+            ):
                 # "switch to GPT-5 mini": a display name the catalogue maps is the model named
                 named = [m.model for m in with_display_names(sentence, ctx.ids(sentence), ctx)]
                 named += [  # "Migrate to [DeepSeek V4 Flash (0731)](.../models/x/ds-v4-0731)"
@@ -307,6 +314,8 @@ def _sentences(
                     scope = scope_name(product_of(sentence))
                     result.replacements.extend((r, scope, order) for r in named)
             return
+        if not found:
+            return  # the same end as below, without the pure checks before it
         product = product_of(sentence)
         if only_weak_cues(sentence) and not find_dates(sentence):
             return  # "X: Legacy GPT model for cheaper tasks" describes, announces nothing

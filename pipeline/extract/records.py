@@ -22,6 +22,7 @@ from pipeline.extract.cues import (
     API_CONTEXT,
     FLOOR,
     GA,
+    PRODUCT_WORDS,
     PRODUCTS,
     announces_deprecation,
     sentences,
@@ -305,7 +306,11 @@ def _document_product(doc: Document) -> str | None:
         + [h for n in doc.notices for h in n.headings]
     )
     whole = " ".join(texts)
-    named = {slug: len(p.findall(whole)) for slug, p in PRODUCTS if p.search(whole)}
+    named = {
+        slug: len(p.findall(whole))
+        for slug, p in PRODUCTS
+        if PRODUCT_WORDS.get(slug, "") in whole and p.search(whole)
+    }
     if not named:
         return None  # the usual case: no product named, so the API is not counted
     api_mentions = len(API_CONTEXT.findall(whole))

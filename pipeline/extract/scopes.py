@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from urllib.parse import urlsplit
 
+from pipeline.core.text_guard import may_contain
 from pipeline.extract.context import DocContext
 from pipeline.extract.cues import FLOOR, announces_deprecation
 from pipeline.extract.dates import MONTH_ONLY, MONTHS, find_dates, make_date
@@ -121,6 +122,18 @@ BELOW = re.compile(
     r"本页|本頁|このページ",
     re.IGNORECASE,
 )
+# Every alternative of BELOW contains one of these (lowercased) pieces.
+_BELOW_PIECES = (
+    "below",
+    "this ",
+    "listed here",
+    "以下",
+    "下表",
+    "如下",
+    "本页",
+    "本頁",
+    "このページ",
+)
 
 
 # "all previous-generation models", "all of the legacy models": a class of models named by
@@ -141,7 +154,8 @@ def names_page_class(text: str, page_title: str) -> bool:
 def reaches_below(text: str, page_title: str = "") -> bool:
     """A lead whose scope reaches the sections after it, not only its own section's tables:
     "the models listed below", "on this page", or the page's own class of models."""
-    return bool(BELOW.search(text)) or names_page_class(text, page_title)
+    below = may_contain(text, _BELOW_PIECES) and bool(BELOW.search(text))
+    return below or names_page_class(text, page_title)
 
 
 Scope = tuple[dt.date, str]

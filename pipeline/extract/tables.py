@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from pipeline.core.memo import memo
 from pipeline.extract.model_ids import is_cell_id, strip_parens
 from pipeline.parse.document import Block, Table, Text
 
@@ -78,6 +79,7 @@ def _ids_cell(cell: str) -> bool:
     return 1 < len(parts) <= 6 and all(is_cell_id(p) and any(c.isdigit() for c in p) for p in parts)
 
 
+@memo(128)  # a pure function of a frozen table: several passes ask about each
 def classify(table: Table) -> Columns:
     model_cols: list[int] = []
     shutdown: list[int] = []
