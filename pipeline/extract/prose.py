@@ -61,7 +61,9 @@ from pipeline.extract.sentence_dates import (
     date_from_item,
     date_slots,
     dated_by_entry,
+    entry_date_of,
     mention_date,
+    only_a_date,
     shutdown_first,
     status_of_sentence,
     text_before,
@@ -87,7 +89,8 @@ _REPLACEMENT_SENTENCE = re.compile(
 )
 _REPLACEMENT_PIECES = (  # every alternative above contains one (a cheap test first)
     "instead", "migrat", "recommend", "switch", "mov", "upgrad", "redirect", "rout", "served by",
-    "fall", "迁移", "替代", "替换", "改用", "推荐", "建议使用", "後継", "移行", "代替",
+    "fall", "use", "try",
+    "迁移", "替代", "替换", "改用", "推荐", "建议使用", "後継", "移行", "代替",
 )  # fmt: skip
 
 
@@ -202,12 +205,12 @@ def notice_prose(
             if cand:
                 result.candidates.append(cand)
                 continue
-        if block.kind == "p" and _only_a_date(text):
+        if block.kind == "p" and only_a_date(text):
             # "<div class=date>August 2, 2026</div>" above an entry: dates what follows
             entry_date = find_dates(text)[0].date
             continue
         listed = len(result.candidates)
-        own_date, text = _entry_date(text)
+        own_date, text = entry_date_of(text)
         own_date = own_date or entry_date
         if own_date and (result.announced is None or own_date > result.announced):
             result.announced = own_date
@@ -233,30 +236,6 @@ def notice_prose(
 
 
 _MODELS_WORD = re.compile(r"\bmodels?\b", re.IGNORECASE)
-
-
-# "**November 3, 2026** — We deprecated ...", "2026-11-03: Added ...": a paragraph that opens
-# with its own date, set off by a dash or a colon, is a dated entry (like a dated heading)
-_ENTRY_SEPARATOR = re.compile(r"^[*_`]*\s*(?:[—–-]|:)\s+")
-
-
-def _only_a_date(text: str) -> bool:
-    found = find_dates(text) if len(text) < 40 else []
-    return len(found) == 1 and not (text[: found[0].start] + text[found[0].end :]).strip(" *_`.")
-
-
-def _entry_date(text: str) -> tuple[dt.date | None, str]:
-    """(the entry's date, the text after it) when the paragraph opens with its date and goes
-    on to state a date of its own; without one ("2027-01-31: `x-1` is removed") the opening
-    date is the one the statement has, and stays in it."""
-    found = find_dates(text[:40])
-    if not found or text[: found[0].start].strip("*_` "):
-        return None, text
-    rest = _ENTRY_SEPARATOR.match(text[found[0].end :])
-    body = text[found[0].end + rest.end() :] if rest else ""
-    if not rest or not find_dates(body):
-        return None, text
-    return found[0].date, body
 
 
 _POINTS_AT_LIST = re.compile(r"\b(?:the following|listed below|below)\b|以下|下列", re.I)

@@ -1,6 +1,7 @@
 """The dates a sentence or an entry gives its models: which date a shutdown word
 governs, each mention's own date in a sentence with several, the announcement date, an item
-that states its date elsewhere, and a removal "now" dated by its entry.
+that states its date elsewhere, a removal "now" dated by its entry, and a paragraph that is
+(or opens with) its entry's date.
 """
 
 from __future__ import annotations
@@ -197,3 +198,27 @@ def unnamed_shutdowns(
         date, kind = date_argument(sentence, context)
         if date:
             yield date, kind
+
+
+# "**November 3, 2026** — We deprecated ...", "2026-11-03: Added ...": a paragraph that opens
+# with its own date, set off by a dash or a colon, is a dated entry (like a dated heading)
+_ENTRY_SEPARATOR = re.compile(r"^[*_`]*\s*(?:[—–-]|:)\s+")
+
+
+def only_a_date(text: str) -> bool:
+    found = find_dates(text) if len(text) < 40 else []
+    return len(found) == 1 and not (text[: found[0].start] + text[found[0].end :]).strip(" *_`.")
+
+
+def entry_date_of(text: str) -> tuple[dt.date | None, str]:
+    """(the entry's date, the text after it) when the paragraph opens with its date and goes
+    on to state a date of its own; without one ("2027-01-31: `x-1` is removed") the opening
+    date is the one the statement has, and stays in it."""
+    found = find_dates(text[:40])
+    if not found or text[: found[0].start].strip("*_` "):
+        return None, text
+    rest = _ENTRY_SEPARATOR.match(text[found[0].end :])
+    body = text[found[0].end + rest.end() :] if rest else ""
+    if not rest or not find_dates(body):
+        return None, text
+    return found[0].date, body
