@@ -1535,3 +1535,22 @@ def test_second_predicate_and_dated_entry_blocks(ids, date, date_form, rep_id, l
         ("wren-legacy-1",), dt.date(2026, 8, 2), "firm"
     )
     check(Case(wrap(body, layout), layout, want))
+
+
+@SUITE
+@given(subjects, dates, st.sampled_from(("markdown", "mdx")), replacement_ids)
+def test_fields_on_soft_wrapped_lines(ids, date, layout, rep_id):
+    """One paragraph per model whose lines are its fields ('**Model ID:** `x`' / '**Deprecated
+    on:** D0' / '**Shutdown:** D'): x ends on D (not on the deprecation day), replaced by y;
+    a block whose Status is Active is no alarm, whatever its earliest-shutdown field says."""
+    blocks = "".join(
+        f"### {m}\n\n**Model ID:** `{m}`\n**Status:** Deprecated\n**Deprecated on:** 2026-06-01\n"
+        f"**Shutdown:** {date.isoformat()}\n**Replacement:** `{rep_id}`\n\n"
+        for m in ids
+    )
+    blocks += (
+        f"## Supported models\n\n### {rep_id}\n\n**Model ID:** `{rep_id}`\n**Status:** Active\n"
+        "**Earliest shutdown:** not before 2028-09-01\n"
+    )
+    page = wrap(f"## Models in retirement\n\n{blocks}", layout, title="Model retirements")
+    check(Case(page, layout, expect(ids, date, "firm", rep_id)))

@@ -159,12 +159,25 @@ _FIELD_MARK = re.compile(r"[:：]")
 _FIELD_SEPARATOR = re.compile(r"\s*[|;]\s*")
 
 
+def _field_lines(block: Text) -> list[str]:
+    """A paragraph's soft-wrapped lines when each is a field ("**Model ID:** `x`" /
+    "**Status:** Deprecated" / ...), without their emphasis marks; else []."""
+    lines = [_MARKUP.sub("", line).strip() for line in block.raw.splitlines() if line.strip()]
+    return lines if len(lines) >= 2 and all(_FIELD.match(line) for line in lines) else []
+
+
+_MARKUP = re.compile(r"[*_`]+")
+
+
 def _split_fields(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
-    """A block of two or more "Key: value" fields on one line, split into one per field."""
+    """A block of two or more "Key: value" fields, on one line or on a paragraph's
+    soft-wrapped lines, split into one block per field."""
     out: list[Block] = []
     for block in blocks:
         parts = _FIELD_SEPARATOR.split(block.text) if isinstance(block, Text) else []
-        if len(parts) >= 2 and all(_FIELD.match(part) for part in parts):
+        if not (len(parts) >= 2 and all(_FIELD.match(part) for part in parts)):
+            parts = _field_lines(block) if isinstance(block, Text) and "\n" in block.raw else []
+        if parts:
             out += [replace(block, text=part, raw=part) for part in parts]
         else:
             out.append(block)
@@ -177,7 +190,9 @@ def key_value_tables(blocks: tuple[Block, ...], subject: str | None = None) -> t
     with the keys as its header, one row per record (a key seen again starts the next row).
     Runs without a model key are left as they are, unless the section's heading is the one
     model they describe (`subject`: "### `x-2`" over "Status: Deprecated", "Shutdown: D")."""
-    if any(isinstance(b, Text) and ("|" in b.text or ";" in b.text) for b in blocks):
+    if any(
+        isinstance(b, Text) and ("|" in b.text or ";" in b.text or "\n" in b.raw) for b in blocks
+    ):
         blocks = _split_fields(blocks)
     if sum(1 for b in blocks if isinstance(b, Text) and _FIELD_MARK.search(b.text[:48])) < 2:
         return blocks  # fewer than two blocks could be fields: nothing to read as a table
