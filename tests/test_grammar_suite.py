@@ -1554,3 +1554,16 @@ def test_fields_on_soft_wrapped_lines(ids, date, layout, rep_id):
     )
     page = wrap(f"## Models in retirement\n\n{blocks}", layout, title="Model retirements")
     check(Case(page, layout, expect(ids, date, "firm", rep_id)))
+
+
+@SUITE
+@given(subjects, dates, date_forms, st.sampled_from(("markdown", "mdx", "html")))
+def test_announced_in_the_next_sentence(ids, date, date_form, layout):
+    """'Retirement on D. Announced D0. The models below will stop accepting requests on that
+    day:' over a list: D is the shutdown; the next sentence's 'Announced' dates D0 only."""
+    items = "\n".join(f"- `{m}`" for m in ids)
+    body = (
+        f"**Retirement on {date_form[1](date)}.** Announced 31 August 2026. The models below "
+        f"will stop accepting requests at 00:00 UTC on that day:\n\n{items}"
+    )
+    check(Case(wrap(body, layout), layout, expect(ids, date, "firm")))

@@ -150,8 +150,8 @@ FEATURE_ITEM = re.compile(
 )
 ANNOUNCE_VERB = re.compile(
     # "On D, we notified ...", "D, Acme announced ..."; not "D (previously announced as D2)",
-    # where the announcement is of the other date
-    r"^\W*(?:,\s*)?(?!(?:previously|originally|initially|first|earlier)\b)\w*\s*"
+    # where the announcement is of the other date, nor "D. Announced D2." (the next sentence)
+    r"^[^\w.;!?。]*(?:,\s*)?(?!(?:previously|originally|initially|first|earlier)\b)\w*\s*"
     r"(?:notified|emailed|announced|informed)(?!\s+(?:as|for)\b)",
     re.IGNORECASE,
 )
