@@ -226,6 +226,8 @@ ACTIVE_STATEMENTS = (
     "itself is not affected.",
     "JSON mode will be removed from `{a}` on {date}.",
     "Promotional pricing for `{a}` is available until {date}.",
+    "None of the following has a deprecation date: `{a}` and `{b}`.",
+    "`{a}` and `{b}` have no retirement date yet.",
     "Streaming mode for `{a}` will be retired on {date}.",
     "We've removed the rate limit on `{a}`.",
     "We have shut down the beta waitlist for `{a}`; it is now generally available.",

@@ -1567,3 +1567,17 @@ def test_announced_in_the_next_sentence(ids, date, date_form, layout):
         f"will stop accepting requests at 00:00 UTC on that day:\n\n{items}"
     )
     check(Case(wrap(body, layout), layout, expect(ids, date, "firm")))
+
+
+@SUITE
+@given(subjects, dates, date_forms, replacement_ids, st.sampled_from(("markdown", "html", "rss")))
+def test_lead_that_points_before_its_last_sentence(ids, date, date_form, rep_id, layout):
+    """'On D, the following models will be retired. After that date, API calls naming them
+    will return an error.' over '- `x` – use `y`' items: the pointing sentence leads the
+    list (its last sentence does not), each item ends on D, replaced by y."""
+    items = "\n".join(f"- `{m}` – use `{rep_id}`" for m in ids)
+    body = (
+        f"On {date_form[1](date)}, the following models will be retired. After that date, API "
+        f"calls naming them will return an error.\n\n{items}"
+    )
+    check(Case(wrap(body, layout), layout, expect(ids, date, "firm", rep_id)))

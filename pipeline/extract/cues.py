@@ -93,6 +93,10 @@ NOT_ANNOUNCEMENT = re.compile(
     r"\s+(?:an?y?\s+|the\s+)?(?:retirement|deprecation|shutdown|sunset|removal|end[- ]of[- ]life)|"
     r"no (?:retirement|deprecation|shutdown|sunset)(?: date)? (?:is |has been )?"
     r"(?:planned|scheduled|announced)|"
+    # "None of the following has a deprecation date", "these have no retirement date"
+    r"\bnone of (?:the following|these|them|the models)\b[^.;:]{0,30}?\b(?:has|have|is|are)\s+"
+    r"(?:an?\s+|any\s+)?(?:deprecat|retire|shut|sunset|sched)\w*|"
+    r"\b(?:has|have)\s+no\s+(?:deprecation|retirement|shutdown|sunset|end[- ]of[- ]life)\b|"
     # "The `x-coder` model has been upgraded to X-Coder-V2": the name now serves a newer model
     r"\b(?:has|have) been upgraded to\b|\b(?:was|were) upgraded to\b|"
     # negated or called-off deprecations
@@ -308,6 +312,7 @@ _NOT_ANNOUNCEMENT_PIECES = (
     "not", "deprecation policy", "deprecation process", "deprecation schedule", "planned",
     "scheduled", "announced", "upgraded to", "no longer deprecated", "no longer being deprecated",
     "cancel", "postponed", "reversed", "withdrawn", "rescinded", "called off", "put on hold",
+    "none", "has", "have",
 )  # fmt: skip
 
 

@@ -151,22 +151,26 @@ def notice_prose(
             block.kind == "p"
             and n + 1 < len(blocks)
             and blocks[n + 1].kind == "li"
-            and bool(_POINTS_AT_LIST.search(sentences(text)[-1] if text.strip() else ""))
+            and any(_POINTS_AT_LIST.search(part) for part in sentences(text))
         )
-        if (
-            text.rstrip().endswith((":", "："))
-            or re.search(r"\s[-–—]$", text.rstrip())
-            or leads_list
-        ):
-            # the lead is the sentence that ends in the colon; earlier sentences of the
-            # paragraph ("We recommend ...") only lend it a date
+        colon_led = text.rstrip().endswith((":", "：")) or bool(
+            re.search(r"\s[-–—]$", text.rstrip())
+        )
+        if colon_led or leads_list:
+            # the lead is the sentence that ends in the colon (else the one that points at the
+            # list); earlier sentences of the paragraph ("We recommend ...") only lend it a date
             parts = sentences(text)
-            lead, sub_date = lead_of(parts[-1], text, context_date), None
+            lead, sub_date = lead_of(parts[-1], text, context_date) if colon_led else None, None
             if lead is None:
                 # "The following models are now deprecated. Please move to ...:" - the lead is
                 # the sentence that points at the list, not the last one
-                pointing = [p for p in parts[:-1] if _POINTS_AT_LIST.search(p)]
+                pointing = [
+                    p for p in parts[: -1 if colon_led else None] if _POINTS_AT_LIST.search(p)
+                ]
                 lead = lead_of(pointing[-1], text, context_date) if pointing else None
+        if leads_list and not colon_led and (lead is None or lead.kind != "deprecated"):
+            lead = None  # a paragraph that only mentions "below" is read as prose
+        elif colon_led or leads_list:
             if lead and lead.kind == "deprecated" and lead.date is None and stated():
                 lead.date = stated()  # "On March 23rd, we will discontinue ..." above the list
             said = announcement_date(text)
