@@ -323,6 +323,14 @@ def _without_non_announcements(text: str) -> str:
     return NOT_ANNOUNCEMENT.sub(" ", text)
 
 
+# a clause of its own between a mention and a later cue: "any GPT-5.4 model, so it is time to
+# retire the previews" retires the previews, not GPT-5.4
+_NEXT_CLAUSE = re.compile(r",\s*(?:so|and|but|because|while|which|as|since)\b|;", re.IGNORECASE)
+_FEATURE_NOUN_AFTER_CUE = re.compile(
+    r"^\w*\s+(?:the\s+)?[\w`*-]*\s*(?:options?|parameters?|fields?|flags?|headers?|arguments?|"
+    r"settings?|endpoints?|features?|modes?)\b",
+    re.IGNORECASE,
+)
 _ARROW_BEFORE = re.compile(r"(?:→|->|=>|⟶)\s*[`*\"']*$")
 _INSTEAD_OF = re.compile(r"\binstead of\b", re.IGNORECASE)
 # A model ID among the cue words: "latest", "new" or "legacy" inside `x-44-latest` are part
@@ -357,7 +365,9 @@ def polarity(sentence: str, start: int, end: int) -> str:
         r"is generally available|is available|as (?:a|the|its|their) (?:replacement|successor)|"
         # the model that replaces: "`c-2` is its successor", "`c-2` replaces `c-1`"
         r"(?:is|will be|becomes) (?:its|their|the) (?:successor|replacement)\b|"
-        r"(?:replaces|supersedes|succeeds|will replace|takes (?:its|their) place)\b)",
+        r"(?:replaces|supersedes|succeeds|will replace|takes (?:its|their) place)\b|"
+        # the subject of a verb of staying: "GPT-5.2 remains the flagship"
+        r"(?:remains|stays|will remain|will stay|continues to be|is still)\b)",
         after,
         re.IGNORECASE,
     ):
@@ -372,6 +382,8 @@ def polarity(sentence: str, start: int, end: int) -> str:
     if last_act >= 0 and last_act >= last_dep:
         return "active"
     if last_dep >= 0:
+        if _FEATURE_NOUN_AFTER_CUE.search(before[last_dep:]):
+            return "feature"  # "the deprecated `truncate` option, which `x-2` does not accept"
         if _CONDITION.search(before[last_dep:]):
             # "features will be retired once `gpt-4` vision-preview is upgraded": the model
             # names the condition, it is not what is retired.
@@ -380,6 +392,10 @@ def polarity(sentence: str, start: int, end: int) -> str:
     # "X instead of Y": "instead of" retires what follows it, never the model before it
     first_dep = DEPRECATION.search(_INSTEAD_OF.sub(lambda m: " " * len(m.group(0)), after))
     first_act = ACTIVE.search(after)
-    if first_dep and (not first_act or first_dep.start() <= first_act.start()):
+    if (
+        first_dep
+        and (not first_act or first_dep.start() <= first_act.start())
+        and not _NEXT_CLAUSE.search(after[: first_dep.start()])
+    ):
         return "deprecated"
     return "active"
