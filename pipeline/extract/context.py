@@ -56,8 +56,6 @@ class DocContext:
 
     # text -> its ID mentions; filled once `known` is complete (after `build_context`)
     _mentions: dict[str, tuple[Mention, ...]] = field(default_factory=dict, repr=False)
-    _variants: dict[tuple[str, int], str | None] = field(default_factory=dict, repr=False)
-    _tails: tuple[int, dict[str, set[str]]] = field(default=(-1, {}), repr=False)
     _memo: dict[str, tuple[int, Any]] = field(default_factory=dict, repr=False)
 
     def per_known(self, name: str, build: Callable[[set[str]], T]) -> T:
@@ -68,26 +66,12 @@ class DocContext:
             hit = self._memo[name] = (len(self.known), build(self.known))
         return cast(T, hit[1])
 
-    def _one_variant(self, candidate: str) -> str | None:
-        """The one printed ID that is the display name's slug plus a variant suffix."""
-        key = (candidate, len(self.known))  # `known` grows while the context is built
-        if key not in self._variants:
-            self._variants[key] = _variant_of(candidate, self.tails_after(candidate))
-        return self._variants[key]
-
     def tails_after(self, head: str) -> set[str]:
         """What follows `head` and a hyphen in each printed ID (`gpt-4-0613`: "gpt-4" ->
         {"0613"}, "gpt" -> {"4-0613"}). One index of every ID cut at each hyphen, rebuilt only
         when `known` grows: a row or a name looks its model up instead of scanning every ID
         of the page (which made a page of N models cost N^2)."""
-        if self._tails[0] != len(self.known):
-            index: dict[str, set[str]] = {}
-            for known in self.known:
-                for at, char in enumerate(known):
-                    if char == "-":
-                        index.setdefault(known[:at], set()).add(known[at + 1 :])
-            self._tails = (len(self.known), index)
-        return self._tails[1].get(head, set())
+        return self.per_known("ID tails", _tails_index).get(head, set())
 
     def ids(self, text: str) -> list[Mention]:
         """`find_ids(text, self.known)`, memoised per document: the same sentence is read by
@@ -105,7 +89,8 @@ class DocContext:
         candidate = slug(strip_parens(name))
         if candidate in self.known:
             return candidate
-        variant = self._one_variant(candidate)
+        # the one printed ID that is the display name's slug plus a variant suffix
+        variant = _variant_of(candidate, self.tails_after(candidate))
         if variant:
             return variant
         # a page that names models only by display names (news) may use any provider's
@@ -125,6 +110,15 @@ class DocContext:
 # What a provider appends to a model's name in its ID without making it another model
 # ("Llama 3.1 70B" -> `llama-3.1-70b-instruct`, "Claude 3 Opus" -> `claude-3-opus-20240229`).
 _VARIANT_SUFFIX = re.compile(r"(?:instruct|chat|it|hf|latest|\d{6,8}|\d{4}-\d{2}-\d{2})")
+
+
+def _tails_index(known: set[str]) -> dict[str, set[str]]:
+    index: dict[str, set[str]] = {}
+    for model in known:
+        for at, char in enumerate(model):
+            if char == "-":
+                index.setdefault(model[:at], set()).add(model[at + 1 :])
+    return index
 
 
 def _variant_of(candidate: str, tails: set[str]) -> str | None:
