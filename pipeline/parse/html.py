@@ -18,7 +18,16 @@ from collections.abc import Iterator
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from pipeline.parse.document import Block, Document, Notice, Table, Text, push_heading
-from pipeline.parse.html_tree import BLOCKS, DROP, HEADINGS, INVISIBLE, STRUCTURE, clean
+from pipeline.parse.html_tree import (
+    BLOCKS,
+    DROP,
+    HEADINGS,
+    INVISIBLE,
+    STRUCTURE,
+    cell_span,
+    clean,
+    fill_carried,
+)
 from pipeline.parse.lxml_region import Region
 from pipeline.parse.soup import region_soup
 
@@ -103,22 +112,6 @@ def _own_rows(table: Tag) -> Iterator[Tag]:
             pending.extend(c for c in reversed(node.contents) if isinstance(c, Tag))
 
 
-def _span(cell: Tag, name: str, limit: int) -> int:
-    try:
-        return max(1, min(int(str(cell.get(name) or 1)), limit))
-    except ValueError:
-        return 1
-
-
-def _fill_carried(cells: list[str], carried: dict[int, tuple[str, int]]) -> None:
-    """Append the cells that earlier rows' `rowspan` carry into the next positions."""
-    while len(cells) in carried:
-        text, left = carried.pop(len(cells))
-        if left > 1:
-            carried[len(cells)] = (text, left - 1)
-        cells.append(text)
-
-
 def parse_table(table: Tag) -> Table:
     """Header and rows of a table; a cell spanning rows (`rowspan`) or columns (`colspan`)
     is repeated in every row and column it covers, so each row reads whole."""
@@ -133,19 +126,19 @@ def parse_table(table: Tag) -> Table:
         row_cells = [c for c in tr.contents if isinstance(c, Tag) and c.name in ("th", "td")]
         cell_links: list[tuple[int, str, str]] = []
         for cell in row_cells:
-            _fill_carried(cells, carried)
+            fill_carried(cells, carried)
             text = inline_text(cell)
             cell_links.extend(
                 (len(cells), inline_text(a), str(a["href"]))
                 for a in _tags(cell, {"a"})
                 if a.get("href") is not None
             )
-            down = _span(cell, "rowspan", 200)
-            for _ in range(_span(cell, "colspan", 20)):
+            down = cell_span(cell.get("rowspan"), 200)
+            for _ in range(cell_span(cell.get("colspan"), 20)):
                 if down > 1:
                     carried[len(cells)] = (text, down - 1)
                 cells.append(text)
-        _fill_carried(cells, carried)
+        fill_carried(cells, carried)
         if not row_cells:
             continue
         in_head = tr.parent is not None and tr.parent.name == "thead"

@@ -187,14 +187,15 @@ def _own_rows(table: _Node) -> Iterator[_Node]:
             pending.extend(c for c in reversed(node) if type(c.tag) is str)
 
 
-def _span(cell: _Node, name: str, limit: int) -> int:
+def cell_span(value: object, limit: int) -> int:
+    """A `rowspan`/`colspan` attribute's value as a count in 1..limit (1 when unreadable)."""
     try:
-        return max(1, min(int(str(cell.get(name) or 1)), limit))
+        return max(1, min(int(str(value or 1)), limit))
     except ValueError:
         return 1
 
 
-def _fill_carried(cells: list[str], carried: dict[int, tuple[str, int]]) -> None:
+def fill_carried(cells: list[str], carried: dict[int, tuple[str, int]]) -> None:
     """Append the cells that earlier rows' `rowspan` carry into the next positions."""
     while len(cells) in carried:
         text, left = carried.pop(len(cells))
@@ -218,7 +219,7 @@ def parse_table(table: _Node) -> Table:
         cell_links: list[tuple[int, str, str]] = []
         for cell in row_cells:
             if carried:
-                _fill_carried(cells, carried)
+                fill_carried(cells, carried)
             if len(cell):
                 text = inline_text(cell)
                 cell_links.extend(
@@ -228,13 +229,13 @@ def parse_table(table: _Node) -> Table:
                 )
             else:  # one string or none: most cells
                 text = clean(cell.text) if cell.text else ""
-            down = _span(cell, "rowspan", 200) if cell.get("rowspan") else 1
-            for _ in range(_span(cell, "colspan", 20) if cell.get("colspan") else 1):
+            down = cell_span(cell.get("rowspan"), 200) if cell.get("rowspan") else 1
+            for _ in range(cell_span(cell.get("colspan"), 20) if cell.get("colspan") else 1):
                 if down > 1:
                     carried[len(cells)] = (text, down - 1)
                 cells.append(text)
         if carried:
-            _fill_carried(cells, carried)
+            fill_carried(cells, carried)
         if not row_cells:
             continue
         parent = tr.getparent()
