@@ -82,14 +82,14 @@ REQUESTS_TO_ANAPHOR = re.compile(
     r"this model)\s+(?:will|would|may|are|is)?\s*$",
     re.IGNORECASE,
 )
-_MODELS_NOUN = re.compile(r"\bmodels?\b", re.IGNORECASE)
+MODELS_NOUN = re.compile(r"\bmodels?\b", re.IGNORECASE)
 
 
 def called_models(sentence: str, subjects: tuple[Mention, ...]) -> bool:
     """Names with a digit that the sentence itself calls models, after them ("R1-1776 will be
     removed from the available models", "the Kestrel-7B model"): IDs though printed as
     products print them. A name in an aside ("(only in us-east-1), will reach ...") is not."""
-    return bool(_MODELS_NOUN.search(sentence, subjects[-1].end)) and all(
+    return bool(MODELS_NOUN.search(sentence, subjects[-1].end)) and all(
         any(c.isdigit() for c in s.printed)
         and sentence.rfind("(", 0, s.start) <= sentence.rfind(")", 0, s.start)
         for s in subjects

@@ -289,7 +289,8 @@ _DEPRECATION_PIECES = (
     "be able to", "migrat", "move", "moving", "transition", "continue", "keep", "running",
     "have until",
 )  # fmt: skip
-_CJK_DEPRECATION = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+# a Chinese or Japanese character
+CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
 def _may_deprecate(text: str) -> bool:
@@ -297,7 +298,7 @@ def _may_deprecate(text: str) -> bool:
     for piece in _DEPRECATION_PIECES:  # a plain loop: cheaper than any() over a generator
         if piece in low:
             return True
-    return bool(_CJK_DEPRECATION.search(text))
+    return bool(CJK.search(text))
 
 
 @lru_cache(maxsize=8192)

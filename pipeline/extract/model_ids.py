@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pipeline.extract.catalogue import is_known
+from pipeline.extract.cues import CJK
 
 DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2212"), "-")
 
@@ -228,7 +229,6 @@ def _used_as_verb(text: str, start: int, end: int) -> bool:
 # A date run into the next word ("rerank-v3.52025-04-30rerank-...") or a year and colon
 # before a name ("2025:embedding-001embedding-gecko-001"): flattened text, never a model ID
 _RUN_TOGETHER = re.compile(r"\d{4}-\d\d-\d\d[a-z]|^\d{4}:|\d[a-z]{6,}-")
-_CJK_TEXT = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 # a name, a digit somewhere and three hyphenated parts: "ERNIE-3.5-8K", "GLM-4-Plus" (a
 # two-part product name, "GPT-4.5", stays a display name for the catalogue to map)
 _CJK_ID_SHAPE = re.compile(r"(?=\S*\d)[A-Za-z][A-Za-z0-9.]*(?:-[A-Za-z0-9.]+){2,}")
@@ -240,7 +240,7 @@ def find_ids(text: str, known: Iterable[str] = ()) -> list[Mention]:
     out: list[Mention] = []
     # Chinese and Japanese text writes IDs as products print them ("ERNIE-3.5-8K"): there a
     # mixed-case token of that shape is an ID; English prose uses such names for display
-    cjk = _CJK_TEXT.search(text) is not None
+    cjk = CJK.search(text) is not None
     for start, token in _tokens(text):
         low, may_glue, by_shape, if_known, by_catalogue = _token_facts(token)
         if cjk and not by_shape and _CJK_ID_SHAPE.fullmatch(token):

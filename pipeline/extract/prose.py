@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pipeline.core.text_guard import may_contain
 from pipeline.extract.candidate import Candidate
 from pipeline.extract.clause_facts import EXAMPLE_BEFORE, FEATURE_SENTENCE, apply_clause, scope_name
+from pipeline.extract.clause_subjects import MODELS_NOUN
 from pipeline.extract.clauses import DEPRECATION_DATE_BEFORE as _DEPRECATION_DATE_BEFORE
 from pipeline.extract.clauses import has_clause_cue, read_clause
 from pipeline.extract.context import DocContext, model_page_id
@@ -239,9 +240,6 @@ def notice_prose(
     return result
 
 
-_MODELS_WORD = re.compile(r"\bmodels?\b", re.IGNORECASE)
-
-
 _POINTS_AT_LIST = re.compile(r"\b(?:the following|listed below|below)\b|以下|下列", re.I)
 
 
@@ -399,7 +397,7 @@ def _sentences(
                 result.subjects,
                 context_date,
                 weak=weak_mentions(sentence, found)
-                if found or _MODELS_WORD.search(sentence)
+                if found or MODELS_NOUN.search(sentence)
                 else (),
             )
             if cued

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pipeline.core.memo import memo
 from pipeline.extract.model_ids import is_cell_id, strip_parens
 from pipeline.parse.document import Block, Table, Text
+from pipeline.parse.entries import FIELD_SEPARATOR
 
 _WORDS = re.compile(r"[*_`]|\(utc\)")
 # Header words of a column naming what to use instead: open-ended vocabulary, any of them makes
@@ -155,10 +156,6 @@ _FIELD = re.compile(
 _FIELD_MARK = re.compile(r"[:：]")
 
 
-# "Model: x-1 | Retirement date: 2027-02-05": fields run together on one line
-_FIELD_SEPARATOR = re.compile(r"\s*[|;]\s*")
-
-
 def _field_lines(block: Text) -> list[str]:
     """A paragraph's soft-wrapped lines when each is a field ("**Model ID:** `x`" /
     "**Status:** Deprecated" / ...), without their emphasis marks; else []."""
@@ -174,7 +171,7 @@ def _split_fields(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
     soft-wrapped lines, split into one block per field."""
     out: list[Block] = []
     for block in blocks:
-        parts = _FIELD_SEPARATOR.split(block.text) if isinstance(block, Text) else []
+        parts = FIELD_SEPARATOR.split(block.text) if isinstance(block, Text) else []
         if not (len(parts) >= 2 and all(_FIELD.match(part) for part in parts)):
             parts = _field_lines(block) if isinstance(block, Text) and "\n" in block.raw else []
         if parts:

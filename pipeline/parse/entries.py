@@ -25,7 +25,8 @@ def _current_value(value: str) -> str:
     return parts[-1].strip().strip("'\"‘’“”") if len(parts) > 1 else value
 
 
-_FIELD_SEPARATOR = re.compile(r"\s*[|;]\s*")
+# what separates fields run together on one line: "Model: x | Retirement date: D"
+FIELD_SEPARATOR = re.compile(r"\s*[|;]\s*")
 
 
 def _field_lines(text: str) -> list[str]:
@@ -33,7 +34,7 @@ def _field_lines(text: str) -> list[str]:
     split into one line per field."""
     lines = []
     for line in text.splitlines():
-        parts = _FIELD_SEPARATOR.split(line)
+        parts = FIELD_SEPARATOR.split(line)
         fields = len(parts) >= 2 and all(_KEY_VALUE.match(part) for part in parts)
         lines += parts if fields else [line]
     return lines
