@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
-import hashlib
 import logging
 import tempfile
 import threading
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from etag_pages import answer  # a sibling module: the scripts run from benchmarks/
 
 from pipeline.fetch import FetchSettings
 from pipeline.ops.worker import Worker
@@ -60,18 +60,7 @@ def serve(site: Site) -> ThreadingHTTPServer:
                 self.end_headers()
                 return
             body = site.body(int(self.path[2:]))
-            etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-            if self.headers.get("If-None-Match") == etag:
-                self.send_response(304)
-                self.send_header("ETag", etag)
-                self.end_headers()
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("ETag", etag)
-            self.end_headers()
-            self.wfile.write(body)
+            answer(self, body)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
